@@ -1,0 +1,580 @@
+import { Reader } from './codec/reader.js';
+import { Writer } from './codec/writer.js';
+import { keyBlock } from './crypto/prf.js';
+import type { CryptoProvider } from './crypto/provider.js';
+import type { CipherSuite } from './crypto/suites.js';
+import {
+  AlertDescription, type AlertName, AlertReceivedError, ClosedError, DecodeError, DtlsError, HandshakeError,
+  HandshakeTimeoutError, alertFor,
+} from './errors.js';
+import type { HandshakeDriver, HandshakeMachine } from './handshake/driver.js';
+import { HANDSHAKE_HEADER_LENGTH, decodeHandshakeFragment, encodeHandshakeFragment } from './handshake/header.js';
+import { DEFAULT_REASSEMBLY_LIMITS, type HandshakeMessage, Reassembler, type ReassemblyLimits } from './handshake/reassembler.js';
+import { HandshakeType } from './handshake/registry.js';
+import { RetransmitTimer } from './handshake/retransmit.js';
+import { Transcript } from './handshake/transcript.js';
+import { ContentType, MAX_PLAINTEXT } from './record/content-type.js';
+import { type RecordProtection, createProtection, keyBlockLayout } from './record/protection.js';
+import { parseDatagram } from './record/record.js';
+import { type DropReason, type OpenedRecord, RecordLayer } from './record/record-layer.js';
+import type { DtlsRecord } from './record/record.js';
+
+/** Timing and resource settings of one association. */
+export interface ConnectionSettings {
+  readonly provider: CryptoProvider;
+  /** Largest datagram we send. */
+  readonly mtu: number;
+  readonly handshakeTimeout: number;
+  readonly connectionTimeout: number;
+  readonly retransmitInitial: number;
+  readonly retransmitMax: number;
+  readonly maxRetransmits: number;
+  readonly reassembly: ReassemblyLimits;
+  readonly replayWindow: number;
+  /** Records from the next epoch buffered before it is installed (S-07, DOS-09). */
+  readonly maxFutureRecords: number;
+  /** Close after this many records fail authentication (0: never; S-41). */
+  readonly maxBadRecords: number;
+  /** How long the sender of the last flight keeps it to answer retransmissions (2×MSL, S-31). */
+  readonly lastFlightLifetime: number;
+}
+
+export const DEFAULT_SETTINGS: Omit<ConnectionSettings, 'provider'> = Object.freeze({
+  mtu: 1452,
+  handshakeTimeout: 30_000,
+  connectionTimeout: 600_000,
+  retransmitInitial: 1000,
+  retransmitMax: 60_000,
+  maxRetransmits: 10,
+  reassembly: DEFAULT_REASSEMBLY_LIMITS,
+  replayWindow: 64,
+  maxFutureRecords: 32,
+  maxBadRecords: 0,
+  lastFlightLifetime: 240_000,
+});
+
+/** What a connection reports to its owner. */
+export type ConnectionEvent =
+  | { readonly type: 'secure' }
+  | { readonly type: 'data'; readonly data: Uint8Array }
+  | { readonly type: 'drop'; readonly reason: string; readonly epoch?: number; readonly seq?: number }
+  | { readonly type: 'alert'; readonly direction: 'sent' | 'received'; readonly level: number; readonly description: number }
+  | { readonly type: 'close'; readonly error?: DtlsError };
+
+type FlightEntry =
+  | { readonly kind: 'handshake'; readonly msgType: number; readonly messageSeq: number; readonly body: Uint8Array; readonly epoch: number }
+  | { readonly kind: 'ccs'; readonly epoch: number };
+
+type Phase = 'handshake' | 'established' | 'closed';
+
+/**
+ * One DTLS association, sans-IO: datagrams and the current time go in,
+ * datagrams, events and the next deadline come out. It never touches a
+ * socket or reads a clock.
+ */
+export class Connection implements HandshakeDriver {
+  readonly transcript = new Transcript();
+  readonly records: RecordLayer;
+  private readonly reasm: Reassembler;
+  private readonly timer: RetransmitTimer;
+  private machine!: HandshakeMachine;
+  private phase: Phase = 'handshake';
+  private out: Uint8Array[] = [];
+  private events: ConnectionEvent[] = [];
+  private nextSendSeq = 0;
+  /** The flight being prepared, then the last flight sent (kept for retransmission). */
+  private preparing: FlightEntry[] = [];
+  private flight: FlightEntry[] = [];
+  private flightIsLast = false;
+  private flightExpires: number | undefined;
+  private lastResend = -Infinity;
+  private pendingRead: RecordProtection | undefined;
+  private pendingWrite: RecordProtection | undefined;
+  private futureRecords: DtlsRecord[] = [];
+  private earlyData: Uint8Array[] = [];
+  private readonly handshakeDeadline: number;
+  private lastReceived: number;
+  private now: number;
+  /** Counters of dropped records, by reason. */
+  readonly drops: Record<string, number> = {};
+
+  constructor(
+    readonly role: 'client' | 'server',
+    readonly settings: ConnectionSettings,
+    now: number,
+  ) {
+    this.now = now;
+    this.lastReceived = now;
+    this.handshakeDeadline = now + settings.handshakeTimeout;
+    this.records = new RecordLayer(settings.replayWindow);
+    this.reasm = new Reassembler(settings.reassembly);
+    this.timer = new RetransmitTimer(settings.retransmitInitial, settings.retransmitMax);
+  }
+
+  get provider(): CryptoProvider {
+    return this.settings.provider;
+  }
+
+  /** Attach the state machine (done once by the server or client wrapper). */
+  attach(machine: HandshakeMachine): void {
+    this.machine = machine;
+  }
+
+  get isEstablished(): boolean {
+    return this.phase === 'established';
+  }
+  get isClosed(): boolean {
+    return this.phase === 'closed';
+  }
+  get handshakeState(): string {
+    return this.machine?.stateName ?? 'none';
+  }
+  /** The retransmission timer value now (ms), for tests and traces. */
+  get retransmitTimeout(): number {
+    return this.timer.current;
+  }
+
+  // --- output --------------------------------------------------------------
+
+  /** Datagrams to send to the peer, in order. */
+  takeTransmits(): Uint8Array[] {
+    const o = this.out;
+    this.out = [];
+    return o;
+  }
+
+  takeEvents(): ConnectionEvent[] {
+    const e = this.events;
+    this.events = [];
+    return e;
+  }
+
+  /** Absolute time of the next deadline, or undefined. */
+  nextTimeout(): number | undefined {
+    if (this.phase === 'closed') return undefined;
+    let t: number | undefined;
+    const take = (v: number | undefined) => {
+      if (v !== undefined && (t === undefined || v < t)) t = v;
+    };
+    if (this.phase === 'handshake') {
+      take(this.handshakeDeadline);
+      take(this.timer.deadline);
+    } else {
+      take(this.lastReceived + this.settings.connectionTimeout);
+      take(this.flightExpires);
+    }
+    return t;
+  }
+
+  // --- input ---------------------------------------------------------------
+
+  /** A datagram from the peer. Never throws: bad input is dropped or ends the handshake with an alert. */
+  handleDatagram(data: Uint8Array, now: number): void {
+    if (this.phase === 'closed') return;
+    this.now = now;
+    const parsed = parseDatagram(data);
+    for (const rec of parsed.records) {
+      this.handleRecord(rec);
+      if (this.isClosed) return;
+    }
+    if (parsed.dropped) this.drop(parsed.dropped);
+  }
+
+  /** Process a record already split from a datagram (the server endpoint uses this for the verified ClientHello). */
+  handleRecord(rec: DtlsRecord): void {
+    if (this.phase === 'closed') return;
+    try {
+      const opened = this.records.open(rec);
+      if (typeof opened === 'string') {
+        this.onDrop(opened, rec);
+        return;
+      }
+      this.lastReceived = this.now;
+      this.dispatch(opened);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private onDrop(reason: DropReason, rec: DtlsRecord): void {
+    if (reason === 'future epoch' && this.phase === 'handshake') {
+      // S-07/DOS-09: keep a few next-epoch records (e.g. Finished ahead of a delayed CCS), each once.
+      if (this.futureRecords.length < this.settings.maxFutureRecords
+        && !this.futureRecords.some((r) => r.epoch === rec.epoch && r.seq === rec.seq)) {
+        this.futureRecords.push({ ...rec, fragment: rec.fragment.slice(), raw: new Uint8Array(0) });
+        return;
+      }
+    }
+    this.drop(reason, rec.epoch, rec.seq);
+    if (reason === 'bad mac' && this.settings.maxBadRecords > 0 && this.records.badRecords >= this.settings.maxBadRecords) {
+      this.fail(new DtlsError('ERR_DTLS_TOO_MANY_BAD_RECORDS', `${this.records.badRecords} records failed authentication`, 'bad_record_mac'));
+    }
+  }
+
+  private drop(reason: string, epoch?: number, seq?: number): void {
+    this.drops[reason] = (this.drops[reason] ?? 0) + 1;
+    this.events.push({ type: 'drop', reason, ...(epoch !== undefined && { epoch }), ...(seq !== undefined && { seq }) });
+  }
+
+  private dispatch(rec: OpenedRecord): void {
+    switch (rec.type) {
+      case ContentType.handshake:
+        return this.onHandshakeRecord(rec);
+      case ContentType.change_cipher_spec:
+        return this.onChangeCipherSpec(rec);
+      case ContentType.alert:
+        return this.onAlert(rec);
+      case ContentType.application_data:
+        return this.onApplicationData(rec);
+      default:
+        // REC-07: unknown types (and heartbeat, S-53) in epoch 0 are dropped; authenticated ones are fatal.
+        if (rec.epoch === 0) return this.drop('unknown content type', rec.epoch, rec.seq);
+        throw new DtlsError('ERR_DTLS_UNEXPECTED_RECORD', `unexpected record type ${rec.type}`, 'unexpected_message');
+    }
+  }
+
+  private onHandshakeRecord(rec: OpenedRecord): void {
+    if (this.phase === 'established' && rec.epoch === 0) return this.drop('old epoch handshake', rec.epoch, rec.seq);
+    const r = new Reader(rec.data);
+    let sawOld = false;
+    while (r.remaining > 0) {
+      if (r.remaining < HANDSHAKE_HEADER_LENGTH) {
+        // FRAG-08: a header split across records is rejected.
+        this.drop('truncated handshake header', rec.epoch, rec.seq);
+        break;
+      }
+      let frag;
+      try {
+        frag = decodeHandshakeFragment(r);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        this.drop('bad handshake fragment', rec.epoch, rec.seq);
+        break;
+      }
+      if (frag.msgType === HandshakeType.hello_request) {
+        // S-44: HelloRequest is ignored (renegotiation is refused, S-43).
+        continue;
+      }
+      const res = this.reasm.add(frag, rec.epoch);
+      if (res === 'old') sawOld = true;
+      else if (res === 'dropped') this.drop('handshake fragment outside limits', rec.epoch, rec.seq);
+    }
+    if (sawOld) this.onPeerRetransmission();
+    this.processMessages();
+  }
+
+  /** Deliver complete in-order messages to the state machine, iteratively (S-44). */
+  private processMessages(): void {
+    for (let msg = this.reasm.pop(); msg; msg = this.reasm.pop()) {
+      if (this.phase !== 'handshake') {
+        // S-43: a new handshake on an established association (renegotiation) is refused.
+        this.sendAlert(1, AlertDescription.no_renegotiation);
+        continue;
+      }
+      this.timer.progress();
+      this.handleMessage(msg);
+      if (this.isClosed) return;
+    }
+  }
+
+  private handleMessage(msg: HandshakeMessage): void {
+    if (msg.epoch !== this.records.currentReadEpoch) {
+      // S-38: messages buffered in one epoch are never processed after a key change.
+      throw new HandshakeError('ERR_DTLS_EPOCH_MISMATCH', 'handshake message from a stale epoch', 'unexpected_message');
+    }
+    this.machine.handleMessage(msg);
+  }
+
+  /** The peer resent a flight we already processed: it lost ours, so resend it (S-30), rate-limited. */
+  private onPeerRetransmission(): void {
+    if (this.flight.length === 0) return;
+    const minGap = Math.min(this.settings.retransmitInitial, 1000) / 2;
+    if (this.now - this.lastResend < minGap) return;
+    this.lastResend = this.now;
+    this.transmitFlight();
+  }
+
+  private onChangeCipherSpec(rec: OpenedRecord): void {
+    // S-33: the body is exactly one byte, 0x01 (SM-07: anything else is fatal).
+    if (rec.data.length !== 1 || rec.data[0] !== 1) {
+      throw new DtlsError('ERR_DTLS_BAD_CCS', 'malformed ChangeCipherSpec', 'decode_error');
+    }
+    if (this.phase !== 'handshake' || !this.machine.expectsChangeCipherSpec || this.pendingRead === undefined
+      || this.reasm.hasFuture || rec.epoch !== this.records.currentReadEpoch) {
+      // SM-02: a CCS out of place is dropped while unauthenticated (it may be a reordered retransmission).
+      if (rec.epoch === 0) return this.drop('unexpected change_cipher_spec', rec.epoch, rec.seq);
+      throw new DtlsError('ERR_DTLS_UNEXPECTED_CCS', 'unexpected ChangeCipherSpec', 'unexpected_message');
+    }
+    this.machine.handleChangeCipherSpec();
+    this.records.activateRead(this.pendingRead);
+    this.pendingRead = undefined;
+    const buffered = this.futureRecords;
+    this.futureRecords = [];
+    for (const r of buffered) {
+      this.handleRecord(r);
+      if (this.isClosed) return;
+    }
+  }
+
+  private onAlert(rec: OpenedRecord): void {
+    // S-39: exactly two bytes.
+    if (rec.data.length !== 2) {
+      if (rec.epoch === 0) return this.drop('malformed alert', rec.epoch, rec.seq);
+      throw new DtlsError('ERR_DTLS_BAD_ALERT', 'malformed alert record', 'decode_error');
+    }
+    if (this.phase === 'established' && rec.epoch === 0) return this.drop('unauthenticated alert', rec.epoch, rec.seq);
+    const level = rec.data[0]!, description = rec.data[1]!;
+    this.events.push({ type: 'alert', direction: 'received', level, description });
+    if (description === AlertDescription.close_notify) {
+      this.sendAlert(1, AlertDescription.close_notify);
+      this.closeWith(this.phase === 'handshake' ? new AlertReceivedError(level, description) : undefined);
+      return;
+    }
+    if (level === 2) this.closeWith(new AlertReceivedError(level, description));
+  }
+
+  private onApplicationData(rec: OpenedRecord): void {
+    // S-08/S-09: never epoch 0, never before the peer's Finished verified.
+    if (rec.epoch === 0) return this.drop('plaintext application data', rec.epoch, rec.seq);
+    if (this.phase === 'handshake') {
+      if (this.earlyData.length < this.settings.maxFutureRecords) this.earlyData.push(rec.data.slice());
+      return;
+    }
+    this.events.push({ type: 'data', data: rec.data.slice() });
+  }
+
+  /** Virtual or real time advanced: fire retransmission, handshake and idle deadlines. */
+  handleTimeout(now: number): void {
+    if (this.phase === 'closed') return;
+    this.now = now;
+    try {
+      if (this.phase === 'handshake') {
+        if (now >= this.handshakeDeadline) {
+          this.closeWith(new HandshakeTimeoutError(this.settings.handshakeTimeout));
+          return;
+        }
+        const due = this.timer.deadline;
+        if (due !== undefined && now >= due) {
+          if (this.timer.retries >= this.settings.maxRetransmits) {
+            this.closeWith(new HandshakeTimeoutError(this.settings.handshakeTimeout));
+            return;
+          }
+          this.timer.backoff(now);
+          this.transmitFlight();
+        }
+        return;
+      }
+      if (this.flightExpires !== undefined && now >= this.flightExpires) {
+        this.flight = [];
+        this.flightExpires = undefined;
+      }
+      if (now >= this.lastReceived + this.settings.connectionTimeout) {
+        this.sendAlert(1, AlertDescription.close_notify);
+        this.closeWith(new DtlsError('ERR_DTLS_IDLE_TIMEOUT', `no data received for ${this.settings.connectionTimeout} ms`));
+      }
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  // --- application API ---------------------------------------------------------
+
+  /** Largest application message `send` accepts. */
+  get maxMessageSize(): number {
+    return MAX_PLAINTEXT;
+  }
+
+  /** Send application data (one record). Throws when not established or too large. */
+  send(data: Uint8Array, now: number): void {
+    this.now = now;
+    if (this.phase !== 'established') throw new ClosedError(this.phase === 'closed' ? 'connection is closed' : 'handshake not complete');
+    if (data.length > MAX_PLAINTEXT) {
+      throw new DtlsError('ERR_DTLS_MESSAGE_TOO_LONG', `message of ${data.length} bytes exceeds ${MAX_PLAINTEXT}`);
+    }
+    const rec = this.records.seal(ContentType.application_data, data);
+    if (rec === null) {
+      // S-06: never wrap the sequence number.
+      this.sendAlert(1, AlertDescription.close_notify);
+      this.closeWith(new DtlsError('ERR_DTLS_SEQUENCE_EXHAUSTED', 'record sequence numbers exhausted'));
+      throw new ClosedError('record sequence numbers exhausted');
+    }
+    this.out.push(rec);
+  }
+
+  /** Send close_notify and close. */
+  close(now: number): void {
+    if (this.phase === 'closed') return;
+    this.now = now;
+    this.sendAlert(1, AlertDescription.close_notify);
+    this.closeWith(undefined);
+  }
+
+  /** Close without sending anything (e.g. the server is being destroyed). */
+  destroy(error?: DtlsError): void {
+    if (this.phase !== 'closed') this.closeWith(error);
+  }
+
+  // --- HandshakeDriver ---------------------------------------------------------
+
+  sendMessage(msgType: number, body: Uint8Array): void {
+    const messageSeq = this.nextSendSeq++;
+    this.transcript.add(msgType, messageSeq, body);
+    this.preparing.push({ kind: 'handshake', msgType, messageSeq, body, epoch: this.records.currentWriteEpoch });
+  }
+
+  /** Queue a message that is not part of the transcript (HelloVerifyRequest, the first ClientHello). */
+  sendUntracked(msgType: number, body: Uint8Array): number {
+    const messageSeq = this.nextSendSeq++;
+    this.preparing.push({ kind: 'handshake', msgType, messageSeq, body, epoch: this.records.currentWriteEpoch });
+    return messageSeq;
+  }
+
+  /** The server starts its message_seq after the HelloVerifyRequest it sent statelessly. */
+  setMessageSeqs(nextSend: number, nextReceive: number): void {
+    this.nextSendSeq = nextSend;
+    this.reasm.reset(nextReceive);
+  }
+
+  sendChangeCipherSpec(): void {
+    if (!this.pendingWrite) throw new Error('no keys to change to');
+    this.preparing.push({ kind: 'ccs', epoch: this.records.currentWriteEpoch });
+    this.records.activateWrite(this.pendingWrite);
+    this.pendingWrite = undefined;
+  }
+
+  deriveKeys(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): void {
+    const { macLength, keyLength, ivLength } = keyBlockLayout(suite);
+    const kb = keyBlock(this.provider, suite.prfHash, master, serverRandom, clientRandom, 2 * (macLength + keyLength + ivLength));
+    let o = 0;
+    const take = (n: number) => kb.slice(o, (o += n));
+    const clientMac = take(macLength), serverMac = take(macLength);
+    const clientKey = take(keyLength), serverKey = take(keyLength);
+    const clientIv = take(ivLength), serverIv = take(ivLength);
+    kb.fill(0);
+    const client = createProtection(this.provider, suite, { macKey: clientMac, encKey: clientKey, iv: clientIv });
+    const server = createProtection(this.provider, suite, { macKey: serverMac, encKey: serverKey, iv: serverIv });
+    for (const k of [clientMac, serverMac, clientKey, serverKey, clientIv, serverIv]) k.fill(0);
+    this.pendingWrite = this.role === 'client' ? client : server;
+    this.pendingRead = this.role === 'client' ? server : client;
+  }
+
+  flushFlight(last: boolean): void {
+    this.flight = this.preparing;
+    this.preparing = [];
+    this.flightIsLast = last;
+    this.lastResend = this.now;
+    this.transmitFlight();
+    if (last) {
+      this.timer.stop();
+      this.flightExpires = this.now + this.settings.lastFlightLifetime;
+    } else {
+      this.timer.start(this.now);
+    }
+  }
+
+  complete(): void {
+    this.phase = 'established';
+    this.timer.stop();
+    this.timer.reset();
+    this.reasm.clear();
+    this.transcript.clear();
+    this.futureRecords = [];
+    this.records.retireEpoch(0);
+    this.machine.wipe();
+    if (!this.flightIsLast) this.flight = [];
+    this.events.push({ type: 'secure' });
+    for (const d of this.earlyData) this.events.push({ type: 'data', data: d });
+    this.earlyData = [];
+  }
+
+  // --- sending ---------------------------------------------------------------
+
+  /** Encode the current flight into datagrams: fragment to the MTU, pack records (S-26, S-27, S-28). */
+  private transmitFlight(): void {
+    const mtu = this.settings.mtu;
+    let datagram: Uint8Array[] = [];
+    let used = 0;
+    const flush = () => {
+      if (datagram.length === 0) return;
+      this.out.push(datagram.length === 1 ? datagram[0]! : concatAll(datagram, used));
+      datagram = [];
+      used = 0;
+    };
+    const push = (rec: Uint8Array) => {
+      if (used + rec.length > mtu) flush();
+      datagram.push(rec);
+      used += rec.length;
+    };
+    for (const e of this.flight) {
+      if (e.kind === 'ccs') {
+        push(this.sealOrThrow(ContentType.change_cipher_spec, CCS_BODY, e.epoch));
+        continue;
+      }
+      const overhead = this.records.overhead(e.epoch) + HANDSHAKE_HEADER_LENGTH;
+      let offset = 0;
+      do {
+        let room = mtu - used - overhead;
+        const left = e.body.length - offset;
+        if (room < Math.min(left, 32) && used > 0) {
+          flush();
+          room = mtu - overhead;
+        }
+        const n = Math.max(0, Math.min(left, room));
+        if (n === 0 && left > 0) throw new RangeError(`mtu ${mtu} too small for a handshake fragment`);
+        const w = new Writer(HANDSHAKE_HEADER_LENGTH + n);
+        encodeHandshakeFragment(w, e.msgType, e.body.length, e.messageSeq, offset, e.body.subarray(offset, offset + n));
+        push(this.sealOrThrow(ContentType.handshake, w.finish(), e.epoch));
+        offset += n;
+      } while (offset < e.body.length);
+    }
+    flush();
+  }
+
+  private sealOrThrow(type: number, data: Uint8Array, epoch: number): Uint8Array {
+    const rec = this.records.seal(type, data, epoch);
+    if (rec === null) throw new DtlsError('ERR_DTLS_SEQUENCE_EXHAUSTED', 'record sequence numbers exhausted');
+    return rec;
+  }
+
+  private sendAlert(level: number, description: number): void {
+    const rec = this.records.seal(ContentType.alert, Uint8Array.of(level, description));
+    if (rec) this.out.push(rec);
+    this.events.push({ type: 'alert', direction: 'sent', level, description });
+  }
+
+  /** A fatal error: send its alert (S-37: the right one), close, report once. */
+  private fail(err: unknown): void {
+    if (this.phase === 'closed') return;
+    const e = err instanceof DtlsError ? err : new DtlsError('ERR_DTLS_INTERNAL', String((err as Error)?.message ?? err), 'internal_error', { cause: err });
+    const alert: AlertName = alertFor(e);
+    this.sendAlert(2, AlertDescription[alert]);
+    this.closeWith(e);
+  }
+
+  private closeWith(error: DtlsError | undefined): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.timer.stop();
+    this.reasm.clear();
+    this.transcript.clear();
+    this.futureRecords = [];
+    this.earlyData = [];
+    this.flight = [];
+    this.preparing = [];
+    this.machine?.wipe();
+    this.records.wipe();
+    this.events.push(error ? { type: 'close', error } : { type: 'close' });
+  }
+}
+
+const CCS_BODY = Uint8Array.of(1);
+
+function concatAll(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

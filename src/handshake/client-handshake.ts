@@ -1,0 +1,293 @@
+import { Reader } from '../codec/reader.js';
+import { encode } from '../codec/writer.js';
+import { constantTimeEqual } from '../crypto/ct.js';
+import { extendedMasterSecret, masterSecret, verifyData } from '../crypto/prf.js';
+import type { SigningKey, VerifyingKey } from '../crypto/provider.js';
+import { type CipherSuite, suiteById } from '../crypto/suites.js';
+import { type DtlsError, HandshakeError, UnexpectedMessageError } from '../errors.js';
+import { DTLS1_2 } from '../record/content-type.js';
+import type { HandshakeDriver, HandshakeMachine } from './driver.js';
+import {
+  type Extension, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
+  signatureAlgorithms, supportedGroups,
+} from './extensions.js';
+import { decodeCertificate, encodeCertificate } from './messages/certificate.js';
+import { type CertificateRequest, decodeCertificateRequest } from './messages/certificate-request.js';
+import { encodeCertificateVerify } from './messages/certificate-verify.js';
+import { type ClientHello, encodeClientHello } from './messages/client-hello.js';
+import { encodeClientKeyExchange } from './messages/client-key-exchange.js';
+import { decodeFinished, encodeFinished } from './messages/finished.js';
+import { decodeHelloVerifyRequest } from './messages/hello-verify-request.js';
+import { decodeServerHello } from './messages/server-hello.js';
+import { decodeServerKeyExchange, encodeEcdhParams } from './messages/server-key-exchange.js';
+import { GROUPS, SIGNATURE_SCHEMES, chooseSignatureScheme, groupById, schemeKeyKind } from './negotiation.js';
+import type { HandshakeMessage } from './reassembler.js';
+import { ExtensionType, HandshakeType as HT, HandshakeTypes } from './registry.js';
+import { concat, type Negotiated } from './server-handshake.js';
+
+/** Result of checking the server's chain: its leaf key, or why not. */
+export type ServerChainCheck =
+  | { readonly ok: true; readonly key: VerifyingKey }
+  | { readonly ok: false; readonly error: DtlsError };
+
+export interface ClientHandshakeConfig {
+  readonly suites: readonly CipherSuite[];
+  /** Sent as SNI when it is a DNS name. */
+  readonly servername?: string;
+  readonly signingKey?: SigningKey;
+  readonly certChain: readonly Uint8Array[];
+  /** Validate the server chain (trust, dates, usage, name) or, when not rejecting, just extract the leaf key. */
+  readonly checkServerChain: (chain: readonly Uint8Array[]) => ServerChainCheck;
+  readonly requireExtendedMasterSecret: boolean;
+}
+
+interface Hello {
+  readonly random: Uint8Array;
+  readonly body: Uint8Array;
+  readonly messageSeq: number;
+}
+
+interface Params {
+  readonly suite: CipherSuite;
+  readonly clientRandom: Uint8Array;
+  readonly serverRandom: Uint8Array;
+  readonly ems: boolean;
+}
+
+type State =
+  | { readonly kind: 'expectServerHello'; readonly hello: Hello }
+  | { readonly kind: 'expectCertificate'; readonly p: Params }
+  | { readonly kind: 'expectServerKeyExchange'; readonly p: Params; readonly serverKey: VerifyingKey }
+  | { readonly kind: 'expectCertificateRequestOrDone'; readonly p: Params; readonly pms: Uint8Array; readonly publicKey: Uint8Array }
+  | { readonly kind: 'expectServerHelloDone'; readonly p: Params; readonly pms: Uint8Array; readonly publicKey: Uint8Array; readonly request: CertificateRequest }
+  | { readonly kind: 'expectChangeCipherSpec'; readonly p: Params; readonly master: Uint8Array }
+  | { readonly kind: 'expectFinished'; readonly p: Params; readonly master: Uint8Array }
+  | { readonly kind: 'done' };
+
+const accepts: Record<State['kind'], readonly number[]> = {
+  expectServerHello: [HT.hello_verify_request, HT.server_hello],
+  expectCertificate: [HT.certificate],
+  expectServerKeyExchange: [HT.server_key_exchange],
+  expectCertificateRequestOrDone: [HT.certificate_request, HT.server_hello_done],
+  expectServerHelloDone: [HT.server_hello_done],
+  expectChangeCipherSpec: [],
+  expectFinished: [HT.finished],
+  done: [],
+};
+
+/**
+ * The client side of the DTLS 1.2 full handshake (RFC 6347 §4.2.4 flights
+ * 1, 3 and 5; RFC 5246 §7.3).
+ */
+export class ClientHandshake implements HandshakeMachine {
+  private state: State;
+  negotiated: Negotiated | undefined;
+  private readonly offeredSuites: readonly number[];
+
+  constructor(private readonly d: HandshakeDriver, private readonly cfg: ClientHandshakeConfig) {
+    this.offeredSuites = cfg.suites.map((s) => s.id);
+    this.state = { kind: 'expectServerHello', hello: this.sendHello(this.d.provider.randomBytes(32), new Uint8Array(0)) };
+  }
+
+  get stateName(): string {
+    return this.state.kind;
+  }
+  get accepts(): readonly number[] {
+    return accepts[this.state.kind];
+  }
+  get expectsChangeCipherSpec(): boolean {
+    return this.state.kind === 'expectChangeCipherSpec';
+  }
+
+  /** Flight 1 or 3: the ClientHello (the same one again, with the cookie, after an HVR; S-16). */
+  private sendHello(random: Uint8Array, cookie: Uint8Array): Hello {
+    const extensions: Extension[] = [
+      { type: ExtensionType.supported_groups, data: encode((w) => supportedGroups.encode(w, GROUPS.map((g) => g.id))) },
+      { type: ExtensionType.ec_point_formats, data: encode((w) => ecPointFormats.encode(w, [0])) },
+      { type: ExtensionType.signature_algorithms, data: encode((w) => signatureAlgorithms.encode(w, SIGNATURE_SCHEMES)) },
+      { type: ExtensionType.extended_master_secret, data: new Uint8Array(0) },
+      { type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) },
+    ];
+    const sni = this.cfg.servername;
+    if (sni && !isIpLiteral(sni)) extensions.unshift({ type: ExtensionType.server_name, data: encode((w) => serverName.encode(w, sni)) });
+    const hello: ClientHello = {
+      clientVersion: DTLS1_2, random, sessionId: new Uint8Array(0), cookie,
+      cipherSuites: this.offeredSuites, compressionMethods: [0], extensions,
+    };
+    const body = encode((w) => encodeClientHello(w, hello), 512);
+    const messageSeq = this.d.sendUntracked(HT.client_hello, body);
+    this.d.flushFlight(false);
+    return { random, body, messageSeq };
+  }
+
+  handleMessage(msg: HandshakeMessage): void {
+    const st = this.state;
+    if (msg.msgType === HT.hello_verify_request && st.kind !== 'expectServerHello') return; // S-16, SM-13: ignored after ServerHello
+    if (!accepts[st.kind].includes(msg.msgType)) {
+      throw new UnexpectedMessageError(accepts[st.kind].map((t) => HandshakeTypes.nameOf(t)), HandshakeTypes.nameOf(msg.msgType));
+    }
+    const r = new Reader(msg.body);
+    switch (st.kind) {
+      case 'expectServerHello':
+        if (msg.msgType === HT.hello_verify_request) {
+          const hvr = decodeHelloVerifyRequest(r);
+          this.state = { kind: 'expectServerHello', hello: this.sendHello(st.hello.random, hvr.cookie) };
+          return;
+        }
+        return this.onServerHello(st.hello, r, msg);
+      case 'expectCertificate':
+        return this.onCertificate(st.p, r, msg);
+      case 'expectServerKeyExchange':
+        return this.onServerKeyExchange(st.p, st.serverKey, r, msg);
+      case 'expectCertificateRequestOrDone':
+        if (msg.msgType === HT.certificate_request) {
+          const request = decodeCertificateRequest(r);
+          this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+          this.state = { kind: 'expectServerHelloDone', p: st.p, pms: st.pms, publicKey: st.publicKey, request };
+          return;
+        }
+        return this.onServerHelloDone(st.p, st.pms, st.publicKey, undefined, r, msg);
+      case 'expectServerHelloDone':
+        return this.onServerHelloDone(st.p, st.pms, st.publicKey, st.request, r, msg);
+      case 'expectFinished':
+        return this.onFinished(st.p, st.master, r, msg);
+      default:
+        throw new UnexpectedMessageError([], HandshakeTypes.nameOf(msg.msgType));
+    }
+  }
+
+  handleChangeCipherSpec(): void {
+    const st = this.state;
+    if (st.kind !== 'expectChangeCipherSpec') throw new UnexpectedMessageError([], 'change_cipher_spec');
+    this.state = { kind: 'expectFinished', p: st.p, master: st.master };
+  }
+
+  private onServerHello(hello: Hello, r: Reader, msg: HandshakeMessage): void {
+    const sh = decodeServerHello(r);
+    if (sh.serverVersion !== DTLS1_2) {
+      throw new HandshakeError('ERR_DTLS_PROTOCOL_VERSION', `server chose version 0x${sh.serverVersion.toString(16)}`, 'protocol_version');
+    }
+    const suite = suiteById(sh.cipherSuite);
+    if (!suite || !this.offeredSuites.includes(sh.cipherSuite)) {
+      throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', `server chose a cipher suite we did not offer (0x${sh.cipherSuite.toString(16)})`, 'illegal_parameter');
+    }
+    if (sh.compressionMethod !== 0) {
+      throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', 'server chose compression', 'illegal_parameter');
+    }
+    const offered = new Set<number>([ExtensionType.supported_groups, ExtensionType.ec_point_formats, ExtensionType.signature_algorithms,
+      ExtensionType.extended_master_secret, ExtensionType.renegotiation_info, ExtensionType.server_name]);
+    for (const e of sh.extensions) {
+      if (!offered.has(e.type)) throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', `unsolicited extension ${e.type}`, 'unsupported_extension');
+    }
+    const reneg = findExtension(sh.extensions, ExtensionType.renegotiation_info);
+    if (reneg !== undefined && renegotiationInfo.decode(reneg).length !== 0) {
+      throw new HandshakeError('ERR_DTLS_RENEGOTIATION', 'non-empty renegotiation_info in ServerHello', 'handshake_failure');
+    }
+    const emsExt = findExtension(sh.extensions, ExtensionType.extended_master_secret);
+    const ems = emsExt !== undefined && isEmptyExtension(emsExt, 'extended_master_secret');
+    if (!ems && this.cfg.requireExtendedMasterSecret) {
+      throw new HandshakeError('ERR_DTLS_EMS_REQUIRED', 'server did not negotiate extended_master_secret', 'handshake_failure');
+    }
+    const formats = findExtension(sh.extensions, ExtensionType.ec_point_formats);
+    if (formats !== undefined && !ecPointFormats.decode(formats).includes(0)) {
+      throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', 'server does not accept uncompressed points', 'illegal_parameter');
+    }
+    this.d.transcript.add(HT.client_hello, hello.messageSeq, hello.body);
+    this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+    const p: Params = { suite, clientRandom: hello.random, serverRandom: sh.random, ems };
+    this.negotiated = { suite, extendedMasterSecret: ems, peerCertificates: [], authorized: false };
+    this.state = { kind: 'expectCertificate', p };
+  }
+
+  private onCertificate(p: Params, r: Reader, msg: HandshakeMessage): void {
+    const { certificates } = decodeCertificate(r);
+    if (certificates.length === 0) {
+      throw new HandshakeError('ERR_DTLS_NO_PEER_CERTIFICATE', 'server sent no certificate', 'bad_certificate');
+    }
+    const check = this.cfg.checkServerChain(certificates);
+    if (!check.ok) throw check.error;
+    this.negotiated!.peerCertificates = [...certificates];
+    this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+    this.state = { kind: 'expectServerKeyExchange', p, serverKey: check.key };
+  }
+
+  private onServerKeyExchange(p: Params, serverKey: VerifyingKey, r: Reader, msg: HandshakeMessage): void {
+    const ske = decodeServerKeyExchange(r, p.suite.kx);
+    const ecdh = ske.ecdh!;
+    const group = groupById(ecdh.namedGroup);
+    if (!group) {
+      throw new HandshakeError('ERR_DTLS_BAD_KEY_EXCHANGE', `server chose group ${ecdh.namedGroup} we did not offer`, 'illegal_parameter');
+    }
+    // S-54/S-57: the signature, with a scheme we offered that fits the leaf key, before anything else.
+    const sig = ske.signature!;
+    if (!SIGNATURE_SCHEMES.includes(sig.scheme) || schemeKeyKind(sig.scheme) !== serverKey.kind) {
+      throw new HandshakeError('ERR_DTLS_BAD_SIGNATURE_SCHEME', `server signed with scheme 0x${sig.scheme.toString(16)} we did not offer for its key`, 'illegal_parameter');
+    }
+    const params = encode((w) => encodeEcdhParams(w, ecdh));
+    if (!serverKey.verify(sig.scheme, concat(p.clientRandom, p.serverRandom, params), sig.signature)) {
+      throw new HandshakeError('ERR_DTLS_BAD_SKE_SIGNATURE', 'ServerKeyExchange signature does not verify', 'decrypt_error');
+    }
+    this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+    const share = this.d.provider.generateKeyShare(group);
+    const pms = share.computeSecret(ecdh.publicKey);
+    this.negotiated!.group = group;
+    this.negotiated!.signatureScheme = sig.scheme;
+    this.state = { kind: 'expectCertificateRequestOrDone', p, pms, publicKey: share.publicKey };
+  }
+
+  private onServerHelloDone(p: Params, pms: Uint8Array, publicKey: Uint8Array, request: CertificateRequest | undefined, r: Reader, msg: HandshakeMessage): void {
+    r.end('ServerHelloDone');
+    this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+    // Flight 5: [Certificate], ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished.
+    let signWith: { key: SigningKey; scheme: number } | undefined;
+    if (request) {
+      const key = this.cfg.signingKey;
+      const scheme = key && chooseSignatureScheme(key, request.signatureAlgorithms);
+      const send = key !== undefined && scheme !== undefined && this.cfg.certChain.length > 0;
+      if (send) signWith = { key: key!, scheme: scheme! };
+      this.d.sendMessage(HT.certificate, encode((w) => encodeCertificate(w, { certificates: send ? this.cfg.certChain : [] }), 2048));
+    }
+    this.d.sendMessage(HT.client_key_exchange, encode((w) => encodeClientKeyExchange(w, { publicKey })));
+    const h = p.suite.prfHash;
+    const master = p.ems
+      ? extendedMasterSecret(this.d.provider, h, pms, this.d.transcript.hash(this.d.provider, h))
+      : masterSecret(this.d.provider, h, pms, p.clientRandom, p.serverRandom);
+    pms.fill(0);
+    if (signWith) {
+      const signature = signWith.key.sign(signWith.scheme, this.d.transcript.bytes());
+      this.d.sendMessage(HT.certificate_verify, encode((w) => encodeCertificateVerify(w, { scheme: signWith!.scheme, signature })));
+    }
+    this.d.deriveKeys(p.suite, master, p.clientRandom, p.serverRandom);
+    const ours = verifyData(this.d.provider, h, master, 'client finished', this.d.transcript.hash(this.d.provider, h));
+    this.d.sendChangeCipherSpec();
+    this.d.sendMessage(HT.finished, encode((w) => encodeFinished(w, { verifyData: ours })));
+    this.d.flushFlight(false);
+    this.state = { kind: 'expectChangeCipherSpec', p, master };
+  }
+
+  private onFinished(p: Params, master: Uint8Array, r: Reader, msg: HandshakeMessage): void {
+    if (msg.epoch === 0) throw new HandshakeError('ERR_DTLS_FINISHED_EPOCH', 'Finished in epoch 0', 'unexpected_message');
+    const { verifyData: got } = decodeFinished(r);
+    const h = p.suite.prfHash;
+    const want = verifyData(this.d.provider, h, master, 'server finished', this.d.transcript.hash(this.d.provider, h));
+    if (!constantTimeEqual(got, want)) {
+      throw new HandshakeError('ERR_DTLS_BAD_FINISHED', 'server Finished does not verify', 'decrypt_error');
+    }
+    this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+    master.fill(0);
+    this.state = { kind: 'done' };
+    this.negotiated!.authorized = true;
+    this.d.complete();
+  }
+
+  wipe(): void {
+    const st = this.state;
+    if ('master' in st) st.master.fill(0);
+    if ('pms' in st) st.pms.fill(0);
+    this.state = { kind: 'done' };
+  }
+}
+
+function isIpLiteral(s: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || s.includes(':');
+}

@@ -1,0 +1,42 @@
+import type { CryptoProvider } from '../crypto/provider.js';
+import type { CipherSuite } from '../crypto/suites.js';
+import type { HandshakeMessage } from './reassembler.js';
+import type { Transcript } from './transcript.js';
+
+/**
+ * What a handshake state machine may ask of its connection. The state
+ * machines decide what to send and when; the connection owns records,
+ * epochs, flights and timers.
+ */
+export interface HandshakeDriver {
+  readonly provider: CryptoProvider;
+  readonly transcript: Transcript;
+  /** Queue a handshake message in the flight being prepared, in the current write epoch, and add it to the transcript. */
+  sendMessage(msgType: number, body: Uint8Array): void;
+  /** Queue a message outside the transcript (the client's ClientHello, added once the server answers it); returns its message_seq. */
+  sendUntracked(msgType: number, body: Uint8Array): number;
+  /** Queue ChangeCipherSpec and switch the write epoch to the derived keys (S-33). */
+  sendChangeCipherSpec(): void;
+  /** Derive the next epoch's keys from the master secret (RFC 5246 §6.3). */
+  deriveKeys(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): void;
+  /** The flight is complete: send it. `last` flights are not retransmitted by timer, only on the peer's retransmission. */
+  flushFlight(last: boolean): void;
+  /** The handshake finished: the peer's Finished verified. */
+  complete(): void;
+}
+
+/** A handshake state machine: one per connection, client or server. */
+export interface HandshakeMachine {
+  /** Name of the current state, for errors and traces. */
+  readonly stateName: string;
+  /** Message types the current state accepts (the transition table). */
+  readonly accepts: readonly number[];
+  /** Is ChangeCipherSpec expected now (S-35)? */
+  readonly expectsChangeCipherSpec: boolean;
+  /** Handle the next in-order message. Throws a `DtlsError` on fatal errors. */
+  handleMessage(msg: HandshakeMessage): void;
+  /** The peer's ChangeCipherSpec arrived (only called when `expectsChangeCipherSpec`). */
+  handleChangeCipherSpec(): void;
+  /** Free secrets and buffers. */
+  wipe(): void;
+}

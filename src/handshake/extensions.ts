@@ -1,0 +1,118 @@
+import { Reader } from '../codec/reader.js';
+import type { Writer } from '../codec/writer.js';
+import { DecodeError } from '../errors.js';
+import { ExtensionType } from './registry.js';
+
+/**
+ * Hello extensions (RFC 5246 §7.4.1.4):
+ * ```
+ * struct { ExtensionType extension_type; opaque extension_data<0..2^16-1>; } Extension;
+ * Extension extensions<0..2^16-1>;
+ * ```
+ * Kept as an ordered list of raw entries; typed accessors below decode the
+ * ones we understand. Unknown extensions are kept (and ignored).
+ */
+export interface Extension {
+  readonly type: number;
+  readonly data: Uint8Array;
+}
+
+/** Read an extensions block (the rest of a hello). Duplicate types are a decode error (RFC 5246 §7.4.1.4). */
+export function decodeExtensions(r: Reader): Extension[] {
+  if (r.remaining === 0) return [];
+  const list = r.subVec16(0, 0xffff, 'extensions');
+  r.end('hello');
+  const out: Extension[] = [];
+  const seen = new Set<number>();
+  while (list.remaining > 0) {
+    const type = list.u16('extension_type');
+    const data = list.vec16(0, 0xffff, 'extension_data');
+    if (seen.has(type)) throw new DecodeError(`duplicate extension ${type}`);
+    seen.add(type);
+    out.push({ type, data });
+  }
+  return out;
+}
+
+export function encodeExtensions(w: Writer, exts: readonly Extension[]): void {
+  if (exts.length === 0) return;
+  w.vec16((w) => {
+    for (const e of exts) w.u16(e.type).opaque16(e.data);
+  });
+}
+
+export function findExtension(exts: readonly Extension[], type: number): Uint8Array | undefined {
+  for (const e of exts) if (e.type === type) return e.data;
+  return undefined;
+}
+
+function readU16List(data: Uint8Array, what: string, lenBytes: 1 | 2, itemBytes: 1 | 2): number[] {
+  const r = new Reader(data);
+  const sub = lenBytes === 1 ? r.subVec8(itemBytes, 0xff, what) : r.subVec16(itemBytes, 0xffff, what);
+  r.end(what);
+  if (sub.remaining % itemBytes !== 0) throw new DecodeError(`${what}: odd length`);
+  const out: number[] = [];
+  while (sub.remaining > 0) out.push(itemBytes === 2 ? sub.u16(what) : sub.u8(what));
+  return out;
+}
+
+/** supported_groups (RFC 8422 §5.1.1): `NamedGroup named_group_list<2..2^16-1>`. */
+export const supportedGroups = {
+  decode: (d: Uint8Array) => readU16List(d, 'supported_groups', 2, 2),
+  encode: (w: Writer, groups: readonly number[]) => w.vec16((w) => groups.forEach((g) => w.u16(g))),
+};
+
+/** ec_point_formats (RFC 8422 §5.1.2): `ECPointFormat ec_point_format_list<1..2^8-1>`. */
+export const ecPointFormats = {
+  decode: (d: Uint8Array) => readU16List(d, 'ec_point_formats', 1, 1),
+  encode: (w: Writer, formats: readonly number[]) => w.vec8((w) => formats.forEach((f) => w.u8(f))),
+};
+
+/** signature_algorithms (RFC 5246 §7.4.1.4.1): `SignatureAndHashAlgorithm supported_signature_algorithms<2..2^16-2>`. */
+export const signatureAlgorithms = {
+  decode: (d: Uint8Array) => readU16List(d, 'signature_algorithms', 2, 2),
+  encode: (w: Writer, schemes: readonly number[]) => w.vec16((w) => schemes.forEach((s) => w.u16(s))),
+};
+
+/** renegotiation_info (RFC 5746 §3.2): `opaque renegotiated_connection<0..255>`. */
+export const renegotiationInfo = {
+  decode(d: Uint8Array): Uint8Array {
+    const r = new Reader(d);
+    const v = r.vec8(0, 255, 'renegotiated_connection');
+    r.end('renegotiation_info');
+    return v;
+  },
+  encode: (w: Writer, v: Uint8Array) => w.opaque8(v),
+};
+
+/** server_name (RFC 6066 §3): a host_name entry, if any. */
+export const serverName = {
+  decode(d: Uint8Array): string | undefined {
+    if (d.length === 0) return undefined; // the server's empty acknowledgement
+    const r = new Reader(d);
+    const list = r.subVec16(1, 0xffff, 'server_name_list');
+    r.end('server_name');
+    let host: string | undefined;
+    while (list.remaining > 0) {
+      const type = list.u8('name_type');
+      const name = list.vec16(1, 0xffff, 'host_name');
+      if (type === 0) {
+        if (host !== undefined) throw new DecodeError('server_name: two host_name entries');
+        host = new TextDecoder().decode(name);
+      }
+    }
+    return host;
+  },
+  encode(w: Writer, host: string): void {
+    const name = new TextEncoder().encode(host);
+    w.vec16((w) => w.u8(0).opaque16(name));
+  },
+};
+
+/** An extension whose body must be empty (extended_master_secret, encrypt_then_mac). */
+export function isEmptyExtension(d: Uint8Array, what: string): true {
+  if (d.length !== 0) throw new DecodeError(`${what}: must be empty`);
+  return true;
+}
+
+export { ExtensionType };

@@ -1,0 +1,50 @@
+import { type Reader, copyBytes } from '../../codec/reader.js';
+import type { Writer } from '../../codec/writer.js';
+import { DecodeError } from '../../errors.js';
+import { type Extension, decodeExtensions, encodeExtensions } from '../extensions.js';
+
+/**
+ * ClientHello (RFC 6347 §4.2.1, RFC 5246 §7.4.1.2):
+ * ```
+ * struct {
+ *   ProtocolVersion client_version;
+ *   Random random;
+ *   SessionID session_id;                       // opaque <0..32>
+ *   opaque cookie<0..2^8-1>;
+ *   CipherSuite cipher_suites<2..2^16-2>;
+ *   CompressionMethod compression_methods<1..2^8-1>;
+ *   select (extensions_present) { case true: Extension extensions<0..2^16-1>; };
+ * } ClientHello;
+ * ```
+ */
+export interface ClientHello {
+  readonly clientVersion: number;
+  readonly random: Uint8Array;
+  readonly sessionId: Uint8Array;
+  readonly cookie: Uint8Array;
+  readonly cipherSuites: readonly number[];
+  readonly compressionMethods: readonly number[];
+  readonly extensions: readonly Extension[];
+}
+
+export function decodeClientHello(r: Reader): ClientHello {
+  const clientVersion = r.u16('client_version');
+  const random = copyBytes(r.bytes(32, 'random'));
+  const sessionId = copyBytes(r.vec8(0, 32, 'session_id'));
+  const cookie = copyBytes(r.vec8(0, 255, 'cookie'));
+  const cs = r.subVec16(2, 0xfffe, 'cipher_suites');
+  if (cs.remaining % 2 !== 0) throw new DecodeError('cipher_suites: odd length');
+  const cipherSuites: number[] = [];
+  while (cs.remaining > 0) cipherSuites.push(cs.u16());
+  const compressionMethods = Array.from(r.vec8(1, 255, 'compression_methods'));
+  const extensions = decodeExtensions(r).map((e) => ({ type: e.type, data: copyBytes(e.data) }));
+  r.end('ClientHello');
+  return { clientVersion, random, sessionId, cookie, cipherSuites, compressionMethods, extensions };
+}
+
+export function encodeClientHello(w: Writer, m: ClientHello): void {
+  w.u16(m.clientVersion).bytes(m.random).opaque8(m.sessionId).opaque8(m.cookie);
+  w.vec16((w) => m.cipherSuites.forEach((s) => w.u16(s)));
+  w.vec8((w) => m.compressionMethods.forEach((c) => w.u8(c)));
+  encodeExtensions(w, m.extensions);
+}

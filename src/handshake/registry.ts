@@ -1,0 +1,62 @@
+/**
+ * IANA registries of the handshake layer, as open enums: a frozen name→value
+ * map and `nameOf(v)` giving the name or the hex value. Unknown values decode
+ * as numbers and re-encode unchanged.
+ */
+function registry<T extends Record<string, number>>(entries: T): { values: Readonly<T>; nameOf(v: number): string } {
+  const values = Object.freeze({ ...entries });
+  const names = new Map<number, string>(Object.entries(values).map(([k, v]) => [v, k]));
+  return { values, nameOf: (v: number) => names.get(v) ?? `0x${v.toString(16).padStart(4, '0')}` };
+}
+
+/** HandshakeType (RFC 5246 §7.4, RFC 6347 §4.3.2, RFC 5077). */
+export const HandshakeTypes = registry({
+  hello_request: 0,
+  client_hello: 1,
+  server_hello: 2,
+  hello_verify_request: 3,
+  new_session_ticket: 4,
+  certificate: 11,
+  server_key_exchange: 12,
+  certificate_request: 13,
+  server_hello_done: 14,
+  certificate_verify: 15,
+  client_key_exchange: 16,
+  finished: 20,
+});
+export const HandshakeType = HandshakeTypes.values;
+
+/** ExtensionType (IANA TLS ExtensionType Values). */
+export const ExtensionTypes = registry({
+  server_name: 0,
+  max_fragment_length: 1,
+  status_request: 5,
+  supported_groups: 10,
+  ec_point_formats: 11,
+  signature_algorithms: 13,
+  use_srtp: 14,
+  heartbeat: 15,
+  application_layer_protocol_negotiation: 16,
+  client_certificate_type: 19,
+  server_certificate_type: 20,
+  padding: 21,
+  encrypt_then_mac: 22,
+  extended_master_secret: 23,
+  session_ticket: 35,
+  connection_id: 54,
+  renegotiation_info: 0xff01,
+});
+export const ExtensionType = ExtensionTypes.values;
+
+/** NamedGroup (RFC 8422 §5.1.1, RFC 7919). */
+export const NamedGroups = registry({
+  secp256r1: 23,
+  secp384r1: 24,
+  secp521r1: 25,
+  x25519: 29,
+  x448: 30,
+});
+export const NamedGroup = NamedGroups.values;
+
+/** ClientCertificateType (RFC 5246 §7.4.4, RFC 8422 §5.5). */
+export const ClientCertificateType = Object.freeze({ rsa_sign: 1, ecdsa_sign: 64 } as const);

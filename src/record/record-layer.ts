@@ -1,0 +1,152 @@
+import { ContentType, DTLS1_0, DTLS1_2, MAX_PLAINTEXT, MAX_SEQUENCE, RECORD_HEADER_LENGTH } from './content-type.js';
+import type { RecordProtection } from './protection.js';
+import { type DtlsRecord, writeRecordHeader } from './record.js';
+import { ReplayWindow } from './replay-window.js';
+
+/** Why a record was dropped, for counters and the `puredtls:record:dropped` channel. */
+export type DropReason =
+  | 'bad version'
+  | 'unknown epoch'
+  | 'future epoch'
+  | 'replay'
+  | 'bad mac'
+  | 'too long'
+  | 'seq exhausted';
+
+interface ReadEpoch {
+  readonly epoch: number;
+  readonly protection: RecordProtection | null;
+  readonly window: ReplayWindow;
+}
+
+interface WriteEpoch {
+  readonly epoch: number;
+  readonly protection: RecordProtection | null;
+  nextSeq: number;
+}
+
+/** A record that passed version, epoch, replay and authentication checks. */
+export interface OpenedRecord {
+  readonly type: number;
+  readonly epoch: number;
+  readonly seq: number;
+  readonly data: Uint8Array;
+}
+
+/**
+ * The record layer of one association (RFC 6347 §4.1): epochs, 48-bit
+ * sequence numbers, the replay window per epoch (checked before decryption,
+ * updated after authentication, S-05), and record protection.
+ */
+export class RecordLayer {
+  private readonly read = new Map<number, ReadEpoch>();
+  private readonly write = new Map<number, WriteEpoch>();
+  private readEpoch = 0;
+  private writeEpoch = 0;
+  /** Records that failed authentication since the connection began. */
+  badRecords = 0;
+
+  constructor(private readonly replayWindowSize = 64) {
+    this.read.set(0, { epoch: 0, protection: null, window: new ReplayWindow(replayWindowSize) });
+    this.write.set(0, { epoch: 0, protection: null, nextSeq: 0 });
+  }
+
+  get currentReadEpoch(): number {
+    return this.readEpoch;
+  }
+  get currentWriteEpoch(): number {
+    return this.writeEpoch;
+  }
+
+  /** Next write sequence number of an epoch (for tests and the data MTU). */
+  nextWriteSeq(epoch = this.writeEpoch): number {
+    return this.write.get(epoch)?.nextSeq ?? 0;
+  }
+
+  /** Force the next write sequence of the current epoch (tests only: REC-12). */
+  setNextWriteSeq(seq: number): void {
+    this.write.get(this.writeEpoch)!.nextSeq = seq;
+  }
+
+  /** Install the next read epoch (on receiving ChangeCipherSpec). */
+  activateRead(protection: RecordProtection): void {
+    this.readEpoch += 1;
+    this.read.set(this.readEpoch, { epoch: this.readEpoch, protection, window: new ReplayWindow(this.replayWindowSize) });
+  }
+
+  /** Install the next write epoch (when sending ChangeCipherSpec). */
+  activateWrite(protection: RecordProtection): void {
+    this.writeEpoch += 1;
+    this.write.set(this.writeEpoch, { epoch: this.writeEpoch, protection, nextSeq: 0 });
+  }
+
+  /** Forget epoch 0 once the handshake is over (S-08): its records are dropped from then on. */
+  retireEpoch(epoch: number): void {
+    if (epoch >= this.readEpoch) return;
+    this.read.delete(epoch);
+  }
+
+  /** Is this epoch one we can read now? */
+  canRead(epoch: number): boolean {
+    return this.read.has(epoch);
+  }
+
+  /**
+   * Check and open one record. Returns the plaintext record, or a drop reason.
+   * `epoch > current` records are reported as 'future epoch' so the caller can
+   * buffer them until the epoch is installed (S-07: never decrypted with current keys).
+   */
+  open(rec: DtlsRecord): OpenedRecord | DropReason {
+    if (rec.version !== DTLS1_2) {
+      // 0xfeff is acceptable only on the initial ClientHello / HelloVerifyRequest (S-04).
+      if (!(rec.version === DTLS1_0 && rec.epoch === 0 && rec.type === ContentType.handshake)) return 'bad version';
+    }
+    const st = this.read.get(rec.epoch);
+    if (!st) return rec.epoch > this.readEpoch && rec.epoch <= this.readEpoch + 1 ? 'future epoch' : 'unknown epoch';
+    if (!st.window.check(rec.seq)) return 'replay';
+    let data: Uint8Array | null;
+    if (st.protection === null) {
+      if (rec.fragment.length > MAX_PLAINTEXT) return 'too long';
+      data = rec.fragment;
+    } else {
+      data = st.protection.open(rec.type, rec.version, rec.epoch, rec.seq, rec.fragment);
+      if (data === null) {
+        this.badRecords++;
+        return 'bad mac';
+      }
+      if (data.length > MAX_PLAINTEXT) return 'too long';
+    }
+    st.window.accept(rec.seq);
+    return { type: rec.type, epoch: rec.epoch, seq: rec.seq, data };
+  }
+
+  /** Bytes a record of `epoch` adds to its plaintext (header + protection). */
+  overhead(epoch = this.writeEpoch): number {
+    const p = this.write.get(epoch)?.protection;
+    return RECORD_HEADER_LENGTH + (p ? p.maxExpansion : 0);
+  }
+
+  /**
+   * Protect and frame one record in `epoch` (default: the current write
+   * epoch). Returns null when the epoch's sequence numbers are exhausted
+   * (S-06: the caller must close).
+   */
+  seal(type: number, data: Uint8Array, epoch = this.writeEpoch, version = DTLS1_2, forceSeq?: number): Uint8Array | null {
+    const st = this.write.get(epoch);
+    if (!st) throw new Error(`no write state for epoch ${epoch}`);
+    const seq = forceSeq ?? st.nextSeq;
+    if (seq >= MAX_SEQUENCE) return null;
+    if (forceSeq === undefined) st.nextSeq = seq + 1;
+    const fragment = st.protection ? st.protection.seal(type, version, epoch, seq, data) : data;
+    const out = new Uint8Array(RECORD_HEADER_LENGTH + fragment.length);
+    writeRecordHeader(out, 0, type, version, epoch, seq, fragment.length);
+    out.set(fragment, RECORD_HEADER_LENGTH);
+    return out;
+  }
+
+  /** Wipe every key. */
+  wipe(): void {
+    for (const e of this.read.values()) e.protection?.wipe();
+    for (const e of this.write.values()) e.protection?.wipe();
+  }
+}

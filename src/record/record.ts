@@ -1,0 +1,94 @@
+import { Reader } from '../codec/reader.js';
+import { DecodeError } from '../errors.js';
+import { MAX_CIPHERTEXT, RECORD_HEADER_LENGTH } from './content-type.js';
+
+/**
+ * A DTLS record as read off a datagram (RFC 6347 §4.1):
+ * ```
+ * struct {
+ *   ContentType type;
+ *   ProtocolVersion version;
+ *   uint16 epoch;
+ *   uint48 sequence_number;
+ *   uint16 length;
+ *   opaque fragment[DTLSPlaintext.length];
+ * } DTLSPlaintext;
+ * ```
+ * `fragment` aliases the datagram: copy what you keep (S-66).
+ */
+export interface DtlsRecord {
+  readonly type: number;
+  readonly version: number;
+  readonly epoch: number;
+  /** 48-bit sequence number; exact as a JavaScript number. */
+  readonly seq: number;
+  readonly fragment: Uint8Array;
+  /** The 13 header bytes plus fragment, as received. */
+  readonly raw: Uint8Array;
+}
+
+/** The records of one datagram, and why parsing stopped early if it did. */
+export interface ParsedDatagram {
+  readonly records: DtlsRecord[];
+  /** Set when the rest of the datagram was dropped (S-02). */
+  readonly dropped?: string;
+}
+
+/**
+ * Split a datagram into records. A record whose length runs past the end of
+ * the datagram or above 2^14+2048 ends parsing: it and the rest of the
+ * datagram are dropped (S-02). Never throws.
+ */
+export function parseDatagram(data: Uint8Array): ParsedDatagram {
+  const records: DtlsRecord[] = [];
+  const r = new Reader(data);
+  while (r.remaining > 0) {
+    if (r.remaining < RECORD_HEADER_LENGTH) return { records, dropped: 'truncated record header' };
+    const start = r.offset;
+    const type = r.u8();
+    const version = r.u16();
+    const epoch = r.u16();
+    const seq = r.u48();
+    const length = r.u16();
+    if (length > MAX_CIPHERTEXT) return { records, dropped: 'record length above 2^14+2048' };
+    if (length > r.remaining) return { records, dropped: 'record length past end of datagram' };
+    const fragment = r.bytes(length);
+    records.push({ type, version, epoch, seq, fragment, raw: data.subarray(start, start + RECORD_HEADER_LENGTH + length) });
+  }
+  return { records };
+}
+
+/** Write a record header at `offset` of `out`. */
+export function writeRecordHeader(
+  out: Uint8Array, offset: number, type: number, version: number, epoch: number, seq: number, length: number,
+): void {
+  out[offset] = type;
+  out[offset + 1] = version >>> 8;
+  out[offset + 2] = version & 0xff;
+  out[offset + 3] = epoch >>> 8;
+  out[offset + 4] = epoch & 0xff;
+  writeU48(out, offset + 5, seq);
+  out[offset + 11] = length >>> 8;
+  out[offset + 12] = length & 0xff;
+}
+
+/** Write a 48-bit number without 32-bit bitwise truncation (S-64). */
+export function writeU48(out: Uint8Array, offset: number, v: number): void {
+  const hi = Math.floor(v / 0x1_0000_0000);
+  const lo = v - hi * 0x1_0000_0000;
+  out[offset] = (hi >>> 8) & 0xff;
+  out[offset + 1] = hi & 0xff;
+  out[offset + 2] = (lo >>> 24) & 0xff;
+  out[offset + 3] = (lo >>> 16) & 0xff;
+  out[offset + 4] = (lo >>> 8) & 0xff;
+  out[offset + 5] = lo & 0xff;
+}
+
+/** Encode a whole record (header + fragment). */
+export function encodeRecord(type: number, version: number, epoch: number, seq: number, fragment: Uint8Array): Uint8Array {
+  if (fragment.length > MAX_CIPHERTEXT) throw new DecodeError('record fragment too long');
+  const out = new Uint8Array(RECORD_HEADER_LENGTH + fragment.length);
+  writeRecordHeader(out, 0, type, version, epoch, seq, fragment.length);
+  out.set(fragment, RECORD_HEADER_LENGTH);
+  return out;
+}
