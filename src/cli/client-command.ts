@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { connect, type ConnectOptions } from '../client.js';
+import { parseArgs } from './args.js';
+
+export const CLIENT_HELP = `Usage: puredtls client HOST PORT [options]
+
+Handshakes, sends --message, prints the reply and exits 0 once it arrived.
+Without --message, sends each line of standard input and prints replies.
+
+Options:
+  --message TEXT          the message to send
+  --ca FILE               CA certificates to verify the server against (default: Node's root CAs)
+  --servername NAME       SNI and the name the certificate must match (default HOST)
+  --cert FILE --key FILE  client certificate chain and key, PEM
+  --ciphers LIST          OpenSSL cipher list
+  --mtu N                 largest datagram sent (default 1452)
+  --insecure              do not verify the server's certificate
+  --timeout S             give up after S seconds (default 30)
+  --crypto node|noble     crypto provider
+  --help                  this text
+
+Exit status: 0 reply received; 1 handshake or verification failed; 3 timed out.`;
+
+const BOOL = new Set(['insecure', 'help']);
+const VALUED = new Set(['message', 'ca', 'servername', 'cert', 'key', 'ciphers', 'mtu', 'timeout', 'crypto']);
+
+export async function runClient(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, BOOL, VALUED);
+  if (args.flags.has('help')) {
+    console.log(CLIENT_HELP);
+    return 0;
+  }
+  const [host, portText] = args.positionals;
+  if (!host || !portText) {
+    console.error(CLIENT_HELP);
+    return 2;
+  }
+  const v = args.values;
+  const timeout = Number(v.get('timeout') ?? 30) * 1000;
+  const opts: ConnectOptions = { host, port: Number(portText), handshakeTimeout: Math.max(1, Math.min(timeout, 2 ** 31 - 1)) };
+  if (v.has('ca')) opts.ca = readFileSync(v.get('ca')!);
+  if (v.has('servername')) opts.servername = v.get('servername')!;
+  if (v.has('cert') !== v.has('key')) throw new Error('--cert and --key go together');
+  if (v.has('cert')) {
+    opts.cert = readFileSync(v.get('cert')!);
+    opts.key = readFileSync(v.get('key')!);
+  }
+  if (v.has('ciphers')) opts.ciphers = v.get('ciphers')!;
+  if (v.has('mtu')) opts.mtu = Number(v.get('mtu'));
+  if (args.flags.has('insecure')) opts.rejectUnauthorized = false;
+  const crypto = v.get('crypto');
+  if (crypto === 'node' || crypto === 'noble') opts.crypto = crypto;
+
+  const message = v.get('message');
+  return new Promise<number>((resolve) => {
+    const c = connect(opts);
+    let done = false;
+    const finish = (code: number) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      c.removeAllListeners('close');
+      try {
+        c.end();
+      } catch {
+        // closed
+      }
+      resolve(code);
+    };
+    const timer = setTimeout(() => {
+      console.error(c.established ? 'timed out waiting for a reply' : 'handshake timed out');
+      finish(3);
+    }, timeout);
+    c.on('error', (err) => {
+      console.error(`error: ${err.message}${err.alert ? ` (alert ${err.alert})` : ''}`);
+      finish(1);
+    });
+    c.on('close', () => finish(done ? 0 : 1));
+    c.on('secureConnect', () => {
+      console.error(`connected to ${host}:${portText} ${c.getCipher()?.name}${c.authorized ? '' : ' (certificate not verified)'}`);
+      if (message !== undefined) {
+        c.send(message);
+      } else {
+        process.stdin.setEncoding('utf8');
+        process.stdin.on('data', (chunk: string) => {
+          for (const line of chunk.split('\n')) if (line) c.send(line);
+        });
+        process.stdin.on('end', () => finish(0));
+      }
+    });
+    c.on('message', (m) => {
+      process.stdout.write(m.toString() + (message !== undefined ? '\n' : ''));
+      if (message !== undefined) finish(0);
+    });
+  });
+}

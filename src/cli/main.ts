@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { runClient } from './client-command.js';
+import { runServer } from './server-command.js';
+
+const USAGE = `puredtls — DTLS 1.2 in pure TypeScript
+
+Usage:
+  puredtls server [--host HOST] [--port PORT] [--cert FILE --key FILE] [--ca FILE]
+                  [--request-cert] [--reject-unauthorized] [--ciphers LIST] [--mtu N]
+                  [--crypto node|noble] [--quiet]
+  puredtls client HOST PORT [--message TEXT] [--ca FILE] [--servername NAME]
+                  [--cert FILE --key FILE] [--ciphers LIST] [--mtu N] [--insecure]
+                  [--timeout S] [--crypto node|noble]
+  puredtls --help | --version
+
+Run "puredtls server --help" or "puredtls client --help" for details.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === 'server') return runServer(rest);
+  if (cmd === 'client') return runClient(rest);
+  if (cmd === '--version' || cmd === '-v') {
+    console.log(version());
+    return 0;
+  }
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(USAGE);
+    return cmd === undefined ? 2 : 0;
+  }
+  console.error(`puredtls: unknown command ${cmd}\n\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0 || process.exitCode === undefined) process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`puredtls: ${(err as Error)?.message ?? err}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
+import * as dgram from 'node:dgram';
+import { createServer } from '../server.js';
+import { createSelfSigned } from '../x509/selfsigned.js';
+import type { ServerOptions } from '../options.js';
+import { parseArgs } from './args.js';
+
+export const SERVER_HELP = `Usage: puredtls server [options]
+
+An echo server: every message a client sends is sent back to it.
+
+Options:
+  --host HOST             address to bind (default :: — all IPv6 and IPv4 addresses)
+  --port PORT             UDP port (default 4433; 0 picks a free one)
+  --cert FILE --key FILE  certificate chain (leaf first) and private key, PEM
+                          (PKCS#8, SEC1 "EC PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY");
+                          without them a self-signed ECDSA P-256 certificate is made
+  --ca FILE               CA certificates trusted for client certificates
+  --request-cert          ask clients for a certificate
+  --reject-unauthorized   refuse clients whose certificate does not verify
+  --ciphers LIST          OpenSSL cipher list, e.g. ECDHE-ECDSA-AES128-GCM-SHA256:HIGH
+  --mtu N                 largest datagram sent (default 1452)
+  --crypto node|noble     crypto provider (default node:crypto when present)
+  --quiet                 print only the listening line and errors
+  --help                  this text
+
+Once bound it prints "listening on udp://HOST:PORT".`;
+
+const BOOL = new Set(['request-cert', 'reject-unauthorized', 'quiet', 'help']);
+const VALUED = new Set(['host', 'port', 'cert', 'key', 'ca', 'ciphers', 'mtu', 'crypto']);
+
+export async function runServer(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, BOOL, VALUED);
+  if (args.flags.has('help')) {
+    console.log(SERVER_HELP);
+    return 0;
+  }
+  const v = args.values;
+  const host = v.get('host') ?? '::';
+  const port = Number(v.get('port') ?? 4433);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad --port ${v.get('port')}`);
+  const quiet = args.flags.has('quiet');
+  const log = (s: string) => {
+    if (!quiet) console.log(s);
+  };
+  const opts: ServerOptions = {};
+  const crypto = v.get('crypto');
+  if (crypto !== undefined) {
+    if (crypto !== 'node' && crypto !== 'noble') throw new Error('--crypto must be node or noble');
+    opts.crypto = crypto;
+  }
+  if (v.has('cert') !== v.has('key')) throw new Error('--cert and --key go together');
+  if (v.has('cert')) {
+    opts.cert = readFileSync(v.get('cert')!);
+    opts.key = readFileSync(v.get('key')!);
+  } else {
+    const { certPem, keyPem, fingerprint256 } = createSelfSigned(undefined, { commonName: 'localhost' });
+    opts.cert = Buffer.from(certPem);
+    opts.key = Buffer.from(keyPem);
+    log(`self-signed ECDSA P-256 certificate, SHA-256 fingerprint ${fingerprint256}`);
+  }
+  if (v.has('ca')) opts.ca = readFileSync(v.get('ca')!);
+  if (args.flags.has('request-cert')) opts.requestCert = true;
+  if (args.flags.has('reject-unauthorized')) opts.rejectUnauthorized = true;
+  if (v.has('ciphers')) opts.ciphers = v.get('ciphers')!;
+  if (v.has('mtu')) opts.mtu = Number(v.get('mtu'));
+  const family = isIPv6(host) || host === '::' ? 'udp6' : 'udp4';
+  opts.socket = dgram.createSocket({ type: family });
+
+  const server = createServer(opts);
+  server.on('connection', (info) => log(`handshake from ${fmt(info.address, info.port)}`));
+  server.on('error', (err, info) => {
+    console.error(`error${info ? ` from ${fmt(info.address, info.port)}` : ''}: ${err.message}`);
+  });
+  server.on('secureConnection', (peer) => {
+    const { address, port } = peer.address();
+    log(`secure connection from ${fmt(address, port)} ${peer.getCipher()?.name}`);
+    peer.on('message', (msg) => {
+      try {
+        peer.send(msg);
+      } catch {
+        // peer closed in between
+      }
+    });
+    peer.on('close', () => log(`closed ${fmt(address, port)}`));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+    server.bind(port, host);
+  });
+  const addr = server.address();
+  console.log(`listening on udp://${fmt(addr.address, addr.port)}`);
+  if (!v.has('cert') && !quiet) {
+    console.log(`try: openssl s_client -dtls1_2 -connect ${fmt(host === '::' ? '127.0.0.1' : addr.address, addr.port)}`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => server.close(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
+function fmt(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}

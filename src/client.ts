@@ -1,0 +1,329 @@
+import * as dgram from 'node:dgram';
+import { lookup } from 'node:dns';
+import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
+import { Connection } from './connection.js';
+import type { CryptoProvider } from './crypto/provider.js';
+import { clientHandshakeConfig, resolveClientConfig } from './config.js';
+import { CertificateError, ClosedError, DtlsError } from './errors.js';
+import { ClientHandshake, type ServerChainCheck } from './handshake/client-handshake.js';
+import type { Negotiated } from './handshake/server-handshake.js';
+import { type CommonOptions, checkInt } from './options.js';
+import { type CipherInfo, certChainPem, checkChain, cipherInfo, peerCertificate } from './peer-info.js';
+import type { RemoteInfo } from './server.js';
+import { now } from './server.js';
+import { type PeerCertificate, parseCertificate, toPeerCertificate } from './x509/certificate.js';
+import { nodeBuiltin } from './node-builtin.js';
+
+/** `connect` options. */
+export interface ConnectOptions extends CommonOptions {
+  /** Server host name or address. Default 'localhost'. */
+  host?: string;
+  /** Server port. */
+  port: number;
+  /** A UDP socket to use instead of a new one (it is not closed by `end()`). */
+  socket?: dgram.Socket;
+  /** Name for SNI and certificate matching. Default: `host` when it is a name. */
+  servername?: string;
+  /** Fail the handshake when the server's certificate does not verify. Default true. */
+  rejectUnauthorized?: boolean;
+  /** Replace the host name check: return an Error to reject. */
+  checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
+}
+
+/** Events of {@link ClientConnection}. */
+export interface ClientEvents {
+  secureConnect: [];
+  message: [message: Buffer];
+  close: [];
+  error: [err: DtlsError];
+}
+
+/**
+ * The client side of a DTLS association, with the same interface as a
+ * server's {@link Peer} plus `secureConnect`.
+ */
+export class ClientConnection extends EventEmitter<ClientEvents> {
+  private conn: Connection | undefined;
+  private machine: ClientHandshake | undefined;
+  private socket: dgram.Socket | undefined;
+  private ownSocket = false;
+  private remote: RemoteInfo | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private queued: Uint8Array[] = [];
+  private ended = false;
+  private closedEmitted = false;
+  readonly provider: CryptoProvider;
+  /** Whether the server's certificate verified. */
+  authorized = false;
+  /** Why it did not (with `rejectUnauthorized: false`). */
+  authorizationError: DtlsError | undefined;
+  private readonly onSocketMessage = (msg: Buffer, rinfo: dgram.RemoteInfo) => this.onMessage(msg, rinfo);
+
+  constructor(private readonly options: ConnectOptions) {
+    super();
+    if (options === null || typeof options !== 'object') throw new TypeError('connect options must be an object');
+    const port = checkInt('port', options.port, -1, 1, 65_535);
+    if (port < 0) throw new TypeError('The "port" option is required');
+    const host = options.host ?? 'localhost';
+    if (typeof host !== 'string') throw new TypeError('The "host" option must be a string');
+    if (options.servername !== undefined && typeof options.servername !== 'string') throw new TypeError('The "servername" option must be a string');
+    if (options.checkServerIdentity !== undefined && typeof options.checkServerIdentity !== 'function') {
+      throw new TypeError('The "checkServerIdentity" option must be a function');
+    }
+    if (options.socket !== undefined && !(options.socket instanceof dgram.Socket)) throw new TypeError('The "socket" option must be a dgram.Socket');
+    const resolved = resolveClientConfig(options);
+    this.provider = resolved.provider;
+    const servername = options.servername ?? (isIP(host) ? undefined : host);
+    const nameToCheck = servername ?? host;
+    const hsConfig = clientHandshakeConfig(resolved, servername, nameToCheck,
+      (chain) => this.checkServer(chain, resolved.ca, nameToCheck, resolved.rejectUnauthorized));
+
+    const start = (address: string, family: 4 | 6) => {
+      this.remote = { address, port };
+      this.socket = options.socket ?? dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+      this.ownSocket = options.socket === undefined;
+      this.socket.on('message', this.onSocketMessage);
+      if (this.ownSocket) this.socket.on('error', (err) => this.fail(new DtlsError('ERR_DTLS_SOCKET', err.message, undefined, { cause: err })));
+      const conn = new Connection('client', resolved.settings, now());
+      this.conn = conn;
+      this.machine = new ClientHandshake(conn, hsConfig);
+      conn.attach(this.machine);
+      this.flush();
+    };
+    const family = isIP(host);
+    if (family !== 0) {
+      queueMicrotask(() => start(host, family as 4 | 6));
+    } else {
+      lookup(host, (err, address, fam) => {
+        if (err) return this.fail(new DtlsError('ERR_DTLS_LOOKUP', `cannot resolve ${host}: ${err.message}`, undefined, { cause: err }));
+        start(address, fam === 6 ? 6 : 4);
+      });
+    }
+  }
+
+  private checkServer(chain: readonly Uint8Array[], ca: Uint8Array[] | undefined, name: string, reject: boolean): ServerChainCheck {
+    const custom = this.options.checkServerIdentity;
+    const res = checkChain(this.provider, chain, { ca: ca ?? systemRoots(), purpose: 'serverAuth', ...(custom ? {} : { host: name }) });
+    let error: DtlsError | undefined = res.ok ? undefined : res.error;
+    if (!error && custom) {
+      let verdict: Error | undefined;
+      try {
+        verdict = custom(name, toPeerCertificate(parseCertificate(chain[0]!)));
+      } catch (e) {
+        verdict = e as Error;
+      }
+      if (verdict) error = new CertificateError('ERR_DTLS_CERT_NAME_MISMATCH', verdict.message, 'bad_certificate');
+    }
+    this.authorized = error === undefined;
+    this.authorizationError = error;
+    if (error && reject) return { ok: false, error };
+    if (!res.key) return { ok: false, error: error ?? new CertificateError('ERR_DTLS_BAD_CERTIFICATE', 'server key unusable') };
+    return { ok: true, key: res.key };
+  }
+
+  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const r = this.remote;
+    if (!this.conn || !r || rinfo.port !== r.port || !sameAddress(rinfo.address, r.address)) return;
+    this.conn.handleDatagram(msg, now());
+    this.flush();
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    if (!this.conn) return;
+    this.conn.handleTimeout(now());
+    this.flush();
+  }
+
+  private flush(): void {
+    const conn = this.conn;
+    if (!conn) return;
+    const r = this.remote!;
+    for (const d of conn.takeTransmits()) {
+      try {
+        this.socket!.send(d, r.port, r.address);
+      } catch {
+        // closed socket: lost, as UDP allows
+      }
+    }
+    for (const ev of conn.takeEvents()) {
+      switch (ev.type) {
+        case 'secure':
+          for (const q of this.queued) conn.send(q, now());
+          this.queued = [];
+          this.emit('secureConnect');
+          break;
+        case 'data':
+          this.emit('message', Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength));
+          break;
+        case 'close':
+          this.finish(ev.error);
+          break;
+        default:
+          break;
+      }
+    }
+    if (conn.takeTransmits.length) { /* drained above */ }
+    const late = conn.takeTransmits();
+    for (const d of late) this.socket?.send(d, r.port, r.address);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const t = conn.nextTimeout();
+    if (t !== undefined) {
+      this.timer = setTimeout(() => this.onTimer(), Math.max(0, t - now()));
+      if (conn.isEstablished) this.timer.unref();
+    }
+  }
+
+  private fail(err: DtlsError): void {
+    if (this.conn && !this.conn.isClosed) {
+      this.conn.destroy(err);
+      this.flush();
+    } else {
+      this.finish(err);
+    }
+  }
+
+  private finish(error: DtlsError | undefined): void {
+    if (this.closedEmitted) return;
+    this.closedEmitted = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.socket?.off('message', this.onSocketMessage);
+    if (this.ownSocket) {
+      try {
+        this.socket?.close();
+      } catch {
+        // already closed
+      }
+    }
+    if (error && !(this.ended && error.code === 'ERR_DTLS_ALERT_RECEIVED')) this.emit('error', error);
+    this.emit('close');
+  }
+
+  /** The server's address and port. */
+  address(): RemoteInfo {
+    return this.remote ?? { address: this.options.host ?? 'localhost', port: this.options.port };
+  }
+
+  /** The server's certificate chain as PEM, leaf first. */
+  getCertChain(): Buffer {
+    return certChainPem(this.negotiated);
+  }
+
+  /** The server's certificate, as Node's `tlsSocket.getPeerCertificate()`. */
+  getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
+    return peerCertificate(this.negotiated, detailed);
+  }
+
+  getCipher(): CipherInfo | undefined {
+    return cipherInfo(this.negotiated?.suite);
+  }
+
+  getProtocol(): 'DTLSv1.2' {
+    return 'DTLSv1.2';
+  }
+
+  get negotiated(): Negotiated | undefined {
+    return this.machine?.negotiated;
+  }
+
+  /** Whether the handshake completed and the connection is open. */
+  get established(): boolean {
+    return this.conn?.isEstablished ?? false;
+  }
+
+  /** Send one message; before `secureConnect` it is queued. */
+  send(message: Buffer | Uint8Array | string): void {
+    const data = typeof message === 'string' ? Buffer.from(message) : message;
+    if (!(data instanceof Uint8Array)) throw new TypeError('message must be a Buffer, Uint8Array or string');
+    if (this.ended || this.conn?.isClosed) throw new ClosedError();
+    if (!this.conn?.isEstablished) {
+      if (this.queued.length >= 64) throw new DtlsError('ERR_DTLS_QUEUE_FULL', 'too many messages queued before the handshake completed');
+      this.queued.push(Uint8Array.from(data));
+      return;
+    }
+    this.conn.send(data, now());
+    this.flush();
+  }
+
+  /** Send close_notify and close. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (!this.conn) {
+      this.finish(undefined);
+      return;
+    }
+    this.conn.close(now());
+    this.flush();
+  }
+}
+
+function sameAddress(a: string, b: string): boolean {
+  if (a === b) return true;
+  const strip = (s: string) => (s.startsWith('::ffff:') ? s.slice(7) : s);
+  return strip(a) === strip(b);
+}
+
+let roots: Uint8Array[] | undefined;
+/** Node's bundled root CAs, when the runtime has node:tls (the default `ca` of the client). */
+function systemRoots(): Uint8Array[] {
+  if (roots) return roots;
+  const tls = nodeBuiltin<typeof import('node:tls')>('node:tls');
+  const list: Uint8Array[] = [];
+  for (const pem of tls?.rootCertificates ?? []) {
+    const b64 = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+    list.push(new Uint8Array(Buffer.from(b64, 'base64')));
+  }
+  roots = list;
+  return list;
+}
+
+/**
+ * Connect to a DTLS server.
+ *
+ * @example
+ * ```js
+ * const c = connect({ host: 'localhost', port: 4433, ca: fs.readFileSync('ca.pem') });
+ * c.on('secureConnect', () => c.send('hello'));
+ * c.on('message', (m) => console.log(m.toString()));
+ * ```
+ */
+export function connect(options: ConnectOptions, onSecureConnect?: () => void): ClientConnection {
+  const c = new ClientConnection(options);
+  if (onSecureConnect) c.once('secureConnect', onSecureConnect);
+  return c;
+}
+
+/**
+ * Connect and wait for the handshake: resolves with the connection once
+ * `secureConnect` fires, rejects with the handshake's error.
+ *
+ * @example
+ * ```js
+ * const c = await connectAsync({ host: 'localhost', port: 4433, ca });
+ * ```
+ */
+export function connectAsync(options: ConnectOptions): Promise<ClientConnection> {
+  return new Promise((resolve, reject) => {
+    const c = new ClientConnection(options);
+    const onError = (err: DtlsError) => {
+      c.off('secureConnect', onSecure);
+      reject(err);
+    };
+    const onClose = () => {
+      c.off('secureConnect', onSecure);
+      reject(new ClosedError('connection closed before the handshake completed'));
+    };
+    const onSecure = () => {
+      c.off('error', onError);
+      c.off('close', onClose);
+      resolve(c);
+    };
+    c.once('secureConnect', onSecure);
+    c.once('error', onError);
+    c.once('close', onClose);
+  });
+}

@@ -1,0 +1,66 @@
+import { cbc, gcm } from '@noble/ciphers/aes.js';
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { aeadSpec, nonceOk, requireNonce } from './aead-spec.js';
+import { aesCcm } from './ccm.js';
+import { cryptoError } from './fail.js';
+import type { Aead, AeadAlg, BlockCipher } from './provider.js';
+
+/**
+ * An {@link Aead} over @noble/ciphers (GCM, ChaCha20-Poly1305) and the pure
+ * {@link aesCcm}. noble's AEAD objects are one-shot per nonce, so one is made
+ * per record from the stored key copy.
+ */
+export function nobleAead(alg: AeadAlg, key: Uint8Array): Aead {
+  const s = aeadSpec(alg, key);
+  if (s.family === 'ccm') {
+    const ccm = aesCcm(key, s.tagLength);
+    return {
+      keyLength: s.keyLength,
+      tagLength: s.tagLength,
+      seal(nonce, aad, plaintext) {
+        requireNonce(s, nonce);
+        return ccm.seal(nonce, aad, plaintext);
+      },
+      open: (nonce, aad, ct) => (nonceOk(s, nonce) ? ccm.open(nonce, aad, ct) : null),
+    };
+  }
+  const k = key.slice();
+  const make = s.family === 'gcm' ? gcm : chacha20poly1305;
+  return {
+    keyLength: s.keyLength,
+    tagLength: s.tagLength,
+    seal(nonce, aad, plaintext) {
+      requireNonce(s, nonce);
+      return make(k, nonce, aad).encrypt(plaintext);
+    },
+    open(nonce, aad, ct) {
+      if (ct.length < s.tagLength || !nonceOk(s, nonce)) return null;
+      try {
+        return make(k, nonce, aad).decrypt(ct);
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+/** AES-CBC without padding over @noble/ciphers. */
+export function nobleCbc(key: Uint8Array): BlockCipher {
+  if (key.length !== 16 && key.length !== 32) throw cryptoError(`AES-CBC key must be 16 or 32 bytes, got ${key.length}`);
+  const k = key.slice();
+  const check = (iv: Uint8Array, data: Uint8Array): void => {
+    if (iv.length !== 16) throw cryptoError(`AES-CBC IV must be 16 bytes, got ${iv.length}`);
+    if (data.length % 16 !== 0) throw cryptoError(`AES-CBC data length ${data.length} is not a multiple of 16`);
+  };
+  return {
+    keyLength: key.length,
+    encrypt(iv, data) {
+      check(iv, data);
+      return cbc(k, iv, { disablePadding: true }).encrypt(data);
+    },
+    decrypt(iv, data) {
+      check(iv, data);
+      return cbc(k, iv, { disablePadding: true }).decrypt(data);
+    },
+  };
+}

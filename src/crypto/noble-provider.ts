@@ -1,0 +1,27 @@
+import { randomBytes } from '@noble/hashes/utils.js';
+import { nobleAead, nobleCbc } from './noble-aead.js';
+import { nobleKeyShare, nobleKeyShareFromPrivate } from './noble-ecdh.js';
+import { nobleHash, nobleHmac } from './noble-hash.js';
+import { nobleSigningKey, nobleVerifyingKey } from './noble-sign.js';
+import type { CryptoProvider } from './provider.js';
+
+/**
+ * The pure-JavaScript provider over @noble/hashes, @noble/ciphers and
+ * @noble/curves (AES-CCM is the pure `aesCcm` of ccm.ts over noble's AES block). Runs in
+ * any runtime with `crypto.getRandomValues`. RSA keys use node:crypto when
+ * present, else importing one throws `KeyError`.
+ */
+export const nobleProvider: CryptoProvider = Object.freeze({
+  name: 'noble',
+  randomBytes: (n: number): Uint8Array => randomBytes(n),
+  hash: nobleHash,
+  hmac: nobleHmac,
+  createAead: nobleAead,
+  createCbc: nobleCbc,
+  generateKeyShare: nobleKeyShare,
+  importSigningKey: nobleSigningKey,
+  importVerifyingKey: nobleVerifyingKey,
+});
+
+/** Internal hook (tests, seeded provider): a noble key share from a given private key. */
+export const keyShareFromPrivate = nobleKeyShareFromPrivate;

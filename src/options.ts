@@ -1,0 +1,149 @@
+import type { Socket } from 'node:dgram';
+import { type ConnectionSettings, DEFAULT_SETTINGS } from './connection.js';
+import { parseCipherList } from './crypto/cipher-list.js';
+import { defaultProvider, providerByName } from './crypto/index.js';
+import type { CryptoProvider, SigningKey } from './crypto/provider.js';
+import type { CipherSuite } from './crypto/suites.js';
+import { DEFAULT_ENDPOINT_LIMITS, type EndpointLimits } from './endpoint/server-endpoint.js';
+import { KeyError } from './errors.js';
+import { DEFAULT_REASSEMBLY_LIMITS } from './handshake/reassembler.js';
+import { loadPrivateKey, keyMatchesCertificate } from './x509/keys.js';
+import { certificatesFromPem } from './x509/pem.js';
+
+/** PEM text or DER bytes, or a list of them (Node's `tls` shapes). */
+export type PemInput = string | Buffer | Uint8Array | readonly (string | Buffer | Uint8Array)[];
+
+/** Options shared by the server and the client. */
+export interface CommonOptions {
+  /** Private key, PEM (PKCS#8, SEC1 `EC PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`). */
+  key?: string | Buffer;
+  /** Certificate chain, PEM, leaf first. */
+  cert?: PemInput;
+  /** Trusted CA certificates, PEM. */
+  ca?: PemInput;
+  /** Largest datagram sent, in bytes. Default 1452 (1500 − IPv6 − UDP headers). */
+  mtu?: number;
+  /** Allowed cipher suites, OpenSSL cipher-list syntax or IANA names. */
+  ciphers?: string;
+  /** Milliseconds a handshake may take before it is abandoned. Default 30 000. */
+  handshakeTimeout?: number;
+  /** Crypto provider: 'node' (node:crypto), 'noble' (pure JavaScript) or a provider object. Default: node:crypto when present. */
+  crypto?: 'node' | 'noble' | CryptoProvider;
+  /** Refuse peers that do not negotiate the extended master secret (RFC 7627). Default false. */
+  requireExtendedMasterSecret?: boolean;
+  /** First retransmission timeout in ms (RFC 6347 §4.2.4.1). Default 1000. */
+  retransmitTimeout?: number;
+  /** Largest retransmission timeout in ms. Default 60 000. */
+  maxRetransmitTimeout?: number;
+  /** Retransmissions of one flight before the handshake fails. Default 10. */
+  maxRetransmits?: number;
+  /** Close the connection after this many records fail authentication (0: never). Default 0. */
+  maxBadRecords?: number;
+}
+
+/** `createServer` options: the `openssl-dtls` ones, then puredtls's own. */
+export interface ServerOptions extends CommonOptions {
+  /** Request a certificate from clients. Default false. */
+  requestCert?: boolean;
+  /** Reject clients whose certificate does not verify (with `requestCert`). Default false, as in openssl-dtls. */
+  rejectUnauthorized?: boolean;
+  /** The UDP socket to serve on. Default a new 'udp6' socket. */
+  socket?: Socket;
+  /** Milliseconds an established connection may stay idle before it is closed. Default 600 000. */
+  connectionTimeout?: number;
+  /** Secret for the stateless cookies (≥ 16 bytes); share it between workers. Default random. */
+  cookieSecret?: Uint8Array;
+  /** Run the cookie exchange (HelloVerifyRequest). Default true; turn off only for paths verified otherwise. */
+  cookieExchange?: boolean;
+  /** Concurrent half-open handshakes, total. Default 1000. */
+  maxHandshakes?: number;
+  /** Concurrent half-open handshakes per source address. Default 100. */
+  maxHandshakesPerAddress?: number;
+  /** Established connections, total. Default 100 000. */
+  maxConnections?: number;
+  /** Largest handshake message accepted, in bytes. Default 16 384. */
+  maxHandshakeMessageSize?: number;
+  /** Largest certificate chain message accepted, in bytes. Default 65 536. */
+  maxCertificateSize?: number;
+  /** Bytes buffered for one handshake's reassembly. Default 98 304. */
+  maxHandshakeBytes?: number;
+}
+
+export function checkBoolean(name: string, v: unknown, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw new TypeError(`The "${name}" option must be a boolean`);
+  return v;
+}
+
+export function checkInt(name: string, v: unknown, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`The "${name}" option must be an integer`);
+  if (v < min || v > max) throw new RangeError(`The "${name}" option must be between ${min} and ${max}, got ${v}`);
+  return v;
+}
+
+function checkPemLike(name: string, v: unknown): void {
+  const ok = (x: unknown) => typeof x === 'string' || x instanceof Uint8Array;
+  if (!(ok(v) || (Array.isArray(v) && v.every(ok)))) {
+    throw new TypeError(`The "${name}" option must be a string, Buffer or array of them`);
+  }
+}
+
+export function resolveProvider(v: CommonOptions['crypto']): CryptoProvider {
+  if (v === undefined) return defaultProvider();
+  if (v === 'node' || v === 'noble') return providerByName(v);
+  if (typeof v === 'object' && v !== null && typeof v.createAead === 'function') return v;
+  throw new TypeError('The "crypto" option must be "node", "noble" or a CryptoProvider');
+}
+
+export function resolveCiphers(v: unknown, optionName = 'ciphers'): CipherSuite[] | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new TypeError(`The "${optionName}" option must be a string`);
+  return parseCipherList(v, { optionName });
+}
+
+/** Load a key and chain pair, checking that they belong together. */
+export function resolveIdentity(provider: CryptoProvider, key: unknown, cert: unknown): { signingKey: SigningKey; chain: Uint8Array[] } {
+  if (typeof key !== 'string' && !(key instanceof Uint8Array)) throw new TypeError('The "key" option must be a string or Buffer (PEM)');
+  checkPemLike('cert', cert);
+  const loaded = loadPrivateKey(key);
+  const chain = certificatesFromPem(cert as PemInput);
+  if (chain.length === 0) throw new KeyError('"cert" holds no certificate');
+  if (!keyMatchesCertificate(provider, loaded, chain[0]!)) throw new KeyError('"key" does not match the certificate in "cert"');
+  return { signingKey: provider.importSigningKey(loaded.pkcs8), chain };
+}
+
+export function resolveCa(v: unknown): Uint8Array[] | undefined {
+  if (v === undefined) return undefined;
+  checkPemLike('ca', v);
+  return certificatesFromPem(v as PemInput);
+}
+
+/** Connection settings from options. */
+export function resolveSettings(provider: CryptoProvider, o: CommonOptions & Partial<ServerOptions>): ConnectionSettings {
+  return Object.freeze({
+    ...DEFAULT_SETTINGS,
+    provider,
+    mtu: checkInt('mtu', o.mtu, DEFAULT_SETTINGS.mtu, 100, 65_507),
+    handshakeTimeout: checkInt('handshakeTimeout', o.handshakeTimeout, DEFAULT_SETTINGS.handshakeTimeout, 1, 2 ** 31 - 1),
+    connectionTimeout: checkInt('connectionTimeout', o.connectionTimeout, DEFAULT_SETTINGS.connectionTimeout, 1, 2 ** 31 - 1),
+    retransmitInitial: checkInt('retransmitTimeout', o.retransmitTimeout, DEFAULT_SETTINGS.retransmitInitial, 1, 60_000),
+    retransmitMax: checkInt('maxRetransmitTimeout', o.maxRetransmitTimeout, DEFAULT_SETTINGS.retransmitMax, 1, 600_000),
+    maxRetransmits: checkInt('maxRetransmits', o.maxRetransmits, DEFAULT_SETTINGS.maxRetransmits, 0, 100),
+    maxBadRecords: checkInt('maxBadRecords', o.maxBadRecords, DEFAULT_SETTINGS.maxBadRecords, 0, 2 ** 31 - 1),
+    reassembly: Object.freeze({
+      ...DEFAULT_REASSEMBLY_LIMITS,
+      maxMessage: checkInt('maxHandshakeMessageSize', o.maxHandshakeMessageSize, DEFAULT_REASSEMBLY_LIMITS.maxMessage, 256, 2 ** 24 - 1),
+      maxCertificate: checkInt('maxCertificateSize', o.maxCertificateSize, DEFAULT_REASSEMBLY_LIMITS.maxCertificate, 256, 2 ** 24 - 1),
+      maxBuffered: checkInt('maxHandshakeBytes', o.maxHandshakeBytes, DEFAULT_REASSEMBLY_LIMITS.maxBuffered, 1024, 2 ** 28),
+    }),
+  });
+}
+
+export function resolveLimits(o: ServerOptions): EndpointLimits {
+  return Object.freeze({
+    maxHandshakes: checkInt('maxHandshakes', o.maxHandshakes, DEFAULT_ENDPOINT_LIMITS.maxHandshakes, 1, 2 ** 31 - 1),
+    maxHandshakesPerAddress: checkInt('maxHandshakesPerAddress', o.maxHandshakesPerAddress, DEFAULT_ENDPOINT_LIMITS.maxHandshakesPerAddress, 1, 2 ** 31 - 1),
+    maxConnections: checkInt('maxConnections', o.maxConnections, DEFAULT_ENDPOINT_LIMITS.maxConnections, 1, 2 ** 31 - 1),
+  });
+}

@@ -1,0 +1,61 @@
+import type { CryptoProvider, VerifyingKey } from './crypto/provider.js';
+import type { CipherSuite } from './crypto/suites.js';
+import { CertificateError, type DtlsError } from './errors.js';
+import type { Negotiated } from './handshake/server-handshake.js';
+import { type PeerCertificate, parseCertificate, toPeerCertificate } from './x509/certificate.js';
+import { spkiOfCertificate } from './x509/keys.js';
+import { pemEncode } from './x509/pem.js';
+import { verifyChain } from './x509/verify.js';
+
+/** What Node's `tlsSocket.getCipher()` returns. */
+export interface CipherInfo {
+  /** OpenSSL name, e.g. `ECDHE-ECDSA-AES128-GCM-SHA256`. */
+  readonly name: string;
+  /** IANA name, e.g. `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`. */
+  readonly standardName: string;
+  readonly version: 'DTLSv1.2';
+}
+
+export function cipherInfo(suite: CipherSuite | undefined): CipherInfo | undefined {
+  return suite && { name: suite.openssl, standardName: suite.iana, version: 'DTLSv1.2' };
+}
+
+/** The peer's chain as PEM, leaf first; an empty Buffer when it sent none (openssl-dtls `getCertChain`). */
+export function certChainPem(n: Negotiated | undefined): Buffer {
+  const certs = n?.peerCertificates ?? [];
+  return Buffer.from(certs.map((c) => pemEncode('CERTIFICATE', c)).join(''), 'latin1');
+}
+
+/** Node-style `getPeerCertificate(detailed)`: `{}` when there is none. */
+export function peerCertificate(n: Negotiated | undefined, detailed = false): PeerCertificate | Record<string, never> {
+  const certs = n?.peerCertificates ?? [];
+  if (certs.length === 0) return {};
+  try {
+    const parsed = certs.map((c) => parseCertificate(c));
+    return toPeerCertificate(parsed[0]!, detailed ? parsed.slice(1) : []);
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Check a peer chain for a handshake: full validation against `ca` when
+ * given; always the leaf key, so signatures are still verified when
+ * validation fails and the application chose not to reject (S-54).
+ */
+export function checkChain(
+  provider: CryptoProvider,
+  chain: readonly Uint8Array[],
+  opts: { ca: readonly Uint8Array[] | undefined; purpose: 'serverAuth' | 'clientAuth'; host?: string },
+): { ok: true; key: VerifyingKey } | { ok: false; error: DtlsError; key?: VerifyingKey } {
+  let key: VerifyingKey | undefined;
+  try {
+    key = provider.importVerifyingKey(spkiOfCertificate(chain[0]!));
+  } catch {
+    key = undefined;
+  }
+  const res = verifyChain(provider, [...chain], { ca: [...(opts.ca ?? [])], purpose: opts.purpose, ...(opts.host !== undefined && { host: opts.host }) });
+  if (!res.ok) return key ? { ok: false, error: res.error, key } : { ok: false, error: res.error };
+  if (!key) return { ok: false, error: new CertificateError('ERR_DTLS_BAD_CERTIFICATE', 'the certificate key cannot be used', 'unsupported_certificate') };
+  return { ok: true, key };
+}

@@ -1,0 +1,274 @@
+import * as dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { CryptoProvider } from './crypto/provider.js';
+import { type EndpointEvent, type ServerAssociation, ServerEndpoint } from './endpoint/server-endpoint.js';
+import { ClosedError, DtlsError } from './errors.js';
+import type { Negotiated } from './handshake/server-handshake.js';
+import type { ServerOptions } from './options.js';
+import { resolveServerConfig } from './config.js';
+import { type CipherInfo, certChainPem, checkChain, cipherInfo, peerCertificate } from './peer-info.js';
+import type { PeerCertificate } from './x509/certificate.js';
+
+/** Remote address of a peer, as openssl-dtls reports it. */
+export interface RemoteInfo {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Events of {@link Peer}. */
+export interface PeerEvents {
+  message: [message: Buffer];
+  close: [];
+  error: [err: DtlsError];
+}
+
+/** An established DTLS association on a {@link Server}: the openssl-dtls `Peer`. */
+export class Peer extends EventEmitter<PeerEvents> {
+  /** @internal */
+  constructor(private readonly server: Server, private readonly assoc: ServerAssociation) {
+    super();
+  }
+
+  /** The peer's address and port. */
+  address(): RemoteInfo {
+    return { address: this.assoc.address, port: this.assoc.port };
+  }
+
+  /** The peer's certificate chain as PEM, leaf first; an empty Buffer when none was presented. */
+  getCertChain(): Buffer {
+    return certChainPem(this.assoc.negotiated);
+  }
+
+  /** The peer's certificate, as Node's `tlsSocket.getPeerCertificate()` gives it (`{}` when none). */
+  getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
+    return peerCertificate(this.assoc.negotiated, detailed);
+  }
+
+  /** The negotiated cipher suite. */
+  getCipher(): CipherInfo | undefined {
+    return cipherInfo(this.assoc.negotiated?.suite);
+  }
+
+  /** Always 'DTLSv1.2'. */
+  getProtocol(): 'DTLSv1.2' {
+    return 'DTLSv1.2';
+  }
+
+  /** Whether the client's certificate verified against `ca` (true when none was requested). */
+  get authorized(): boolean {
+    return this.assoc.negotiated?.authorized ?? false;
+  }
+
+  /** Why the client's certificate did not verify. */
+  get authorizationError(): DtlsError | undefined {
+    return this.assoc.negotiated?.authorizationError;
+  }
+
+  /** The SNI name the client asked for. */
+  get servername(): string | undefined {
+    return this.assoc.negotiated?.servername;
+  }
+
+  /** Details of the negotiation (suite, group, EMS). */
+  get negotiated(): Readonly<Negotiated> | undefined {
+    return this.assoc.negotiated;
+  }
+
+  /** Send one message (one record). Throws `ERR_DTLS_CLOSED` after close. */
+  send(message: Buffer | Uint8Array | string): void {
+    const data = typeof message === 'string' ? Buffer.from(message) : message;
+    if (!(data instanceof Uint8Array)) throw new TypeError('message must be a Buffer, Uint8Array or string');
+    this.server._send(this.assoc, data);
+  }
+
+  /** Send close_notify and close. */
+  end(): void {
+    this.server._end(this.assoc);
+  }
+
+  /** Whether the association is closed. */
+  get closed(): boolean {
+    return this.assoc.conn.isClosed;
+  }
+}
+
+/** Events of {@link Server}: openssl-dtls's, plus `listening` and `close`. */
+export interface ServerEvents {
+  connection: [info: RemoteInfo];
+  error: [err: Error, info?: RemoteInfo];
+  secureConnection: [peer: Peer];
+  listening: [];
+  close: [];
+}
+
+/**
+ * A DTLS server on one UDP socket: the openssl-dtls `Server`.
+ *
+ * @example
+ * ```js
+ * const srv = createServer({ key, cert });
+ * srv.on('secureConnection', (peer) => peer.on('message', (m) => peer.send(m)));
+ * srv.bind(4433);
+ * ```
+ */
+export class Server extends EventEmitter<ServerEvents> {
+  readonly socket: dgram.Socket;
+  /** @internal */
+  readonly endpoint: ServerEndpoint;
+  readonly provider: CryptoProvider;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt: number | undefined;
+  private closing = false;
+
+  constructor(options: ServerOptions) {
+    super();
+    const { config, provider } = resolveServerConfig(options);
+    if (options.socket !== undefined && !(options.socket instanceof dgram.Socket)) {
+      throw new TypeError('The "socket" option must be a dgram.Socket');
+    }
+    this.provider = provider;
+    this.endpoint = new ServerEndpoint(config);
+    this.socket = options.socket ?? dgram.createSocket('udp6');
+    this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    this.socket.on('error', (err) => this.emit('error', err));
+    this.socket.on('listening', () => this.emit('listening'));
+  }
+
+  /** Proxy of the socket's `bind()`. */
+  bind(port?: number | dgram.BindOptions, address?: string | (() => void), callback?: () => void): this;
+  bind(...args: unknown[]): this {
+    (this.socket.bind as (...a: unknown[]) => void)(...args);
+    return this;
+  }
+
+  /** The socket's address. */
+  address(): AddressInfo {
+    return this.socket.address();
+  }
+
+  /** Number of established peers and handshakes in progress. */
+  get connections(): number {
+    return this.endpoint.size;
+  }
+
+  /** Send close_notify to every peer, close the socket, then call `cb`. */
+  close(cb?: () => void): void {
+    if (this.closing) {
+      if (cb) this.once('close', cb);
+      return;
+    }
+    this.closing = true;
+    this.endpoint.closeAll(now());
+    this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (cb) this.once('close', cb);
+    try {
+      this.socket.close(() => this.emit('close'));
+    } catch {
+      queueMicrotask(() => this.emit('close'));
+    }
+  }
+
+  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.closing) return;
+    this.endpoint.handleDatagram(msg, rinfo.address, rinfo.port, now());
+    this.flush();
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    if (this.closing) return;
+    this.endpoint.handleTimeout(now());
+    this.flush();
+  }
+
+  /** Send what the endpoint produced, deliver its events, re-arm the timer. */
+  private flush(): void {
+    for (const o of this.endpoint.takeTransmits()) {
+      try {
+        this.socket.send(o.data, o.port, o.address);
+      } catch {
+        // The socket is closed or not bound: datagrams are lost, as UDP allows.
+      }
+    }
+    for (const ev of this.endpoint.takeEvents()) this.deliver(ev);
+    this.arm();
+  }
+
+  private deliver(ev: EndpointEvent): void {
+    switch (ev.type) {
+      case 'connection':
+        this.emit('connection', { address: ev.assoc.address, port: ev.assoc.port });
+        return;
+      case 'secure': {
+        const peer = new Peer(this, ev.assoc);
+        ev.assoc.handle = peer;
+        this.emit('secureConnection', peer);
+        return;
+      }
+      case 'data': {
+        const peer = ev.assoc.handle as Peer | undefined;
+        peer?.emit('message', Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength));
+        return;
+      }
+      case 'close': {
+        const peer = ev.assoc.handle as Peer | undefined;
+        if (peer) {
+          peer.emit('close');
+        } else if (ev.error && !this.closing && ev.error.code !== 'ERR_DTLS_REPLACED') {
+          this.emit('error', ev.error, { address: ev.assoc.address, port: ev.assoc.port });
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private arm(): void {
+    if (this.closing) return;
+    const t = this.endpoint.nextTimeout();
+    if (t === undefined) return;
+    if (this.timerAt !== undefined && this.timerAt <= t) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = t;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, t - now()));
+    this.timer.unref();
+  }
+
+  /** @internal */
+  _send(assoc: ServerAssociation, data: Uint8Array): void {
+    if (assoc.conn.isClosed) throw new ClosedError();
+    this.endpoint.send(assoc, data, now());
+    this.flush();
+  }
+
+  /** @internal */
+  _end(assoc: ServerAssociation): void {
+    this.endpoint.close(assoc, now());
+    this.flush();
+  }
+}
+
+/** Milliseconds, monotonic enough for timers, shared with cookie periods. */
+export function now(): number {
+  return Date.now();
+}
+
+/**
+ * Create a DTLS server (openssl-dtls compatible).
+ *
+ * @example
+ * ```js
+ * const { createServer } = require('puredtls');
+ * const srv = createServer({ key: fs.readFileSync('key.pem'), cert: fs.readFileSync('cert.pem') });
+ * srv.on('secureConnection', (peer) => peer.on('message', (msg) => peer.send(msg)));
+ * srv.bind(4433);
+ * ```
+ */
+export function createServer(options: ServerOptions): Server {
+  return new Server(options);
+}

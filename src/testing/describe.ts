@@ -1,0 +1,443 @@
+/**
+ * Human- and filter-friendly dissection of DTLS 1.2 datagrams.
+ *
+ * {@link describeDatagram} walks the DTLS record headers in a datagram and,
+ * for plaintext (epoch 0) handshake records, the handshake message headers
+ * inside them. It never throws: on malformed input it stops at the first bad
+ * record and marks it with a `malformed` reason. {@link flightOf} guesses which
+ * handshake flight (RFC 6347 §4.2.4 numbering) a datagram belongs to, which
+ * lets a {@link VirtualNetwork} filter say "drop the 2nd datagram of flight 4".
+ *
+ * @example
+ * ```ts
+ * import { describeDatagram, flightOf, formatRecords } from 'puredtls/testing';
+ *
+ * const records = describeDatagram(datagram);
+ * records[0]?.handshake?.[0]?.name; // e.g. 'client_hello'
+ * flightOf(records, { fromServer: false }); // e.g. 1 or 3
+ * console.log(formatRecords(records));
+ * // handshake e0/0 [client_hello m0 0+121/121 cookie=0]
+ * ```
+ *
+ * @module
+ */
+
+/** Size of a DTLS record header: type, version, epoch, sequence_number, length. */
+export const RECORD_HEADER_LENGTH = 13;
+/** Size of a DTLS handshake message header. */
+export const HANDSHAKE_HEADER_LENGTH = 12;
+
+/** DTLS record content types (RFC 6347, RFC 9146). */
+export const ContentType = Object.freeze({
+  change_cipher_spec: 20,
+  alert: 21,
+  handshake: 22,
+  application_data: 23,
+  tls12_cid: 25,
+} as const);
+
+/** Handshake message types used by DTLS 1.2. */
+export const HandshakeType = Object.freeze({
+  hello_request: 0,
+  client_hello: 1,
+  server_hello: 2,
+  hello_verify_request: 3,
+  new_session_ticket: 4,
+  certificate: 11,
+  server_key_exchange: 12,
+  certificate_request: 13,
+  server_hello_done: 14,
+  certificate_verify: 15,
+  client_key_exchange: 16,
+  finished: 20,
+} as const);
+
+const contentTypeNames = new Map<number, string>(Object.entries(ContentType).map(([k, v]) => [v, k]));
+const handshakeTypeNames = new Map<number, string>(Object.entries(HandshakeType).map(([k, v]) => [v, k]));
+
+/** Name of a content type, or `unknown(n)`. */
+export function contentTypeName(type: number): string {
+  return contentTypeNames.get(type) ?? `unknown(${type})`;
+}
+
+/** Name of a handshake message type, or `unknown(n)`. */
+export function handshakeTypeName(msgType: number): string {
+  return handshakeTypeNames.get(msgType) ?? `unknown(${msgType})`;
+}
+
+/** One handshake message (or message fragment) header found in a plaintext handshake record. */
+export interface HandshakeInfo {
+  /** Byte offset of the handshake header within the datagram. */
+  offset: number;
+  /** `msg_type`. */
+  msgType: number;
+  /** Message name (`client_hello`, `certificate`, ...) or `unknown(n)`. */
+  name: string;
+  /** Total length of the (reassembled) message body. */
+  length: number;
+  /** `message_seq`. */
+  messageSeq: number;
+  /** `fragment_offset`. */
+  fragmentOffset: number;
+  /** `fragment_length` as declared. */
+  fragmentLength: number;
+  /** The fragment bytes that are actually present (may be shorter if malformed). */
+  body: Uint8Array;
+  /**
+   * For a `client_hello` / `hello_verify_request` fragment that starts at
+   * offset 0 and is long enough: the length of the cookie (0 = no cookie).
+   */
+  cookieLength?: number;
+  /** Set when this header is truncated or inconsistent; parsing stopped here. */
+  malformed?: string;
+}
+
+/** One DTLS record found in a datagram. */
+export interface RecordInfo {
+  /** Byte offset of the record header within the datagram. */
+  offset: number;
+  /** Content type byte (0 if the header is truncated to nothing). */
+  type: number;
+  /** Content type name, e.g. `handshake`, or `unknown(n)`. */
+  typeName: string;
+  /** Protocol version as a u16 (0xfefd = DTLS 1.2, 0xfeff = DTLS 1.0); 0 if truncated. */
+  version: number;
+  /** Epoch; 0 if truncated. */
+  epoch: number;
+  /** 48-bit sequence number (exact: fits in a JS number); 0 if truncated. */
+  seq: number;
+  /** Connection ID bytes of a `tls12_cid` record (only when the caller gave `cidLength`). */
+  cid?: Uint8Array;
+  /** Declared `length` field; 0 if truncated. */
+  length: number;
+  /** The fragment bytes actually present (shorter than `length` if malformed). */
+  fragment: Uint8Array;
+  /** True when the payload is protected (epoch ≥ 1 or a `tls12_cid` record). */
+  encrypted: boolean;
+  /** Handshake headers inside a plaintext (epoch 0) handshake record. */
+  handshake?: HandshakeInfo[];
+  /** Level and description of a plaintext (epoch 0) alert. */
+  alert?: { level: number; description: number };
+  /**
+   * Set when the record is malformed (truncated header, length past the end
+   * of the datagram, unknown CID length). It is then the last record returned.
+   * A record whose *handshake* content is malformed is not itself marked; look
+   * at its `handshake` entries.
+   */
+  malformed?: string;
+}
+
+/** Options for {@link describeDatagram}. */
+export interface DescribeOptions {
+  /**
+   * Length of the connection ID in `tls12_cid` (type 25) records. The record
+   * header does not carry it; without this option parsing stops at such a record.
+   */
+  cidLength?: number;
+}
+
+const u16 = (b: Uint8Array, o: number): number => ((b[o] as number) << 8) | (b[o + 1] as number);
+const u24 = (b: Uint8Array, o: number): number =>
+  ((b[o] as number) << 16) | ((b[o + 1] as number) << 8) | (b[o + 2] as number);
+
+/**
+ * Parse the DTLS records in a datagram, one after another. Never throws:
+ * stops at the first malformed record and marks it with `malformed`.
+ * Returned byte arrays are views into `data` (no copies).
+ *
+ * @example
+ * ```ts
+ * for (const r of describeDatagram(dg)) {
+ *   console.log(r.typeName, r.epoch, r.seq, r.handshake?.map((h) => h.name));
+ * }
+ * ```
+ */
+export function describeDatagram(data: Uint8Array, options: DescribeOptions = {}): RecordInfo[] {
+  const out: RecordInfo[] = [];
+  let pos = 0;
+  while (pos < data.length) {
+    const remaining = data.length - pos;
+    if (remaining < RECORD_HEADER_LENGTH) {
+      const type = data[pos] as number;
+      out.push({
+        offset: pos,
+        type,
+        typeName: contentTypeName(type),
+        version: remaining >= 3 ? u16(data, pos + 1) : 0,
+        epoch: remaining >= 5 ? u16(data, pos + 3) : 0,
+        seq: 0,
+        length: 0,
+        fragment: data.subarray(pos + remaining),
+        encrypted: false,
+        malformed: `truncated record header (${remaining} of ${RECORD_HEADER_LENGTH} bytes)`,
+      });
+      break;
+    }
+    const type = data[pos] as number;
+    const version = u16(data, pos + 1);
+    const epoch = u16(data, pos + 3);
+    const seq = u16(data, pos + 5) * 0x1_0000_0000 + u16(data, pos + 7) * 0x1_0000 + u16(data, pos + 9);
+    const rec: RecordInfo = {
+      offset: pos,
+      type,
+      typeName: contentTypeName(type),
+      version,
+      epoch,
+      seq,
+      length: 0,
+      fragment: data.subarray(0, 0),
+      encrypted: epoch >= 1,
+    };
+    let hdrEnd = pos + 11;
+    if (type === ContentType.tls12_cid) {
+      rec.encrypted = true;
+      const cidLength = options.cidLength;
+      if (cidLength === undefined || !Number.isInteger(cidLength) || cidLength < 0) {
+        rec.fragment = data.subarray(hdrEnd);
+        rec.malformed = 'tls12_cid record: connection ID length unknown (pass cidLength)';
+        out.push(rec);
+        break;
+      }
+      if (hdrEnd + cidLength + 2 > data.length) {
+        rec.fragment = data.subarray(Math.min(hdrEnd, data.length));
+        rec.malformed = `truncated tls12_cid record header (cid length ${cidLength})`;
+        out.push(rec);
+        break;
+      }
+      rec.cid = data.subarray(hdrEnd, hdrEnd + cidLength);
+      hdrEnd += cidLength;
+    }
+    const length = u16(data, hdrEnd);
+    const fragStart = hdrEnd + 2;
+    rec.length = length;
+    const available = data.length - fragStart;
+    const fragEnd = fragStart + Math.min(length, available);
+    rec.fragment = data.subarray(fragStart, fragEnd);
+    if (length > available) {
+      rec.malformed = `record length ${length} exceeds the ${available} remaining bytes`;
+    }
+    if (!rec.encrypted) {
+      if (type === ContentType.handshake) rec.handshake = describeHandshakes(data, fragStart, fragEnd);
+      else if (type === ContentType.alert && rec.fragment.length >= 2) {
+        rec.alert = { level: rec.fragment[0] as number, description: rec.fragment[1] as number };
+      }
+    }
+    out.push(rec);
+    if (rec.malformed !== undefined) break;
+    pos = fragEnd;
+  }
+  return out;
+}
+
+function describeHandshakes(data: Uint8Array, start: number, end: number): HandshakeInfo[] {
+  const out: HandshakeInfo[] = [];
+  let pos = start;
+  while (pos < end) {
+    const remaining = end - pos;
+    if (remaining < HANDSHAKE_HEADER_LENGTH) {
+      const msgType = data[pos] as number;
+      out.push({
+        offset: pos,
+        msgType,
+        name: handshakeTypeName(msgType),
+        length: remaining >= 4 ? u24(data, pos + 1) : 0,
+        messageSeq: remaining >= 6 ? u16(data, pos + 4) : 0,
+        fragmentOffset: remaining >= 9 ? u24(data, pos + 6) : 0,
+        fragmentLength: 0,
+        body: data.subarray(end, end),
+        malformed: `truncated handshake header (${remaining} of ${HANDSHAKE_HEADER_LENGTH} bytes)`,
+      });
+      break;
+    }
+    const msgType = data[pos] as number;
+    const length = u24(data, pos + 1);
+    const messageSeq = u16(data, pos + 4);
+    const fragmentOffset = u24(data, pos + 6);
+    const fragmentLength = u24(data, pos + 9);
+    const bodyStart = pos + HANDSHAKE_HEADER_LENGTH;
+    const bodyEnd = bodyStart + Math.min(fragmentLength, end - bodyStart);
+    const hs: HandshakeInfo = {
+      offset: pos,
+      msgType,
+      name: handshakeTypeName(msgType),
+      length,
+      messageSeq,
+      fragmentOffset,
+      fragmentLength,
+      body: data.subarray(bodyStart, bodyEnd),
+    };
+    if (fragmentLength > end - bodyStart) {
+      hs.malformed = `fragment_length ${fragmentLength} exceeds the ${end - bodyStart} remaining bytes of the record`;
+    } else if (fragmentOffset + fragmentLength > length) {
+      hs.malformed = `fragment ${fragmentOffset}+${fragmentLength} exceeds message length ${length}`;
+    }
+    if (fragmentOffset === 0) {
+      const cookieLength = cookieLengthOf(msgType, hs.body);
+      if (cookieLength !== undefined) hs.cookieLength = cookieLength;
+    }
+    out.push(hs);
+    if (hs.malformed !== undefined) break;
+    pos = bodyEnd;
+  }
+  return out;
+}
+
+/** Cookie length of a ClientHello / HelloVerifyRequest body starting at offset 0, if visible. */
+function cookieLengthOf(msgType: number, body: Uint8Array): number | undefined {
+  if (msgType === HandshakeType.client_hello) {
+    // client_version(2) random(32) session_id<0..32> cookie<0..2^8-1>
+    const sidAt = 34;
+    if (body.length <= sidAt) return undefined;
+    const cookieAt = sidAt + 1 + (body[sidAt] as number);
+    if (body.length <= cookieAt) return undefined;
+    return body[cookieAt] as number;
+  }
+  if (msgType === HandshakeType.hello_verify_request) {
+    // server_version(2) cookie<0..2^8-1>
+    if (body.length <= 2) return undefined;
+    return body[2] as number;
+  }
+  return undefined;
+}
+
+/** Options for {@link flightOf}. */
+export interface FlightOptions {
+  /**
+   * Whether the datagram was sent by the server (`true`), the client
+   * (`false`), or unknown (`undefined`, the default). Needed to number
+   * `Certificate`, `ChangeCipherSpec` and encrypted `Finished` datagrams.
+   */
+  fromServer?: boolean;
+}
+
+/**
+ * Guess the DTLS 1.2 handshake flight a datagram belongs to, from its records,
+ * using the RFC 6347 §4.2.4 numbering of a full handshake with cookie exchange:
+ *
+ * | flight | sender | content |
+ * |---|---|---|
+ * | 1 | client | ClientHello with an empty cookie |
+ * | 2 | server | HelloVerifyRequest |
+ * | 3 | client | ClientHello with a cookie |
+ * | 4 | server | ServerHello, Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone |
+ * | 5 | client | Certificate, ClientKeyExchange, CertificateVerify, ChangeCipherSpec, Finished |
+ * | 6 | server | (NewSessionTicket,) ChangeCipherSpec, Finished |
+ *
+ * The numbers are the same when the server skips the cookie exchange (the
+ * ServerHello flight is still 4). In an abbreviated (resumed) handshake the
+ * server's ServerHello+CCS+Finished datagram is 4 and the client's reply 5.
+ *
+ * `Certificate`, `ChangeCipherSpec` and encrypted handshake records (the
+ * `Finished`) can only be attributed when `fromServer` is known or another
+ * message in the same datagram decides. A ClientHello fragment that does not
+ * show the cookie, HelloRequest, alerts and application data give `undefined`.
+ * When a datagram mixes flights (never in a correct stack) the highest wins.
+ *
+ * @example
+ * ```ts
+ * flightOf(describeDatagram(dg), { fromServer: true }); // 2, 4, 6 or undefined
+ * ```
+ */
+export function flightOf(records: readonly RecordInfo[], options: FlightOptions = {}): number | undefined {
+  const { fromServer } = options;
+  let flight: number | undefined;
+  let certificate = false;
+  let finishing = false;
+  const bump = (f: number): void => {
+    if (flight === undefined || f > flight) flight = f;
+  };
+  for (const r of records) {
+    if (r.type === ContentType.change_cipher_spec) {
+      finishing = true;
+      continue;
+    }
+    if (r.type !== ContentType.handshake) continue;
+    if (r.encrypted) {
+      finishing = true;
+      continue;
+    }
+    for (const h of r.handshake ?? []) {
+      switch (h.msgType) {
+        case HandshakeType.client_hello:
+          if (h.cookieLength !== undefined) bump(h.cookieLength === 0 ? 1 : 3);
+          break;
+        case HandshakeType.hello_verify_request:
+          bump(2);
+          break;
+        case HandshakeType.server_hello:
+        case HandshakeType.server_key_exchange:
+        case HandshakeType.certificate_request:
+        case HandshakeType.server_hello_done:
+          bump(4);
+          break;
+        case HandshakeType.certificate:
+          certificate = true;
+          break;
+        case HandshakeType.client_key_exchange:
+        case HandshakeType.certificate_verify:
+          bump(5);
+          break;
+        case HandshakeType.new_session_ticket:
+          bump(6);
+          break;
+        case HandshakeType.finished:
+          finishing = true;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  if (certificate) {
+    if (fromServer === true) bump(4);
+    else if (fromServer === false) bump(5);
+    // else: ambiguous on its own; other messages in the datagram decide.
+  }
+  if (finishing && flight === undefined) {
+    if (fromServer === true) flight = 6;
+    else if (fromServer === false) flight = 5;
+  }
+  return flight;
+}
+
+/** True if the records contain a ChangeCipherSpec or a protected handshake record. */
+export function hasFinishingRecords(records: readonly RecordInfo[]): boolean {
+  return records.some(
+    (r) =>
+      r.type === ContentType.change_cipher_spec || (r.type === ContentType.handshake && r.encrypted),
+  );
+}
+
+/**
+ * One-line summary of the records of a datagram, for logs. Records are
+ * separated by ` | `; each shows `type eEPOCH/SEQ` then handshake fragments
+ * `name mMSGSEQ OFFSET+LEN/TOTAL`, alerts `level/description`, or the size of
+ * an encrypted payload.
+ *
+ * @example
+ * ```ts
+ * formatRecords(describeDatagram(dg));
+ * // 'handshake e0/1 [server_hello m1 0+70/70, certificate m2 0+300/1200]'
+ * ```
+ */
+export function formatRecords(records: readonly RecordInfo[]): string {
+  return records
+    .map((r) => {
+      let s = `${r.typeName} e${r.epoch}/${r.seq}`;
+      if (r.encrypted) s += ` encrypted(${r.fragment.length})`;
+      else if (r.handshake) {
+        s += ` [${r.handshake
+          .map((h) => {
+            let t = `${h.name} m${h.messageSeq} ${h.fragmentOffset}+${h.fragmentLength}/${h.length}`;
+            if (h.cookieLength !== undefined) t += ` cookie=${h.cookieLength}`;
+            if (h.malformed) t += ` !${h.malformed}`;
+            return t;
+          })
+          .join(', ')}]`;
+      } else if (r.alert) s += ` ${r.alert.level}/${r.alert.description}`;
+      else s += ` (${r.fragment.length})`;
+      if (r.malformed) s += ` !${r.malformed}`;
+      return s;
+    })
+    .join(' | ');
+}

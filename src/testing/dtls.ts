@@ -1,0 +1,170 @@
+/**
+ * DTLS endpoints as {@link NetNode}s: a puredtls server and client running
+ * on the {@link VirtualNetwork}, with the same options as `createServer` and
+ * `connect` but no sockets and no timers.
+ *
+ * @example
+ * ```ts
+ * import { VirtualNetwork, DtlsServerNode, DtlsClientNode } from 'puredtls/testing';
+ * const net = new VirtualNetwork({ seed: 1, impairments: { drop: 0.1 } });
+ * const server = new DtlsServerNode({ key, cert });
+ * const client = new DtlsClientNode({ ca, servername: 'localhost' }, { address: '10.0.0.1', port: 4433 });
+ * net.attach({ address: '10.0.0.1', port: 4433 }, server, { role: 'server' });
+ * net.attach({ address: '10.0.0.2', port: 5000 }, client, { role: 'client' });
+ * net.run({ until: () => client.established });
+ * ```
+ * @module
+ */
+import { clientHandshakeConfig, resolveClientConfig, resolveServerConfig } from '../config.js';
+import { Connection, type ConnectionEvent } from '../connection.js';
+import { type EndpointEvent, ServerEndpoint } from '../endpoint/server-endpoint.js';
+import type { DtlsError } from '../errors.js';
+import { ClientHandshake } from '../handshake/client-handshake.js';
+import type { CommonOptions, ServerOptions } from '../options.js';
+import type { NetAddress, NetNode, OutgoingDatagram } from './network.js';
+
+/** A puredtls server endpoint on the virtual network. Its events are kept in `events`. */
+export class DtlsServerNode implements NetNode {
+  readonly endpoint: ServerEndpoint;
+  /** Every event, in order. */
+  readonly events: EndpointEvent[] = [];
+  /** Application messages received, per `address:port`. */
+  readonly received = new Map<string, Uint8Array[]>();
+  private out: OutgoingDatagram[] = [];
+  /** Echo every message back (default true). */
+  echo = true;
+  private now = 0;
+
+  constructor(options: ServerOptions) {
+    this.endpoint = new ServerEndpoint(resolveServerConfig(options).config);
+  }
+
+  /** Established associations. */
+  get established(): number {
+    return this.events.filter((e) => e.type === 'secure').length;
+  }
+
+  /** Errors of failed handshakes. */
+  get errors(): DtlsError[] {
+    return this.events.flatMap((e) => (e.type === 'close' && e.error ? [e.error] : []));
+  }
+
+  receive(data: Uint8Array, from: NetAddress, now: number): void {
+    this.now = now;
+    this.endpoint.handleDatagram(data, from.address, from.port, now);
+    this.collect();
+  }
+
+  onTimeout(now: number): void {
+    this.now = now;
+    this.endpoint.handleTimeout(now);
+    this.collect();
+  }
+
+  nextTimeout(): number | undefined {
+    return this.endpoint.nextTimeout();
+  }
+
+  takeOutgoing(): OutgoingDatagram[] {
+    const o = this.out;
+    this.out = [];
+    return o;
+  }
+
+  private collect(): void {
+    for (;;) {
+      for (const t of this.endpoint.takeTransmits()) this.out.push({ to: { address: t.address, port: t.port }, data: t.data });
+      const evs = this.endpoint.takeEvents();
+      if (evs.length === 0) return;
+      for (const ev of evs) {
+        this.events.push(ev);
+        if (ev.type === 'data') {
+          const k = `${ev.assoc.address}:${ev.assoc.port}`;
+          const list = this.received.get(k) ?? [];
+          list.push(ev.data);
+          this.received.set(k, list);
+          if (this.echo && !ev.assoc.conn.isClosed) this.endpoint.send(ev.assoc, ev.data, this.now);
+        }
+      }
+    }
+  }
+}
+
+/** A puredtls client on the virtual network. */
+export class DtlsClientNode implements NetNode {
+  readonly conn: Connection;
+  readonly machine: ClientHandshake;
+  readonly events: ConnectionEvent[] = [];
+  readonly received: Uint8Array[] = [];
+  /** Virtual time the handshake completed. */
+  establishedAt: number | undefined;
+  private out: OutgoingDatagram[] = [];
+  private pending: Uint8Array[] = [];
+
+  constructor(options: CommonOptions & { servername?: string; rejectUnauthorized?: boolean }, readonly server: NetAddress, now = 0) {
+    const r = resolveClientConfig(options);
+    const name = options.servername ?? 'localhost';
+    this.conn = new Connection('client', r.settings, now);
+    this.machine = new ClientHandshake(this.conn, clientHandshakeConfig(r, options.servername, name));
+    this.conn.attach(this.machine);
+    this.collect(now);
+  }
+
+  get established(): boolean {
+    return this.conn.isEstablished;
+  }
+  get closed(): boolean {
+    return this.conn.isClosed;
+  }
+  /** The error the connection closed with, if any. */
+  get error(): DtlsError | undefined {
+    for (const e of this.events) if (e.type === 'close' && e.error) return e.error;
+    return undefined;
+  }
+
+  /** Send application data once established (queued before). */
+  send(data: Uint8Array, now: number): void {
+    if (!this.conn.isEstablished) {
+      this.pending.push(data);
+      return;
+    }
+    this.conn.send(data, now);
+    this.collect(now);
+  }
+
+  receive(data: Uint8Array, from: NetAddress, now: number): void {
+    if (from.address !== this.server.address || from.port !== this.server.port) return;
+    this.conn.handleDatagram(data, now);
+    this.collect(now);
+  }
+
+  onTimeout(now: number): void {
+    this.conn.handleTimeout(now);
+    this.collect(now);
+  }
+
+  nextTimeout(): number | undefined {
+    return this.conn.nextTimeout();
+  }
+
+  takeOutgoing(): OutgoingDatagram[] {
+    const o = this.out;
+    this.out = [];
+    return o;
+  }
+
+  private collect(now: number): void {
+    for (const d of this.conn.takeTransmits()) this.out.push({ to: this.server, data: d });
+    for (const ev of this.conn.takeEvents()) {
+      this.events.push(ev);
+      if (ev.type === 'secure') {
+        this.establishedAt = now;
+        const p = this.pending;
+        this.pending = [];
+        for (const d of p) this.conn.send(d, now);
+      }
+      if (ev.type === 'data') this.received.push(ev.data);
+    }
+    for (const d of this.conn.takeTransmits()) this.out.push({ to: this.server, data: d });
+  }
+}
