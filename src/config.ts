@@ -1,6 +1,6 @@
 import type { ConnectionSettings } from './connection.js';
 import { defaultSuites } from './crypto/cipher-list.js';
-import type { CryptoProvider, SigningKey } from './crypto/provider.js';
+import type { CryptoProvider, GroupName, SigningKey } from './crypto/provider.js';
 import type { CipherSuite } from './crypto/suites.js';
 import type { ServerEndpointConfig } from './endpoint/server-endpoint.js';
 import type { ClientHandshakeConfig, ServerChainCheck } from './handshake/client-handshake.js';
@@ -8,7 +8,7 @@ import { suiteFitsKey } from './handshake/negotiation.js';
 import type { ServerHandshakeConfig } from './handshake/server-handshake.js';
 import {
   type CommonOptions, type ServerOptions, checkBoolean, resolveCa, resolveCiphers, resolveIdentity, resolveLimits,
-  resolveProvider, resolveSettings,
+  resolveGroups, resolveProvider, resolveSettings,
 } from './options.js';
 import { checkChain } from './peer-info.js';
 import { parseCertificate } from './x509/certificate.js';
@@ -43,6 +43,7 @@ export function resolveServerConfig(options: ServerOptions): { config: ServerEnd
     suites, signingKey: identity.signingKey, certChain: identity.chain, requestCert, rejectUnauthorized,
     caNames: (ca ?? []).map((c) => safeSubject(c)).filter((n): n is Uint8Array => n !== undefined),
     requireExtendedMasterSecret: requireEms,
+    groups: resolveGroups(options.ecdhCurve),
     checkClientChain: (chain: readonly Uint8Array[]) => checkChain(provider, chain, { ca, purpose: 'clientAuth' }),
   });
   const config = Object.freeze({ settings, handshake, cookieSecret, cookieExchange, limits: resolveLimits(options) });
@@ -58,6 +59,7 @@ export interface ResolvedClient {
   readonly ca?: Uint8Array[];
   readonly rejectUnauthorized: boolean;
   readonly requireExtendedMasterSecret: boolean;
+  readonly groups: GroupName[];
 }
 
 export function resolveClientConfig(options: CommonOptions & { rejectUnauthorized?: boolean }): ResolvedClient {
@@ -69,7 +71,8 @@ export function resolveClientConfig(options: CommonOptions & { rejectUnauthorize
   const ca = resolveCa(options.ca);
   const suites = (resolveCiphers(options.ciphers) ?? defaultSuites()).filter((s) => recordLayerSupports(s) && s.auth !== 'PSK');
   if (suites.length === 0) throw Object.assign(new RangeError('The "ciphers" option allows no suite usable by the client'), { code: 'ERR_DTLS_NO_CIPHERS' });
-  return { provider, settings, suites, rejectUnauthorized, requireExtendedMasterSecret, ...(identity && { identity }), ...(ca && { ca }) };
+  const groups = resolveGroups(options.ecdhCurve);
+  return { provider, settings, suites, rejectUnauthorized, requireExtendedMasterSecret, groups, ...(identity && { identity }), ...(ca && { ca }) };
 }
 
 /** The sans-IO client handshake configuration, with a plain chain check (trust + name). */
@@ -81,7 +84,7 @@ export function clientHandshakeConfig(r: ResolvedClient, servername: string | un
     return { ok: false, error: res.error };
   });
   return {
-    suites: r.suites, certChain: r.identity?.chain ?? [], requireExtendedMasterSecret: r.requireExtendedMasterSecret,
+    suites: r.suites, certChain: r.identity?.chain ?? [], requireExtendedMasterSecret: r.requireExtendedMasterSecret, groups: r.groups,
     checkServerChain, ...(servername !== undefined && { servername }), ...(r.identity && { signingKey: r.identity.signingKey }),
   };
 }

@@ -10,7 +10,7 @@ import {
 import type { HandshakeDriver, HandshakeMachine } from './handshake/driver.js';
 import { HANDSHAKE_HEADER_LENGTH, decodeHandshakeFragment, encodeHandshakeFragment } from './handshake/header.js';
 import { DEFAULT_REASSEMBLY_LIMITS, type HandshakeMessage, Reassembler, type ReassemblyLimits } from './handshake/reassembler.js';
-import { HandshakeType } from './handshake/registry.js';
+import { HandshakeType, HandshakeTypes } from './handshake/registry.js';
 import { RetransmitTimer } from './handshake/retransmit.js';
 import { Transcript } from './handshake/transcript.js';
 import { ContentType, MAX_PLAINTEXT } from './record/content-type.js';
@@ -123,6 +123,9 @@ export class Connection implements HandshakeDriver {
   get isEstablished(): boolean {
     return this.phase === 'established';
   }
+  /** The error the connection closed with (undefined for a clean close or while open). */
+  closeError: DtlsError | undefined;
+
   get isClosed(): boolean {
     return this.phase === 'closed';
   }
@@ -265,14 +268,31 @@ export class Connection implements HandshakeDriver {
 
   /** Deliver complete in-order messages to the state machine, iteratively (S-44). */
   private processMessages(): void {
-    for (let msg = this.reasm.pop(); msg; msg = this.reasm.pop()) {
+    for (let msg = this.reasm.peek(); msg; msg = this.reasm.peek()) {
       if (this.phase !== 'handshake') {
         // S-43: a new handshake on an established association (renegotiation) is refused.
+        this.reasm.pop();
         this.sendAlert(1, AlertDescription.no_renegotiation);
         continue;
       }
+      if (msg.epoch === 0 && !this.machine.accepts.includes(msg.msgType)) {
+        // S-34: an unexpected message that is not authenticated is dropped, and its
+        // message_seq stays open for the genuine one.
+        this.reasm.discardNext();
+        this.drop(`unexpected ${HandshakeTypes.nameOf(msg.msgType)}`, msg.epoch);
+        continue;
+      }
+      try {
+        this.handleMessage(msg);
+      } catch (err) {
+        if (!(err instanceof DecodeError) || msg.epoch !== 0) throw err;
+        // A malformed unauthenticated message (spoofed or corrupted): drop it, keep the slot open.
+        this.reasm.discardNext();
+        this.drop(`malformed ${HandshakeTypes.nameOf(msg.msgType)}`, msg.epoch);
+        continue;
+      }
+      this.reasm.pop();
       this.timer.progress();
-      this.handleMessage(msg);
       if (this.isClosed) return;
     }
   }
@@ -554,6 +574,7 @@ export class Connection implements HandshakeDriver {
   private closeWith(error: DtlsError | undefined): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    this.closeError = error;
     this.timer.stop();
     this.reasm.clear();
     this.transcript.clear();

@@ -2,7 +2,7 @@ import type { Socket } from 'node:dgram';
 import { type ConnectionSettings, DEFAULT_SETTINGS } from './connection.js';
 import { parseCipherList } from './crypto/cipher-list.js';
 import { defaultProvider, providerByName } from './crypto/index.js';
-import type { CryptoProvider, SigningKey } from './crypto/provider.js';
+import type { CryptoProvider, GroupName, SigningKey } from './crypto/provider.js';
 import type { CipherSuite } from './crypto/suites.js';
 import { DEFAULT_ENDPOINT_LIMITS, type EndpointLimits } from './endpoint/server-endpoint.js';
 import { KeyError } from './errors.js';
@@ -29,6 +29,8 @@ export interface CommonOptions {
   handshakeTimeout?: number;
   /** Crypto provider: 'node' (node:crypto), 'noble' (pure JavaScript) or a provider object. Default: node:crypto when present. */
   crypto?: 'node' | 'noble' | CryptoProvider;
+  /** ECDHE groups, in preference order, colon-separated as in Node's tls: `X25519`, `P-256` (`prime256v1`), `P-384` (`secp384r1`). Default 'X25519:P-256:P-384'. */
+  ecdhCurve?: string;
   /** Refuse peers that do not negotiate the extended master secret (RFC 7627). Default false. */
   requireExtendedMasterSecret?: boolean;
   /** First retransmission timeout in ms (RFC 6347 §4.2.4.1). Default 1000. */
@@ -111,6 +113,24 @@ export function resolveIdentity(provider: CryptoProvider, key: unknown, cert: un
   if (chain.length === 0) throw new KeyError('"cert" holds no certificate');
   if (!keyMatchesCertificate(provider, loaded, chain[0]!)) throw new KeyError('"key" does not match the certificate in "cert"');
   return { signingKey: provider.importSigningKey(loaded.pkcs8), chain };
+}
+
+const GROUP_NAMES: Record<string, GroupName> = {
+  x25519: 'x25519', 'p-256': 'secp256r1', prime256v1: 'secp256r1', secp256r1: 'secp256r1',
+  'p-384': 'secp384r1', secp384r1: 'secp384r1',
+};
+
+/** Parse `ecdhCurve` ('auto' or a colon list) into groups, in order. */
+export function resolveGroups(v: unknown): GroupName[] {
+  if (v === undefined || v === 'auto') return ['x25519', 'secp256r1', 'secp384r1'];
+  if (typeof v !== 'string') throw new TypeError('The "ecdhCurve" option must be a string');
+  const out: GroupName[] = [];
+  for (const part of v.split(':')) {
+    const g = GROUP_NAMES[part.trim().toLowerCase()];
+    if (!g) throw new RangeError(`The "ecdhCurve" option names an unsupported group: ${part}`);
+    if (!out.includes(g)) out.push(g);
+  }
+  return out;
 }
 
 export function resolveCa(v: unknown): Uint8Array[] | undefined {

@@ -2,7 +2,7 @@ import { Reader } from '../codec/reader.js';
 import { encode } from '../codec/writer.js';
 import { constantTimeEqual } from '../crypto/ct.js';
 import { extendedMasterSecret, masterSecret, verifyData } from '../crypto/prf.js';
-import type { SigningKey, VerifyingKey } from '../crypto/provider.js';
+import type { GroupName, SigningKey, VerifyingKey } from '../crypto/provider.js';
 import { type CipherSuite, suiteById } from '../crypto/suites.js';
 import { type DtlsError, HandshakeError, UnexpectedMessageError } from '../errors.js';
 import { DTLS1_2 } from '../record/content-type.js';
@@ -20,7 +20,7 @@ import { decodeFinished, encodeFinished } from './messages/finished.js';
 import { decodeHelloVerifyRequest } from './messages/hello-verify-request.js';
 import { decodeServerHello } from './messages/server-hello.js';
 import { decodeServerKeyExchange, encodeEcdhParams } from './messages/server-key-exchange.js';
-import { GROUPS, SIGNATURE_SCHEMES, chooseSignatureScheme, groupById, schemeKeyKind } from './negotiation.js';
+import { SIGNATURE_SCHEMES, chooseSignatureScheme, groupById, groupId, schemeKeyKind } from './negotiation.js';
 import type { HandshakeMessage } from './reassembler.js';
 import { ExtensionType, HandshakeType as HT, HandshakeTypes } from './registry.js';
 import { concat, type Negotiated } from './server-handshake.js';
@@ -39,6 +39,8 @@ export interface ClientHandshakeConfig {
   /** Validate the server chain (trust, dates, usage, name) or, when not rejecting, just extract the leaf key. */
   readonly checkServerChain: (chain: readonly Uint8Array[]) => ServerChainCheck;
   readonly requireExtendedMasterSecret: boolean;
+  /** ECDHE groups offered, in preference order. */
+  readonly groups: readonly GroupName[];
 }
 
 interface Hello {
@@ -102,7 +104,7 @@ export class ClientHandshake implements HandshakeMachine {
   /** Flight 1 or 3: the ClientHello (the same one again, with the cookie, after an HVR; S-16). */
   private sendHello(random: Uint8Array, cookie: Uint8Array): Hello {
     const extensions: Extension[] = [
-      { type: ExtensionType.supported_groups, data: encode((w) => supportedGroups.encode(w, GROUPS.map((g) => g.id))) },
+      { type: ExtensionType.supported_groups, data: encode((w) => supportedGroups.encode(w, this.cfg.groups.map(groupId))) },
       { type: ExtensionType.ec_point_formats, data: encode((w) => ecPointFormats.encode(w, [0])) },
       { type: ExtensionType.signature_algorithms, data: encode((w) => signatureAlgorithms.encode(w, SIGNATURE_SCHEMES)) },
       { type: ExtensionType.extended_master_secret, data: new Uint8Array(0) },
@@ -215,7 +217,7 @@ export class ClientHandshake implements HandshakeMachine {
     const ske = decodeServerKeyExchange(r, p.suite.kx);
     const ecdh = ske.ecdh!;
     const group = groupById(ecdh.namedGroup);
-    if (!group) {
+    if (!group || !this.cfg.groups.includes(group)) {
       throw new HandshakeError('ERR_DTLS_BAD_KEY_EXCHANGE', `server chose group ${ecdh.namedGroup} we did not offer`, 'illegal_parameter');
     }
     // S-54/S-57: the signature, with a scheme we offered that fits the leaf key, before anything else.

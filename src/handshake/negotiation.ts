@@ -71,7 +71,7 @@ export function chooseSignatureScheme(key: Pick<SigningKey, 'kind' | 'curve'>, o
 /** Pick the ECDHE group: our preference among the peer's (RFC 8422 §4: absent means secp256r1 is fine). */
 export function chooseGroup(offered: readonly number[] | undefined, allowed: readonly GroupName[] = GROUPS.map((g) => g.name)): GroupName | undefined {
   if (offered === undefined) return allowed.includes('secp256r1') ? 'secp256r1' : undefined;
-  return GROUPS.find((g) => allowed.includes(g.name) && offered.includes(g.id))?.name;
+  return allowed.find((name) => offered.includes(groupId(name)));
 }
 
 /** Does a suite fit a server key (ECDSA suites for EC and Ed25519 keys, RSA suites for RSA keys)? */

@@ -99,6 +99,21 @@ export class Reassembler {
     return 'buffered';
   }
 
+  /** The next complete message in order, without taking it. */
+  peek(): HandshakeMessage | undefined {
+    const p = this.partials.get(this.next);
+    if (!p || p.received !== p.length) return undefined;
+    return { msgType: p.msgType, messageSeq: this.next, body: p.body, epoch: p.epoch };
+  }
+
+  /** Throw away the next message without advancing next_receive_seq (an unexpected, unauthenticated one). */
+  discardNext(): void {
+    const p = this.partials.get(this.next);
+    if (!p) return;
+    this.partials.delete(this.next);
+    this.buffered -= p.length;
+  }
+
   /** The next complete message in order, if any. */
   pop(): HandshakeMessage | undefined {
     const p = this.partials.get(this.next);

@@ -2,7 +2,7 @@ import { Reader } from '../codec/reader.js';
 import { encode } from '../codec/writer.js';
 import { constantTimeEqual } from '../crypto/ct.js';
 import { extendedMasterSecret, masterSecret, verifyData } from '../crypto/prf.js';
-import type { KeyShare, SigningKey, VerifyingKey } from '../crypto/provider.js';
+import type { GroupName, KeyShare, SigningKey, VerifyingKey } from '../crypto/provider.js';
 import { type CipherSuite, EMPTY_RENEGOTIATION_INFO_SCSV } from '../crypto/suites.js';
 import { DecodeError, DtlsError, HandshakeError, UnexpectedMessageError } from '../errors.js';
 import { DTLS1_2 } from '../record/content-type.js';
@@ -44,6 +44,8 @@ export interface ServerHandshakeConfig {
   /** Validate a client chain (leaf first): returns the leaf key, or an error (and the key when it could be parsed). */
   readonly checkClientChain: (chain: readonly Uint8Array[]) => ClientChainCheck;
   readonly requireExtendedMasterSecret: boolean;
+  /** ECDHE groups allowed, in preference order. */
+  readonly groups: readonly GroupName[];
 }
 
 /** What was negotiated, for the Peer API. */
@@ -165,7 +167,7 @@ export class ServerHandshake implements HandshakeMachine {
     const sniExt = findExtension(exts, ExtensionType.server_name);
     const servername = sniExt && sniExt.length > 0 ? serverName.decode(sniExt) : undefined;
 
-    const group = formats && !formats.includes(0) ? undefined : chooseGroup(groups);
+    const group = formats && !formats.includes(0) ? undefined : chooseGroup(groups, this.cfg.groups);
     const key = this.cfg.signingKey;
     const scheme = key && chooseSignatureScheme(key, sigAlgs);
     const suite = this.cfg.suites.find((s) => {

@@ -11,7 +11,15 @@ export type DropReason =
   | 'replay'
   | 'bad mac'
   | 'too long'
-  | 'seq exhausted';
+  | 'seq exhausted'
+  | 'implausible sequence';
+
+/**
+ * Epoch 0 has no authentication, so a spoofed record could move its replay
+ * window far ahead and make every genuine record look old. Epoch-0 records
+ * further than this ahead of the highest seen are dropped instead.
+ */
+export const EPOCH0_MAX_JUMP = 4096;
 
 interface ReadEpoch {
   readonly epoch: number;
@@ -106,6 +114,7 @@ export class RecordLayer {
     if (!st.window.check(rec.seq)) return 'replay';
     let data: Uint8Array | null;
     if (st.protection === null) {
+      if (rec.seq - Math.max(st.window.highest, 0) > EPOCH0_MAX_JUMP) return 'implausible sequence';
       if (rec.fragment.length > MAX_PLAINTEXT) return 'too long';
       data = rec.fragment;
     } else {

@@ -118,8 +118,7 @@ export class DtlsClientNode implements NetNode {
   }
   /** The error the connection closed with, if any. */
   get error(): DtlsError | undefined {
-    for (const e of this.events) if (e.type === 'close' && e.error) return e.error;
-    return undefined;
+    return this.conn.closeError;
   }
 
   /** Send application data once established (queued before). */

@@ -88,12 +88,15 @@ export function tlvLength(b: Uint8Array, offset = 0): number | undefined {
 
 /**
  * Decode exactly one DER value (strict structure, no trailing bytes) with
- * asn1js. `undefined` on any problem; never throws.
+ * asn1js. `undefined` on any problem; never throws. The result's views alias
+ * `b`: copy what you keep, and do not mutate `b` while using it.
  */
 export function decodeDer(b: Uint8Array): asn1js.AsnType | undefined {
   if (derProblem(b) !== undefined) return undefined;
   try {
-    const r = asn1js.fromBER(b);
+    // No embedded parsing of OCTET/BIT STRING contents (we decode those
+    // explicitly), no input copy (callers own `b` and copy what they keep).
+    const r = asn1js.fromBER(b, { parseEmbedded: false, copyInput: false });
     if (r.offset !== b.length || r.result.error) return undefined;
     return r.result;
   } catch {

@@ -2,13 +2,15 @@
  * X.509 certificate decoding (RFC 5280) into a plain, immutable description,
  * and its Node `tls.PeerCertificate`-shaped view.
  *
- * Decoding is done with pkijs (structure) and asn1js (fields and extension
- * values), after a strict DER framing check. Every failure on malformed input
- * is a {@link CertificateError} with code `ERR_DTLS_BAD_CERTIFICATE` and alert
- * `bad_certificate`; nothing else is ever thrown for any input bytes.
+ * Decoding uses asn1js after a strict DER framing check, and validates the
+ * RFC 5280 structure field by field. (pkijs's schema pass is not used here:
+ * it tripled the cost per certificate and checks nothing these decoders do
+ * not; pkijs builds certificates in `selfsigned.ts`.) Every failure on
+ * malformed input is a {@link CertificateError} with code
+ * `ERR_DTLS_BAD_CERTIFICATE` and alert `bad_certificate`; nothing else is
+ * ever thrown, whatever the input bytes.
  */
 import * as asn1js from 'asn1js';
-import { Certificate } from 'pkijs';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { CertificateError, DtlsError } from '../errors.js';
@@ -595,11 +597,10 @@ function decodeSubjectAltName(value: Uint8Array): SanResult {
         if (inner?.length !== 1) fail('malformed directoryName');
         const name = decodeName(inner[0], 'directoryName');
         out.dirNames.push(name.keys);
-        const rfc2253 = name.attributes
-          .slice()
-          .reverse()
-          .map((rdn) => rdn.map((a) => `${a.name}=${escape2253(a.value)}`).join('+'))
-          .join(',');
+        // OpenSSL's XN_FLAG_RFC2253 reverses the entry list (multi-valued RDNs included).
+        const entries = name.attributes.flatMap((rdn, set) => rdn.map((a) => ({ set, text: `${a.name}=${escape2253(a.value)}` })));
+        entries.reverse();
+        const rfc2253 = entries.map((e, k) => (k === 0 ? '' : entries[k - 1]!.set === e.set ? '+' : ',') + e.text).join('');
         printed.push('DirName:' + printAltName(rfc2253, true));
         break;
       }
@@ -741,28 +742,27 @@ function parseUnchecked(input: Uint8Array, provider?: CryptoProvider): ParsedCer
   const outer = decodeDer(der);
   const top = seq(outer);
   if (outer === undefined || top === undefined || top.length !== 3) fail('not a Certificate SEQUENCE');
-  // pkijs validates the whole structure against the RFC 5280 schema.
-  let cert: Certificate;
-  try {
-    cert = new Certificate({ schema: outer });
-  } catch (err) {
-    fail(`certificate structure: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  // RFC 5280 §4.1 structure, checked field by field below.
   const tbsNode = top[0]!;
   const tbsItems = seq(tbsNode);
   if (tbsItems === undefined) fail('malformed TBSCertificate');
   let i = 0;
   let version = 1;
   if (isContext(tbsItems[0], 0)) {
-    const v = smallInteger(children(tbsItems[0])?.[0]);
+    const inner = children(tbsItems[0]);
+    const v = inner?.length === 1 ? smallInteger(inner[0]) : undefined;
     if (v === undefined || v > 2) fail('unsupported certificate version');
     version = v + 1;
     i = 1;
   }
-  if (cert.version + 1 !== version) fail('inconsistent version');
+  if (tbsItems.length < i + 6) fail('TBSCertificate is missing fields');
   const serial = integerBytes(tbsItems[i]);
   if (serial === undefined) fail('malformed serialNumber');
   const tbsSigAlg = tbsItems[i + 1]!;
+  const tbsSigAlgParts = seq(tbsSigAlg);
+  if (tbsSigAlgParts === undefined || tbsSigAlgParts.length > 2 || oid(tbsSigAlgParts[0]) === undefined) {
+    fail('malformed TBSCertificate signature algorithm');
+  }
   const issuer = decodeName(tbsItems[i + 2], 'issuer');
   const validity = seq(tbsItems[i + 3]);
   if (validity?.length !== 2) fail('malformed validity');
@@ -791,10 +791,18 @@ function parseUnchecked(input: Uint8Array, provider?: CryptoProvider): ParsedCer
   // Extensions.
   const extensions: CertificateExtension[] = [];
   const rest = tbsItems.slice(i + 6);
+  let lastTag = 0;
   for (const item of rest) {
-    if (isContext(item, 1) || isContext(item, 2)) continue; // unique identifiers
-    if (!isContext(item, 3)) fail('unexpected TBSCertificate field');
+    const tag = item.idBlock.tagClass === 3 ? item.idBlock.tagNumber : -1;
+    if (tag < 1 || tag > 3 || tag <= lastTag) fail('unexpected TBSCertificate field');
+    lastTag = tag;
+    if (tag !== 3) {
+      // issuerUniqueID / subjectUniqueID: [1]/[2] IMPLICIT BIT STRING, v2 or v3 only.
+      if (version === 1 || item.idBlock.isConstructed) fail('malformed unique identifier');
+      continue;
+    }
     if (version !== 3) fail('extensions in a non-v3 certificate');
+    if (children(item)?.length !== 1) fail('malformed extensions');
     const list = seq(children(item)?.[0]);
     if (list === undefined || list.length === 0) fail('malformed extensions');
     for (const ext of list) {

@@ -3,10 +3,12 @@
  * `src/x509/index.ts`).
  */
 
-/** Bytes as a fresh `Uint8Array` (copies; a `Buffer` or any view is accepted). */
+/**
+ * Bytes as a fresh plain `Uint8Array` (a copy; a `Buffer` or any view is
+ * accepted, and the result is never a `Buffer`).
+ */
 export function toBytes(b: Uint8Array | ArrayBuffer): Uint8Array {
-  if (b instanceof ArrayBuffer) return new Uint8Array(b.slice(0));
-  return Uint8Array.prototype.slice.call(b) as Uint8Array;
+  return b instanceof ArrayBuffer ? new Uint8Array(b.slice(0)) : new Uint8Array(b);
 }
 
 /** Byte-wise equality. */

@@ -24,12 +24,23 @@ describe.each(PROVIDERS)('in-memory handshake ($name provider)', (provider) => {
     expect(new TextDecoder().decode(p.client.received[0])).toBe('hello');
   });
 
-  it.each(['x25519', 'secp256r1', 'secp384r1'])('negotiates the %s group when the client offers only it', (group) => {
-    // Our client offers all three; the server picks its first preference, x25519. Restrict the server instead.
-    const p = pair({ provider });
+  it.each([['X25519', 'x25519'], ['P-256', 'secp256r1'], ['P-384', 'secp384r1']])('negotiates %s when the client offers only it', (curve, group) => {
+    const p = pair({ provider, client: { ecdhCurve: curve } });
     expect(runHandshake(p)).toBe(true);
-    expect(p.client.machine.negotiated?.group).toBe('x25519');
-    void group;
+    expect(p.client.machine.negotiated?.group).toBe(group);
+  });
+
+  it('picks the server preference among groups both offer', () => {
+    const p = pair({ provider, server: { ecdhCurve: 'P-384:X25519' } });
+    expect(runHandshake(p)).toBe(true);
+    expect(p.client.machine.negotiated?.group).toBe('secp384r1');
+  });
+
+  it('fails with handshake_failure when no group is shared', () => {
+    const p = pair({ provider, server: { ecdhCurve: 'P-384' }, client: { ecdhCurve: 'X25519' } });
+    expect(runHandshake(p, 5000)).toBe(false);
+    expect(p.client.error?.alert).toBe('handshake_failure');
+    expect(p.server.errors[0]?.code).toBe('ERR_DTLS_NO_SHARED_CIPHER');
   });
 
   it('uses the extended master secret', () => {
