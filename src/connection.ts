@@ -275,24 +275,17 @@ export class Connection implements HandshakeDriver {
         this.sendAlert(1, AlertDescription.no_renegotiation);
         continue;
       }
-      if (msg.epoch === 0 && !this.machine.accepts.includes(msg.msgType)) {
-        // S-34: an unexpected message that is not authenticated is dropped, and its
-        // message_seq stays open for the genuine one.
+      if (msg.epoch === 0 && !this.machine.accepts.includes(msg.msgType) && !this.machine.peerMessageTypes.includes(msg.msgType)) {
+        // S-34: a message the peer's role never sends (spoofed or reflected) is not
+        // authenticated: drop it and keep its message_seq open for the genuine one.
+        // One the peer could send, out of order, is a fatal unexpected_message.
         this.reasm.discardNext();
         this.drop(`unexpected ${HandshakeTypes.nameOf(msg.msgType)}`, msg.epoch);
         continue;
       }
-      try {
-        this.handleMessage(msg);
-      } catch (err) {
-        if (!(err instanceof DecodeError) || msg.epoch !== 0) throw err;
-        // A malformed unauthenticated message (spoofed or corrupted): drop it, keep the slot open.
-        this.reasm.discardNext();
-        this.drop(`malformed ${HandshakeTypes.nameOf(msg.msgType)}`, msg.epoch);
-        continue;
-      }
       this.reasm.pop();
       this.timer.progress();
+      this.handleMessage(msg);
       if (this.isClosed) return;
     }
   }

@@ -56,6 +56,13 @@ interface Params {
   readonly ems: boolean;
 }
 
+/** What the client's last flight is built from. */
+export interface FinishedFlightInput extends Params {
+  readonly pms: Uint8Array;
+  readonly publicKey: Uint8Array;
+  readonly request?: CertificateRequest;
+}
+
 type State =
   | { readonly kind: 'expectServerHello'; readonly hello: Hello }
   | { readonly kind: 'expectCertificate'; readonly p: Params }
@@ -77,6 +84,9 @@ const accepts: Record<State['kind'], readonly number[]> = {
   done: [],
 };
 
+const PEER_TYPES: readonly number[] = [HT.hello_request, HT.server_hello, HT.hello_verify_request, HT.certificate, HT.server_key_exchange, HT.certificate_request, HT.server_hello_done, HT.new_session_ticket, HT.finished];
+const PEER_TYPES_AFTER_HELLO = PEER_TYPES.filter((t) => t !== HT.hello_verify_request);
+
 /**
  * The client side of the DTLS 1.2 full handshake (RFC 6347 §4.2.4 flights
  * 1, 3 and 5; RFC 5246 §7.3).
@@ -86,7 +96,7 @@ export class ClientHandshake implements HandshakeMachine {
   negotiated: Negotiated | undefined;
   private readonly offeredSuites: readonly number[];
 
-  constructor(private readonly d: HandshakeDriver, private readonly cfg: ClientHandshakeConfig) {
+  constructor(protected readonly d: HandshakeDriver, protected readonly cfg: ClientHandshakeConfig) {
     this.offeredSuites = cfg.suites.map((s) => s.id);
     this.state = { kind: 'expectServerHello', hello: this.sendHello(this.d.provider.randomBytes(32), new Uint8Array(0)) };
   }
@@ -96,6 +106,10 @@ export class ClientHandshake implements HandshakeMachine {
   }
   get accepts(): readonly number[] {
     return accepts[this.state.kind];
+  }
+  get peerMessageTypes(): readonly number[] {
+    // S-16/SM-13: after the ServerHello an HVR is ignored (dropped, its slot left open).
+    return this.state.kind === 'expectServerHello' ? PEER_TYPES : PEER_TYPES_AFTER_HELLO;
   }
   get expectsChangeCipherSpec(): boolean {
     return this.state.kind === 'expectChangeCipherSpec';
@@ -124,7 +138,6 @@ export class ClientHandshake implements HandshakeMachine {
 
   handleMessage(msg: HandshakeMessage): void {
     const st = this.state;
-    if (msg.msgType === HT.hello_verify_request && st.kind !== 'expectServerHello') return; // S-16, SM-13: ignored after ServerHello
     if (!accepts[st.kind].includes(msg.msgType)) {
       throw new UnexpectedMessageError(accepts[st.kind].map((t) => HandshakeTypes.nameOf(t)), HandshakeTypes.nameOf(msg.msgType));
     }
@@ -240,31 +253,51 @@ export class ClientHandshake implements HandshakeMachine {
   private onServerHelloDone(p: Params, pms: Uint8Array, publicKey: Uint8Array, request: CertificateRequest | undefined, r: Reader, msg: HandshakeMessage): void {
     r.end('ServerHelloDone');
     this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
-    // Flight 5: [Certificate], ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished.
+    const master = this.sendFinishedFlight({ ...p, pms, publicKey, ...(request && { request }) });
+    pms.fill(0);
+    this.state = { kind: 'expectChangeCipherSpec', p, master };
+  }
+
+  /**
+   * Flight 5: [Certificate], ClientKeyExchange, [CertificateVerify],
+   * ChangeCipherSpec, Finished. Returns the master secret. (Tests override it
+   * to script a misbehaving client.)
+   */
+  protected sendFinishedFlight(f: FinishedFlightInput): Uint8Array {
     let signWith: { key: SigningKey; scheme: number } | undefined;
-    if (request) {
+    if (f.request) {
       const key = this.cfg.signingKey;
-      const scheme = key && chooseSignatureScheme(key, request.signatureAlgorithms);
+      const scheme = key && chooseSignatureScheme(key, f.request.signatureAlgorithms);
       const send = key !== undefined && scheme !== undefined && this.cfg.certChain.length > 0;
       if (send) signWith = { key: key!, scheme: scheme! };
       this.d.sendMessage(HT.certificate, encode((w) => encodeCertificate(w, { certificates: send ? this.cfg.certChain : [] }), 2048));
     }
-    this.d.sendMessage(HT.client_key_exchange, encode((w) => encodeClientKeyExchange(w, { publicKey })));
-    const h = p.suite.prfHash;
-    const master = p.ems
-      ? extendedMasterSecret(this.d.provider, h, pms, this.d.transcript.hash(this.d.provider, h))
-      : masterSecret(this.d.provider, h, pms, p.clientRandom, p.serverRandom);
-    pms.fill(0);
+    this.d.sendMessage(HT.client_key_exchange, encode((w) => encodeClientKeyExchange(w, { publicKey: f.publicKey })));
+    const master = this.computeMaster(f);
     if (signWith) {
       const signature = signWith.key.sign(signWith.scheme, this.d.transcript.bytes());
       this.d.sendMessage(HT.certificate_verify, encode((w) => encodeCertificateVerify(w, { scheme: signWith!.scheme, signature })));
     }
-    this.d.deriveKeys(p.suite, master, p.clientRandom, p.serverRandom);
+    this.sendChangeCipherSpecAndFinished(f, master);
+    return master;
+  }
+
+  /** The master secret, from the transcript so far when EMS is on (call right after ClientKeyExchange). */
+  protected computeMaster(f: FinishedFlightInput): Uint8Array {
+    const h = f.suite.prfHash;
+    return f.ems
+      ? extendedMasterSecret(this.d.provider, h, f.pms, this.d.transcript.hash(this.d.provider, h))
+      : masterSecret(this.d.provider, h, f.pms, f.clientRandom, f.serverRandom);
+  }
+
+  /** Derive keys, then ChangeCipherSpec and our Finished, and send the flight. */
+  protected sendChangeCipherSpecAndFinished(f: FinishedFlightInput, master: Uint8Array): void {
+    const h = f.suite.prfHash;
+    this.d.deriveKeys(f.suite, master, f.clientRandom, f.serverRandom);
     const ours = verifyData(this.d.provider, h, master, 'client finished', this.d.transcript.hash(this.d.provider, h));
     this.d.sendChangeCipherSpec();
     this.d.sendMessage(HT.finished, encode((w) => encodeFinished(w, { verifyData: ours })));
     this.d.flushFlight(false);
-    this.state = { kind: 'expectChangeCipherSpec', p, master };
   }
 
   private onFinished(p: Params, master: Uint8Array, r: Reader, msg: HandshakeMessage): void {

@@ -31,6 +31,8 @@ export interface HandshakeMachine {
   readonly stateName: string;
   /** Message types the current state accepts (the transition table). */
   readonly accepts: readonly number[];
+  /** Message types the peer's role can ever send: others are dropped as misdirected. */
+  readonly peerMessageTypes: readonly number[];
   /** Is ChangeCipherSpec expected now (S-35)? */
   readonly expectsChangeCipherSpec: boolean;
   /** Handle the next in-order message. Throws a `DtlsError` on fatal errors. */

@@ -88,6 +88,8 @@ const accepts: Record<State['kind'], readonly number[]> = {
   done: [],
 };
 
+const PEER_TYPES: readonly number[] = [HT.client_hello, HT.certificate, HT.client_key_exchange, HT.certificate_verify, HT.finished];
+
 /**
  * The server side of the DTLS 1.2 full handshake (RFC 6347 §4.2.4 flights
  * 4 and 6; RFC 5246 §7.3). Starts from a ClientHello whose cookie verified.
@@ -96,13 +98,16 @@ export class ServerHandshake implements HandshakeMachine {
   private state: State = { kind: 'expectClientHello' };
   negotiated: Negotiated | undefined;
 
-  constructor(private readonly d: HandshakeDriver, private readonly cfg: ServerHandshakeConfig) {}
+  constructor(protected readonly d: HandshakeDriver, protected readonly cfg: ServerHandshakeConfig) {}
 
   get stateName(): string {
     return this.state.kind;
   }
   get accepts(): readonly number[] {
     return accepts[this.state.kind];
+  }
+  get peerMessageTypes(): readonly number[] {
+    return PEER_TYPES;
   }
   get expectsChangeCipherSpec(): boolean {
     return this.state.kind === 'expectChangeCipherSpec';
@@ -199,8 +204,7 @@ export class ServerHandshake implements HandshakeMachine {
     const ecdh = { namedGroup: groupId(share!.group), publicKey: share!.publicKey };
     const params = encode((w) => w.u8(3).u16(ecdh.namedGroup).opaque8(ecdh.publicKey));
     const signed = concat(hello.random, serverRandom, params);
-    const signature = key!.sign(scheme!, signed);
-    this.d.sendMessage(HT.server_key_exchange, encode((w) => encodeServerKeyExchange(w, { ecdh, signature: { scheme: scheme!, signature } })));
+    this.d.sendMessage(HT.server_key_exchange, encode((w) => encodeServerKeyExchange(w, { ecdh, ...this.signKeyExchange(key!, scheme!, signed) })));
     if (this.cfg.requestCert) {
       this.d.sendMessage(HT.certificate_request, encode((w) => encodeCertificateRequest(w, {
         certificateTypes: [ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign],
@@ -211,6 +215,11 @@ export class ServerHandshake implements HandshakeMachine {
     this.d.sendMessage(HT.server_hello_done, new Uint8Array(0));
     this.d.flushFlight(false);
     this.state = this.cfg.requestCert ? { kind: 'expectCertificate', p } : { kind: 'expectClientKeyExchange', p };
+  }
+
+  /** The ServerKeyExchange signature (tests override it to script a misbehaving server). */
+  protected signKeyExchange(key: SigningKey, scheme: number, signed: Uint8Array): { signature?: { scheme: number; signature: Uint8Array } } {
+    return { signature: { scheme, signature: key.sign(scheme, signed) } };
   }
 
   private onCertificate(p: Params, r: Reader, msg: HandshakeMessage): void {
@@ -258,7 +267,8 @@ export class ServerHandshake implements HandshakeMachine {
   private onCertificateVerify(p: Params, master: Uint8Array, key: VerifyingKey, r: Reader, msg: HandshakeMessage): void {
     const cv = decodeCertificateVerify(r);
     if (!SIGNATURE_SCHEMES.includes(cv.scheme) || schemeKeyKind(cv.scheme) !== key.kind) {
-      throw new HandshakeError('ERR_DTLS_BAD_SIGNATURE_SCHEME', `CertificateVerify uses signature scheme 0x${cv.scheme.toString(16)} we did not offer for this key`, 'illegal_parameter');
+      // CERT-03: an algorithm we did not offer for this key fails like a bad signature.
+      throw new HandshakeError('ERR_DTLS_BAD_CERTIFICATE_VERIFY', `CertificateVerify uses signature scheme 0x${cv.scheme.toString(16)} we did not offer for this key`, 'decrypt_error');
     }
     if (!key.verify(cv.scheme, this.d.transcript.bytes(), cv.signature)) {
       throw new HandshakeError('ERR_DTLS_BAD_CERTIFICATE_VERIFY', 'CertificateVerify signature does not verify', 'decrypt_error');

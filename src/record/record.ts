@@ -51,6 +51,8 @@ export function parseDatagram(data: Uint8Array): ParsedDatagram {
     const seq = r.u48();
     const length = r.u16();
     if (length > MAX_CIPHERTEXT) return { records, dropped: 'record length above 2^14+2048' };
+    // REC-06: no record of ours is empty (a protected one carries at least a tag).
+    if (length === 0) return { records, dropped: 'zero-length record' };
     if (length > r.remaining) return { records, dropped: 'record length past end of datagram' };
     const fragment = r.bytes(length);
     records.push({ type, version, epoch, seq, fragment, raw: data.subarray(start, start + RECORD_HEADER_LENGTH + length) });

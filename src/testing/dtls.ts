@@ -19,7 +19,7 @@ import { clientHandshakeConfig, resolveClientConfig, resolveServerConfig } from 
 import { Connection, type ConnectionEvent } from '../connection.js';
 import { type EndpointEvent, ServerEndpoint } from '../endpoint/server-endpoint.js';
 import type { DtlsError } from '../errors.js';
-import { ClientHandshake } from '../handshake/client-handshake.js';
+import { ClientHandshake, type ClientHandshakeConfig } from '../handshake/client-handshake.js';
 import type { CommonOptions, ServerOptions } from '../options.js';
 import type { NetAddress, NetNode, OutgoingDatagram } from './network.js';
 
@@ -101,11 +101,20 @@ export class DtlsClientNode implements NetNode {
   private out: OutgoingDatagram[] = [];
   private pending: Uint8Array[] = [];
 
-  constructor(options: CommonOptions & { servername?: string; rejectUnauthorized?: boolean }, readonly server: NetAddress, now = 0) {
+  /**
+   * @param machine builds the handshake state machine: pass a subclass of
+   *   `ClientHandshake` to script a misbehaving client.
+   */
+  constructor(
+    options: CommonOptions & { servername?: string; rejectUnauthorized?: boolean },
+    readonly server: NetAddress,
+    now = 0,
+    machine: (driver: Connection, config: ClientHandshakeConfig) => ClientHandshake = (d, c) => new ClientHandshake(d, c),
+  ) {
     const r = resolveClientConfig(options);
     const name = options.servername ?? 'localhost';
     this.conn = new Connection('client', r.settings, now);
-    this.machine = new ClientHandshake(this.conn, clientHandshakeConfig(r, options.servername, name));
+    this.machine = machine(this.conn, clientHandshakeConfig(r, options.servername, name));
     this.conn.attach(this.machine);
     this.collect(now);
   }

@@ -28,7 +28,7 @@ import {
 import { parseCertificate } from './certificate.js';
 import { pemDecode } from './pem.js';
 import { CURVE_BY_OID, CURVE_BYTES, OID, OID_BY_CURVE } from './oids.js';
-import { concatBytes, toBytes } from './util.js';
+import { toBytes } from './util.js';
 
 /** A private key normalized to PKCS#8. */
 export interface LoadedPrivateKey {
@@ -367,7 +367,7 @@ export function keyMatchesCertificate(
   const cert = parseCertificate(certDer);
   if (cert.publicKey.kind !== loaded.kind || cert.publicKey.curve !== loaded.curve) return false;
   const scheme = defaultSchemeFor(loaded);
-  const challenge = concatBytes(provider.randomBytes(32));
+  const challenge = provider.randomBytes(32);
   const signature = provider.importSigningKey(loaded.pkcs8).sign(scheme, challenge);
   let verifier;
   try {

@@ -19,19 +19,6 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** Concatenate byte arrays. */
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 const HEX_LOWER = '0123456789abcdef';
 const HEX_UPPER = '0123456789ABCDEF';
 
@@ -48,14 +35,6 @@ export function colonHex(b: Uint8Array): string {
   const parts: string[] = [];
   for (let i = 0; i < b.length; i++) parts.push(HEX_UPPER[b[i]! >> 4]! + HEX_UPPER[b[i]! & 15]!);
   return parts.join(':');
-}
-
-/** Bytes from a hex string (even length, hex digits only); `undefined` otherwise. */
-export function fromHex(s: string): Uint8Array | undefined {
-  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) return undefined;
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }
 
 /** Decode bytes as Latin-1 (one char per byte). */

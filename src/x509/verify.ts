@@ -12,7 +12,7 @@
  * | `ERR_DTLS_BAD_CERTIFICATE` | `bad_certificate` | a certificate of the chain cannot be decoded |
  * | `ERR_DTLS_CERT_UNTRUSTED` | `unknown_ca` | no trust anchor can be reached: unknown issuer, missing intermediate, self-signed certificate not in `ca` |
  * | `ERR_DTLS_CERT_BAD_SIGNATURE` | `bad_certificate` | an issuer with the right name is there but its key does not verify the signature (or the algorithm is unsupported, or the TBS and outer algorithms differ) |
- * | `ERR_DTLS_CERT_CHAIN_TOO_LONG` | `bad_certificate` | no anchor within `maxDepth` (10) certificates |
+ * | `ERR_DTLS_CERT_CHAIN_TOO_LONG` | `bad_certificate` | no anchor within `maxDepth` (10) certificates, or more than 32 certificates sent |
  * | `ERR_DTLS_CERT_EXPIRED` | `certificate_expired` | `now` is after some certificate's notAfter |
  * | `ERR_DTLS_CERT_NOT_YET_VALID` | `bad_certificate` | `now` is before some certificate's notBefore (OpenSSL sends `bad_certificate` for this too) |
  * | `ERR_DTLS_CERT_NOT_CA` | `bad_certificate` | an issuer is not a CA: an intermediate without basicConstraints CA:TRUE, an anchor with CA:FALSE, or an issuer whose keyUsage lacks keyCertSign |
@@ -505,13 +505,17 @@ function toParsed(input: Uint8Array | ParsedCertificate, provider: CryptoProvide
  * last. See the module documentation for the error codes.
  *
  * @throws {KeyError} only when `opts.ca` contains something that is not a
- *   certificate (local configuration error); peer data never throws.
+ *   certificate, {@link TypeError} for an invalid `opts.now` (local
+ *   configuration errors); peer data never makes it throw.
  */
 export function verifyChain(
   provider: CryptoProvider,
   chain: readonly (Uint8Array | ParsedCertificate)[],
   opts: VerifyChainOptions,
 ): VerifyChainResult {
+  if (opts.now !== undefined && !(opts.now instanceof Date && Number.isFinite(opts.now.getTime()))) {
+    throw new TypeError('verifyChain: opts.now must be a valid Date');
+  }
   const anchors: ParsedCertificate[] = [];
   for (const a of opts.ca) {
     try {
@@ -534,6 +538,8 @@ export function verifyChain(
 
 /** Most paths / signature checks explored before giving up. */
 const MAX_STEPS = 64;
+/** Most certificates accepted from the peer (each one is decoded). */
+const MAX_CHAIN_CERTS = 32;
 
 function verifyParsed(
   provider: CryptoProvider,
@@ -544,9 +550,15 @@ function verifyParsed(
   if (chainInput.length === 0) {
     return { ok: false, error: err(CertificateErrorCode.MISSING, 'no certificate was presented', 'handshake_failure') };
   }
+  if (chainInput.length > MAX_CHAIN_CERTS) {
+    return {
+      ok: false,
+      error: err(CertificateErrorCode.CHAIN_TOO_LONG, `the peer sent ${chainInput.length} certificates (at most ${MAX_CHAIN_CERTS} are accepted)`, 'bad_certificate'),
+    };
+  }
   const chain = chainInput.map((c) => toParsed(c, provider));
   const now = opts.now ?? new Date();
-  const maxDepth = Math.max(1, Math.min(opts.maxDepth ?? 10, 32));
+  const maxDepth = Number.isInteger(opts.maxDepth) ? Math.max(1, Math.min(opts.maxDepth!, 32)) : 10;
   const anchorIds = new Set(anchors.map((a) => a.fingerprint256));
   const seen = new Set<string>(anchorIds);
   // Candidates: anchors first, then the peer's certificates (deduplicated).
@@ -595,14 +607,20 @@ function verifyParsed(
     const candidates = pool.filter((p) => p.subjectKey === cur.issuerKey && !path.some((q) => q.fingerprint256 === p.fingerprint256));
     // Prefer issuers whose subjectKeyIdentifier matches the authorityKeyIdentifier.
     candidates.sort((a, b) => rank(cur, a) - rank(cur, b));
-    if (candidates.length === 0 && cur.selfIssued && sigOk(cur, cur)) selfSignedTop = cur;
+    let wrongKey: ParsedCertificate | undefined;
     for (const cand of candidates) {
       if (++steps > MAX_STEPS) return false;
       if (!sigOk(cur, cand)) {
-        badSignature ??= `signature of certificate at depth ${path.length - 1} (${describe(cur)}) does not verify with the key of ${describe(cand)}`;
+        wrongKey ??= cand;
         continue;
       }
       if (search([...path, cand])) return true;
+    }
+    // A self-signed certificate that is not an anchor is "untrusted", even
+    // when an anchor bears the same name (with another key).
+    if (cur.selfIssued && sigOk(cur, cur)) selfSignedTop ??= cur;
+    else if (wrongKey !== undefined) {
+      badSignature ??= `signature of certificate at depth ${path.length - 1} (${describe(cur)}) does not verify with the key of ${describe(wrongKey)}`;
     }
     return false;
   };

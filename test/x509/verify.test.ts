@@ -266,6 +266,11 @@ describe('verifyChain with generated chains', () => {
     expectOk(verifyChain(p, [l.der, inter.der, impostor.der], base), 3);
   });
 
+  it('reports a self-signed leaf named like a trusted root as untrusted, not as a bad signature', () => {
+    const fake = makeCert(p, { subject: { O: 'x509 tests', CN: 'Test Root' }, key: testKey('p256', 13), ca: false, san: ['localhost'] });
+    expectError(verifyChain(p, [fake.der], base), 'ERR_DTLS_CERT_UNTRUSTED', 'unknown_ca');
+  });
+
   it('rejects a bad signature on the intermediate', () => {
     const badInter = makeIntermediate(p, root, 'Test Intermediate', { corruptSignature: true });
     expectError(verifyChain(p, [leaf.der, badInter.der], base), 'ERR_DTLS_CERT_BAD_SIGNATURE', 'bad_certificate');
@@ -350,10 +355,14 @@ describe('verifyChain with generated chains', () => {
     expectError(verifyChain(p, [], base), 'ERR_DTLS_CERT_MISSING', 'handshake_failure');
     expectError(verifyChain(p, [Uint8Array.of(0x30, 0x03, 1, 2, 3)], base), 'ERR_DTLS_BAD_CERTIFICATE', 'bad_certificate');
     expectError(verifyChain(p, [leaf.der, Uint8Array.of(1, 2, 3)], base), 'ERR_DTLS_BAD_CERTIFICATE', 'bad_certificate');
+    expectError(verifyChain(p, new Array<Uint8Array>(33).fill(leaf.der), base), 'ERR_DTLS_CERT_CHAIN_TOO_LONG', 'bad_certificate');
+    // Duplicates of the same certificate are harmless.
+    expectOk(verifyChain(p, [leaf.der, inter.der, inter.der, leaf.der, root.der, root.der], base), 3);
   });
 
   it('throws KeyError for a malformed trust anchor (local configuration)', () => {
     expect(() => verifyChain(p, [leaf.der], { ...base, ca: [Uint8Array.of(0x30, 0x00)] })).toThrow(/invalid trust anchor/);
+    expect(() => verifyChain(p, [leaf.der], { ...base, now: new Date(Number.NaN) })).toThrow(TypeError);
   });
 
   it('exports every code it returns', () => {

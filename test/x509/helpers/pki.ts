@@ -105,17 +105,20 @@ const ATTR_OID: Record<string, string> = {
   L: '2.5.4.7',
 };
 
-/** A pkijs Name from `{ CN: ..., O: ... }`. */
+/** A pkijs Name from `{ CN: ..., O: ... }`: one single-valued RDN per attribute, in order. */
 export function dn(n: Record<string, string>): RelativeDistinguishedNames {
-  return new RelativeDistinguishedNames({
-    typesAndValues: Object.entries(n).map(
-      ([k, v]) =>
-        new AttributeTypeAndValue({
-          type: ATTR_OID[k] ?? k,
-          value: k === 'C' ? new asn1js.PrintableString({ value: v }) : new asn1js.Utf8String({ value: v }),
-        }),
-    ),
-  });
+  const rdns = Object.entries(n).map(
+    ([k, v]) =>
+      new asn1js.Set({
+        value: [
+          new AttributeTypeAndValue({
+            type: ATTR_OID[k] ?? k,
+            value: k === 'C' ? new asn1js.PrintableString({ value: v }) : new asn1js.Utf8String({ value: v }),
+          }).toSchema(),
+        ],
+      }),
+  );
+  return RelativeDistinguishedNames.fromBER(new asn1js.Sequence({ value: rdns }).toBER(false));
 }
 
 function ab(b: Uint8Array): ArrayBuffer {

@@ -1,0 +1,42 @@
+/**
+ * X.509 support: PEM, private-key loading, certificate decoding, self-signed
+ * certificates and synchronous chain validation.
+ */
+export { pemDecode, pemEncode, certificatesFromPem, type PemBlock } from './pem.js';
+export {
+  loadPrivateKey,
+  spkiOfCertificate,
+  spkiOfPrivateKey,
+  keyMatchesCertificate,
+  defaultSchemeFor,
+  ecPrivateKeyToPkcs8,
+  type LoadedPrivateKey,
+} from './keys.js';
+export {
+  parseCertificate,
+  toPeerCertificate,
+  formatCertificateTime,
+  nameKey,
+  type ParsedCertificate,
+  type PeerCertificate,
+  type DistinguishedName,
+  type NameAttribute,
+  type KeyUsageFlags,
+  type CertificatePublicKey,
+  type CertificateExtension,
+  type NameConstraints,
+  type NameConstraintBase,
+} from './certificate.js';
+export { createSelfSigned, generateP256Pkcs8, type SelfSignedOptions, type SelfSigned } from './selfsigned.js';
+export {
+  verifyChain,
+  checkHostname,
+  matchDnsName,
+  signatureSchemeFor,
+  verifyCertificateSignature,
+  CertificateErrorCode,
+  type CertificatePurpose,
+  type VerifyChainOptions,
+  type VerifyChainResult,
+} from './verify.js';
+export { parseIpAddress, isIpAddress, formatIpAddress, formatIpAddressNode } from './ip.js';

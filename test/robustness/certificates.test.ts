@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import { encode } from '../../src/codec/writer.js';
+import { nodeProvider } from '../../src/crypto/index.js';
+import { SignatureScheme } from '../../src/crypto/provider.js';
+import { ClientHandshake, type FinishedFlightInput } from '../../src/handshake/client-handshake.js';
+import { encodeCertificate } from '../../src/handshake/messages/certificate.js';
+import { encodeCertificateVerify } from '../../src/handshake/messages/certificate-verify.js';
+import { encodeClientKeyExchange } from '../../src/handshake/messages/client-key-exchange.js';
+import { HandshakeType as HT } from '../../src/handshake/registry.js';
+import { DtlsClientNode, DtlsServerNode } from '../../src/testing/dtls.js';
+import { VirtualNetwork } from '../../src/testing/network.js';
+import { loadPrivateKey } from '../../src/x509/keys.js';
+import { certificatesFromPem } from '../../src/x509/pem.js';
+import { CLIENT_ADDR, SERVER_ADDR, serverIdentity } from '../helpers/net.js';
+import { pki } from '../helpers/pki.js';
+import { ScriptedServerNode, serverSigningWith } from '../helpers/scripted.js';
+
+type Flight5 = (self: ScriptedClient, f: FinishedFlightInput) => Uint8Array;
+
+/** A client whose last flight is scripted. */
+class ScriptedClient extends ClientHandshake {
+  static script: Flight5;
+  send(msgType: number, body: Uint8Array): void {
+    this.d.sendMessage(msgType, body);
+  }
+  transcriptBytes(): Uint8Array {
+    return this.d.transcript.bytes();
+  }
+  master(f: FinishedFlightInput): Uint8Array {
+    return this.computeMaster(f);
+  }
+  finish(f: FinishedFlightInput, master: Uint8Array): void {
+    this.sendChangeCipherSpecAndFinished(f, master);
+  }
+  protected override sendFinishedFlight(f: FinishedFlightInput): Uint8Array {
+    return ScriptedClient.script(this, f);
+  }
+}
+
+const clientChain = certificatesFromPem(pki('client-ecdsa.crt.pem'));
+const clientKey = nodeProvider.importSigningKey(loadPrivateKey(pki('client-ecdsa.key.pem')).pkcs8);
+const otherKey = nodeProvider.importSigningKey(loadPrivateKey(pki('client-selfsigned.key.pem')).pkcs8);
+
+function cke(self: ScriptedClient, f: FinishedFlightInput): void {
+  self.send(HT.client_key_exchange, encode((w) => encodeClientKeyExchange(w, { publicKey: f.publicKey })));
+}
+function certificate(self: ScriptedClient, chain: readonly Uint8Array[]): void {
+  self.send(HT.certificate, encode((w) => encodeCertificate(w, { certificates: chain }), 4096));
+}
+
+/** Run a scripted client against a real server that requires (or not) client certificates. */
+function runScripted(script: Flight5, server: { requestCert?: boolean; rejectUnauthorized?: boolean } = { requestCert: true, rejectUnauthorized: true }) {
+  ScriptedClient.script = script;
+  const net = new VirtualNetwork({ seed: 1 });
+  const srv = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), ca: pki('ca-bundle.pem'), handshakeTimeout: 10_000, ...server });
+  const cli = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', handshakeTimeout: 10_000 }, SERVER_ADDR, 0, (d, c) => new ScriptedClient(d, c));
+  const serverFinished: number[] = [];
+  net.link(SERVER_ADDR, CLIENT_ADDR, { filter: (d) => { if (d.flight === 6) serverFinished.push(d.time); return 'pass'; } });
+  net.attach(SERVER_ADDR, srv, { role: 'server' });
+  net.attach(CLIENT_ADDR, cli, { role: 'client' });
+  net.run({ until: () => cli.closed || srv.errors.length > 0, maxTime: 30_000 });
+  net.run({ maxTime: 100 });
+  return { srv, cli, serverFinished };
+}
+
+describe('client authentication bypass attempts (ROBUSTNESS.md CERT-*)', () => {
+  it('CERT-01 a Certificate without CertificateVerify, then CCS and Finished, never completes and the server never sends Finished', () => {
+    const { srv, serverFinished } = runScripted((self, f) => {
+      certificate(self, clientChain);
+      cke(self, f);
+      const master = self.master(f);
+      self.finish(f, master); // no CertificateVerify
+      return master;
+    });
+    expect(srv.established).toBe(0);
+    expect(serverFinished).toEqual([]);
+    expect(srv.events.some((e) => e.type === 'secure')).toBe(false);
+  });
+
+  it('CERT-02 an empty Certificate when one is required gets handshake_failure', () => {
+    const { srv, cli } = runScripted((self, f) => {
+      certificate(self, []);
+      cke(self, f);
+      const master = self.master(f);
+      self.finish(f, master);
+      return master;
+    });
+    expect(srv.established).toBe(0);
+    expect(srv.errors[0]?.alert).toBe('handshake_failure');
+    expect(cli.error?.alert).toBe('handshake_failure');
+  });
+
+  const badVerify: [string, (self: ScriptedClient) => { scheme: number; signature: Uint8Array }][] = [
+    ['signed with the wrong key', (self) => ({ scheme: SignatureScheme.ecdsa_secp256r1_sha256, signature: otherKey.sign(SignatureScheme.ecdsa_secp256r1_sha256, self.transcriptBytes()) })],
+    ['over the wrong transcript', (self) => {
+      const t = self.transcriptBytes();
+      const wrong = Uint8Array.from(t);
+      wrong[wrong.length - 1]! ^= 1;
+      return { scheme: SignatureScheme.ecdsa_secp256r1_sha256, signature: clientKey.sign(SignatureScheme.ecdsa_secp256r1_sha256, wrong) };
+    }],
+    ['with an algorithm not offered (ecdsa_sha1)', (self) => ({ scheme: SignatureScheme.ecdsa_sha1, signature: clientKey.sign(SignatureScheme.ecdsa_sha1, self.transcriptBytes()) })],
+    ['with an RSA scheme for an ECDSA key', (self) => ({ scheme: SignatureScheme.rsa_pkcs1_sha256, signature: clientKey.sign(SignatureScheme.ecdsa_secp256r1_sha256, self.transcriptBytes()) })],
+  ];
+  it.each(badVerify)('CERT-03 a CertificateVerify %s gets decrypt_error', (_name, makeCv) => {
+    const { srv, cli } = runScripted((self, f) => {
+      certificate(self, clientChain);
+      cke(self, f);
+      const master = self.master(f);
+      const cv = makeCv(self);
+      self.send(HT.certificate_verify, encode((w) => encodeCertificateVerify(w, cv)));
+      self.finish(f, master);
+      return master;
+    });
+    expect(srv.established).toBe(0);
+    expect(srv.errors[0]?.alert).toBe('decrypt_error');
+    expect(cli.error?.alert).toBe('decrypt_error');
+  });
+
+  it('CERT-03 a CertificateVerify signed with the wrong key is refused even when rejectUnauthorized is false', () => {
+    const { srv } = runScripted((self, f) => {
+      certificate(self, clientChain);
+      cke(self, f);
+      const master = self.master(f);
+      self.send(HT.certificate_verify, encode((w) => encodeCertificateVerify(w, {
+        scheme: SignatureScheme.ecdsa_secp256r1_sha256, signature: otherKey.sign(SignatureScheme.ecdsa_secp256r1_sha256, self.transcriptBytes()),
+      })));
+      self.finish(f, master);
+      return master;
+    }, { requestCert: true, rejectUnauthorized: false });
+    expect(srv.established).toBe(0);
+    expect(srv.errors[0]?.alert).toBe('decrypt_error');
+  });
+
+  it('CERT-06 a Certificate the server did not request gets unexpected_message', () => {
+    const { srv, cli } = runScripted((self, f) => {
+      certificate(self, clientChain);
+      cke(self, f);
+      const master = self.master(f);
+      self.finish(f, master);
+      return master;
+    }, { requestCert: false });
+    expect(srv.established).toBe(0);
+    expect(srv.errors[0]?.alert).toBe('unexpected_message');
+    expect(cli.error?.alert).toBe('unexpected_message');
+  });
+
+  it('CERT-08 a 1,000-certificate, 200 KB chain is refused by the size cap before parsing', () => {
+    const big = Array.from({ length: 1000 }, () => clientChain[0]!.subarray(0, 200));
+    const { srv } = runScripted((self, f) => {
+      certificate(self, big);
+      cke(self, f);
+      const master = self.master(f);
+      self.finish(f, master);
+      return master;
+    });
+    expect(srv.established).toBe(0);
+    // Nothing was buffered for it: the declared length was checked first.
+    for (const a of srv.endpoint.associations()) expect(a.conn.handshakeState).not.toBe('expectClientKeyExchange');
+    expect(srv.errors.every((e) => e.code === 'ERR_DTLS_HANDSHAKE_TIMEOUT')).toBe(true);
+  });
+
+  it('CERT-08 a truncated DER length inside Certificate gets bad_certificate, without a throw', () => {
+    const truncated = clientChain[0]!.subarray(0, 120);
+    const { srv } = runScripted((self, f) => {
+      certificate(self, [truncated]);
+      cke(self, f);
+      const master = self.master(f);
+      self.finish(f, master);
+      return master;
+    });
+    expect(srv.established).toBe(0);
+    expect(['bad_certificate', 'decode_error']).toContain(srv.errors[0]?.alert);
+  });
+});
+
+describe('ServerKeyExchange signature checks (CERT-04)', () => {
+  const cases: [string, ReturnType<typeof serverSigningWith>][] = [
+    ['missing', serverSigningWith(() => ({}))],
+    ['invalid', serverSigningWith((key, scheme, signed) => {
+      const signature = key.sign(scheme, signed);
+      signature[signature.length - 2]! ^= 0x55;
+      return { signature: { scheme, signature } };
+    })],
+    ['made by a key other than the leaf\'s', serverSigningWith((_key, scheme, signed) => ({ signature: { scheme, signature: otherKey.sign(scheme, signed) } }))],
+    ['over other bytes', serverSigningWith((key, scheme, signed) => ({ signature: { scheme, signature: key.sign(scheme, signed.subarray(1)) } }))],
+  ];
+  for (const rejectUnauthorized of [true, false]) {
+    it.each(cases)(`CERT-04 the client aborts when the signature is %s (rejectUnauthorized: ${rejectUnauthorized})`, (_name, machine) => {
+      const net = new VirtualNetwork({ seed: 2 });
+      const srv = new ScriptedServerNode({ ...serverIdentity('ecdsa-p256') }, machine);
+      const cli = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', rejectUnauthorized }, SERVER_ADDR);
+      net.attach(SERVER_ADDR, srv, { role: 'server' });
+      net.attach(CLIENT_ADDR, cli, { role: 'client' });
+      net.run({ until: () => cli.closed || cli.established, maxTime: 30_000 });
+      expect(cli.established).toBe(false);
+      expect(cli.closed).toBe(true);
+      expect(['decrypt_error', 'decode_error']).toContain(cli.error?.alert);
+    });
+  }
+
+  it('a well-behaved scripted server completes (the harness itself works)', () => {
+    const net = new VirtualNetwork({ seed: 2 });
+    const srv = new ScriptedServerNode({ ...serverIdentity('ecdsa-p256') }, serverSigningWith((key, scheme, signed) => ({ signature: { scheme, signature: key.sign(scheme, signed) } })));
+    const cli = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR);
+    net.attach(SERVER_ADDR, srv, { role: 'server' });
+    net.attach(CLIENT_ADDR, cli, { role: 'client' });
+    net.run({ until: () => cli.closed || cli.established, maxTime: 30_000 });
+    expect(cli.established).toBe(true);
+  });
+});
