@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { Connection } from './connection.js';
 import type { CryptoProvider } from './crypto/provider.js';
-import { clientHandshakeConfig, resolveClientConfig } from './config.js';
+import { type ClientPskOption, clientHandshakeConfig, resolveClientConfig } from './config.js';
 import { CertificateError, ClosedError, DtlsError } from './errors.js';
 import { ClientHandshake, type ServerChainCheck } from './handshake/client-handshake.js';
 import type { Negotiated } from './handshake/server-handshake.js';
@@ -27,6 +27,8 @@ export interface ConnectOptions extends CommonOptions {
   servername?: string;
   /** Fail the handshake when the server's certificate does not verify. Default true. */
   rejectUnauthorized?: boolean;
+  /** Pre-shared key for the PSK suites: `{ identity, key }` or a callback of the server's hint (may return a Promise). */
+  psk?: ClientPskOption;
   /** Replace the host name check: return an Error to reject. */
   checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
 }
@@ -160,6 +162,12 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
         case 'close':
           this.finish(ev.error);
           break;
+        case 'wait':
+          void ev.settled.then(() => {
+            conn.resume(now());
+            this.flush();
+          });
+          break;
         default:
           break;
       }
@@ -192,11 +200,15 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     this.timer = undefined;
     this.socket?.off('message', this.onSocketMessage);
     if (this.ownSocket) {
-      try {
-        this.socket?.close();
-      } catch {
-        // already closed
-      }
+      // dgram sends to an address after a lookup tick: close after our last datagram left.
+      const socket = this.socket;
+      setImmediate(() => {
+        try {
+          socket?.close();
+        } catch {
+          // already closed
+        }
+      });
     }
     if (error && !(this.ended && error.code === 'ERR_DTLS_ALERT_RECEIVED')) this.emit('error', error);
     this.emit('close');
@@ -227,6 +239,11 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
 
   get negotiated(): Negotiated | undefined {
     return this.machine?.negotiated;
+  }
+
+  /** The PSK identity used, with a PSK suite. */
+  get pskIdentity(): string | undefined {
+    return this.negotiated?.pskIdentity;
   }
 
   /** Whether the handshake completed and the connection is open. */

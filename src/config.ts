@@ -1,11 +1,11 @@
 import type { ConnectionSettings } from './connection.js';
-import { defaultSuites } from './crypto/cipher-list.js';
+import { clientDefaultSuites, defaultSuites } from './crypto/cipher-list.js';
 import type { CryptoProvider, GroupName, SigningKey } from './crypto/provider.js';
 import type { CipherSuite } from './crypto/suites.js';
 import type { ServerEndpointConfig } from './endpoint/server-endpoint.js';
-import type { ClientHandshakeConfig, ServerChainCheck } from './handshake/client-handshake.js';
+import type { ClientHandshakeConfig, ClientPsk, ClientPskCallback, ServerChainCheck } from './handshake/client-handshake.js';
 import { suiteFitsKey } from './handshake/negotiation.js';
-import type { ServerHandshakeConfig } from './handshake/server-handshake.js';
+import { type PeerAddress, type ServerHandshakeConfig, type ServerPskConfig, isPromise } from './handshake/server-handshake.js';
 import {
   type CommonOptions, type ServerOptions, checkBoolean, resolveCa, resolveCiphers, resolveIdentity, resolveLimits,
   resolveGroups, resolveProvider, resolveSettings,
@@ -25,14 +25,18 @@ export function resolveServerConfig(options: ServerOptions): { config: ServerEnd
   const rejectUnauthorized = checkBoolean('rejectUnauthorized', options.rejectUnauthorized, false);
   const cookieExchange = checkBoolean('cookieExchange', options.cookieExchange, true);
   const requireEms = checkBoolean('requireExtendedMasterSecret', options.requireExtendedMasterSecret, false);
-  if (options.key === undefined) throw new TypeError('The "key" option is required');
-  if (options.cert === undefined) throw new TypeError('The "cert" option is required');
-  const identity = resolveIdentity(provider, options.key, options.cert);
+  const psk = resolveServerPsk(options);
+  if (!psk || options.key !== undefined || options.cert !== undefined) {
+    if (options.key === undefined) throw new TypeError('The "key" option is required (or "pskCallback" for a PSK-only server)');
+    if (options.cert === undefined) throw new TypeError('The "cert" option is required (or "pskCallback" for a PSK-only server)');
+  }
+  const identity = options.key !== undefined ? resolveIdentity(provider, options.key, options.cert) : undefined;
   const ca = resolveCa(options.ca);
   const listed = resolveCiphers(options.ciphers) ?? defaultSuites();
-  const suites = listed.filter((s) => recordLayerSupports(s) && suiteFitsKey(s, identity.signingKey.kind));
+  const suites = listed.filter((s) => (s.auth === 'PSK' ? psk !== undefined : suiteFitsKey(s, identity?.signingKey.kind)));
   if (suites.length === 0) {
-    throw Object.assign(new RangeError(`The "ciphers" option allows no suite usable with a ${identity.signingKey.kind} key`), { code: 'ERR_DTLS_NO_CIPHERS' });
+    const have = [identity && `a ${identity.signingKey.kind} key`, psk && 'PSK'].filter(Boolean).join(' and ');
+    throw Object.assign(new RangeError(`The "ciphers" option allows no suite usable with ${have}`), { code: 'ERR_DTLS_NO_CIPHERS' });
   }
   let cookieSecret = options.cookieSecret;
   if (cookieSecret !== undefined && (!(cookieSecret instanceof Uint8Array) || cookieSecret.length < 16)) {
@@ -40,7 +44,8 @@ export function resolveServerConfig(options: ServerOptions): { config: ServerEnd
   }
   cookieSecret ??= provider.randomBytes(32);
   const handshake: ServerHandshakeConfig = Object.freeze({
-    suites, signingKey: identity.signingKey, certChain: identity.chain, requestCert, rejectUnauthorized,
+    suites, certChain: identity?.chain ?? [], requestCert, rejectUnauthorized,
+    ...(identity && { signingKey: identity.signingKey }), ...(psk && { psk }),
     caNames: (ca ?? []).map((c) => safeSubject(c)).filter((n): n is Uint8Array => n !== undefined),
     requireExtendedMasterSecret: requireEms,
     groups: resolveGroups(options.ecdhCurve),
@@ -48,6 +53,49 @@ export function resolveServerConfig(options: ServerOptions): { config: ServerEnd
   });
   const config = Object.freeze({ settings, handshake, cookieSecret, cookieExchange, limits: resolveLimits(options) });
   return { config, provider };
+}
+
+function resolveServerPsk(o: ServerOptions): ServerPskConfig | undefined {
+  if (o.pskIdentityHint !== undefined && typeof o.pskIdentityHint !== 'string') throw new TypeError('The "pskIdentityHint" option must be a string');
+  if (o.pskCallback === undefined) return undefined;
+  const cb = o.pskCallback;
+  if (typeof cb !== 'function') throw new TypeError('The "pskCallback" option must be a function');
+  const lookup = (identity: Uint8Array, peer: PeerAddress) => {
+    const r = cb(new TextDecoder().decode(identity), { address: peer.address, port: peer.port });
+    return isPromise(r) ? r.then(checkPskResult) : checkPskResult(r);
+  };
+  return { lookup, ...(o.pskIdentityHint !== undefined && { hint: new TextEncoder().encode(o.pskIdentityHint) }) };
+}
+
+function checkPskResult(v: unknown): Uint8Array | null {
+  if (v === null || v === undefined) return null;
+  if (!(v instanceof Uint8Array)) throw new TypeError('pskCallback must return a Buffer, null, or a Promise of one');
+  return v;
+}
+
+/** The client's `psk` option: `{ identity, key }` or a callback of the server's hint. */
+export type ClientPskOption =
+  | { identity: string | Uint8Array; key: Uint8Array }
+  | ((hint: string | undefined) => { identity: string | Uint8Array; key: Uint8Array } | Promise<{ identity: string | Uint8Array; key: Uint8Array }>);
+
+function resolveClientPsk(v: ClientPskOption | undefined): ClientPskCallback | undefined {
+  if (v === undefined) return undefined;
+  const norm = (p: { identity: string | Uint8Array; key: Uint8Array }): ClientPsk => {
+    if (!p || typeof p !== 'object') throw new TypeError('psk must give { identity, key }');
+    const identity = typeof p.identity === 'string' ? new TextEncoder().encode(p.identity) : p.identity;
+    if (!(identity instanceof Uint8Array) || !(p.key instanceof Uint8Array) || p.key.length === 0) {
+      throw new TypeError('psk must give { identity: string | Buffer, key: Buffer }');
+    }
+    return { identity, key: p.key };
+  };
+  if (typeof v === 'function') {
+    return (hint) => {
+      const r = v(hint && new TextDecoder().decode(hint));
+      return isPromise(r) ? r.then(norm) : norm(r);
+    };
+  }
+  const fixed = norm(v);
+  return () => fixed;
 }
 
 /** What the client needs besides its certificate check (which the caller builds: it reports `authorized`). */
@@ -60,19 +108,24 @@ export interface ResolvedClient {
   readonly rejectUnauthorized: boolean;
   readonly requireExtendedMasterSecret: boolean;
   readonly groups: GroupName[];
+  readonly psk?: ClientPskCallback;
 }
 
-export function resolveClientConfig(options: CommonOptions & { rejectUnauthorized?: boolean }): ResolvedClient {
+export function resolveClientConfig(options: CommonOptions & { rejectUnauthorized?: boolean; psk?: ClientPskOption }): ResolvedClient {
   const provider = resolveProvider(options.crypto);
   const settings = resolveSettings(provider, options);
   const rejectUnauthorized = checkBoolean('rejectUnauthorized', options.rejectUnauthorized, true);
   const requireExtendedMasterSecret = checkBoolean('requireExtendedMasterSecret', options.requireExtendedMasterSecret, false);
   const identity = options.key !== undefined || options.cert !== undefined ? resolveIdentity(provider, options.key, options.cert) : undefined;
   const ca = resolveCa(options.ca);
-  const suites = (resolveCiphers(options.ciphers) ?? defaultSuites()).filter((s) => recordLayerSupports(s) && s.auth !== 'PSK');
+  const psk = resolveClientPsk(options.psk);
+  // Without `ciphers`, a client given a PSK offers the PSK suites only (the IoT/CoAP
+  // way); otherwise the certificate suites, with CBC last for legacy servers.
+  const listed = resolveCiphers(options.ciphers) ?? clientDefaultSuites().filter((s) => (psk ? s.auth === 'PSK' : true));
+  const suites = listed.filter((s) => s.auth !== 'PSK' || psk !== undefined);
   if (suites.length === 0) throw Object.assign(new RangeError('The "ciphers" option allows no suite usable by the client'), { code: 'ERR_DTLS_NO_CIPHERS' });
   const groups = resolveGroups(options.ecdhCurve);
-  return { provider, settings, suites, rejectUnauthorized, requireExtendedMasterSecret, groups, ...(identity && { identity }), ...(ca && { ca }) };
+  return { provider, settings, suites, rejectUnauthorized, requireExtendedMasterSecret, groups, ...(psk && { psk }), ...(identity && { identity }), ...(ca && { ca }) };
 }
 
 /** The sans-IO client handshake configuration, with a plain chain check (trust + name). */
@@ -86,12 +139,8 @@ export function clientHandshakeConfig(r: ResolvedClient, servername: string | un
   return {
     suites: r.suites, certChain: r.identity?.chain ?? [], requireExtendedMasterSecret: r.requireExtendedMasterSecret, groups: r.groups,
     checkServerChain, ...(servername !== undefined && { servername }), ...(r.identity && { signingKey: r.identity.signingKey }),
+    ...(r.psk && { psk: r.psk }),
   };
-}
-
-/** Suites whose record protection is built (CBC comes with its own module). */
-function recordLayerSupports(s: CipherSuite): boolean {
-  return s.protection.kind === 'aead';
 }
 
 function safeSubject(der: Uint8Array): Uint8Array | undefined {

@@ -59,7 +59,9 @@ export type ConnectionEvent =
   | { readonly type: 'data'; readonly data: Uint8Array }
   | { readonly type: 'drop'; readonly reason: string; readonly epoch?: number; readonly seq?: number }
   | { readonly type: 'alert'; readonly direction: 'sent' | 'received'; readonly level: number; readonly description: number }
-  | { readonly type: 'close'; readonly error?: DtlsError };
+  | { readonly type: 'close'; readonly error?: DtlsError }
+  /** The handshake waits for an asynchronous callback: call `resume(now)` once `settled` resolves (it never rejects). */
+  | { readonly type: 'wait'; readonly settled: Promise<void> };
 
 type FlightEntry =
   | { readonly kind: 'handshake'; readonly msgType: number; readonly messageSeq: number; readonly body: Uint8Array; readonly epoch: number }
@@ -92,6 +94,9 @@ export class Connection implements HandshakeDriver {
   private pendingWrite: RecordProtection | undefined;
   private futureRecords: DtlsRecord[] = [];
   private earlyData: Uint8Array[] = [];
+  private waiting: Waiting | undefined;
+  /** Records received while waiting for an asynchronous callback. */
+  private held: DtlsRecord[] = [];
   private readonly handshakeDeadline: number;
   private lastReceived: number;
   private now: number;
@@ -186,6 +191,11 @@ export class Connection implements HandshakeDriver {
   /** Process a record already split from a datagram (the server endpoint uses this for the verified ClientHello). */
   handleRecord(rec: DtlsRecord): void {
     if (this.phase === 'closed') return;
+    if (this.waiting) {
+      if (this.held.length < this.settings.maxFutureRecords) this.held.push({ ...rec, fragment: rec.fragment.slice(), raw: new Uint8Array(0) });
+      else this.drop('held queue full', rec.epoch, rec.seq);
+      return;
+    }
     try {
       const opened = this.records.open(rec);
       if (typeof opened === 'string') {
@@ -209,7 +219,8 @@ export class Connection implements HandshakeDriver {
       }
     }
     this.drop(reason, rec.epoch, rec.seq);
-    if (reason === 'bad mac' && this.settings.maxBadRecords > 0 && this.records.badRecords >= this.settings.maxBadRecords) {
+    const limit = this.badRecordLimit;
+    if (reason === 'bad mac' && limit > 0 && this.records.badRecords >= limit) {
       this.fail(new DtlsError('ERR_DTLS_TOO_MANY_BAD_RECORDS', `${this.records.badRecords} records failed authentication`, 'bad_record_mac'));
     }
   }
@@ -268,7 +279,7 @@ export class Connection implements HandshakeDriver {
 
   /** Deliver complete in-order messages to the state machine, iteratively (S-44). */
   private processMessages(): void {
-    for (let msg = this.reasm.peek(); msg; msg = this.reasm.peek()) {
+    for (let msg = this.reasm.peek(); msg && !this.waiting; msg = this.reasm.peek()) {
       if (this.phase !== 'handshake') {
         // S-43: a new handshake on an established association (renegotiation) is refused.
         this.reasm.pop();
@@ -448,6 +459,41 @@ export class Connection implements HandshakeDriver {
     this.reasm.reset(nextReceive);
   }
 
+  suspend<T>(work: Promise<T>, resume: (value: T) => void): void {
+    const w: Waiting = { resume: resume as (v: unknown) => void };
+    this.waiting = w;
+    const settled = work.then(
+      (value) => { w.result = { ok: true, value }; },
+      (error: unknown) => { w.result = { ok: false, error }; },
+    );
+    this.events.push({ type: 'wait', settled });
+  }
+
+  /** An asynchronous callback settled: continue the handshake, then the input held meanwhile. */
+  resume(now: number): void {
+    const w = this.waiting;
+    if (!w || !w.result || this.phase === 'closed') return;
+    this.now = now;
+    this.waiting = undefined;
+    try {
+      if (!w.result.ok) {
+        const e = w.result.error;
+        throw e instanceof DtlsError ? e : new DtlsError('ERR_DTLS_CALLBACK', `callback failed: ${(e as Error)?.message ?? e}`, 'internal_error', { cause: e });
+      }
+      w.resume(w.result.value);
+      this.processMessages();
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    const held = this.held;
+    this.held = [];
+    for (const r of held) {
+      this.handleRecord(r);
+      if (this.isClosed) return;
+    }
+  }
+
   sendChangeCipherSpec(): void {
     if (!this.pendingWrite) throw new Error('no keys to change to');
     this.preparing.push({ kind: 'ccs', epoch: this.records.currentWriteEpoch });
@@ -455,7 +501,17 @@ export class Connection implements HandshakeDriver {
     this.pendingWrite = undefined;
   }
 
-  deriveKeys(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): void {
+  /**
+   * Records that may fail authentication before the connection closes (S-41):
+   * `maxBadRecords` when set; otherwise 2^7 for the 8-byte-tag CCM_8 suites
+   * (RFC 9147 §4.5.3) and no limit for the others.
+   */
+  private badRecordLimit = 0;
+
+  deriveKeys(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array, encryptThenMac: boolean): void {
+    const p = suite.protection;
+    this.badRecordLimit = this.settings.maxBadRecords > 0 ? this.settings.maxBadRecords
+      : p.kind === 'aead' && p.tagLength === 8 ? CCM8_INTEGRITY_LIMIT : 0;
     const { macLength, keyLength, ivLength } = keyBlockLayout(suite);
     const kb = keyBlock(this.provider, suite.prfHash, master, serverRandom, clientRandom, 2 * (macLength + keyLength + ivLength));
     let o = 0;
@@ -464,8 +520,8 @@ export class Connection implements HandshakeDriver {
     const clientKey = take(keyLength), serverKey = take(keyLength);
     const clientIv = take(ivLength), serverIv = take(ivLength);
     kb.fill(0);
-    const client = createProtection(this.provider, suite, { macKey: clientMac, encKey: clientKey, iv: clientIv });
-    const server = createProtection(this.provider, suite, { macKey: serverMac, encKey: serverKey, iv: serverIv });
+    const client = createProtection(this.provider, suite, { macKey: clientMac, encKey: clientKey, iv: clientIv }, encryptThenMac);
+    const server = createProtection(this.provider, suite, { macKey: serverMac, encKey: serverKey, iv: serverIv }, encryptThenMac);
     for (const k of [clientMac, serverMac, clientKey, serverKey, clientIv, serverIv]) k.fill(0);
     this.pendingWrite = this.role === 'client' ? client : server;
     this.pendingRead = this.role === 'client' ? server : client;
@@ -573,6 +629,8 @@ export class Connection implements HandshakeDriver {
     this.transcript.clear();
     this.futureRecords = [];
     this.earlyData = [];
+    this.held = [];
+    this.waiting = undefined;
     this.flight = [];
     this.preparing = [];
     this.machine?.wipe();
@@ -582,6 +640,13 @@ export class Connection implements HandshakeDriver {
 }
 
 const CCS_BODY = Uint8Array.of(1);
+/** Forgery attempts tolerated on a CCM_8 connection (RFC 9147 §4.5.3). */
+export const CCM8_INTEGRITY_LIMIT = 128;
+
+interface Waiting {
+  readonly resume: (value: unknown) => void;
+  result?: { ok: true; value: unknown } | { ok: false; error: unknown };
+}
 
 function concatAll(parts: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);

@@ -63,6 +63,14 @@ export interface ServerOptions extends CommonOptions {
   maxHandshakesPerAddress?: number;
   /** Established connections, total. Default 100 000. */
   maxConnections?: number;
+  /**
+   * Pre-shared keys (RFC 4279): called with the client's identity, returns the key,
+   * `null` for an unknown identity, or a Promise of either. Enables the PSK suites;
+   * `key`/`cert` become optional.
+   */
+  pskCallback?: (identity: string, info: { address: string; port: number }) => Uint8Array | null | undefined | Promise<Uint8Array | null | undefined>;
+  /** PSK identity hint sent to clients. */
+  pskIdentityHint?: string;
   /** Largest handshake message accepted, in bytes. Default 16 384. */
   maxHandshakeMessageSize?: number;
   /** Largest certificate chain message accepted, in bytes. Default 65 536. */

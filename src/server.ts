@@ -65,6 +65,11 @@ export class Peer extends EventEmitter<PeerEvents> {
     return this.assoc.negotiated?.authorizationError;
   }
 
+  /** The PSK identity the client used, with a PSK suite. */
+  get pskIdentity(): string | undefined {
+    return this.assoc.negotiated?.pskIdentity;
+  }
+
   /** The SNI name the client asked for. */
   get servername(): string | undefined {
     return this.assoc.negotiated?.servername;
@@ -164,11 +169,14 @@ export class Server extends EventEmitter<ServerEvents> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (cb) this.once('close', cb);
-    try {
-      this.socket.close(() => this.emit('close'));
-    } catch {
-      queueMicrotask(() => this.emit('close'));
-    }
+    // dgram sends after a lookup tick: close once the close_notify alerts left.
+    setImmediate(() => {
+      try {
+        this.socket.close(() => this.emit('close'));
+      } catch {
+        this.emit('close');
+      }
+    });
   }
 
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
@@ -214,6 +222,13 @@ export class Server extends EventEmitter<ServerEvents> {
         peer?.emit('message', Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength));
         return;
       }
+      case 'wait':
+        void ev.settled.then(() => {
+          if (this.closing) return;
+          this.endpoint.resume(ev.assoc, now());
+          this.flush();
+        });
+        return;
       case 'close': {
         const peer = ev.assoc.handle as Peer | undefined;
         if (peer) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, type ConnectOptions } from '../client.js';
 import { parseArgs } from './args.js';
+import { parseHexKey } from './server-command.js';
 
 export const CLIENT_HELP = `Usage: puredtls client HOST PORT [options]
 
@@ -12,6 +13,8 @@ Options:
   --ca FILE               CA certificates to verify the server against (default: Node's root CAs)
   --servername NAME       SNI and the name the certificate must match (default HOST)
   --cert FILE --key FILE  client certificate chain and key, PEM
+  --psk-identity ID --psk HEX
+                          pre-shared key (offers the PSK suites)
   --ciphers LIST          OpenSSL cipher list
   --mtu N                 largest datagram sent (default 1452)
   --insecure              do not verify the server's certificate
@@ -22,7 +25,7 @@ Options:
 Exit status: 0 reply received; 1 handshake or verification failed; 3 timed out.`;
 
 const BOOL = new Set(['insecure', 'help']);
-const VALUED = new Set(['message', 'ca', 'servername', 'cert', 'key', 'ciphers', 'mtu', 'timeout', 'crypto']);
+const VALUED = new Set(['message', 'ca', 'servername', 'cert', 'key', 'ciphers', 'mtu', 'timeout', 'crypto', 'psk', 'psk-identity']);
 
 export async function runClient(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOL, VALUED);
@@ -45,6 +48,7 @@ export async function runClient(argv: string[]): Promise<number> {
     opts.cert = readFileSync(v.get('cert')!);
     opts.key = readFileSync(v.get('key')!);
   }
+  if (v.has('psk')) opts.psk = { identity: v.get('psk-identity') ?? 'Client_identity', key: parseHexKey(v.get('psk')!) };
   if (v.has('ciphers')) opts.ciphers = v.get('ciphers')!;
   if (v.has('mtu')) opts.mtu = Number(v.get('mtu'));
   if (args.flags.has('insecure')) opts.rejectUnauthorized = false;

@@ -19,6 +19,10 @@ Options:
   --ca FILE               CA certificates trusted for client certificates
   --request-cert          ask clients for a certificate
   --reject-unauthorized   refuse clients whose certificate does not verify
+  --psk-identity ID --psk HEX
+                          accept this pre-shared key (PSK suites); without --cert
+                          the server is PSK-only
+  --psk-hint TEXT         PSK identity hint to send
   --ciphers LIST          OpenSSL cipher list, e.g. ECDHE-ECDSA-AES128-GCM-SHA256:HIGH
   --mtu N                 largest datagram sent (default 1452)
   --crypto node|noble     crypto provider (default node:crypto when present)
@@ -28,7 +32,7 @@ Options:
 Once bound it prints "listening on udp://HOST:PORT".`;
 
 const BOOL = new Set(['request-cert', 'reject-unauthorized', 'quiet', 'help']);
-const VALUED = new Set(['host', 'port', 'cert', 'key', 'ca', 'ciphers', 'mtu', 'crypto']);
+const VALUED = new Set(['host', 'port', 'cert', 'key', 'ca', 'ciphers', 'mtu', 'crypto', 'psk', 'psk-identity', 'psk-hint']);
 
 export async function runServer(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOL, VALUED);
@@ -51,10 +55,16 @@ export async function runServer(argv: string[]): Promise<number> {
     opts.crypto = crypto;
   }
   if (v.has('cert') !== v.has('key')) throw new Error('--cert and --key go together');
+  if (v.has('psk')) {
+    const key = parseHexKey(v.get('psk')!);
+    const id = v.get('psk-identity') ?? 'Client_identity';
+    opts.pskCallback = (identity) => (identity === id ? key : null);
+    if (v.has('psk-hint')) opts.pskIdentityHint = v.get('psk-hint')!;
+  }
   if (v.has('cert')) {
     opts.cert = readFileSync(v.get('cert')!);
     opts.key = readFileSync(v.get('key')!);
-  } else {
+  } else if (!v.has('psk')) {
     const { certPem, keyPem, fingerprint256 } = createSelfSigned(undefined, { commonName: 'localhost' });
     opts.cert = Buffer.from(certPem);
     opts.key = Buffer.from(keyPem);
@@ -92,7 +102,7 @@ export async function runServer(argv: string[]): Promise<number> {
   });
   const addr = server.address();
   console.log(`listening on udp://${fmt(addr.address, addr.port)}`);
-  if (!v.has('cert') && !quiet) {
+  if (!v.has('cert') && !v.has('psk') && !quiet) {
     console.log(`try: openssl s_client -dtls1_2 -connect ${fmt(host === '::' ? '127.0.0.1' : addr.address, addr.port)}`);
   }
   await new Promise<void>((resolve) => {
@@ -101,6 +111,11 @@ export async function runServer(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   return 0;
+}
+
+export function parseHexKey(hex: string): Buffer {
+  if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new Error('--psk takes the key in hex');
+  return Buffer.from(hex, 'hex');
 }
 
 function fmt(address: string, port: number): string {

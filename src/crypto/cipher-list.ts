@@ -178,6 +178,19 @@ export function defaultSuites(): CipherSuite[] {
 }
 
 /**
+ * The client's default offer: the DEFAULT suites, then the CBC suites as a
+ * last resort for legacy servers (with encrypt_then_mac offered). The server
+ * never chooses CBC unless its application names CBC suites (S-49), and an
+ * offer cannot be downgraded without breaking the Finished check.
+ */
+export const CLIENT_DEFAULT_CIPHER_LIST: string = [...PREFERENCE.filter(isDefault), ...PREFERENCE.filter((s) => s.protection.kind === 'cbc')]
+  .map((s) => s.openssl).join(':');
+
+export function clientDefaultSuites(): CipherSuite[] {
+  return [...PREFERENCE.filter(isDefault), ...PREFERENCE.filter((s) => s.protection.kind === 'cbc')];
+}
+
+/**
  * Parse an OpenSSL-syntax cipher list into registry suites, in preference
  * order. `ALL` and every alias enumerate suites in our preference order
  * (registry order, AEAD before CBC). See the module comment for the syntax

@@ -64,7 +64,9 @@ export type EndpointEvent =
   | { readonly type: 'secure'; readonly assoc: ServerAssociation }
   | { readonly type: 'data'; readonly assoc: ServerAssociation; readonly data: Uint8Array }
   | { readonly type: 'close'; readonly assoc: ServerAssociation; readonly error?: DtlsError; readonly wasEstablished: boolean }
-  | { readonly type: 'drop'; readonly address: string; readonly port: number; readonly reason: string };
+  | { readonly type: 'drop'; readonly address: string; readonly port: number; readonly reason: string }
+  /** An association waits for an asynchronous callback: call `resume(assoc, now)` once `settled` resolves. */
+  | { readonly type: 'wait'; readonly assoc: ServerAssociation; readonly settled: Promise<void> };
 
 export interface Outgoing {
   readonly address: string;
@@ -173,7 +175,7 @@ export class ServerEndpoint {
 
   private start(key: string, address: string, port: number, hello: PeekedHello, now: number): void {
     const conn = new Connection('server', this.cfg.settings, now);
-    const machine = new ServerHandshake(conn, this.cfg.handshake);
+    const machine = new ServerHandshake(conn, this.cfg.handshake, { address, port });
     conn.attach(machine);
     conn.setMessageSeqs(hello.messageSeq, hello.messageSeq);
     // RFC 6347 §4.2.1: our epoch-0 records continue from the ClientHello's record
@@ -211,6 +213,9 @@ export class ServerEndpoint {
           this.forget(assoc);
           this.events.push({ type: 'close', assoc, wasEstablished: assoc.established, ...(ev.error && { error: ev.error }) });
           break;
+        case 'wait':
+          this.events.push({ type: 'wait', assoc, settled: ev.settled });
+          break;
         case 'drop':
           this.stats.dropped++;
           this.events.push({ type: 'drop', address: assoc.address, port: assoc.port, reason: ev.reason });
@@ -244,6 +249,13 @@ export class ServerEndpoint {
       }
       this.collect(assoc, now);
     }
+  }
+
+  /** An asynchronous callback of this association settled: continue its handshake. */
+  resume(assoc: ServerAssociation, now: number): void {
+    if (this.assocs.get(assoc.key) !== assoc) return;
+    assoc.conn.resume(now);
+    this.collect(assoc, now);
   }
 
   /** Send application data to an association. */

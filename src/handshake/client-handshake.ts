@@ -23,7 +23,7 @@ import { decodeServerKeyExchange, encodeEcdhParams } from './messages/server-key
 import { SIGNATURE_SCHEMES, chooseSignatureScheme, groupById, groupId, schemeKeyKind } from './negotiation.js';
 import type { HandshakeMessage } from './reassembler.js';
 import { ExtensionType, HandshakeType as HT, HandshakeTypes } from './registry.js';
-import { concat, type Negotiated } from './server-handshake.js';
+import { concat, isPromise, type Negotiated, pskPremaster } from './server-handshake.js';
 
 /** Result of checking the server's chain: its leaf key, or why not. */
 export type ServerChainCheck =
@@ -41,6 +41,15 @@ export interface ClientHandshakeConfig {
   readonly requireExtendedMasterSecret: boolean;
   /** ECDHE groups offered, in preference order. */
   readonly groups: readonly GroupName[];
+  /** Pre-shared key for the PSK suites: identity and key from the server's hint, perhaps asynchronously. */
+  readonly psk?: ClientPskCallback;
+}
+
+/** A client's PSK: identity and key, chosen from the server's hint (RFC 4279 §2). */
+export type ClientPskCallback = (hint: Uint8Array | undefined) => ClientPsk | Promise<ClientPsk>;
+export interface ClientPsk {
+  readonly identity: Uint8Array;
+  readonly key: Uint8Array;
 }
 
 interface Hello {
@@ -54,6 +63,8 @@ interface Params {
   readonly clientRandom: Uint8Array;
   readonly serverRandom: Uint8Array;
   readonly ems: boolean;
+  /** encrypt_then_mac in use (CBC suites only). */
+  readonly etm: boolean;
 }
 
 /** What the client's last flight is built from. */
@@ -67,6 +78,9 @@ type State =
   | { readonly kind: 'expectServerHello'; readonly hello: Hello }
   | { readonly kind: 'expectCertificate'; readonly p: Params }
   | { readonly kind: 'expectServerKeyExchange'; readonly p: Params; readonly serverKey: VerifyingKey }
+  | { readonly kind: 'expectPskHintOrDone'; readonly p: Params }
+  | { readonly kind: 'expectEcdhePskKeyExchange'; readonly p: Params }
+  | { readonly kind: 'expectPskServerHelloDone'; readonly p: Params; readonly hint?: Uint8Array; readonly ecdh?: { group: GroupName; publicKey: Uint8Array } }
   | { readonly kind: 'expectCertificateRequestOrDone'; readonly p: Params; readonly pms: Uint8Array; readonly publicKey: Uint8Array }
   | { readonly kind: 'expectServerHelloDone'; readonly p: Params; readonly pms: Uint8Array; readonly publicKey: Uint8Array; readonly request: CertificateRequest }
   | { readonly kind: 'expectChangeCipherSpec'; readonly p: Params; readonly master: Uint8Array }
@@ -77,6 +91,9 @@ const accepts: Record<State['kind'], readonly number[]> = {
   expectServerHello: [HT.hello_verify_request, HT.server_hello],
   expectCertificate: [HT.certificate],
   expectServerKeyExchange: [HT.server_key_exchange],
+  expectPskHintOrDone: [HT.server_key_exchange, HT.server_hello_done],
+  expectEcdhePskKeyExchange: [HT.server_key_exchange],
+  expectPskServerHelloDone: [HT.server_hello_done],
   expectCertificateRequestOrDone: [HT.certificate_request, HT.server_hello_done],
   expectServerHelloDone: [HT.server_hello_done],
   expectChangeCipherSpec: [],
@@ -95,9 +112,12 @@ export class ClientHandshake implements HandshakeMachine {
   private state: State;
   negotiated: Negotiated | undefined;
   private readonly offeredSuites: readonly number[];
+  /** We offer encrypt_then_mac (RFC 7366) when we offer a CBC suite. */
+  private readonly offeredEtm: boolean;
 
   constructor(protected readonly d: HandshakeDriver, protected readonly cfg: ClientHandshakeConfig) {
     this.offeredSuites = cfg.suites.map((s) => s.id);
+    this.offeredEtm = cfg.suites.some((s) => s.protection.kind === 'cbc');
     this.state = { kind: 'expectServerHello', hello: this.sendHello(this.d.provider.randomBytes(32), new Uint8Array(0)) };
   }
 
@@ -124,6 +144,7 @@ export class ClientHandshake implements HandshakeMachine {
       { type: ExtensionType.extended_master_secret, data: new Uint8Array(0) },
       { type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) },
     ];
+    if (this.offeredEtm) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });
     const sni = this.cfg.servername;
     if (sni && !isIpLiteral(sni)) extensions.unshift({ type: ExtensionType.server_name, data: encode((w) => serverName.encode(w, sni)) });
     const hello: ClientHello = {
@@ -154,6 +175,12 @@ export class ClientHandshake implements HandshakeMachine {
         return this.onCertificate(st.p, r, msg);
       case 'expectServerKeyExchange':
         return this.onServerKeyExchange(st.p, st.serverKey, r, msg);
+      case 'expectPskHintOrDone':
+      case 'expectEcdhePskKeyExchange':
+        if (msg.msgType === HT.server_hello_done) return this.onPskServerHelloDone(st.p, undefined, undefined, r, msg);
+        return this.onPskServerKeyExchange(st.p, r, msg);
+      case 'expectPskServerHelloDone':
+        return this.onPskServerHelloDone(st.p, st.hint, st.ecdh, r, msg);
       case 'expectCertificateRequestOrDone':
         if (msg.msgType === HT.certificate_request) {
           const request = decodeCertificateRequest(r);
@@ -192,7 +219,7 @@ export class ClientHandshake implements HandshakeMachine {
     const offered = new Set<number>([ExtensionType.supported_groups, ExtensionType.ec_point_formats, ExtensionType.signature_algorithms,
       ExtensionType.extended_master_secret, ExtensionType.renegotiation_info, ExtensionType.server_name]);
     for (const e of sh.extensions) {
-      if (!offered.has(e.type)) throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', `unsolicited extension ${e.type}`, 'unsupported_extension');
+      if (!offered.has(e.type) && !(e.type === ExtensionType.encrypt_then_mac && this.offeredEtm)) throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', `unsolicited extension ${e.type}`, 'unsupported_extension');
     }
     const reneg = findExtension(sh.extensions, ExtensionType.renegotiation_info);
     if (reneg !== undefined && renegotiationInfo.decode(reneg).length !== 0) {
@@ -209,8 +236,14 @@ export class ClientHandshake implements HandshakeMachine {
     }
     this.d.transcript.add(HT.client_hello, hello.messageSeq, hello.body);
     this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
-    const p: Params = { suite, clientRandom: hello.random, serverRandom: sh.random, ems };
-    this.negotiated = { suite, extendedMasterSecret: ems, peerCertificates: [], authorized: false };
+    const etmExt = findExtension(sh.extensions, ExtensionType.encrypt_then_mac);
+    const etm = etmExt !== undefined && isEmptyExtension(etmExt, 'encrypt_then_mac') && suite.protection.kind === 'cbc';
+    const p: Params = { suite, clientRandom: hello.random, serverRandom: sh.random, ems, etm };
+    this.negotiated = { suite, extendedMasterSecret: ems, encryptThenMac: etm, peerCertificates: [], authorized: false };
+    if (suite.auth === 'PSK') {
+      this.state = suite.kx === 'PSK' ? { kind: 'expectPskHintOrDone', p } : { kind: 'expectEcdhePskKeyExchange', p };
+      return;
+    }
     this.state = { kind: 'expectCertificate', p };
   }
 
@@ -248,6 +281,54 @@ export class ClientHandshake implements HandshakeMachine {
     this.negotiated!.group = group;
     this.negotiated!.signatureScheme = sig.scheme;
     this.state = { kind: 'expectCertificateRequestOrDone', p, pms, publicKey: share.publicKey };
+  }
+
+  /** PSK: the optional hint; ECDHE_PSK: hint and unsigned ECDH parameters (RFC 5489 §2). */
+  private onPskServerKeyExchange(p: Params, r: Reader, msg: HandshakeMessage): void {
+    const ske = decodeServerKeyExchange(r, p.suite.kx);
+    let ecdh: { group: GroupName; publicKey: Uint8Array } | undefined;
+    if (ske.ecdh) {
+      const group = groupById(ske.ecdh.namedGroup);
+      if (!group || !this.cfg.groups.includes(group)) {
+        throw new HandshakeError('ERR_DTLS_BAD_KEY_EXCHANGE', `server chose group ${ske.ecdh.namedGroup} we did not offer`, 'illegal_parameter');
+      }
+      ecdh = { group, publicKey: ske.ecdh.publicKey };
+      this.negotiated!.group = group;
+    }
+    this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+    const hint = ske.pskIdentityHint && ske.pskIdentityHint.length > 0 ? ske.pskIdentityHint : undefined;
+    this.state = { kind: 'expectPskServerHelloDone', p, ...(hint && { hint }), ...(ecdh && { ecdh }) };
+  }
+
+  /** PSK flight 5: ClientKeyExchange (identity [+ point]), ChangeCipherSpec, Finished. */
+  private onPskServerHelloDone(p: Params, hint: Uint8Array | undefined, ecdh: { group: GroupName; publicKey: Uint8Array } | undefined, r: Reader, msg: HandshakeMessage): void {
+    r.end('ServerHelloDone');
+    this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+    const source = this.cfg.psk;
+    if (!source) throw new HandshakeError('ERR_DTLS_NO_PSK', 'server chose a PSK suite but no PSK is configured', 'handshake_failure');
+    const withPsk = (psk: ClientPsk) => {
+      if (!psk || !(psk.identity instanceof Uint8Array) || !(psk.key instanceof Uint8Array) || psk.key.length === 0) {
+        throw new HandshakeError('ERR_DTLS_NO_PSK', 'the psk callback gave no identity and key', 'internal_error');
+      }
+      let publicKey: Uint8Array | undefined;
+      let ecdhSecret: Uint8Array | undefined;
+      if (ecdh) {
+        const share = this.d.provider.generateKeyShare(ecdh.group);
+        ecdhSecret = share.computeSecret(ecdh.publicKey);
+        publicKey = share.publicKey;
+      }
+      this.negotiated!.pskIdentity = new TextDecoder().decode(psk.identity);
+      this.d.sendMessage(HT.client_key_exchange, encode((w) => encodeClientKeyExchange(w, { pskIdentity: psk.identity, ...(publicKey && { publicKey }) })));
+      const pms = pskPremaster(psk.key, ecdhSecret);
+      const f: FinishedFlightInput = { ...p, pms, publicKey: publicKey ?? new Uint8Array(0) };
+      const master = this.computeMaster(f);
+      pms.fill(0);
+      this.sendChangeCipherSpecAndFinished(f, master);
+      this.state = { kind: 'expectChangeCipherSpec', p, master };
+    };
+    const got = source(hint);
+    if (isPromise(got)) this.d.suspend(got, withPsk);
+    else withPsk(got);
   }
 
   private onServerHelloDone(p: Params, pms: Uint8Array, publicKey: Uint8Array, request: CertificateRequest | undefined, r: Reader, msg: HandshakeMessage): void {
@@ -293,7 +374,7 @@ export class ClientHandshake implements HandshakeMachine {
   /** Derive keys, then ChangeCipherSpec and our Finished, and send the flight. */
   protected sendChangeCipherSpecAndFinished(f: FinishedFlightInput, master: Uint8Array): void {
     const h = f.suite.prfHash;
-    this.d.deriveKeys(f.suite, master, f.clientRandom, f.serverRandom);
+    this.d.deriveKeys(f.suite, master, f.clientRandom, f.serverRandom, f.etm);
     const ours = verifyData(this.d.provider, h, master, 'client finished', this.d.transcript.hash(this.d.provider, h));
     this.d.sendChangeCipherSpec();
     this.d.sendMessage(HT.finished, encode((w) => encodeFinished(w, { verifyData: ours })));

@@ -18,9 +18,15 @@ export interface HandshakeDriver {
   /** Queue ChangeCipherSpec and switch the write epoch to the derived keys (S-33). */
   sendChangeCipherSpec(): void;
   /** Derive the next epoch's keys from the master secret (RFC 5246 §6.3). */
-  deriveKeys(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): void;
+  deriveKeys(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array, encryptThenMac: boolean): void;
   /** The flight is complete: send it. `last` flights are not retransmitted by timer, only on the peer's retransmission. */
   flushFlight(last: boolean): void;
+  /**
+   * Wait for an asynchronous result (a PSK lookup): input is held until the
+   * promise settles, then `resume` runs with its value. A rejection fails the
+   * handshake with an internal_error alert.
+   */
+  suspend<T>(work: Promise<T>, resume: (value: T) => void): void;
   /** The handshake finished: the peer's Finished verified. */
   complete(): void;
 }

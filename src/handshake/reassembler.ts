@@ -78,6 +78,8 @@ export class Reassembler {
 
   add(f: HandshakeFragment, epoch: number): AddResult {
     if (f.messageSeq < this.next) return 'old';
+    // S-19: the fragment must lie inside the declared length.
+    if (f.fragmentOffset + f.body.length > f.length) return 'dropped';
     if (f.messageSeq > this.next + this.limits.window) return 'dropped';
     const max = f.msgType === HandshakeType.certificate ? this.limits.maxCertificate : this.limits.maxMessage;
     if (f.length > max) return 'dropped';

@@ -18,7 +18,7 @@ import { type ClientHello, decodeClientHello } from './messages/client-hello.js'
 import { decodeClientKeyExchange } from './messages/client-key-exchange.js';
 import { decodeFinished, encodeFinished } from './messages/finished.js';
 import { encodeServerHello } from './messages/server-hello.js';
-import { encodeServerKeyExchange } from './messages/server-key-exchange.js';
+import { encodeEcdhParams, encodeServerKeyExchange } from './messages/server-key-exchange.js';
 import {
   SIGNATURE_SCHEMES, chooseGroup, chooseSignatureScheme, groupById, groupId, schemeKeyKind, suiteFitsKey,
 } from './negotiation.js';
@@ -46,6 +46,22 @@ export interface ServerHandshakeConfig {
   readonly requireExtendedMasterSecret: boolean;
   /** ECDHE groups allowed, in preference order. */
   readonly groups: readonly GroupName[];
+  /** Pre-shared keys (RFC 4279): enables the PSK and ECDHE_PSK suites. */
+  readonly psk?: ServerPskConfig;
+}
+
+/** The client's address, for callbacks. */
+export interface PeerAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** How the server finds pre-shared keys. */
+export interface ServerPskConfig {
+  /** The key for an identity, `null` when unknown; may be asynchronous. */
+  readonly lookup: (identity: Uint8Array, peer: PeerAddress) => Uint8Array | null | undefined | Promise<Uint8Array | null | undefined>;
+  /** Sent in ServerKeyExchange when set. */
+  readonly hint?: Uint8Array;
 }
 
 /** What was negotiated, for the Peer API. */
@@ -53,14 +69,20 @@ export interface Negotiated {
   suite: CipherSuite;
   group?: string;
   extendedMasterSecret: boolean;
+  /** encrypt_then_mac (RFC 7366) in use. */
+  encryptThenMac: boolean;
   servername?: string;
   peerCertificates: Uint8Array[];
   authorized: boolean;
   authorizationError?: DtlsError;
   signatureScheme?: number;
+  /** The PSK identity the client used. */
+  pskIdentity?: string;
 }
 
 interface Params {
+  /** encrypt_then_mac in use (CBC suites only). */
+  readonly etm: boolean;
   readonly suite: CipherSuite;
   readonly clientRandom: Uint8Array;
   readonly serverRandom: Uint8Array;
@@ -98,7 +120,11 @@ export class ServerHandshake implements HandshakeMachine {
   private state: State = { kind: 'expectClientHello' };
   negotiated: Negotiated | undefined;
 
-  constructor(protected readonly d: HandshakeDriver, protected readonly cfg: ServerHandshakeConfig) {}
+  constructor(
+    protected readonly d: HandshakeDriver,
+    protected readonly cfg: ServerHandshakeConfig,
+    protected readonly peer: PeerAddress = { address: '', port: 0 },
+  ) {}
 
   get stateName(): string {
     return this.state.kind;
@@ -175,37 +201,52 @@ export class ServerHandshake implements HandshakeMachine {
     const group = formats && !formats.includes(0) ? undefined : chooseGroup(groups, this.cfg.groups);
     const key = this.cfg.signingKey;
     const scheme = key && chooseSignatureScheme(key, sigAlgs);
+    // RFC 8422 §5.1: an ECDSA certificate must be on a curve the client listed.
+    const keyCurve = key?.kind === 'ecdsa' && key.curve ? curveGroupId(key.curve) : undefined;
+    const curveAcceptable = keyCurve === undefined || groups === undefined || groups.includes(keyCurve);
     const suite = this.cfg.suites.find((s) => {
       if (!hello.cipherSuites.includes(s.id)) return false;
       if (s.kx === 'ECDHE' || s.kx === 'ECDHE_PSK') { if (!group) return false; }
-      if (s.auth !== 'PSK') return suiteFitsKey(s, key?.kind) && scheme !== undefined;
-      return false;
+      if (s.auth === 'PSK') return this.cfg.psk !== undefined;
+      return suiteFitsKey(s, key?.kind) && scheme !== undefined && curveAcceptable;
     });
     if (!suite) throw new HandshakeError('ERR_DTLS_NO_SHARED_CIPHER', 'no cipher suite, group and signature algorithm in common', 'handshake_failure');
 
     const serverRandom = this.d.provider.randomBytes(32);
     const share = suite.kx !== 'PSK' ? this.d.provider.generateKeyShare(group!) : undefined;
-    const p: Params = { suite, clientRandom: hello.random, serverRandom, ...(share && { share }), ems };
+    const etmExt = findExtension(exts, ExtensionType.encrypt_then_mac);
+    // RFC 7366 §3: answer encrypt_then_mac only when a CBC suite was chosen.
+    const etm = etmExt !== undefined && isEmptyExtension(etmExt, 'encrypt_then_mac') && suite.protection.kind === 'cbc';
+    const p: Params = { suite, clientRandom: hello.random, serverRandom, ...(share && { share }), ems, etm };
     this.negotiated = {
-      suite, extendedMasterSecret: ems, peerCertificates: [], authorized: !this.cfg.requestCert,
-      ...(group && { group }), ...(servername !== undefined && { servername }), ...(scheme !== undefined && { signatureScheme: scheme }),
+      suite, extendedMasterSecret: ems, encryptThenMac: etm, peerCertificates: [], authorized: !this.cfg.requestCert,
+      ...(share && { group: share.group }), ...(servername !== undefined && { servername }),
+      ...(scheme !== undefined && suite.auth !== 'PSK' && { signatureScheme: scheme }),
     };
 
     // Flight 4: ServerHello, Certificate, ServerKeyExchange, [CertificateRequest], ServerHelloDone.
     const extensions: Extension[] = [];
     if (secureReneg) extensions.push({ type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) });
     if (ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
+    if (etm) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });
     if (formats && share) extensions.push({ type: ExtensionType.ec_point_formats, data: encode((w) => ecPointFormats.encode(w, [0])) });
     this.d.sendMessage(HT.server_hello, encode((w) => encodeServerHello(w, {
       serverVersion: DTLS1_2, random: serverRandom, sessionId: this.d.provider.randomBytes(32),
       cipherSuite: suite.id, compressionMethod: 0, extensions,
     })));
-    this.d.sendMessage(HT.certificate, encode((w) => encodeCertificate(w, { certificates: this.cfg.certChain }), 4096));
-    const ecdh = { namedGroup: groupId(share!.group), publicKey: share!.publicKey };
-    const params = encode((w) => w.u8(3).u16(ecdh.namedGroup).opaque8(ecdh.publicKey));
-    const signed = concat(hello.random, serverRandom, params);
-    this.d.sendMessage(HT.server_key_exchange, encode((w) => encodeServerKeyExchange(w, { ecdh, ...this.signKeyExchange(key!, scheme!, signed) })));
-    if (this.cfg.requestCert) {
+    const ecdh = share && { namedGroup: groupId(share.group), publicKey: share.publicKey };
+    const certAuth = suite.auth !== 'PSK';
+    if (certAuth) {
+      this.d.sendMessage(HT.certificate, encode((w) => encodeCertificate(w, { certificates: this.cfg.certChain }), 4096));
+      const params = encode((w) => encodeEcdhParams(w, ecdh!));
+      const signed = concat(hello.random, serverRandom, params);
+      this.d.sendMessage(HT.server_key_exchange, encode((w) => encodeServerKeyExchange(w, { ecdh: ecdh!, ...this.signKeyExchange(key!, scheme!, signed) })));
+    } else if (suite.kx === 'ECDHE_PSK' || this.cfg.psk?.hint) {
+      // RFC 4279 §2: PSK sends ServerKeyExchange only to carry a hint; RFC 5489: ECDHE_PSK always, unsigned.
+      const pskIdentityHint = this.cfg.psk?.hint ?? new Uint8Array(0);
+      this.d.sendMessage(HT.server_key_exchange, encode((w) => encodeServerKeyExchange(w, { pskIdentityHint, ...(ecdh && { ecdh }) })));
+    }
+    if (this.cfg.requestCert && certAuth) {
       this.d.sendMessage(HT.certificate_request, encode((w) => encodeCertificateRequest(w, {
         certificateTypes: [ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign],
         signatureAlgorithms: SIGNATURE_SCHEMES,
@@ -214,7 +255,8 @@ export class ServerHandshake implements HandshakeMachine {
     }
     this.d.sendMessage(HT.server_hello_done, new Uint8Array(0));
     this.d.flushFlight(false);
-    this.state = this.cfg.requestCert ? { kind: 'expectCertificate', p } : { kind: 'expectClientKeyExchange', p };
+    this.state = this.cfg.requestCert && certAuth ? { kind: 'expectCertificate', p } : { kind: 'expectClientKeyExchange', p };
+    if (!certAuth) this.negotiated.authorized = true;
   }
 
   /** The ServerKeyExchange signature (tests override it to script a misbehaving server). */
@@ -251,13 +293,29 @@ export class ServerHandshake implements HandshakeMachine {
 
   private onClientKeyExchange(p: Params, clientKey: VerifyingKey | undefined, r: Reader, msg: HandshakeMessage): void {
     const cke = decodeClientKeyExchange(r, p.suite.kx);
-    const pms = p.share!.computeSecret(cke.publicKey!);
+    const ecdhSecret = p.share && cke.publicKey ? p.share.computeSecret(cke.publicKey) : undefined;
     this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+    if (p.suite.kx === 'ECDHE') return this.keysReady(p, clientKey, ecdhSecret!);
+    // PSK and ECDHE_PSK (RFC 4279 §2, RFC 5489 §2): find the key, perhaps asynchronously.
+    const identity = cke.pskIdentity!;
+    this.negotiated!.pskIdentity = new TextDecoder().decode(identity);
+    const found = this.cfg.psk!.lookup(identity, this.peer);
+    const withKey = (key: Uint8Array | null | undefined) => {
+      // An unknown identity continues with a random key: the client sees the same
+      // decrypt_error, after the same work, as for a wrong key (RFC 4279 §5, CRY-06).
+      const psk = key && key.length > 0 ? key : this.d.provider.randomBytes(32);
+      this.keysReady(p, clientKey, pskPremaster(psk, ecdhSecret));
+    };
+    if (isPromise(found)) this.d.suspend(found, withKey);
+    else withKey(found);
+  }
+
+  private keysReady(p: Params, clientKey: VerifyingKey | undefined, pms: Uint8Array): void {
     const master = p.ems
       ? extendedMasterSecret(this.d.provider, p.suite.prfHash, pms, this.d.transcript.hash(this.d.provider, p.suite.prfHash))
       : masterSecret(this.d.provider, p.suite.prfHash, pms, p.clientRandom, p.serverRandom);
     pms.fill(0);
-    this.d.deriveKeys(p.suite, master, p.clientRandom, p.serverRandom);
+    this.d.deriveKeys(p.suite, master, p.clientRandom, p.serverRandom, p.etm);
     // S-35: CCS only once key exchange input is complete, i.e. after CertificateVerify when the client authenticates.
     this.state = clientKey
       ? { kind: 'expectCertificateVerify', p, master, clientKey }
@@ -300,6 +358,32 @@ export class ServerHandshake implements HandshakeMachine {
     if ('master' in st) st.master.fill(0);
     this.state = { kind: 'done' };
   }
+}
+
+/**
+ * The PSK premaster secret (RFC 4279 §2, RFC 5489 §2):
+ * `opaque other_secret<0..2^16-1>; opaque psk<0..2^16-1>;` where other_secret
+ * is N zero bytes for plain PSK and the ECDH secret for ECDHE_PSK.
+ */
+export function pskPremaster(psk: Uint8Array, ecdhSecret: Uint8Array | undefined): Uint8Array {
+  const other = ecdhSecret ?? new Uint8Array(psk.length);
+  const out = new Uint8Array(4 + other.length + psk.length);
+  out[0] = other.length >>> 8;
+  out[1] = other.length & 0xff;
+  out.set(other, 2);
+  out[2 + other.length] = psk.length >>> 8;
+  out[3 + other.length] = psk.length & 0xff;
+  out.set(psk, 4 + other.length);
+  if (ecdhSecret) ecdhSecret.fill(0);
+  return out;
+}
+
+function curveGroupId(curve: string): number | undefined {
+  return curve === 'P-256' ? 23 : curve === 'P-384' ? 24 : curve === 'P-521' ? 25 : undefined;
+}
+
+export function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown })?.then === 'function';
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {

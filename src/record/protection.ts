@@ -1,5 +1,6 @@
 import type { Aead, CryptoProvider } from '../crypto/provider.js';
 import type { AeadProtection, CipherSuite } from '../crypto/suites.js';
+import { createCbcProtection } from './cbc.js';
 import { writeU48 } from './record.js';
 
 /**
@@ -98,17 +99,12 @@ class AeadRecordProtection implements RecordProtection {
 }
 
 /** Build the protection for one direction of an epoch from its keys. */
-export function createProtection(provider: CryptoProvider, suite: CipherSuite, keys: DirectionKeys): RecordProtection {
+export function createProtection(provider: CryptoProvider, suite: CipherSuite, keys: DirectionKeys, encryptThenMac = false): RecordProtection {
   const p = suite.protection;
   if (p.kind === 'aead') {
     return new AeadRecordProtection(p, provider.createAead(p.alg, keys.encKey), Uint8Array.from(keys.iv));
   }
-  return createCbcProtection(provider, suite, keys);
-}
-
-function createCbcProtection(_provider: CryptoProvider, suite: CipherSuite, _keys: DirectionKeys): RecordProtection {
-  // CBC suites are not negotiable yet: `negotiableSuites` filters them out.
-  throw new Error(`no CBC record protection for ${suite.openssl}`);
+  return createCbcProtection(provider, suite, keys, encryptThenMac);
 }
 
 /** Lengths of the key block parts for a suite (RFC 5246 §6.3). */

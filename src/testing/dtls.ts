@@ -17,7 +17,7 @@
  */
 import { clientHandshakeConfig, resolveClientConfig, resolveServerConfig } from '../config.js';
 import { Connection, type ConnectionEvent } from '../connection.js';
-import { type EndpointEvent, ServerEndpoint } from '../endpoint/server-endpoint.js';
+import { type EndpointEvent, type ServerAssociation, ServerEndpoint } from '../endpoint/server-endpoint.js';
 import type { DtlsError } from '../errors.js';
 import { ClientHandshake, type ClientHandshakeConfig } from '../handshake/client-handshake.js';
 import type { CommonOptions, ServerOptions } from '../options.js';
@@ -28,6 +28,8 @@ export class DtlsServerNode implements NetNode {
   readonly endpoint: ServerEndpoint;
   /** Every event, in order. */
   readonly events: EndpointEvent[] = [];
+  /** Asynchronous callbacks in flight: `await node.settle()` then run the network again. */
+  private waits: { assoc: ServerAssociation; settled: Promise<void> }[] = [];
   /** Application messages received, per `address:port`. */
   readonly received = new Map<string, Uint8Array[]>();
   private out: OutgoingDatagram[] = [];
@@ -47,6 +49,22 @@ export class DtlsServerNode implements NetNode {
   /** Errors of failed handshakes. */
   get errors(): DtlsError[] {
     return this.events.flatMap((e) => (e.type === 'close' && e.error ? [e.error] : []));
+  }
+
+  /** Whether a handshake waits for an asynchronous callback. */
+  get waiting(): boolean {
+    return this.waits.length > 0;
+  }
+
+  /** Wait for the pending callbacks and continue their handshakes (at the network's current time). */
+  async settle(now = this.now): Promise<void> {
+    while (this.waits.length > 0) {
+      const w = this.waits.shift()!;
+      await w.settled;
+      this.now = now;
+      this.endpoint.resume(w.assoc, now);
+      this.collect();
+    }
   }
 
   receive(data: Uint8Array, from: NetAddress, now: number): void {
@@ -78,6 +96,7 @@ export class DtlsServerNode implements NetNode {
       if (evs.length === 0) return;
       for (const ev of evs) {
         this.events.push(ev);
+        if (ev.type === 'wait') this.waits.push({ assoc: ev.assoc, settled: ev.settled });
         if (ev.type === 'data') {
           const k = `${ev.assoc.address}:${ev.assoc.port}`;
           const list = this.received.get(k) ?? [];

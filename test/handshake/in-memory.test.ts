@@ -25,9 +25,16 @@ describe.each(PROVIDERS)('in-memory handshake ($name provider)', (provider) => {
   });
 
   it.each([['X25519', 'x25519'], ['P-256', 'secp256r1'], ['P-384', 'secp384r1']])('negotiates %s when the client offers only it', (curve, group) => {
-    const p = pair({ provider, client: { ecdhCurve: curve } });
+    // An RSA certificate: an ECDSA one also needs its own curve offered (RFC 8422 §5.1).
+    const p = pair({ provider, cert: 'rsa2048', client: { ecdhCurve: curve } });
     expect(runHandshake(p)).toBe(true);
     expect(p.client.machine.negotiated?.group).toBe(group);
+  });
+
+  it('refuses an ECDSA certificate on a curve the client did not list (RFC 8422 §5.1)', () => {
+    const p = pair({ provider, cert: 'ecdsa-p256', client: { ecdhCurve: 'X25519' } });
+    expect(runHandshake(p, 5000)).toBe(false);
+    expect(p.server.errors[0]?.code).toBe('ERR_DTLS_NO_SHARED_CIPHER');
   });
 
   it('picks the server preference among groups both offer', () => {

@@ -48,7 +48,7 @@ export class ScriptedServerNode implements NetNode {
 }
 
 /** A server whose ServerKeyExchange signature is replaced. */
-export function serverSigningWith(f: (key: SigningKey, scheme: number, signed: Uint8Array) => { signature?: { scheme: number; signature: Uint8Array } }) {
+export function serverSigningWith(f: (key: SigningKey, scheme: number, signed: Uint8Array) => { signature?: { scheme: number; signature: Uint8Array } }): (d: Connection, c: ServerHandshakeConfig) => ServerHandshake {
   return (d: Connection, c: ServerHandshakeConfig) =>
     new (class extends ServerHandshake {
       protected override signKeyExchange(key: SigningKey, scheme: number, signed: Uint8Array) {

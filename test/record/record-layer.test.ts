@@ -1,0 +1,437 @@
+import { createCipheriv } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { nodeProvider } from '../../src/crypto/index.js';
+import { type AeadProtection, type CipherSuite, suiteById } from '../../src/crypto/suites.js';
+import { ContentType, DTLS1_0, DTLS1_2, MAX_PLAINTEXT, RECORD_HEADER_LENGTH } from '../../src/record/content-type.js';
+import { type DirectionKeys, type RecordProtection, additionalData, aeadNonce, createProtection } from '../../src/record/protection.js';
+import { type OpenedRecord, RecordLayer } from '../../src/record/record-layer.js';
+import { type DtlsRecord, parseDatagram } from '../../src/record/record.js';
+import { concat, counting, hex, toHex } from '../codec/hex.js';
+
+const te = new TextEncoder();
+
+function suite(id: number): CipherSuite {
+  const s = suiteById(id);
+  if (!s) throw new Error(`no suite ${id}`);
+  return s;
+}
+function aead(s: CipherSuite): AeadProtection {
+  if (s.protection.kind !== 'aead') throw new Error('not AEAD');
+  return s.protection;
+}
+
+const GCM128 = suite(0xc02b);
+const GCM256 = suite(0xc02c);
+const CHACHA = suite(0xcca9);
+const CCM = suite(0xc0ac);
+const CCM8 = suite(0xc0ae);
+
+function keysFor(s: CipherSuite): DirectionKeys {
+  const p = aead(s);
+  return { macKey: new Uint8Array(0), encKey: counting(p.keyLength, 0x40), iv: counting(p.fixedIvLength, 0xa0) };
+}
+
+function protection(s: CipherSuite): RecordProtection {
+  return createProtection(nodeProvider, s, keysFor(s));
+}
+
+/** A sender and a receiver, both in epoch 1 with the same keys. */
+function pairInEpoch1(s: CipherSuite = GCM128): { tx: RecordLayer; rx: RecordLayer } {
+  const tx = new RecordLayer();
+  const rx = new RecordLayer();
+  tx.activateWrite(protection(s));
+  rx.activateRead(protection(s));
+  return { tx, rx };
+}
+
+/** The single record of a sealed datagram. */
+function one(bytes: Uint8Array | null): DtlsRecord {
+  expect(bytes).not.toBeNull();
+  const { records, dropped } = parseDatagram(bytes!);
+  expect(dropped).toBeUndefined();
+  expect(records).toHaveLength(1);
+  return records[0]!;
+}
+
+function opened(res: OpenedRecord | string): OpenedRecord {
+  if (typeof res === 'string') throw new Error(`dropped: ${res}`);
+  return res;
+}
+
+/** A record with some fields changed (the bytes are copied). */
+function withFields(r: DtlsRecord, f: Partial<Pick<DtlsRecord, 'type' | 'version' | 'epoch' | 'seq' | 'fragment'>>): DtlsRecord {
+  return { ...r, fragment: r.fragment.slice(), ...f };
+}
+
+function flipLast(b: Uint8Array): Uint8Array {
+  const c = b.slice();
+  c[c.length - 1]! ^= 0x01;
+  return c;
+}
+
+interface OracleCipher {
+  setAAD(aad: Uint8Array, options?: { plaintextLength: number }): unknown;
+  update(data: Uint8Array): Buffer;
+  final(): Buffer;
+  getAuthTag(): Buffer;
+}
+
+/** The same AEAD computed with node:crypto directly, as an oracle. */
+function oracleSeal(alg: string, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, pt: Uint8Array, tagLength: number): Uint8Array {
+  const make = createCipheriv as unknown as (a: string, k: Uint8Array, n: Uint8Array, o: object) => OracleCipher;
+  const c = make(alg, key, nonce, { authTagLength: tagLength });
+  if (alg.includes('ccm')) c.setAAD(ad, { plaintextLength: pt.length });
+  else c.setAAD(ad);
+  return concat(c.update(pt), c.final(), c.getAuthTag());
+}
+
+describe('AEAD nonce and additional data', () => {
+  it('S-10 additionalData is epoch ‖ seq ‖ type ‖ version ‖ length', () => {
+    expect(toHex(additionalData(1, 2 ** 48 - 1, 23, DTLS1_2, 0x1234))).toBe('0001' + 'ffffffffffff' + '17' + 'fefd' + '1234');
+    expect(toHex(additionalData(0xabcd, 2 ** 32, 22, DTLS1_0, 0))).toBe('abcd' + '000100000000' + '16' + 'feff' + '0000');
+    expect(toHex(additionalData(0, 0, 21, DTLS1_2, 2))).toBe('0000' + '000000000000' + '15' + 'fefd' + '0002');
+  });
+
+  it('S-10 the GCM/CCM nonce is the 4-byte salt followed by epoch ‖ seq', () => {
+    const iv = hex('a0a1a2a3');
+    expect(toHex(aeadNonce(aead(GCM128), iv, 1, 2 ** 32 + 5))).toBe('a0a1a2a3' + '0001' + '000100000005');
+    expect(toHex(aeadNonce(aead(CCM8), iv, 0xffff, 2 ** 48 - 1))).toBe('a0a1a2a3' + 'ffff' + 'ffffffffffff');
+    expect(toHex(aeadNonce(aead(GCM256), iv, 0, 0))).toBe('a0a1a2a3' + '0000000000000000');
+  });
+
+  it('S-10 the ChaCha20-Poly1305 nonce is the 12-byte IV XOR the left-padded epoch ‖ seq', () => {
+    const iv = hex('000102030405060708090a0b');
+    // 00000000 0102 030405060708 XOR 00010203 0405 060708090a0b
+    expect(toHex(aeadNonce(aead(CHACHA), iv, 0x0102, 0x030405060708))).toBe('00010203' + '0507' + '05030d0f0d03');
+    expect(toHex(aeadNonce(aead(CHACHA), iv, 0, 0))).toBe(toHex(iv));
+    expect(toHex(aeadNonce(aead(CHACHA), hex('ff'.repeat(12)), 1, 2 ** 32))).toBe('ffffffff' + 'fffe' + 'fffeffffffff');
+  });
+
+  it('does not change the IV it is given', () => {
+    const iv = hex('000102030405060708090a0b');
+    aeadNonce(aead(CHACHA), iv, 7, 9);
+    expect(toHex(iv)).toBe('000102030405060708090a0b');
+  });
+});
+
+describe('AEAD record protection', () => {
+  const pt = te.encode('GET /.well-known/core');
+
+  it.each([
+    ['AES-128-GCM', GCM128],
+    ['AES-256-GCM', GCM256],
+    ['AES-128-CCM', CCM],
+    ['AES-128-CCM_8', CCM8],
+  ])('S-10 %s seals as explicit nonce (epoch ‖ seq) ‖ AEAD(salt ‖ epoch ‖ seq, AAD, plaintext)', (_n, s) => {
+    const p = aead(s);
+    const k = keysFor(s);
+    const seq = 2 ** 32 + 0x1234;
+    const fragment = protection(s).seal(ContentType.application_data, DTLS1_2, 1, seq, pt);
+    const explicit = hex('0001 000100001234');
+    const nonce = concat(hex('a0a1a2a3'), explicit);
+    const ad = hex('0001 000100001234 17 fefd 0015');
+    const expected = oracleSeal(p.alg.replace('ccm8', 'ccm'), k.encKey, nonce, ad, pt, p.tagLength);
+    expect(toHex(fragment)).toBe(toHex(concat(explicit, expected)));
+    expect(fragment.length).toBe(8 + pt.length + p.tagLength);
+  });
+
+  it('S-10 ChaCha20-Poly1305 seals with no explicit nonce, using IV XOR epoch ‖ seq', () => {
+    const k = keysFor(CHACHA);
+    const fragment = protection(CHACHA).seal(ContentType.application_data, DTLS1_2, 1, 5, pt);
+    // a0..ab XOR 00000000 0001 000000000005
+    const nonce = hex('a0a1a2a3 a4a4 a6a7a8a9aaae');
+    const expected = oracleSeal('chacha20-poly1305', k.encKey, nonce, hex('0001 000000000005 17 fefd 0015'), pt, 16);
+    expect(toHex(fragment)).toBe(toHex(expected));
+  });
+
+  it.each([['GCM', GCM128], ['CCM_8', CCM8], ['ChaCha20', CHACHA]])('%s open() returns null, never throws, on short or garbage input', (_n, s) => {
+    const p = protection(s);
+    for (const len of [0, 1, 7, 8, 15, 16, 23, 24, 40]) {
+      expect(p.open(23, DTLS1_2, 1, 0, new Uint8Array(len))).toBeNull();
+    }
+  });
+
+  it('wipe() forgets the IV, so later records no longer open', () => {
+    const tx = protection(GCM128);
+    const rx = protection(GCM128);
+    const f = tx.seal(23, DTLS1_2, 1, 0, pt);
+    expect(rx.open(23, DTLS1_2, 1, 0, f)).toEqual(pt);
+    rx.wipe();
+    expect(rx.open(23, DTLS1_2, 1, 0, f)).toBeNull();
+  });
+});
+
+describe('RecordLayer', () => {
+  const data = te.encode('hello, world');
+
+  it.each([['AES-128-GCM', GCM128], ['AES-256-GCM', GCM256], ['AES-128-CCM', CCM], ['AES-128-CCM_8', CCM8], ['ChaCha20-Poly1305', CHACHA]])(
+    'seals and opens application data with %s',
+    (_n, s) => {
+      const { tx, rx } = pairInEpoch1(s);
+      for (let i = 0; i < 3; i++) {
+        const rec = one(tx.seal(ContentType.application_data, data));
+        expect([rec.type, rec.version, rec.epoch, rec.seq]).toEqual([23, DTLS1_2, 1, i]);
+        expect(rec.fragment.length).toBe(data.length + tx.overhead() - RECORD_HEADER_LENGTH);
+        const got = opened(rx.open(rec));
+        expect(got).toEqual({ type: 23, epoch: 1, seq: i, data });
+      }
+      expect(tx.nextWriteSeq()).toBe(3);
+    },
+  );
+
+  it('frames an epoch-0 record in plaintext with the header in front', () => {
+    const l = new RecordLayer();
+    expect(toHex(l.seal(ContentType.handshake, hex('0e000000000100000000000000'))!))
+      .toBe('16fefd' + '0000' + '000000000000' + '000d' + '0e000000000100000000000000');
+    expect(toHex(l.seal(ContentType.handshake, hex('01'), 0, DTLS1_0)!).slice(0, 26)).toBe('16feff' + '0000' + '000000000001' + '0001');
+  });
+
+  it('reports the overhead of each epoch', () => {
+    const l = new RecordLayer();
+    expect(l.overhead()).toBe(13);
+    l.activateWrite(protection(GCM128));
+    expect(l.overhead()).toBe(13 + 8 + 16);
+    expect(l.overhead(0)).toBe(13);
+    const c = new RecordLayer();
+    c.activateWrite(protection(CHACHA));
+    expect(c.overhead()).toBe(13 + 16);
+    const c8 = new RecordLayer();
+    c8.activateWrite(protection(CCM8));
+    expect(c8.overhead()).toBe(13 + 8 + 8);
+  });
+
+  it('keeps separate sequence numbers per write epoch, each starting at 0 (S-06)', () => {
+    const l = new RecordLayer();
+    l.seal(22, data);
+    l.seal(22, data);
+    l.activateWrite(protection(GCM128));
+    expect(one(l.seal(22, data)).seq).toBe(0);
+    expect(one(l.seal(22, data, 0)).seq).toBe(2);
+    expect(l.nextWriteSeq(0)).toBe(3);
+    expect(l.nextWriteSeq(1)).toBe(1);
+    expect(l.currentWriteEpoch).toBe(1);
+  });
+
+  it('a forced sequence number does not advance the counter', () => {
+    const l = new RecordLayer();
+    expect(one(l.seal(22, data, 0, DTLS1_2, 42)).seq).toBe(42);
+    expect(l.nextWriteSeq()).toBe(0);
+  });
+
+  it('refuses to seal in an epoch it has no keys for', () => {
+    expect(() => new RecordLayer().seal(23, data, 1)).toThrow(/no write state for epoch 1/);
+  });
+
+  it('S-05 drops a replayed record as replay', () => {
+    const { tx, rx } = pairInEpoch1();
+    const rec = one(tx.seal(23, data));
+    opened(rx.open(rec));
+    expect(rx.open(rec)).toBe('replay');
+    expect(rx.badRecords).toBe(0);
+  });
+
+  it('REC-05 drops a record with a corrupted tag as bad mac and counts it', () => {
+    const { tx, rx } = pairInEpoch1();
+    const rec = one(tx.seal(23, data));
+    expect(rx.open(withFields(rec, { fragment: flipLast(rec.fragment) }))).toBe('bad mac');
+    expect(rx.badRecords).toBe(1);
+  });
+
+  it('S-05 a forged record with a fresh sequence number does not block the genuine one', () => {
+    const { tx, rx } = pairInEpoch1();
+    const rec = one(tx.seal(23, data));
+    expect(rx.open(withFields(rec, { fragment: flipLast(rec.fragment) }))).toBe('bad mac');
+    expect(opened(rx.open(rec)).data).toEqual(data);
+  });
+
+  it('S-05 a forged record far ahead does not move the window', () => {
+    const { tx, rx } = pairInEpoch1();
+    const rec = one(tx.seal(23, data));
+    const forged = withFields(rec, { seq: 1_000_000 });
+    expect(rx.open(forged)).toBe('bad mac');
+    expect(rx.open(withFields(rec, { seq: 2 ** 48 - 1, fragment: new Uint8Array(40) }))).toBe('bad mac');
+    expect(opened(rx.open(rec)).seq).toBe(0);
+    for (let i = 1; i < 5; i++) expect(opened(rx.open(one(tx.seal(23, data)))).seq).toBe(i);
+    expect(rx.badRecords).toBe(2);
+  });
+
+  it.each([
+    ['type', { type: ContentType.handshake }],
+    ['sequence number', { seq: 1 }],
+  ] as const)('S-10 drops a record whose header %s was changed, because the AAD covers it', (_n, change) => {
+    const { tx, rx } = pairInEpoch1();
+    const rec = one(tx.seal(23, data));
+    expect(rx.open(withFields(rec, change))).toBe('bad mac');
+  });
+
+  it('S-10 drops a GCM record whose explicit nonce was changed', () => {
+    const { tx, rx } = pairInEpoch1();
+    const rec = one(tx.seal(23, data));
+    const f = rec.fragment.slice();
+    f[7]! ^= 0x01;
+    expect(rx.open(withFields(rec, { fragment: f }))).toBe('bad mac');
+    expect(opened(rx.open(rec)).seq).toBe(0);
+  });
+
+  it('delivers records that arrive out of order within the window', () => {
+    const { tx, rx } = pairInEpoch1(CHACHA);
+    const recs = Array.from({ length: 5 }, () => one(tx.seal(23, data)));
+    for (const i of [4, 0, 2, 1, 3]) expect(opened(rx.open(recs[i]!)).seq).toBe(i);
+    for (const r of recs) expect(rx.open(r)).toBe('replay');
+  });
+
+  it('drops a protected record whose plaintext exceeds 2^14 as too long, without consuming its number', () => {
+    const { tx, rx } = pairInEpoch1();
+    const big = one(tx.seal(23, new Uint8Array(MAX_PLAINTEXT + 1)));
+    expect(rx.open(big)).toBe('too long');
+    const ok = one(tx.seal(23, new Uint8Array(MAX_PLAINTEXT), 1, DTLS1_2, 0));
+    expect(opened(rx.open(ok)).data.length).toBe(MAX_PLAINTEXT);
+  });
+
+  it('drops an epoch-0 record longer than 2^14 as too long', () => {
+    const rx = new RecordLayer();
+    const rec = one(new RecordLayer().seal(22, new Uint8Array(MAX_PLAINTEXT + 1)));
+    expect(rx.open(rec)).toBe('too long');
+  });
+
+  describe('versions (S-04, REC-08)', () => {
+    it.each([
+      ['0x0303 (TLS 1.2)', 0x0303],
+      ['0x0000', 0x0000],
+      ['0xfeff (DTLS 1.0) after 1.2 keys are in use', DTLS1_0],
+      ['0xfefc', 0xfefc],
+    ])('REC-08 drops an epoch-1 record with version %s', (_n, version) => {
+      const { tx, rx } = pairInEpoch1();
+      // Sealed with that version in the AAD, so only the version check can stop it.
+      const rec = one(tx.seal(23, data, 1, version));
+      expect(rx.open(rec)).toBe('bad version');
+      expect(opened(rx.open(one(tx.seal(23, data, 1, DTLS1_2, 0)))).seq).toBe(0);
+    });
+
+    it.each([
+      ['0x0303', ContentType.handshake, 0x0303],
+      ['0x0000', ContentType.handshake, 0x0000],
+      ['0xfeff on a ChangeCipherSpec', ContentType.change_cipher_spec, DTLS1_0],
+      ['0xfeff on an alert', ContentType.alert, DTLS1_0],
+      ['0xfeff on application data', ContentType.application_data, DTLS1_0],
+    ])('REC-08 drops an epoch-0 record with version %s', (_n, type, version) => {
+      const rx = new RecordLayer();
+      expect(rx.open(one(new RecordLayer().seal(type, hex('01'), 0, version)))).toBe('bad version');
+    });
+
+    it('S-04 accepts version 0xfeff on an epoch-0 handshake record (initial ClientHello)', () => {
+      const rx = new RecordLayer();
+      const got = opened(rx.open(one(new RecordLayer().seal(ContentType.handshake, hex('01'), 0, DTLS1_0))));
+      expect(got.data).toEqual(hex('01'));
+    });
+
+    it('a bad-version record does not consume its sequence number', () => {
+      const rx = new RecordLayer();
+      const tx = new RecordLayer();
+      expect(rx.open(one(tx.seal(22, hex('01'), 0, 0x0303, 7)))).toBe('bad version');
+      expect(opened(rx.open(one(tx.seal(22, hex('01'), 0, DTLS1_2, 7)))).seq).toBe(7);
+    });
+  });
+
+  describe('epochs (S-07, REC-11)', () => {
+    it('reports the next epoch as future before its keys are installed', () => {
+      const rx = new RecordLayer();
+      const { tx } = pairInEpoch1();
+      expect(rx.open(one(tx.seal(23, data)))).toBe('future epoch');
+      expect(rx.canRead(1)).toBe(false);
+    });
+
+    it.each([['0xffff', 0xffff], ['current + 2', 3], ['a very large epoch', 0x8000]])(
+      'REC-11 drops a record of epoch %s as unknown epoch',
+      (_n, epoch) => {
+        const { tx, rx } = pairInEpoch1();
+        const rec = one(tx.seal(23, data));
+        expect(rx.open(withFields(rec, { epoch }))).toBe('unknown epoch');
+        expect(rx.badRecords).toBe(0);
+        // no window change: the genuine record with the same number still opens
+        expect(opened(rx.open(rec)).seq).toBe(0);
+      },
+    );
+
+    it('REC-11 drops epoch 0xffff even in a layer still at epoch 0', () => {
+      const rx = new RecordLayer();
+      const rec = one(new RecordLayer().seal(22, hex('01')));
+      expect(rx.open(withFields(rec, { epoch: 0xffff }))).toBe('unknown epoch');
+      expect(rx.open(withFields(rec, { epoch: 2 }))).toBe('unknown epoch');
+    });
+
+    it('S-07 a next-epoch record is reported as future, never opened with the current keys', () => {
+      const { tx, rx } = pairInEpoch1();
+      tx.activateWrite(protection(GCM128)); // epoch 2 with the same keys
+      const rec = one(tx.seal(23, data));
+      expect(rec.epoch).toBe(2);
+      expect(rx.open(rec)).toBe('future epoch');
+      rx.activateRead(protection(GCM128));
+      expect(opened(rx.open(rec)).epoch).toBe(2);
+    });
+
+    it('keeps one replay window per epoch', () => {
+      const { tx, rx } = pairInEpoch1();
+      const plain = new RecordLayer();
+      expect(opened(rx.open(one(plain.seal(22, hex('01'))))).seq).toBe(0);
+      expect(opened(rx.open(one(tx.seal(23, data)))).seq).toBe(0);
+      expect(rx.currentReadEpoch).toBe(1);
+    });
+
+    it('S-08 drops records of a retired epoch as unknown epoch', () => {
+      const { rx } = pairInEpoch1();
+      rx.retireEpoch(0);
+      expect(rx.canRead(0)).toBe(false);
+      expect(rx.open(one(new RecordLayer().seal(22, hex('01'))))).toBe('unknown epoch');
+    });
+
+    it('never retires the current read epoch', () => {
+      const { rx } = pairInEpoch1();
+      rx.retireEpoch(1);
+      expect(rx.canRead(1)).toBe(true);
+    });
+  });
+
+  describe('sequence exhaustion (S-06, REC-12)', () => {
+    it('REC-12 sends 2^48-3 and 2^48-2, then refuses to seal instead of wrapping', () => {
+      const { tx, rx } = pairInEpoch1();
+      tx.setNextWriteSeq(2 ** 48 - 3);
+      const out = Array.from({ length: 5 }, () => tx.seal(23, data));
+      expect(out.map((o) => o !== null)).toEqual([true, true, false, false, false]);
+      expect(out.slice(0, 2).map((o) => toHex(o!.subarray(5, 11)))).toEqual(['fffffffffffd', 'fffffffffffe']);
+      expect(out.slice(0, 2).map((o) => opened(rx.open(one(o))).seq)).toEqual([2 ** 48 - 3, 2 ** 48 - 2]);
+      expect(tx.nextWriteSeq()).toBe(2 ** 48 - 1);
+    });
+
+    it('S-06 returns null at sequence 2^48-1 and never reuses 0 in the epoch', () => {
+      const { tx } = pairInEpoch1();
+      tx.setNextWriteSeq(2 ** 48 - 1);
+      expect(tx.seal(23, data)).toBeNull();
+      expect(tx.seal(23, data)).toBeNull();
+      expect(tx.nextWriteSeq()).toBe(2 ** 48 - 1);
+      expect(tx.seal(23, data, 1, DTLS1_2, 2 ** 48 - 1)).toBeNull();
+    });
+
+    it('S-06 also stops in epoch 0', () => {
+      const l = new RecordLayer();
+      l.setNextWriteSeq(2 ** 48 - 2);
+      expect(one(l.seal(22, data)).seq).toBe(2 ** 48 - 2);
+      expect(l.seal(22, data)).toBeNull();
+    });
+
+    it('a receiver accepts the highest legal sequence number, 2^48-2, across the 2^32 boundary', () => {
+      const { tx, rx } = pairInEpoch1(CHACHA);
+      for (const seq of [2 ** 32 - 1, 2 ** 32, 2 ** 48 - 2]) {
+        expect(opened(rx.open(one(tx.seal(23, data, 1, DTLS1_2, seq)))).seq).toBe(seq);
+      }
+      expect(rx.open(one(tx.seal(23, data, 1, DTLS1_2, 2 ** 32)))).toBe('replay');
+    });
+  });
+
+  it('opens nothing after wipe()', () => {
+    const { tx, rx } = pairInEpoch1();
+    const rec = one(tx.seal(23, data));
+    rx.wipe();
+    expect(rx.open(rec)).toBe('bad mac');
+  });
+});
