@@ -7,6 +7,7 @@ import type { CryptoProvider } from './crypto/provider.js';
 import { type ClientPskOption, clientHandshakeConfig, resolveClientConfig } from './config.js';
 import { CertificateError, ClosedError, DtlsError } from './errors.js';
 import { ClientHandshake, type ServerChainCheck } from './handshake/client-handshake.js';
+import { encodeClientSession } from './handshake/session.js';
 import type { Negotiated } from './handshake/server-handshake.js';
 import { type CommonOptions, checkInt } from './options.js';
 import { type CipherInfo, certChainPem, checkChain, cipherInfo, peerCertificate } from './peer-info.js';
@@ -29,6 +30,10 @@ export interface ConnectOptions extends CommonOptions {
   rejectUnauthorized?: boolean;
   /** Pre-shared key for the PSK suites: `{ identity, key }` or a callback of the server's hint (may return a Promise). */
   psk?: ClientPskOption;
+  /** A session to resume: the Buffer `getSession()` (or the `session` event) gave for an earlier connection. */
+  session?: Uint8Array;
+  /** Ask the server for session tickets (RFC 5077). Default true. */
+  sessionTickets?: boolean;
   /** Replace the host name check: return an Error to reject. */
   checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
 }
@@ -36,6 +41,10 @@ export interface ConnectOptions extends CommonOptions {
 /** Events of {@link ClientConnection}. */
 export interface ClientEvents {
   secureConnect: [];
+  /** A resumable session: pass it as `connect({ session })` later. */
+  session: [session: Buffer];
+  /** An NSS key-log line (Wireshark's SSLKEYLOGFILE format). */
+  keylog: [line: Buffer];
   message: [message: Buffer];
   close: [];
   error: [err: DtlsError];
@@ -151,10 +160,16 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     }
     for (const ev of conn.takeEvents()) {
       switch (ev.type) {
-        case 'secure':
+        case 'secure': {
           for (const q of this.queued) conn.send(q, now());
           this.queued = [];
           this.emit('secureConnect');
+          const s = this.getSession();
+          if (s) this.emit('session', s);
+          break;
+        }
+        case 'keylog':
+          this.emit('keylog', Buffer.from(ev.line));
           break;
         case 'data':
           this.emit('message', Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength));
@@ -239,6 +254,25 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
 
   get negotiated(): Negotiated | undefined {
     return this.machine?.negotiated;
+  }
+
+  /** The session to resume later (`connect({ session })`), once the handshake completed. */
+  getSession(): Buffer | undefined {
+    const s = this.machine?.session;
+    return s && Buffer.from(encodeClientSession(s));
+  }
+
+  /** Whether this connection resumed a session. */
+  isSessionReused(): boolean {
+    return this.negotiated?.resumed ?? false;
+  }
+
+  /**
+   * Keying material (RFC 5705), e.g. for DTLS-SRTP (label 'EXTRACTOR-dtls_srtp').
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    if (!this.conn) throw new ClosedError('not connected');
+    return Buffer.from(this.conn.exportKeyingMaterial(length, label, context));
   }
 
   /** The PSK identity used, with a PSK suite. */

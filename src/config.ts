@@ -8,10 +8,11 @@ import { suiteFitsKey } from './handshake/negotiation.js';
 import { type PeerAddress, type ServerHandshakeConfig, type ServerPskConfig, isPromise } from './handshake/server-handshake.js';
 import {
   type CommonOptions, type ServerOptions, checkBoolean, resolveCa, resolveCiphers, resolveIdentity, resolveLimits,
-  resolveGroups, resolveProvider, resolveSettings,
+  checkInt, resolveGroups, resolveProvider, resolveSettings,
 } from './options.js';
 import { checkChain } from './peer-info.js';
 import { parseCertificate } from './x509/certificate.js';
+import { type ClientSession, SessionCache, TICKET_KEY_LENGTH, TicketKeys, decodeClientSession } from './handshake/session.js';
 
 /**
  * Resolve `createServer` options once into the frozen configuration of the
@@ -49,10 +50,36 @@ export function resolveServerConfig(options: ServerOptions): { config: ServerEnd
     caNames: (ca ?? []).map((c) => safeSubject(c)).filter((n): n is Uint8Array => n !== undefined),
     requireExtendedMasterSecret: requireEms,
     groups: resolveGroups(options.ecdhCurve),
+    sessions: resolveSessions(provider, options),
     checkClientChain: (chain: readonly Uint8Array[]) => checkChain(provider, chain, { ca, purpose: 'clientAuth' }),
   });
   const config = Object.freeze({ settings, handshake, cookieSecret, cookieExchange, limits: resolveLimits(options) });
   return { config, provider };
+}
+
+function resolveSessions(provider: CryptoProvider, o: ServerOptions): { cache?: SessionCache; tickets?: TicketKeys } {
+  const size = checkInt('sessionCacheSize', o.sessionCacheSize, 1024, 0, 10_000_000);
+  const timeout = checkInt('sessionTimeout', o.sessionTimeout, 300, 1, 365 * 86_400);
+  const useTickets = checkBoolean('sessionTickets', o.sessionTickets, true);
+  let keys: Uint8Array[] | undefined;
+  if (o.ticketKeys !== undefined) {
+    keys = o.ticketKeys instanceof Uint8Array ? splitTicketKeys(o.ticketKeys) : [...o.ticketKeys];
+    if (keys.length === 0 || keys.some((k) => !(k instanceof Uint8Array) || k.length !== TICKET_KEY_LENGTH)) {
+      throw new RangeError(`The "ticketKeys" option must be ${TICKET_KEY_LENGTH}-byte Buffers`);
+    }
+  }
+  return {
+    ...(size > 0 && { cache: new SessionCache(size, timeout) }),
+    ...(useTickets && { tickets: new TicketKeys(provider, keys ?? [provider.randomBytes(TICKET_KEY_LENGTH)], timeout) }),
+  };
+}
+
+/** A Buffer of several concatenated 48-byte keys is a rotation list. */
+function splitTicketKeys(b: Uint8Array): Uint8Array[] {
+  if (b.length === 0 || b.length % TICKET_KEY_LENGTH !== 0) throw new RangeError(`The "ticketKeys" option must be a multiple of ${TICKET_KEY_LENGTH} bytes`);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < b.length; i += TICKET_KEY_LENGTH) out.push(b.slice(i, i + TICKET_KEY_LENGTH));
+  return out;
 }
 
 function resolveServerPsk(o: ServerOptions): ServerPskConfig | undefined {
@@ -109,9 +136,11 @@ export interface ResolvedClient {
   readonly requireExtendedMasterSecret: boolean;
   readonly groups: GroupName[];
   readonly psk?: ClientPskCallback;
+  readonly session?: ClientSession;
+  readonly sessionTickets: boolean;
 }
 
-export function resolveClientConfig(options: CommonOptions & { rejectUnauthorized?: boolean; psk?: ClientPskOption }): ResolvedClient {
+export function resolveClientConfig(options: CommonOptions & { rejectUnauthorized?: boolean; psk?: ClientPskOption; session?: Uint8Array; sessionTickets?: boolean }): ResolvedClient {
   const provider = resolveProvider(options.crypto);
   const settings = resolveSettings(provider, options);
   const rejectUnauthorized = checkBoolean('rejectUnauthorized', options.rejectUnauthorized, true);
@@ -125,7 +154,17 @@ export function resolveClientConfig(options: CommonOptions & { rejectUnauthorize
   const suites = listed.filter((s) => s.auth !== 'PSK' || psk !== undefined);
   if (suites.length === 0) throw Object.assign(new RangeError('The "ciphers" option allows no suite usable by the client'), { code: 'ERR_DTLS_NO_CIPHERS' });
   const groups = resolveGroups(options.ecdhCurve);
-  return { provider, settings, suites, rejectUnauthorized, requireExtendedMasterSecret, groups, ...(psk && { psk }), ...(identity && { identity }), ...(ca && { ca }) };
+  const sessionTickets = checkBoolean('sessionTickets', options.sessionTickets, true);
+  let session: ClientSession | undefined;
+  if (options.session !== undefined) {
+    if (!(options.session instanceof Uint8Array)) throw new TypeError('The "session" option must be a Buffer from getSession()');
+    try {
+      session = decodeClientSession(options.session);
+    } catch {
+      throw new TypeError('The "session" option is not a session from getSession()');
+    }
+  }
+  return { provider, settings, suites, rejectUnauthorized, requireExtendedMasterSecret, groups, sessionTickets, ...(psk && { psk }), ...(session && { session }), ...(identity && { identity }), ...(ca && { ca }) };
 }
 
 /** The sans-IO client handshake configuration, with a plain chain check (trust + name). */
@@ -139,7 +178,7 @@ export function clientHandshakeConfig(r: ResolvedClient, servername: string | un
   return {
     suites: r.suites, certChain: r.identity?.chain ?? [], requireExtendedMasterSecret: r.requireExtendedMasterSecret, groups: r.groups,
     checkServerChain, ...(servername !== undefined && { servername }), ...(r.identity && { signingKey: r.identity.signingKey }),
-    ...(r.psk && { psk: r.psk }),
+    ...(r.psk && { psk: r.psk }), ...(r.session && { session: r.session }), sessionTickets: r.sessionTickets,
   };
 }
 

@@ -1,6 +1,6 @@
 import { Reader } from './codec/reader.js';
 import { Writer } from './codec/writer.js';
-import { keyBlock } from './crypto/prf.js';
+import { keyBlock, prf } from './crypto/prf.js';
 import type { CryptoProvider } from './crypto/provider.js';
 import type { CipherSuite } from './crypto/suites.js';
 import {
@@ -60,6 +60,8 @@ export type ConnectionEvent =
   | { readonly type: 'drop'; readonly reason: string; readonly epoch?: number; readonly seq?: number }
   | { readonly type: 'alert'; readonly direction: 'sent' | 'received'; readonly level: number; readonly description: number }
   | { readonly type: 'close'; readonly error?: DtlsError }
+  /** An NSS key-log line (`CLIENT_RANDOM <client random> <master secret>`, hex) for Wireshark. */
+  | { readonly type: 'keylog'; readonly line: string }
   /** The handshake waits for an asynchronous callback: call `resume(now)` once `settled` resolves (it never rejects). */
   | { readonly type: 'wait'; readonly settled: Promise<void> };
 
@@ -99,7 +101,8 @@ export class Connection implements HandshakeDriver {
   private held: DtlsRecord[] = [];
   private readonly handshakeDeadline: number;
   private lastReceived: number;
-  private now: number;
+  /** Current time (ms) as last given by the owner. */
+  now: number;
   /** Counters of dropped records, by reason. */
   readonly drops: Record<string, number> = {};
 
@@ -541,6 +544,39 @@ export class Connection implements HandshakeDriver {
     }
   }
 
+  private exporter: { prfHash: 'sha256' | 'sha384'; master: Uint8Array; clientRandom: Uint8Array; serverRandom: Uint8Array } | undefined;
+
+  masterSecretReady(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): void {
+    this.exporter?.master.fill(0);
+    this.exporter = { prfHash: suite.prfHash, master: master.slice(), clientRandom: clientRandom.slice(), serverRandom: serverRandom.slice() };
+    this.events.push({ type: 'keylog', line: `CLIENT_RANDOM ${toHex(clientRandom)} ${toHex(master)}\n` });
+  }
+
+  /**
+   * Keying material exporter (RFC 5705 §4): PRF(master_secret, label,
+   * client_random ‖ server_random [‖ uint16 context length ‖ context]). Used by
+   * DTLS-SRTP (RFC 5764). Only once the handshake completed.
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
+    const x = this.exporter;
+    if (!x || this.phase !== 'established') throw new ClosedError('no keying material: the handshake is not complete');
+    if (!Number.isInteger(length) || length < 1 || length > 65_535) throw new RangeError('length must be 1..65535');
+    if (/^(client finished|server finished|master secret|key expansion|extended master secret)$/.test(label)) {
+      throw new RangeError(`label "${label}" is reserved (RFC 5705 §4)`);
+    }
+    const ctx = context ? 2 + context.length : 0;
+    if (context && context.length > 0xffff) throw new RangeError('context too long');
+    const seed = new Uint8Array(64 + ctx);
+    seed.set(x.clientRandom, 0);
+    seed.set(x.serverRandom, 32);
+    if (context) {
+      seed[64] = context.length >>> 8;
+      seed[65] = context.length & 0xff;
+      seed.set(context, 66);
+    }
+    return prf(this.provider, x.prfHash, x.master, label, seed, length);
+  }
+
   complete(): void {
     this.phase = 'established';
     this.timer.stop();
@@ -635,6 +671,8 @@ export class Connection implements HandshakeDriver {
     this.preparing = [];
     this.machine?.wipe();
     this.records.wipe();
+    this.exporter?.master.fill(0);
+    this.exporter = undefined;
     this.events.push(error ? { type: 'close', error } : { type: 'close' });
   }
 }
@@ -646,6 +684,12 @@ export const CCM8_INTEGRITY_LIMIT = 128;
 interface Waiting {
   readonly resume: (value: unknown) => void;
   result?: { ok: true; value: unknown } | { ok: false; error: unknown };
+}
+
+function toHex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
 }
 
 function concatAll(parts: Uint8Array[], total: number): Uint8Array {

@@ -71,6 +71,18 @@ export interface ServerOptions extends CommonOptions {
   pskCallback?: (identity: string, info: { address: string; port: number }) => Uint8Array | null | undefined | Promise<Uint8Array | null | undefined>;
   /** PSK identity hint sent to clients. */
   pskIdentityHint?: string;
+  /** Sessions kept for session-ID resumption (0 turns the cache off). Default 1024. */
+  sessionCacheSize?: number;
+  /** Seconds a session may be resumed, by ID or ticket. Default 300 (as Node's tls). */
+  sessionTimeout?: number;
+  /** Issue and accept session tickets (RFC 5077). Default true. */
+  sessionTickets?: boolean;
+  /**
+   * Ticket keys: 48 bytes (16-byte name, 32-byte AES-256-GCM key), or a list whose
+   * first key encrypts and all decrypt (rotation). Share them between processes so
+   * any accepts the others' tickets. Default random.
+   */
+  ticketKeys?: Uint8Array | readonly Uint8Array[];
   /** Largest handshake message accepted, in bytes. Default 16 384. */
   maxHandshakeMessageSize?: number;
   /** Largest certificate chain message accepted, in bytes. Default 65 536. */

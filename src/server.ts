@@ -75,6 +75,16 @@ export class Peer extends EventEmitter<PeerEvents> {
     return this.assoc.negotiated?.servername;
   }
 
+  /** Whether this connection resumed a session. */
+  isSessionReused(): boolean {
+    return this.assoc.negotiated?.resumed ?? false;
+  }
+
+  /** Keying material (RFC 5705), e.g. for DTLS-SRTP (label 'EXTRACTOR-dtls_srtp'). */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    return Buffer.from(this.assoc.conn.exportKeyingMaterial(length, label, context));
+  }
+
   /** Details of the negotiation (suite, group, EMS). */
   get negotiated(): Readonly<Negotiated> | undefined {
     return this.assoc.negotiated;
@@ -101,6 +111,8 @@ export class Peer extends EventEmitter<PeerEvents> {
 /** Events of {@link Server}: openssl-dtls's, plus `listening` and `close`. */
 export interface ServerEvents {
   connection: [info: RemoteInfo];
+  /** An NSS key-log line for a connection (Wireshark's SSLKEYLOGFILE format). */
+  keylog: [line: Buffer, info: RemoteInfo];
   error: [err: Error, info?: RemoteInfo];
   secureConnection: [peer: Peer];
   listening: [];
@@ -222,6 +234,9 @@ export class Server extends EventEmitter<ServerEvents> {
         peer?.emit('message', Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength));
         return;
       }
+      case 'keylog':
+        this.emit('keylog', Buffer.from(ev.line), { address: ev.assoc.address, port: ev.assoc.port });
+        return;
       case 'wait':
         void ev.settled.then(() => {
           if (this.closing) return;

@@ -65,6 +65,7 @@ export type EndpointEvent =
   | { readonly type: 'data'; readonly assoc: ServerAssociation; readonly data: Uint8Array }
   | { readonly type: 'close'; readonly assoc: ServerAssociation; readonly error?: DtlsError; readonly wasEstablished: boolean }
   | { readonly type: 'drop'; readonly address: string; readonly port: number; readonly reason: string }
+  | { readonly type: 'keylog'; readonly assoc: ServerAssociation; readonly line: string }
   /** An association waits for an asynchronous callback: call `resume(assoc, now)` once `settled` resolves. */
   | { readonly type: 'wait'; readonly assoc: ServerAssociation; readonly settled: Promise<void> };
 
@@ -215,6 +216,9 @@ export class ServerEndpoint {
           break;
         case 'wait':
           this.events.push({ type: 'wait', assoc, settled: ev.settled });
+          break;
+        case 'keylog':
+          this.events.push({ type: 'keylog', assoc, line: ev.line });
           break;
         case 'drop':
           this.stats.dropped++;

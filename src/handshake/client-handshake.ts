@@ -18,6 +18,8 @@ import { type ClientHello, encodeClientHello } from './messages/client-hello.js'
 import { encodeClientKeyExchange } from './messages/client-key-exchange.js';
 import { decodeFinished, encodeFinished } from './messages/finished.js';
 import { decodeHelloVerifyRequest } from './messages/hello-verify-request.js';
+import { type NewSessionTicket, decodeNewSessionTicket } from './messages/new-session-ticket.js';
+import type { ClientSession } from './session.js';
 import { decodeServerHello } from './messages/server-hello.js';
 import { decodeServerKeyExchange, encodeEcdhParams } from './messages/server-key-exchange.js';
 import { SIGNATURE_SCHEMES, chooseSignatureScheme, groupById, groupId, schemeKeyKind } from './negotiation.js';
@@ -43,6 +45,10 @@ export interface ClientHandshakeConfig {
   readonly groups: readonly GroupName[];
   /** Pre-shared key for the PSK suites: identity and key from the server's hint, perhaps asynchronously. */
   readonly psk?: ClientPskCallback;
+  /** A session to resume (from `getSession()` of an earlier connection). */
+  readonly session?: ClientSession;
+  /** Ask for session tickets (RFC 5077). Default true. */
+  readonly sessionTickets?: boolean;
 }
 
 /** A client's PSK: identity and key, chosen from the server's hint (RFC 4279 §2). */
@@ -59,6 +65,12 @@ interface Hello {
 }
 
 interface Params {
+  /** The server acknowledged session_ticket: a NewSessionTicket precedes its ChangeCipherSpec. */
+  readonly ticketExpected: boolean;
+  /** The session ID of the ServerHello. */
+  readonly sessionId: Uint8Array;
+  /** Resuming this session (abbreviated handshake). */
+  readonly resuming?: ClientSession;
   readonly suite: CipherSuite;
   readonly clientRandom: Uint8Array;
   readonly serverRandom: Uint8Array;
@@ -83,6 +95,7 @@ type State =
   | { readonly kind: 'expectPskServerHelloDone'; readonly p: Params; readonly hint?: Uint8Array; readonly ecdh?: { group: GroupName; publicKey: Uint8Array } }
   | { readonly kind: 'expectCertificateRequestOrDone'; readonly p: Params; readonly pms: Uint8Array; readonly publicKey: Uint8Array }
   | { readonly kind: 'expectServerHelloDone'; readonly p: Params; readonly pms: Uint8Array; readonly publicKey: Uint8Array; readonly request: CertificateRequest }
+  | { readonly kind: 'expectNewSessionTicket'; readonly p: Params; readonly master: Uint8Array }
   | { readonly kind: 'expectChangeCipherSpec'; readonly p: Params; readonly master: Uint8Array }
   | { readonly kind: 'expectFinished'; readonly p: Params; readonly master: Uint8Array }
   | { readonly kind: 'done' };
@@ -96,6 +109,7 @@ const accepts: Record<State['kind'], readonly number[]> = {
   expectPskServerHelloDone: [HT.server_hello_done],
   expectCertificateRequestOrDone: [HT.certificate_request, HT.server_hello_done],
   expectServerHelloDone: [HT.server_hello_done],
+  expectNewSessionTicket: [HT.new_session_ticket],
   expectChangeCipherSpec: [],
   expectFinished: [HT.finished],
   done: [],
@@ -112,12 +126,19 @@ export class ClientHandshake implements HandshakeMachine {
   private state: State;
   negotiated: Negotiated | undefined;
   private readonly offeredSuites: readonly number[];
+  private readonly helloSessionId: Uint8Array;
+  /** The session this connection established or resumed, for `getSession()`. */
+  session: ClientSession | undefined;
   /** We offer encrypt_then_mac (RFC 7366) when we offer a CBC suite. */
   private readonly offeredEtm: boolean;
 
   constructor(protected readonly d: HandshakeDriver, protected readonly cfg: ClientHandshakeConfig) {
     this.offeredSuites = cfg.suites.map((s) => s.id);
     this.offeredEtm = cfg.suites.some((s) => s.protection.kind === 'cbc');
+    // Resumption offers the session's ID; a ticket-only session gets a random one so
+    // that an echo of it tells us the server resumed (RFC 5077 §3.4).
+    const session = cfg.session;
+    this.helloSessionId = session ? (session.sessionId.length > 0 ? session.sessionId : this.d.provider.randomBytes(32)) : new Uint8Array(0);
     this.state = { kind: 'expectServerHello', hello: this.sendHello(this.d.provider.randomBytes(32), new Uint8Array(0)) };
   }
 
@@ -145,10 +166,14 @@ export class ClientHandshake implements HandshakeMachine {
       { type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) },
     ];
     if (this.offeredEtm) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });
+    const session = this.cfg.session;
+    if (this.cfg.sessionTickets !== false || session?.ticket) {
+      extensions.push({ type: ExtensionType.session_ticket, data: session?.ticket ?? new Uint8Array(0) });
+    }
     const sni = this.cfg.servername;
     if (sni && !isIpLiteral(sni)) extensions.unshift({ type: ExtensionType.server_name, data: encode((w) => serverName.encode(w, sni)) });
     const hello: ClientHello = {
-      clientVersion: DTLS1_2, random, sessionId: new Uint8Array(0), cookie,
+      clientVersion: DTLS1_2, random, sessionId: this.helloSessionId, cookie,
       cipherSuites: this.offeredSuites, compressionMethods: [0], extensions,
     };
     const body = encode((w) => encodeClientHello(w, hello), 512);
@@ -191,6 +216,13 @@ export class ClientHandshake implements HandshakeMachine {
         return this.onServerHelloDone(st.p, st.pms, st.publicKey, undefined, r, msg);
       case 'expectServerHelloDone':
         return this.onServerHelloDone(st.p, st.pms, st.publicKey, st.request, r, msg);
+      case 'expectNewSessionTicket': {
+        const nst = decodeNewSessionTicket(r);
+        this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+        this.ticket = nst;
+        this.state = { kind: 'expectChangeCipherSpec', p: st.p, master: st.master };
+        return;
+      }
       case 'expectFinished':
         return this.onFinished(st.p, st.master, r, msg);
       default:
@@ -217,7 +249,7 @@ export class ClientHandshake implements HandshakeMachine {
       throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', 'server chose compression', 'illegal_parameter');
     }
     const offered = new Set<number>([ExtensionType.supported_groups, ExtensionType.ec_point_formats, ExtensionType.signature_algorithms,
-      ExtensionType.extended_master_secret, ExtensionType.renegotiation_info, ExtensionType.server_name]);
+      ExtensionType.extended_master_secret, ExtensionType.renegotiation_info, ExtensionType.server_name, ExtensionType.session_ticket]);
     for (const e of sh.extensions) {
       if (!offered.has(e.type) && !(e.type === ExtensionType.encrypt_then_mac && this.offeredEtm)) throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', `unsolicited extension ${e.type}`, 'unsupported_extension');
     }
@@ -238,8 +270,31 @@ export class ClientHandshake implements HandshakeMachine {
     this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
     const etmExt = findExtension(sh.extensions, ExtensionType.encrypt_then_mac);
     const etm = etmExt !== undefined && isEmptyExtension(etmExt, 'encrypt_then_mac') && suite.protection.kind === 'cbc';
-    const p: Params = { suite, clientRandom: hello.random, serverRandom: sh.random, ems, etm };
-    this.negotiated = { suite, extendedMasterSecret: ems, encryptThenMac: etm, peerCertificates: [], authorized: false };
+    const ticketAck = findExtension(sh.extensions, ExtensionType.session_ticket);
+    const ticketExpected = ticketAck !== undefined && isEmptyExtension(ticketAck, 'session_ticket');
+    const session = this.cfg.session;
+    const resuming = session && sh.sessionId.length > 0 && equalBytes(sh.sessionId, this.helloSessionId) ? session : undefined;
+    if (resuming) {
+      if (resuming.suiteId !== suite.id) {
+        throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', 'server resumed with a different cipher suite', 'illegal_parameter');
+      }
+      // RFC 7627 §5.3 (S-46, SM-23): the client aborts a resumption that changes the EMS state.
+      if (resuming.extendedMasterSecret !== ems) {
+        throw new HandshakeError('ERR_DTLS_EMS_MISMATCH', 'resumption would change the extended master secret state', 'handshake_failure');
+      }
+    }
+    const p: Params = { suite, clientRandom: hello.random, serverRandom: sh.random, ems, etm, ticketExpected, sessionId: sh.sessionId, ...(resuming && { resuming }) };
+    this.negotiated = { suite, extendedMasterSecret: ems, encryptThenMac: etm, peerCertificates: [], authorized: false, resumed: resuming !== undefined };
+    if (resuming) {
+      this.negotiated.peerCertificates = [...resuming.peerCertificates];
+      this.negotiated.authorized = resuming.authorized;
+      if (resuming.pskIdentity !== undefined) this.negotiated.pskIdentity = resuming.pskIdentity;
+      const master = resuming.masterSecret.slice();
+      this.d.masterSecretReady(suite, master, p.clientRandom, p.serverRandom);
+      this.d.deriveKeys(suite, master, p.clientRandom, p.serverRandom, resuming.encryptThenMac);
+      this.state = ticketExpected ? { kind: 'expectNewSessionTicket', p, master } : { kind: 'expectChangeCipherSpec', p, master };
+      return;
+    }
     if (suite.auth === 'PSK') {
       this.state = suite.kx === 'PSK' ? { kind: 'expectPskHintOrDone', p } : { kind: 'expectEcdhePskKeyExchange', p };
       return;
@@ -324,7 +379,7 @@ export class ClientHandshake implements HandshakeMachine {
       const master = this.computeMaster(f);
       pms.fill(0);
       this.sendChangeCipherSpecAndFinished(f, master);
-      this.state = { kind: 'expectChangeCipherSpec', p, master };
+      this.state = p.ticketExpected ? { kind: 'expectNewSessionTicket', p, master } : { kind: 'expectChangeCipherSpec', p, master };
     };
     const got = source(hint);
     if (isPromise(got)) this.d.suspend(got, withPsk);
@@ -336,7 +391,7 @@ export class ClientHandshake implements HandshakeMachine {
     this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
     const master = this.sendFinishedFlight({ ...p, pms, publicKey, ...(request && { request }) });
     pms.fill(0);
-    this.state = { kind: 'expectChangeCipherSpec', p, master };
+    this.state = p.ticketExpected ? { kind: 'expectNewSessionTicket', p, master } : { kind: 'expectChangeCipherSpec', p, master };
   }
 
   /**
@@ -366,9 +421,11 @@ export class ClientHandshake implements HandshakeMachine {
   /** The master secret, from the transcript so far when EMS is on (call right after ClientKeyExchange). */
   protected computeMaster(f: FinishedFlightInput): Uint8Array {
     const h = f.suite.prfHash;
-    return f.ems
+    const master = f.ems
       ? extendedMasterSecret(this.d.provider, h, f.pms, this.d.transcript.hash(this.d.provider, h))
       : masterSecret(this.d.provider, h, f.pms, f.clientRandom, f.serverRandom);
+    this.d.masterSecretReady(f.suite, master, f.clientRandom, f.serverRandom);
+    return master;
   }
 
   /** Derive keys, then ChangeCipherSpec and our Finished, and send the flight. */
@@ -390,10 +447,35 @@ export class ClientHandshake implements HandshakeMachine {
       throw new HandshakeError('ERR_DTLS_BAD_FINISHED', 'server Finished does not verify', 'decrypt_error');
     }
     this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+    if (p.resuming) {
+      // The abbreviated handshake's last flight is ours: ChangeCipherSpec, Finished.
+      const ours = verifyData(this.d.provider, h, master, 'client finished', this.d.transcript.hash(this.d.provider, h));
+      this.d.sendChangeCipherSpec();
+      this.d.sendMessage(HT.finished, encode((w) => encodeFinished(w, { verifyData: ours })));
+      this.d.flushFlight(true);
+    } else {
+      this.negotiated!.authorized = true;
+    }
+    this.session = this.sessionOf(p, master);
     master.fill(0);
     this.state = { kind: 'done' };
-    this.negotiated!.authorized = true;
     this.d.complete();
+  }
+
+  private ticket: NewSessionTicket | undefined;
+
+  private sessionOf(p: Params, master: Uint8Array): ClientSession {
+    const n = this.negotiated!;
+    const base = p.resuming;
+    const ticket = this.ticket?.ticket ?? (p.resuming?.ticket && !this.ticket ? p.resuming.ticket : undefined);
+    return {
+      suiteId: p.suite.id, masterSecret: master.slice(), extendedMasterSecret: p.ems, encryptThenMac: p.etm,
+      created: base?.created ?? Math.floor(this.d.now / 1000), peerCertificates: n.peerCertificates, authorized: n.authorized,
+      sessionId: p.resuming && p.resuming.sessionId.length === 0 ? new Uint8Array(0) : p.sessionId,
+      lifetime: this.ticket?.lifetimeHint ?? base?.lifetime ?? 0,
+      ...(ticket && ticket.length > 0 && { ticket }),
+      ...(n.pskIdentity !== undefined && { pskIdentity: n.pskIdentity }), ...(this.cfg.servername !== undefined && { servername: this.cfg.servername }),
+    };
   }
 
   wipe(): void {
@@ -402,6 +484,10 @@ export class ClientHandshake implements HandshakeMachine {
     if ('pms' in st) st.pms.fill(0);
     this.state = { kind: 'done' };
   }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function isIpLiteral(s: string): boolean {

@@ -10,6 +10,8 @@ import type { Transcript } from './transcript.js';
  */
 export interface HandshakeDriver {
   readonly provider: CryptoProvider;
+  /** Current time, ms. */
+  readonly now: number;
   readonly transcript: Transcript;
   /** Queue a handshake message in the flight being prepared, in the current write epoch, and add it to the transcript. */
   sendMessage(msgType: number, body: Uint8Array): void;
@@ -27,6 +29,11 @@ export interface HandshakeDriver {
    * handshake with an internal_error alert.
    */
   suspend<T>(work: Promise<T>, resume: (value: T) => void): void;
+  /**
+   * The master secret of this connection is known: kept (copied) for
+   * `exportKeyingMaterial` (RFC 5705) and reported as an NSS key-log line.
+   */
+  masterSecretReady(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): void;
   /** The handshake finished: the peer's Finished verified. */
   complete(): void;
 }

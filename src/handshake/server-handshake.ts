@@ -3,7 +3,7 @@ import { encode } from '../codec/writer.js';
 import { constantTimeEqual } from '../crypto/ct.js';
 import { extendedMasterSecret, masterSecret, verifyData } from '../crypto/prf.js';
 import type { GroupName, KeyShare, SigningKey, VerifyingKey } from '../crypto/provider.js';
-import { type CipherSuite, EMPTY_RENEGOTIATION_INFO_SCSV } from '../crypto/suites.js';
+import { type CipherSuite, EMPTY_RENEGOTIATION_INFO_SCSV, suiteById } from '../crypto/suites.js';
 import { DecodeError, DtlsError, HandshakeError, UnexpectedMessageError } from '../errors.js';
 import { DTLS1_2 } from '../record/content-type.js';
 import type { HandshakeDriver, HandshakeMachine } from './driver.js';
@@ -17,6 +17,8 @@ import { encodeCertificateRequest } from './messages/certificate-request.js';
 import { type ClientHello, decodeClientHello } from './messages/client-hello.js';
 import { decodeClientKeyExchange } from './messages/client-key-exchange.js';
 import { decodeFinished, encodeFinished } from './messages/finished.js';
+import { encodeNewSessionTicket } from './messages/new-session-ticket.js';
+import type { Session, SessionCache, TicketKeys } from './session.js';
 import { encodeServerHello } from './messages/server-hello.js';
 import { encodeEcdhParams, encodeServerKeyExchange } from './messages/server-key-exchange.js';
 import {
@@ -48,6 +50,8 @@ export interface ServerHandshakeConfig {
   readonly groups: readonly GroupName[];
   /** Pre-shared keys (RFC 4279): enables the PSK and ECDHE_PSK suites. */
   readonly psk?: ServerPskConfig;
+  /** Session resumption: the session-ID cache and, when enabled, ticket keys (RFC 5077). */
+  readonly sessions?: { readonly cache?: SessionCache; readonly tickets?: TicketKeys };
 }
 
 /** The client's address, for callbacks. */
@@ -78,11 +82,19 @@ export interface Negotiated {
   signatureScheme?: number;
   /** The PSK identity the client used. */
   pskIdentity?: string;
+  /** The handshake resumed a session (abbreviated handshake). */
+  resumed: boolean;
 }
 
 interface Params {
   /** encrypt_then_mac in use (CBC suites only). */
   readonly etm: boolean;
+  /** The session ID we sent in ServerHello. */
+  readonly sessionId: Uint8Array;
+  /** The client asked for a ticket and we will send one (RFC 5077 §3.2). */
+  readonly sendTicket: boolean;
+  /** Resuming this session (abbreviated handshake). */
+  readonly resuming?: Session;
   readonly suite: CipherSuite;
   readonly clientRandom: Uint8Array;
   readonly serverRandom: Uint8Array;
@@ -198,6 +210,12 @@ export class ServerHandshake implements HandshakeMachine {
     const sniExt = findExtension(exts, ExtensionType.server_name);
     const servername = sniExt && sniExt.length > 0 ? serverName.decode(sniExt) : undefined;
 
+    const ticketExt = findExtension(exts, ExtensionType.session_ticket);
+    const tickets = this.cfg.sessions?.tickets;
+    const sendTicket = ticketExt !== undefined && tickets !== undefined;
+    const resumable = this.findSession(hello, ticketExt, ems);
+    if (resumable) return this.resume(hello, resumable, { secureReneg, ems, sendTicket, servername, ticketExt });
+
     const group = formats && !formats.includes(0) ? undefined : chooseGroup(groups, this.cfg.groups);
     const key = this.cfg.signingKey;
     const scheme = key && chooseSignatureScheme(key, sigAlgs);
@@ -217,9 +235,10 @@ export class ServerHandshake implements HandshakeMachine {
     const etmExt = findExtension(exts, ExtensionType.encrypt_then_mac);
     // RFC 7366 §3: answer encrypt_then_mac only when a CBC suite was chosen.
     const etm = etmExt !== undefined && isEmptyExtension(etmExt, 'encrypt_then_mac') && suite.protection.kind === 'cbc';
-    const p: Params = { suite, clientRandom: hello.random, serverRandom, ...(share && { share }), ems, etm };
+    const sessionId = this.cfg.sessions?.cache ? this.d.provider.randomBytes(32) : new Uint8Array(0);
+    const p: Params = { suite, clientRandom: hello.random, serverRandom, ...(share && { share }), ems, etm, sessionId, sendTicket };
     this.negotiated = {
-      suite, extendedMasterSecret: ems, encryptThenMac: etm, peerCertificates: [], authorized: !this.cfg.requestCert,
+      suite, extendedMasterSecret: ems, encryptThenMac: etm, peerCertificates: [], resumed: false, authorized: !this.cfg.requestCert,
       ...(share && { group: share.group }), ...(servername !== undefined && { servername }),
       ...(scheme !== undefined && suite.auth !== 'PSK' && { signatureScheme: scheme }),
     };
@@ -229,9 +248,10 @@ export class ServerHandshake implements HandshakeMachine {
     if (secureReneg) extensions.push({ type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) });
     if (ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
     if (etm) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });
+    if (sendTicket) extensions.push({ type: ExtensionType.session_ticket, data: new Uint8Array(0) });
     if (formats && share) extensions.push({ type: ExtensionType.ec_point_formats, data: encode((w) => ecPointFormats.encode(w, [0])) });
     this.d.sendMessage(HT.server_hello, encode((w) => encodeServerHello(w, {
-      serverVersion: DTLS1_2, random: serverRandom, sessionId: this.d.provider.randomBytes(32),
+      serverVersion: DTLS1_2, random: serverRandom, sessionId,
       cipherSuite: suite.id, compressionMethod: 0, extensions,
     })));
     const ecdh = share && { namedGroup: groupId(share.group), publicKey: share.publicKey };
@@ -315,6 +335,7 @@ export class ServerHandshake implements HandshakeMachine {
       ? extendedMasterSecret(this.d.provider, p.suite.prfHash, pms, this.d.transcript.hash(this.d.provider, p.suite.prfHash))
       : masterSecret(this.d.provider, p.suite.prfHash, pms, p.clientRandom, p.serverRandom);
     pms.fill(0);
+    this.d.masterSecretReady(p.suite, master, p.clientRandom, p.serverRandom);
     this.d.deriveKeys(p.suite, master, p.clientRandom, p.serverRandom, p.etm);
     // S-35: CCS only once key exchange input is complete, i.e. after CertificateVerify when the client authenticates.
     this.state = clientKey
@@ -344,13 +365,84 @@ export class ServerHandshake implements HandshakeMachine {
       throw new HandshakeError('ERR_DTLS_BAD_FINISHED', 'client Finished does not verify', 'decrypt_error');
     }
     this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
-    const ours = verifyData(this.d.provider, h, master, 'server finished', this.d.transcript.hash(this.d.provider, h));
-    this.d.sendChangeCipherSpec();
-    this.d.sendMessage(HT.finished, encode((w) => encodeFinished(w, { verifyData: ours })));
-    this.d.flushFlight(true);
+    if (!p.resuming) {
+      // Flight 6: [NewSessionTicket], ChangeCipherSpec, Finished.
+      const session = this.sessionOf(p, master);
+      this.cfg.sessions?.cache?.set(p.sessionId, session);
+      if (p.sendTicket) this.sendNewSessionTicket(session);
+      const ours = verifyData(this.d.provider, h, master, 'server finished', this.d.transcript.hash(this.d.provider, h));
+      this.d.sendChangeCipherSpec();
+      this.d.sendMessage(HT.finished, encode((w) => encodeFinished(w, { verifyData: ours })));
+      this.d.flushFlight(true);
+    }
     master.fill(0);
     this.state = { kind: 'done' };
     this.d.complete();
+  }
+
+  /** A session to resume: from the ticket (preferred) or the cache, usable with this ClientHello (RFC 7627 §5.3). */
+  private findSession(hello: ClientHello, ticketExt: Uint8Array | undefined, ems: boolean): Session | undefined {
+    const sessions = this.cfg.sessions;
+    if (!sessions) return undefined;
+    const nowS = Math.floor(this.d.now / 1000);
+    let s: Session | undefined;
+    if (ticketExt && ticketExt.length > 0 && sessions.tickets) s = sessions.tickets.open(ticketExt, nowS);
+    if (!s && hello.sessionId.length > 0) s = sessions.cache?.get(hello.sessionId, nowS);
+    if (!s) return undefined;
+    // S-46: a resumption that would change the EMS state becomes a full handshake.
+    if (s.extendedMasterSecret !== ems) return undefined;
+    const suite = suiteById(s.suiteId);
+    if (!suite || !hello.cipherSuites.includes(s.suiteId) || !this.cfg.suites.includes(suite)) return undefined;
+    // A session from a client certificate we required must still satisfy that requirement.
+    if (this.cfg.requestCert && this.cfg.rejectUnauthorized && suite.auth !== 'PSK' && !s.authorized) return undefined;
+    return s;
+  }
+
+  /** The abbreviated handshake (RFC 5246 §7.3): ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished. */
+  private resume(hello: ClientHello, s: Session, o: { secureReneg: boolean; ems: boolean; sendTicket: boolean; servername: string | undefined; ticketExt: Uint8Array | undefined }): void {
+    const suite = suiteById(s.suiteId)!;
+    const serverRandom = this.d.provider.randomBytes(32);
+    // Echo the client's session ID: that is what tells it we resume (RFC 5077 §3.4 for tickets).
+    const sessionId = hello.sessionId;
+    const p: Params = { suite, clientRandom: hello.random, serverRandom, ems: o.ems, etm: s.encryptThenMac, sessionId, sendTicket: o.sendTicket, resuming: s };
+    this.negotiated = {
+      suite, extendedMasterSecret: o.ems, encryptThenMac: s.encryptThenMac, peerCertificates: [...s.peerCertificates],
+      authorized: s.authorized, resumed: true,
+      ...(s.pskIdentity !== undefined && { pskIdentity: s.pskIdentity }), ...(o.servername !== undefined && { servername: o.servername }),
+    };
+    const extensions: Extension[] = [];
+    if (o.secureReneg) extensions.push({ type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) });
+    if (o.ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
+    if (s.encryptThenMac) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });
+    if (o.sendTicket) extensions.push({ type: ExtensionType.session_ticket, data: new Uint8Array(0) });
+    this.d.sendMessage(HT.server_hello, encode((w) => encodeServerHello(w, {
+      serverVersion: DTLS1_2, random: serverRandom, sessionId, cipherSuite: suite.id, compressionMethod: 0, extensions,
+    })));
+    if (o.sendTicket) this.sendNewSessionTicket({ ...s });
+    const master = s.masterSecret.slice();
+    this.d.masterSecretReady(suite, master, hello.random, serverRandom);
+    this.d.deriveKeys(suite, master, hello.random, serverRandom, s.encryptThenMac);
+    const h = suite.prfHash;
+    const ours = verifyData(this.d.provider, h, master, 'server finished', this.d.transcript.hash(this.d.provider, h));
+    this.d.sendChangeCipherSpec();
+    this.d.sendMessage(HT.finished, encode((w) => encodeFinished(w, { verifyData: ours })));
+    this.d.flushFlight(false);
+    this.state = { kind: 'expectChangeCipherSpec', p, master };
+  }
+
+  private sessionOf(p: Params, master: Uint8Array): Session {
+    const n = this.negotiated!;
+    return {
+      suiteId: p.suite.id, masterSecret: master.slice(), extendedMasterSecret: p.ems, encryptThenMac: p.etm,
+      created: Math.floor(this.d.now / 1000), peerCertificates: n.peerCertificates, authorized: n.authorized,
+      ...(n.pskIdentity !== undefined && { pskIdentity: n.pskIdentity }), ...(n.servername !== undefined && { servername: n.servername }),
+    };
+  }
+
+  private sendNewSessionTicket(s: Session): void {
+    const tickets = this.cfg.sessions!.tickets!;
+    const ticket = tickets.seal(s);
+    this.d.sendMessage(HT.new_session_ticket, encode((w) => encodeNewSessionTicket(w, { lifetimeHint: tickets.lifetimeSeconds, ticket })));
   }
 
   wipe(): void {

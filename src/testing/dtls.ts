@@ -20,7 +20,8 @@ import { Connection, type ConnectionEvent } from '../connection.js';
 import { type EndpointEvent, type ServerAssociation, ServerEndpoint } from '../endpoint/server-endpoint.js';
 import type { DtlsError } from '../errors.js';
 import { ClientHandshake, type ClientHandshakeConfig } from '../handshake/client-handshake.js';
-import type { CommonOptions, ServerOptions } from '../options.js';
+import type { ServerOptions } from '../options.js';
+import type { ConnectOptions } from '../client.js';
 import type { NetAddress, NetNode, OutgoingDatagram } from './network.js';
 
 /** A puredtls server endpoint on the virtual network. Its events are kept in `events`. */
@@ -125,7 +126,7 @@ export class DtlsClientNode implements NetNode {
    *   `ClientHandshake` to script a misbehaving client.
    */
   constructor(
-    options: CommonOptions & { servername?: string; rejectUnauthorized?: boolean },
+    options: Omit<ConnectOptions, 'host' | 'port' | 'socket' | 'checkServerIdentity'>,
     readonly server: NetAddress,
     now = 0,
     machine: (driver: Connection, config: ClientHandshakeConfig) => ClientHandshake = (d, c) => new ClientHandshake(d, c),
