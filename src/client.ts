@@ -262,6 +262,16 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     return s && Buffer.from(encodeClientSession(s));
   }
 
+  /** The ALPN protocol agreed on, or false (as Node's tls). */
+  get alpnProtocol(): string | false {
+    return this.negotiated?.alpnProtocol ?? false;
+  }
+
+  /** The DTLS-SRTP profile agreed on (RFC 5764), e.g. 'SRTP_AES128_CM_SHA1_80'. */
+  get srtpProfile(): string | undefined {
+    return this.negotiated?.srtpProfile;
+  }
+
   /** Whether this connection resumed a session. */
   isSessionReused(): boolean {
     return this.negotiated?.resumed ?? false;

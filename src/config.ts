@@ -5,10 +5,10 @@ import type { CipherSuite } from './crypto/suites.js';
 import type { ServerEndpointConfig } from './endpoint/server-endpoint.js';
 import type { ClientHandshakeConfig, ClientPsk, ClientPskCallback, ServerChainCheck } from './handshake/client-handshake.js';
 import { suiteFitsKey } from './handshake/negotiation.js';
-import { type PeerAddress, type ServerHandshakeConfig, type ServerPskConfig, isPromise } from './handshake/server-handshake.js';
+import { type PeerAddress, type ServerHandshakeConfig, type ServerIdentity, type ServerPskConfig, isPromise } from './handshake/server-handshake.js';
 import {
   type CommonOptions, type ServerOptions, checkBoolean, resolveCa, resolveCiphers, resolveIdentity, resolveLimits,
-  checkInt, resolveGroups, resolveProvider, resolveSettings,
+  type PemInput, checkInt, resolveAlpn, resolveGroups, resolveProvider, resolveSettings, resolveSrtp,
 } from './options.js';
 import { checkChain } from './peer-info.js';
 import { parseCertificate } from './x509/certificate.js';
@@ -34,7 +34,8 @@ export function resolveServerConfig(options: ServerOptions): { config: ServerEnd
   const identity = options.key !== undefined ? resolveIdentity(provider, options.key, options.cert) : undefined;
   const ca = resolveCa(options.ca);
   const listed = resolveCiphers(options.ciphers) ?? defaultSuites();
-  const suites = listed.filter((s) => (s.auth === 'PSK' ? psk !== undefined : suiteFitsKey(s, identity?.signingKey.kind)));
+  // With SNICallback any certificate type may be served, so every certificate suite stays (checked per handshake).
+  const suites = listed.filter((s) => (s.auth === 'PSK' ? psk !== undefined : options.SNICallback !== undefined || suiteFitsKey(s, identity?.signingKey.kind)));
   if (suites.length === 0) {
     const have = [identity && `a ${identity.signingKey.kind} key`, psk && 'PSK'].filter(Boolean).join(' and ');
     throw Object.assign(new RangeError(`The "ciphers" option allows no suite usable with ${have}`), { code: 'ERR_DTLS_NO_CIPHERS' });
@@ -51,10 +52,55 @@ export function resolveServerConfig(options: ServerOptions): { config: ServerEnd
     requireExtendedMasterSecret: requireEms,
     groups: resolveGroups(options.ecdhCurve),
     sessions: resolveSessions(provider, options),
+    ...optional('alpnProtocols', resolveAlpn(options.ALPNProtocols)),
+    ...optional('srtpProfiles', resolveSrtp(options.srtpProfiles)),
+    ...optional('sni', resolveSni(provider, options.SNICallback)),
     checkClientChain: (chain: readonly Uint8Array[]) => checkChain(provider, chain, { ca, purpose: 'clientAuth' }),
   });
   const config = Object.freeze({ settings, handshake, cookieSecret, cookieExchange, limits: resolveLimits(options) });
   return { config, provider };
+}
+
+function optional<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } {
+  return (v === undefined ? {} : { [k]: v }) as { [P in K]?: V };
+}
+
+type SniContext = { key: string | Uint8Array; cert: PemInput };
+
+/** Wrap SNICallback: any of its three styles, and each returned context loaded once. */
+function resolveSni(provider: CryptoProvider, cb: ServerOptions['SNICallback']): ServerHandshakeConfig['sni'] {
+  if (cb === undefined) return undefined;
+  if (typeof cb !== 'function') throw new TypeError('The "SNICallback" option must be a function');
+  const loaded = new WeakMap<object, ServerIdentity>();
+  const load = (ctx: SniContext | undefined | null | void): ServerIdentity | undefined => {
+    if (ctx === undefined || ctx === null) return undefined;
+    if (typeof ctx !== 'object') throw new TypeError('SNICallback must give { key, cert }');
+    let id = loaded.get(ctx);
+    if (!id) {
+      const r = resolveIdentity(provider, ctx.key, ctx.cert);
+      id = { signingKey: r.signingKey, certChain: r.chain };
+      loaded.set(ctx, id);
+    }
+    return id;
+  };
+  return (servername: string) => {
+    if (cb.length >= 2) {
+      return new Promise<ServerIdentity | undefined>((resolve, reject) => {
+        cb(servername, (err, ctx) => {
+          if (err) reject(err);
+          else {
+            try {
+              resolve(load(ctx));
+            } catch (e) {
+              reject(e);
+            }
+          }
+        });
+      });
+    }
+    const r = cb(servername);
+    return isPromise(r) ? r.then(load) : load(r);
+  };
 }
 
 function resolveSessions(provider: CryptoProvider, o: ServerOptions): { cache?: SessionCache; tickets?: TicketKeys } {
@@ -138,6 +184,8 @@ export interface ResolvedClient {
   readonly psk?: ClientPskCallback;
   readonly session?: ClientSession;
   readonly sessionTickets: boolean;
+  readonly alpnProtocols?: Uint8Array[];
+  readonly srtpProfiles?: number[];
 }
 
 export function resolveClientConfig(options: CommonOptions & { rejectUnauthorized?: boolean; psk?: ClientPskOption; session?: Uint8Array; sessionTickets?: boolean }): ResolvedClient {
@@ -164,7 +212,8 @@ export function resolveClientConfig(options: CommonOptions & { rejectUnauthorize
       throw new TypeError('The "session" option is not a session from getSession()');
     }
   }
-  return { provider, settings, suites, rejectUnauthorized, requireExtendedMasterSecret, groups, sessionTickets, ...(psk && { psk }), ...(session && { session }), ...(identity && { identity }), ...(ca && { ca }) };
+  return { provider, settings, suites, rejectUnauthorized, requireExtendedMasterSecret, groups, sessionTickets, ...(psk && { psk }), ...(session && { session }),
+    ...optional('alpnProtocols', resolveAlpn(options.ALPNProtocols)), ...optional('srtpProfiles', resolveSrtp(options.srtpProfiles)), ...(identity && { identity }), ...(ca && { ca }) };
 }
 
 /** The sans-IO client handshake configuration, with a plain chain check (trust + name). */
@@ -179,6 +228,7 @@ export function clientHandshakeConfig(r: ResolvedClient, servername: string | un
     suites: r.suites, certChain: r.identity?.chain ?? [], requireExtendedMasterSecret: r.requireExtendedMasterSecret, groups: r.groups,
     checkServerChain, ...(servername !== undefined && { servername }), ...(r.identity && { signingKey: r.identity.signingKey }),
     ...(r.psk && { psk: r.psk }), ...(r.session && { session: r.session }), sessionTickets: r.sessionTickets,
+    ...optional('alpnProtocols', r.alpnProtocols), ...optional('srtpProfiles', r.srtpProfiles),
   };
 }
 

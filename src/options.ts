@@ -9,6 +9,7 @@ import { KeyError } from './errors.js';
 import { DEFAULT_REASSEMBLY_LIMITS } from './handshake/reassembler.js';
 import { loadPrivateKey, keyMatchesCertificate } from './x509/keys.js';
 import { certificatesFromPem } from './x509/pem.js';
+import { SRTP_PROFILES } from './handshake/extensions.js';
 
 /** PEM text or DER bytes, or a list of them (Node's `tls` shapes). */
 export type PemInput = string | Buffer | Uint8Array | readonly (string | Buffer | Uint8Array)[];
@@ -39,8 +40,12 @@ export interface CommonOptions {
   maxRetransmitTimeout?: number;
   /** Retransmissions of one flight before the handshake fails. Default 10. */
   maxRetransmits?: number;
-  /** Close the connection after this many records fail authentication (0: never). Default 0. */
+  /** Close the connection after this many records fail authentication (0: never). Default 0 (128 for CCM_8 suites). */
   maxBadRecords?: number;
+  /** ALPN protocols (RFC 7301), in preference order: the client offers them, the server picks its first the client offered. */
+  ALPNProtocols?: readonly (string | Uint8Array)[];
+  /** DTLS-SRTP profiles (RFC 5764) by OpenSSL name, e.g. 'SRTP_AES128_CM_SHA1_80', in preference order. */
+  srtpProfiles?: readonly string[];
 }
 
 /** `createServer` options: the `openssl-dtls` ones, then puredtls's own. */
@@ -71,6 +76,13 @@ export interface ServerOptions extends CommonOptions {
   pskCallback?: (identity: string, info: { address: string; port: number }) => Uint8Array | null | undefined | Promise<Uint8Array | null | undefined>;
   /** PSK identity hint sent to clients. */
   pskIdentityHint?: string;
+  /**
+   * SNI (RFC 6066): the `{ key, cert }` to use for a server name the client asked
+   * for, or undefined for the default; may return a Promise, or take a Node-style
+   * `(servername, cb)` callback.
+   */
+  SNICallback?: (servername: string, cb?: (err: Error | null, ctx?: { key: string | Uint8Array; cert: PemInput }) => void) =>
+    { key: string | Uint8Array; cert: PemInput } | undefined | null | void | Promise<{ key: string | Uint8Array; cert: PemInput } | undefined | null>;
   /** Sessions kept for session-ID resumption (0 turns the cache off). Default 1024. */
   sessionCacheSize?: number;
   /** Seconds a session may be resumed, by ID or ticket. Default 300 (as Node's tls). */
@@ -151,6 +163,28 @@ export function resolveGroups(v: unknown): GroupName[] {
     if (!out.includes(g)) out.push(g);
   }
   return out;
+}
+
+/** ALPN names as bytes (1..255 each). */
+export function resolveAlpn(v: unknown): Uint8Array[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) throw new TypeError('The "ALPNProtocols" option must be an array of strings or Buffers');
+  return v.map((p) => {
+    const b = typeof p === 'string' ? new TextEncoder().encode(p) : p;
+    if (!(b instanceof Uint8Array) || b.length < 1 || b.length > 255) throw new RangeError('ALPN protocol names are 1 to 255 bytes');
+    return b;
+  });
+}
+
+/** SRTP profile names to code points. */
+export function resolveSrtp(v: unknown): number[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) throw new TypeError('The "srtpProfiles" option must be an array of profile names');
+  return v.map((n) => {
+    const id = typeof n === 'string' ? SRTP_PROFILES[n] : undefined;
+    if (id === undefined) throw new RangeError(`unknown SRTP profile ${String(n)} (known: ${Object.keys(SRTP_PROFILES).join(', ')})`);
+    return id;
+  });
 }
 
 export function resolveCa(v: unknown): Uint8Array[] | undefined {

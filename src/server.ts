@@ -75,6 +75,16 @@ export class Peer extends EventEmitter<PeerEvents> {
     return this.assoc.negotiated?.servername;
   }
 
+  /** The ALPN protocol agreed on, or false (as Node's tls). */
+  get alpnProtocol(): string | false {
+    return this.assoc.negotiated?.alpnProtocol ?? false;
+  }
+
+  /** The DTLS-SRTP profile agreed on (RFC 5764), e.g. 'SRTP_AES128_CM_SHA1_80'. */
+  get srtpProfile(): string | undefined {
+    return this.assoc.negotiated?.srtpProfile;
+  }
+
   /** Whether this connection resumed a session. */
   isSessionReused(): boolean {
     return this.assoc.negotiated?.resumed ?? false;

@@ -8,8 +8,8 @@ import { type DtlsError, HandshakeError, UnexpectedMessageError } from '../error
 import { DTLS1_2 } from '../record/content-type.js';
 import type { HandshakeDriver, HandshakeMachine } from './driver.js';
 import {
-  type Extension, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
-  signatureAlgorithms, supportedGroups,
+  type Extension, alpn, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
+  signatureAlgorithms, srtpProfileName, supportedGroups, useSrtp,
 } from './extensions.js';
 import { decodeCertificate, encodeCertificate } from './messages/certificate.js';
 import { type CertificateRequest, decodeCertificateRequest } from './messages/certificate-request.js';
@@ -49,6 +49,10 @@ export interface ClientHandshakeConfig {
   readonly session?: ClientSession;
   /** Ask for session tickets (RFC 5077). Default true. */
   readonly sessionTickets?: boolean;
+  /** ALPN protocols to offer (RFC 7301). */
+  readonly alpnProtocols?: readonly Uint8Array[];
+  /** DTLS-SRTP protection profiles to offer (RFC 5764). */
+  readonly srtpProfiles?: readonly number[];
 }
 
 /** A client's PSK: identity and key, chosen from the server's hint (RFC 4279 §2). */
@@ -166,6 +170,14 @@ export class ClientHandshake implements HandshakeMachine {
       { type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) },
     ];
     if (this.offeredEtm) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });
+    if (this.cfg.alpnProtocols && this.cfg.alpnProtocols.length > 0) {
+      const names = this.cfg.alpnProtocols;
+      extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encode((w) => alpn.encode(w, names)) });
+    }
+    if (this.cfg.srtpProfiles && this.cfg.srtpProfiles.length > 0) {
+      const profiles = this.cfg.srtpProfiles;
+      extensions.push({ type: ExtensionType.use_srtp, data: encode((w) => useSrtp.encode(w, profiles)) });
+    }
     const session = this.cfg.session;
     if (this.cfg.sessionTickets !== false || session?.ticket) {
       extensions.push({ type: ExtensionType.session_ticket, data: session?.ticket ?? new Uint8Array(0) });
@@ -249,7 +261,9 @@ export class ClientHandshake implements HandshakeMachine {
       throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', 'server chose compression', 'illegal_parameter');
     }
     const offered = new Set<number>([ExtensionType.supported_groups, ExtensionType.ec_point_formats, ExtensionType.signature_algorithms,
-      ExtensionType.extended_master_secret, ExtensionType.renegotiation_info, ExtensionType.server_name, ExtensionType.session_ticket]);
+      ExtensionType.extended_master_secret, ExtensionType.renegotiation_info, ExtensionType.server_name, ExtensionType.session_ticket,
+      ...(this.cfg.alpnProtocols?.length ? [ExtensionType.application_layer_protocol_negotiation] : []),
+      ...(this.cfg.srtpProfiles?.length ? [ExtensionType.use_srtp] : [])]);
     for (const e of sh.extensions) {
       if (!offered.has(e.type) && !(e.type === ExtensionType.encrypt_then_mac && this.offeredEtm)) throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', `unsolicited extension ${e.type}`, 'unsupported_extension');
     }
@@ -285,6 +299,7 @@ export class ClientHandshake implements HandshakeMachine {
     }
     const p: Params = { suite, clientRandom: hello.random, serverRandom: sh.random, ems, etm, ticketExpected, sessionId: sh.sessionId, ...(resuming && { resuming }) };
     this.negotiated = { suite, extendedMasterSecret: ems, encryptThenMac: etm, peerCertificates: [], authorized: false, resumed: resuming !== undefined };
+    this.checkExtras(sh.extensions);
     if (resuming) {
       this.negotiated.peerCertificates = [...resuming.peerCertificates];
       this.negotiated.authorized = resuming.authorized;
@@ -336,6 +351,27 @@ export class ClientHandshake implements HandshakeMachine {
     this.negotiated!.group = group;
     this.negotiated!.signatureScheme = sig.scheme;
     this.state = { kind: 'expectCertificateRequestOrDone', p, pms, publicKey: share.publicKey };
+  }
+
+  /** The server's ALPN and use_srtp answers must pick one thing we offered (RFC 7301 §3.1, RFC 5764 §4.1.1). */
+  private checkExtras(exts: readonly Extension[]): void {
+    const alpnExt = findExtension(exts, ExtensionType.application_layer_protocol_negotiation);
+    if (alpnExt !== undefined) {
+      const names = alpn.decode(alpnExt);
+      const ours = this.cfg.alpnProtocols ?? [];
+      if (names.length !== 1 || !ours.some((p) => equalBytes(p, names[0]!))) {
+        throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', 'server chose an ALPN protocol we did not offer', 'illegal_parameter');
+      }
+      this.negotiated!.alpnProtocol = new TextDecoder().decode(names[0]);
+    }
+    const srtpExt = findExtension(exts, ExtensionType.use_srtp);
+    if (srtpExt !== undefined) {
+      const { profiles, mki } = useSrtp.decode(srtpExt);
+      if (profiles.length !== 1 || !(this.cfg.srtpProfiles ?? []).includes(profiles[0]!) || mki.length !== 0) {
+        throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', 'server chose an SRTP profile we did not offer', 'illegal_parameter');
+      }
+      this.negotiated!.srtpProfile = srtpProfileName(profiles[0]!);
+    }
   }
 
   /** PSK: the optional hint; ECDHE_PSK: hint and unsigned ECDH parameters (RFC 5489 §2). */

@@ -116,3 +116,56 @@ export function isEmptyExtension(d: Uint8Array, what: string): true {
 }
 
 export { ExtensionType };
+
+/**
+ * application_layer_protocol_negotiation (RFC 7301 §3.1):
+ * `opaque ProtocolName<1..2^8-1>; ProtocolName protocol_name_list<2..2^16-1>`.
+ * The server's answer holds exactly one name.
+ */
+export const alpn = {
+  decode(d: Uint8Array): Uint8Array[] {
+    const r = new Reader(d);
+    const list = r.subVec16(2, 0xffff, 'protocol_name_list');
+    r.end('application_layer_protocol_negotiation');
+    const out: Uint8Array[] = [];
+    while (list.remaining > 0) out.push(list.vec8(1, 255, 'ProtocolName'));
+    return out;
+  },
+  encode(w: Writer, names: readonly Uint8Array[]): void {
+    w.vec16((w) => names.forEach((n) => w.opaque8(n)));
+  },
+};
+
+/**
+ * use_srtp (RFC 5764 §4.1.1):
+ * `SRTPProtectionProfile SRTPProtectionProfiles<2..2^16-1>; opaque srtp_mki<0..255>`.
+ */
+export const useSrtp = {
+  decode(d: Uint8Array): { profiles: number[]; mki: Uint8Array } {
+    const r = new Reader(d);
+    const list = r.subVec16(2, 0xfffe, 'SRTPProtectionProfiles');
+    if (list.remaining % 2 !== 0) throw new DecodeError('SRTPProtectionProfiles: odd length');
+    const profiles: number[] = [];
+    while (list.remaining > 0) profiles.push(list.u16());
+    const mki = r.vec8(0, 255, 'srtp_mki');
+    r.end('use_srtp');
+    return { profiles, mki };
+  },
+  encode(w: Writer, profiles: readonly number[], mki: Uint8Array = new Uint8Array(0)): void {
+    w.vec16((w) => profiles.forEach((p) => w.u16(p)));
+    w.opaque8(mki);
+  },
+};
+
+/** DTLS-SRTP protection profiles (RFC 5764 §4.1.2, RFC 7714 §14.2), by their OpenSSL names. */
+export const SRTP_PROFILES: Readonly<Record<string, number>> = Object.freeze({
+  SRTP_AES128_CM_SHA1_80: 0x0001,
+  SRTP_AES128_CM_SHA1_32: 0x0002,
+  SRTP_AEAD_AES_128_GCM: 0x0007,
+  SRTP_AEAD_AES_256_GCM: 0x0008,
+});
+
+export function srtpProfileName(id: number): string {
+  for (const [k, v] of Object.entries(SRTP_PROFILES)) if (v === id) return k;
+  return `0x${id.toString(16).padStart(4, '0')}`;
+}

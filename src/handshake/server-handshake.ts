@@ -8,8 +8,8 @@ import { DecodeError, DtlsError, HandshakeError, UnexpectedMessageError } from '
 import { DTLS1_2 } from '../record/content-type.js';
 import type { HandshakeDriver, HandshakeMachine } from './driver.js';
 import {
-  type Extension, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
-  signatureAlgorithms, supportedGroups,
+  type Extension, alpn, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
+  signatureAlgorithms, srtpProfileName, supportedGroups, useSrtp,
 } from './extensions.js';
 import { decodeCertificate, encodeCertificate } from './messages/certificate.js';
 import { decodeCertificateVerify } from './messages/certificate-verify.js';
@@ -52,6 +52,18 @@ export interface ServerHandshakeConfig {
   readonly psk?: ServerPskConfig;
   /** Session resumption: the session-ID cache and, when enabled, ticket keys (RFC 5077). */
   readonly sessions?: { readonly cache?: SessionCache; readonly tickets?: TicketKeys };
+  /** ALPN protocols we accept, in preference order (RFC 7301). */
+  readonly alpnProtocols?: readonly Uint8Array[];
+  /** DTLS-SRTP protection profiles we accept, in preference order (RFC 5764). */
+  readonly srtpProfiles?: readonly number[];
+  /** SNI: the certificate and key for a server name, perhaps asynchronously (RFC 6066). */
+  readonly sni?: (servername: string) => ServerIdentity | undefined | Promise<ServerIdentity | undefined>;
+}
+
+/** A certificate chain and its key. */
+export interface ServerIdentity {
+  readonly signingKey: SigningKey;
+  readonly certChain: readonly Uint8Array[];
 }
 
 /** The client's address, for callbacks. */
@@ -84,6 +96,10 @@ export interface Negotiated {
   pskIdentity?: string;
   /** The handshake resumed a session (abbreviated handshake). */
   resumed: boolean;
+  /** The ALPN protocol agreed on (RFC 7301). */
+  alpnProtocol?: string;
+  /** The DTLS-SRTP profile agreed on (RFC 5764), by its OpenSSL name. */
+  srtpProfile?: string;
 }
 
 interface Params {
@@ -213,11 +229,58 @@ export class ServerHandshake implements HandshakeMachine {
     const ticketExt = findExtension(exts, ExtensionType.session_ticket);
     const tickets = this.cfg.sessions?.tickets;
     const sendTicket = ticketExt !== undefined && tickets !== undefined;
+    const extras = this.negotiateExtras(exts);
     const resumable = this.findSession(hello, ticketExt, ems);
-    if (resumable) return this.resume(hello, resumable, { secureReneg, ems, sendTicket, servername, ticketExt });
+    if (resumable) return this.resume(hello, resumable, { secureReneg, ems, sendTicket, servername, ticketExt, extras });
 
+    const proceed = (identity: ServerIdentity | undefined) =>
+      this.fullHandshake(hello, identity, { secureReneg, ems, sendTicket, servername, groups, formats, sigAlgs, extras });
+    const sni = this.cfg.sni;
+    const chosen = sni && servername !== undefined ? sni(servername) : undefined;
+    if (isPromise(chosen)) this.d.suspend(chosen, proceed);
+    else proceed(chosen);
+  }
+
+  /** ALPN (RFC 7301 §3.2) and use_srtp (RFC 5764 §4.1.1): what we answer, and the extensions saying it. */
+  private negotiateExtras(exts: readonly Extension[]): { extensions: Extension[]; alpnProtocol?: string; srtpProfile?: string } {
+    const extensions: Extension[] = [];
+    const out: { extensions: Extension[]; alpnProtocol?: string; srtpProfile?: string } = { extensions };
+    const alpnExt = findExtension(exts, ExtensionType.application_layer_protocol_negotiation);
+    const ours = this.cfg.alpnProtocols;
+    if (alpnExt !== undefined && ours && ours.length > 0) {
+      const theirs = alpn.decode(alpnExt);
+      const pick = ours.find((p) => theirs.some((t) => equalBytes(t, p)));
+      if (!pick) throw new HandshakeError('ERR_DTLS_NO_APPLICATION_PROTOCOL', 'no ALPN protocol in common', 'no_application_protocol');
+      extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encode((w) => alpn.encode(w, [pick])) });
+      out.alpnProtocol = new TextDecoder().decode(pick);
+    }
+    const srtpExt = findExtension(exts, ExtensionType.use_srtp);
+    const profiles = this.cfg.srtpProfiles;
+    if (srtpExt !== undefined && profiles && profiles.length > 0) {
+      const offered = useSrtp.decode(srtpExt).profiles;
+      const pick = profiles.find((p) => offered.includes(p));
+      if (pick !== undefined) {
+        extensions.push({ type: ExtensionType.use_srtp, data: encode((w) => useSrtp.encode(w, [pick])) });
+        out.srtpProfile = srtpProfileName(pick);
+      }
+    }
+    return out;
+  }
+
+  private fullHandshake(
+    hello: ClientHello,
+    identity: ServerIdentity | undefined,
+    o: {
+      secureReneg: boolean; ems: boolean; sendTicket: boolean; servername: string | undefined;
+      groups: number[] | undefined; formats: number[] | undefined; sigAlgs: number[] | undefined;
+      extras: { extensions: Extension[]; alpnProtocol?: string; srtpProfile?: string };
+    },
+  ): void {
+    const { secureReneg, ems, sendTicket, servername, groups, formats, sigAlgs } = o;
+    const exts = hello.extensions;
+    const certChain = identity?.certChain ?? this.cfg.certChain;
     const group = formats && !formats.includes(0) ? undefined : chooseGroup(groups, this.cfg.groups);
-    const key = this.cfg.signingKey;
+    const key = identity?.signingKey ?? this.cfg.signingKey;
     const scheme = key && chooseSignatureScheme(key, sigAlgs);
     // RFC 8422 §5.1: an ECDSA certificate must be on a curve the client listed.
     const keyCurve = key?.kind === 'ecdsa' && key.curve ? curveGroupId(key.curve) : undefined;
@@ -241,10 +304,14 @@ export class ServerHandshake implements HandshakeMachine {
       suite, extendedMasterSecret: ems, encryptThenMac: etm, peerCertificates: [], resumed: false, authorized: !this.cfg.requestCert,
       ...(share && { group: share.group }), ...(servername !== undefined && { servername }),
       ...(scheme !== undefined && suite.auth !== 'PSK' && { signatureScheme: scheme }),
+      ...(o.extras.alpnProtocol !== undefined && { alpnProtocol: o.extras.alpnProtocol }),
+      ...(o.extras.srtpProfile !== undefined && { srtpProfile: o.extras.srtpProfile }),
     };
 
     // Flight 4: ServerHello, Certificate, ServerKeyExchange, [CertificateRequest], ServerHelloDone.
     const extensions: Extension[] = [];
+    if (servername !== undefined && this.cfg.sni) extensions.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+    extensions.push(...o.extras.extensions);
     if (secureReneg) extensions.push({ type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) });
     if (ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
     if (etm) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });
@@ -257,7 +324,7 @@ export class ServerHandshake implements HandshakeMachine {
     const ecdh = share && { namedGroup: groupId(share.group), publicKey: share.publicKey };
     const certAuth = suite.auth !== 'PSK';
     if (certAuth) {
-      this.d.sendMessage(HT.certificate, encode((w) => encodeCertificate(w, { certificates: this.cfg.certChain }), 4096));
+      this.d.sendMessage(HT.certificate, encode((w) => encodeCertificate(w, { certificates: certChain }), 4096));
       const params = encode((w) => encodeEcdhParams(w, ecdh!));
       const signed = concat(hello.random, serverRandom, params);
       this.d.sendMessage(HT.server_key_exchange, encode((w) => encodeServerKeyExchange(w, { ecdh: ecdh!, ...this.signKeyExchange(key!, scheme!, signed) })));
@@ -399,7 +466,10 @@ export class ServerHandshake implements HandshakeMachine {
   }
 
   /** The abbreviated handshake (RFC 5246 §7.3): ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished. */
-  private resume(hello: ClientHello, s: Session, o: { secureReneg: boolean; ems: boolean; sendTicket: boolean; servername: string | undefined; ticketExt: Uint8Array | undefined }): void {
+  private resume(hello: ClientHello, s: Session, o: {
+    secureReneg: boolean; ems: boolean; sendTicket: boolean; servername: string | undefined; ticketExt: Uint8Array | undefined;
+    extras: { extensions: Extension[]; alpnProtocol?: string; srtpProfile?: string };
+  }): void {
     const suite = suiteById(s.suiteId)!;
     const serverRandom = this.d.provider.randomBytes(32);
     // Echo the client's session ID: that is what tells it we resume (RFC 5077 §3.4 for tickets).
@@ -409,8 +479,10 @@ export class ServerHandshake implements HandshakeMachine {
       suite, extendedMasterSecret: o.ems, encryptThenMac: s.encryptThenMac, peerCertificates: [...s.peerCertificates],
       authorized: s.authorized, resumed: true,
       ...(s.pskIdentity !== undefined && { pskIdentity: s.pskIdentity }), ...(o.servername !== undefined && { servername: o.servername }),
+      ...(o.extras.alpnProtocol !== undefined && { alpnProtocol: o.extras.alpnProtocol }),
+      ...(o.extras.srtpProfile !== undefined && { srtpProfile: o.extras.srtpProfile }),
     };
-    const extensions: Extension[] = [];
+    const extensions: Extension[] = [...o.extras.extensions];
     if (o.secureReneg) extensions.push({ type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) });
     if (o.ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
     if (s.encryptThenMac) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });
@@ -468,6 +540,10 @@ export function pskPremaster(psk: Uint8Array, ecdhSecret: Uint8Array | undefined
   out.set(psk, 4 + other.length);
   if (ecdhSecret) ecdhSecret.fill(0);
   return out;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function curveGroupId(curve: string): number | undefined {
