@@ -1,4 +1,5 @@
 import type { ConnectionSettings } from './connection.js';
+import { DtlsError } from './errors.js';
 import { clientDefaultSuites, defaultSuites } from './crypto/cipher-list.js';
 import type { CryptoProvider, GroupName, SigningKey } from './crypto/provider.js';
 import type { CipherSuite } from './crypto/suites.js';
@@ -85,6 +86,7 @@ function resolveSni(provider: CryptoProvider, cb: ServerOptions['SNICallback']):
   };
   return (servername: string) => {
     if (cb.length >= 2) {
+      // Node's style: (servername, cb(err, ctx)).
       return new Promise<ServerIdentity | undefined>((resolve, reject) => {
         cb(servername, (err, ctx) => {
           if (err) reject(err);
@@ -98,7 +100,7 @@ function resolveSni(provider: CryptoProvider, cb: ServerOptions['SNICallback']):
         });
       });
     }
-    const r = cb(servername);
+    const r = callUser(() => cb(servername), 'SNICallback');
     return isPromise(r) ? r.then(load) : load(r);
   };
 }
@@ -134,10 +136,21 @@ function resolveServerPsk(o: ServerOptions): ServerPskConfig | undefined {
   const cb = o.pskCallback;
   if (typeof cb !== 'function') throw new TypeError('The "pskCallback" option must be a function');
   const lookup = (identity: Uint8Array, peer: PeerAddress) => {
-    const r = cb(new TextDecoder().decode(identity), { address: peer.address, port: peer.port });
+    const r = callUser(() => cb(new TextDecoder().decode(identity), { address: peer.address, port: peer.port }), 'pskCallback');
     return isPromise(r) ? r.then(checkPskResult) : checkPskResult(r);
   };
-  return { lookup, ...(o.pskIdentityHint !== undefined && { hint: new TextEncoder().encode(o.pskIdentityHint) }) };
+  const hint = o.pskIdentityHint !== undefined ? new TextEncoder().encode(o.pskIdentityHint) : undefined;
+  if (hint && hint.length > 0xffff) throw new RangeError('The "pskIdentityHint" option must be at most 65535 bytes');
+  return { lookup, ...(hint && { hint }) };
+}
+
+/** Call an application callback: a synchronous throw becomes the same typed error as a rejection. */
+function callUser<T>(f: () => T, name: string): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new DtlsError('ERR_DTLS_CALLBACK', `${name} failed: ${(e as Error)?.message ?? e}`, 'internal_error', { cause: e });
+  }
 }
 
 function checkPskResult(v: unknown): Uint8Array | null {
@@ -159,6 +172,7 @@ function resolveClientPsk(v: ClientPskOption | undefined): ClientPskCallback | u
     if (!(identity instanceof Uint8Array) || !(p.key instanceof Uint8Array) || p.key.length === 0) {
       throw new TypeError('psk must give { identity: string | Buffer, key: Buffer }');
     }
+    if (identity.length > 0xffff || p.key.length > 0xffff) throw new RangeError('a PSK identity and key are at most 65535 bytes');
     return { identity, key: p.key };
   };
   if (typeof v === 'function') {

@@ -222,6 +222,15 @@ export class Connection implements HandshakeDriver {
       }
     }
     this.drop(reason, rec.epoch, rec.seq);
+    if (reason === 'bad mac' && this.phase === 'handshake' && rec.epoch === this.records.currentReadEpoch && rec.epoch > 0) {
+      // The peer's Finished flight does not authenticate under the keys we derived.
+      // Once is a corrupted datagram; twice (its retransmission too) means the keys
+      // differ — a wrong or unknown PSK: fail fast with decrypt_error (same for both).
+      if (++this.handshakeBadRecords >= 2) {
+        this.fail(new HandshakeError('ERR_DTLS_BAD_FINISHED', 'the peer\'s Finished flight does not authenticate: the keys differ (wrong pre-shared key?)', 'decrypt_error'));
+        return;
+      }
+    }
     const limit = this.badRecordLimit;
     if (reason === 'bad mac' && limit > 0 && this.records.badRecords >= limit) {
       this.fail(new DtlsError('ERR_DTLS_TOO_MANY_BAD_RECORDS', `${this.records.badRecords} records failed authentication`, 'bad_record_mac'));
@@ -510,6 +519,7 @@ export class Connection implements HandshakeDriver {
    * (RFC 9147 §4.5.3) and no limit for the others.
    */
   private badRecordLimit = 0;
+  private handshakeBadRecords = 0;
 
   deriveKeys(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array, encryptThenMac: boolean): void {
     const p = suite.protection;

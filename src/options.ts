@@ -46,6 +46,12 @@ export interface CommonOptions {
   ALPNProtocols?: readonly (string | Uint8Array)[];
   /** DTLS-SRTP profiles (RFC 5764) by OpenSSL name, e.g. 'SRTP_AES128_CM_SHA1_80', in preference order. */
   srtpProfiles?: readonly string[];
+  /** Largest handshake message accepted, in bytes. Default 16 384. */
+  maxHandshakeMessageSize?: number;
+  /** Largest certificate chain message accepted, in bytes. Default 65 536. */
+  maxCertificateSize?: number;
+  /** Bytes buffered for one handshake's reassembly. Default 98 304. */
+  maxHandshakeBytes?: number;
 }
 
 /** `createServer` options: the `openssl-dtls` ones, then puredtls's own. */
@@ -95,12 +101,6 @@ export interface ServerOptions extends CommonOptions {
    * any accepts the others' tickets. Default random.
    */
   ticketKeys?: Uint8Array | readonly Uint8Array[];
-  /** Largest handshake message accepted, in bytes. Default 16 384. */
-  maxHandshakeMessageSize?: number;
-  /** Largest certificate chain message accepted, in bytes. Default 65 536. */
-  maxCertificateSize?: number;
-  /** Bytes buffered for one handshake's reassembly. Default 98 304. */
-  maxHandshakeBytes?: number;
 }
 
 export function checkBoolean(name: string, v: unknown, dflt: boolean): boolean {

@@ -513,7 +513,9 @@ export class ServerHandshake implements HandshakeMachine {
 
   private sendNewSessionTicket(s: Session): void {
     const tickets = this.cfg.sessions!.tickets!;
-    const ticket = tickets.seal(s);
+    let ticket = tickets.seal(s);
+    // RFC 5077 §3.3: having acknowledged the extension, send an empty ticket when one cannot be issued.
+    if (ticket.length > 0xffff) ticket = new Uint8Array(0);
     this.d.sendMessage(HT.new_session_ticket, encode((w) => encodeNewSessionTicket(w, { lifetimeHint: tickets.lifetimeSeconds, ticket })));
   }
 
