@@ -41,6 +41,7 @@ export function resolveServerConfig(options: ServerOptions): { config: ServerEnd
     const have = [identity && `a ${identity.signingKey.kind} key`, psk && 'PSK'].filter(Boolean).join(' and ');
     throw Object.assign(new RangeError(`The "ciphers" option allows no suite usable with ${have}`), { code: 'ERR_DTLS_NO_CIPHERS' });
   }
+  const cid = resolveServerCid(provider, options.connectionId);
   let cookieSecret = options.cookieSecret;
   if (cookieSecret !== undefined && (!(cookieSecret instanceof Uint8Array) || cookieSecret.length < 16)) {
     throw new TypeError('The "cookieSecret" option must be a Buffer of at least 16 bytes');
@@ -56,9 +57,10 @@ export function resolveServerConfig(options: ServerOptions): { config: ServerEnd
     ...optional('alpnProtocols', resolveAlpn(options.ALPNProtocols)),
     ...optional('srtpProfiles', resolveSrtp(options.srtpProfiles)),
     ...optional('sni', resolveSni(provider, options.SNICallback)),
+    ...optional('connectionId', cid?.make),
     checkClientChain: (chain: readonly Uint8Array[]) => checkChain(provider, chain, { ca, purpose: 'clientAuth' }),
   });
-  const config = Object.freeze({ settings, handshake, cookieSecret, cookieExchange, limits: resolveLimits(options) });
+  const config = Object.freeze({ settings, handshake, cookieSecret, cookieExchange, limits: resolveLimits(options), cidLength: cid?.length ?? 0 });
   return { config, provider };
 }
 
@@ -103,6 +105,35 @@ function resolveSni(provider: CryptoProvider, cb: ServerOptions['SNICallback']):
     const r = callUser(() => cb(servername), 'SNICallback');
     return isPromise(r) ? r.then(load) : load(r);
   };
+}
+
+function resolveServerCid(provider: CryptoProvider, v: ServerOptions['connectionId']): { length: number; make: () => Uint8Array } | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number') {
+    const length = checkInt('connectionId', v, 0, 1, 255);
+    return { length, make: () => provider.randomBytes(length) };
+  }
+  if (typeof v !== 'function') throw new TypeError('The "connectionId" option must be a length or a function');
+  const first = v();
+  if (!(first instanceof Uint8Array) || first.length < 1 || first.length > 255) throw new RangeError('connectionId() must return 1 to 255 bytes');
+  const length = first.length;
+  return {
+    length,
+    make: () => {
+      const c = callUser(v, 'connectionId');
+      if (!(c instanceof Uint8Array) || c.length !== length) throw new DtlsError('ERR_DTLS_CALLBACK', `connectionId() must always return ${length} bytes`, 'internal_error');
+      return c;
+    },
+  };
+}
+
+function resolveClientCid(provider: CryptoProvider, v: CommonOptions['connectionId']): Uint8Array | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number') return provider.randomBytes(checkInt('connectionId', v, 0, 0, 255));
+  if (typeof v !== 'function') throw new TypeError('The "connectionId" option must be a length or a function');
+  const c = v();
+  if (!(c instanceof Uint8Array) || c.length > 255) throw new RangeError('connectionId() must return at most 255 bytes');
+  return c;
 }
 
 function resolveSessions(provider: CryptoProvider, o: ServerOptions): { cache?: SessionCache; tickets?: TicketKeys } {
@@ -200,6 +231,7 @@ export interface ResolvedClient {
   readonly sessionTickets: boolean;
   readonly alpnProtocols?: Uint8Array[];
   readonly srtpProfiles?: number[];
+  readonly connectionId?: Uint8Array;
 }
 
 export function resolveClientConfig(options: CommonOptions & { rejectUnauthorized?: boolean; psk?: ClientPskOption; session?: Uint8Array; sessionTickets?: boolean }): ResolvedClient {
@@ -227,7 +259,8 @@ export function resolveClientConfig(options: CommonOptions & { rejectUnauthorize
     }
   }
   return { provider, settings, suites, rejectUnauthorized, requireExtendedMasterSecret, groups, sessionTickets, ...(psk && { psk }), ...(session && { session }),
-    ...optional('alpnProtocols', resolveAlpn(options.ALPNProtocols)), ...optional('srtpProfiles', resolveSrtp(options.srtpProfiles)), ...(identity && { identity }), ...(ca && { ca }) };
+    ...optional('alpnProtocols', resolveAlpn(options.ALPNProtocols)), ...optional('srtpProfiles', resolveSrtp(options.srtpProfiles)),
+    ...optional('connectionId', resolveClientCid(provider, options.connectionId)), ...(identity && { identity }), ...(ca && { ca }) };
 }
 
 /** The sans-IO client handshake configuration, with a plain chain check (trust + name). */
@@ -243,6 +276,7 @@ export function clientHandshakeConfig(r: ResolvedClient, servername: string | un
     checkServerChain, ...(servername !== undefined && { servername }), ...(r.identity && { signingKey: r.identity.signingKey }),
     ...(r.psk && { psk: r.psk }), ...(r.session && { session: r.session }), sessionTickets: r.sessionTickets,
     ...optional('alpnProtocols', r.alpnProtocols), ...optional('srtpProfiles', r.srtpProfiles),
+    ...optional('connectionId', r.connectionId),
   };
 }
 

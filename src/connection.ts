@@ -1,5 +1,6 @@
 import { Reader } from './codec/reader.js';
 import { Writer } from './codec/writer.js';
+import { constantTimeEqual } from './crypto/ct.js';
 import { keyBlock, prf } from './crypto/prf.js';
 import type { CryptoProvider } from './crypto/provider.js';
 import type { CipherSuite } from './crypto/suites.js';
@@ -60,6 +61,8 @@ export type ConnectionEvent =
   | { readonly type: 'drop'; readonly reason: string; readonly epoch?: number; readonly seq?: number }
   | { readonly type: 'alert'; readonly direction: 'sent' | 'received'; readonly level: number; readonly description: number }
   | { readonly type: 'close'; readonly error?: DtlsError }
+  /** A path_response answered our path_challenge: the candidate address is reachable (RFC 9853). */
+  | { readonly type: 'pathValidated' }
   /** An NSS key-log line (`CLIENT_RANDOM <client random> <master secret>`, hex) for Wireshark. */
   | { readonly type: 'keylog'; readonly line: string }
   /** The handshake waits for an asynchronous callback: call `resume(now)` once `settled` resolves (it never rejects). */
@@ -183,7 +186,7 @@ export class Connection implements HandshakeDriver {
   handleDatagram(data: Uint8Array, now: number): void {
     if (this.phase === 'closed') return;
     this.now = now;
-    const parsed = parseDatagram(data);
+    const parsed = parseDatagram(data, this.records.ourCidLength);
     for (const rec of parsed.records) {
       this.handleRecord(rec);
       if (this.isClosed) return;
@@ -206,6 +209,7 @@ export class Connection implements HandshakeDriver {
         return;
       }
       this.lastReceived = this.now;
+      if (this.records.newestSeen && opened.epoch > 0) this.sawNewest = true;
       this.dispatch(opened);
     } catch (err) {
       this.fail(err);
@@ -252,6 +256,8 @@ export class Connection implements HandshakeDriver {
         return this.onAlert(rec);
       case ContentType.application_data:
         return this.onApplicationData(rec);
+      case ContentType.return_routability_check:
+        return this.onReturnRoutability(rec);
       default:
         // REC-07: unknown types (and heartbeat, S-53) in epoch 0 are dropped; authenticated ones are fatal.
         if (rec.epoch === 0) return this.drop('unknown content type', rec.epoch, rec.seq);
@@ -377,6 +383,63 @@ export class Connection implements HandshakeDriver {
       return;
     }
     this.events.push({ type: 'data', data: rec.data.slice() });
+  }
+
+  // --- Connection ID and return routability (RFC 9146, RFC 9853) ---------------
+
+  private rrc = false;
+  private pathCookie: Uint8Array | undefined;
+  private sawNewest = false;
+
+  setConnectionIds(ours: Uint8Array, peers: Uint8Array, rrc: boolean): void {
+    this.records.setConnectionIds(ours, peers);
+    this.rrc = rrc;
+  }
+
+  /** Whether the peer supports the return routability check. */
+  get returnRoutability(): boolean {
+    return this.rrc;
+  }
+
+  /**
+   * Did the datagram just handled carry an authenticated record newer than any
+   * before (RFC 9146 §6: only such a record may move the peer's address)? Clears the flag.
+   */
+  takeNewestFlag(): boolean {
+    const f = this.sawNewest;
+    this.sawNewest = false;
+    return f;
+  }
+
+  /**
+   * A path_challenge (RFC 9853 §5) to send to a candidate address of the peer;
+   * a matching path_response yields a 'pathValidated' event.
+   */
+  makePathChallenge(): Uint8Array | undefined {
+    if (!this.rrc || this.phase !== 'established') return undefined;
+    this.pathCookie = this.provider.randomBytes(8);
+    const body = new Uint8Array(9);
+    body[0] = RRC_PATH_CHALLENGE;
+    body.set(this.pathCookie, 1);
+    return this.records.seal(ContentType.return_routability_check, body) ?? undefined;
+  }
+
+  private onReturnRoutability(rec: OpenedRecord): void {
+    if (rec.epoch === 0 || !this.rrc || this.phase !== 'established' || rec.data.length !== 9) {
+      return this.drop('unexpected return_routability_check', rec.epoch, rec.seq);
+    }
+    const type = rec.data[0]!;
+    const cookie = rec.data.subarray(1);
+    if (type === RRC_PATH_CHALLENGE) {
+      const body = new Uint8Array(9);
+      body[0] = RRC_PATH_RESPONSE;
+      body.set(cookie, 1);
+      const out = this.records.seal(ContentType.return_routability_check, body);
+      if (out) this.out.push(out);
+    } else if (type === RRC_PATH_RESPONSE && this.pathCookie && constantTimeEqual(cookie, this.pathCookie)) {
+      this.pathCookie = undefined;
+      this.events.push({ type: 'pathValidated' });
+    }
   }
 
   /** Virtual or real time advanced: fire retransmission, handshake and idle deadlines. */
@@ -688,6 +751,8 @@ export class Connection implements HandshakeDriver {
 }
 
 const CCS_BODY = Uint8Array.of(1);
+const RRC_PATH_CHALLENGE = 0;
+const RRC_PATH_RESPONSE = 1;
 /** Forgery attempts tolerated on a CCM_8 connection (RFC 9147 §4.5.3). */
 export const CCM8_INTEGRITY_LIMIT = 128;
 

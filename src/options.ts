@@ -46,6 +46,13 @@ export interface CommonOptions {
   ALPNProtocols?: readonly (string | Uint8Array)[];
   /** DTLS-SRTP profiles (RFC 5764) by OpenSSL name, e.g. 'SRTP_AES128_CM_SHA1_80', in preference order. */
   srtpProfiles?: readonly string[];
+  /**
+   * Connection IDs (RFC 9146), so a peer whose address changes keeps its session:
+   * the length of the random CID we ask the peer to use (server: 1..255, client:
+   * 0..255, 0 meaning "I send CIDs but need none"), or a function making it (the
+   * server's must always return the same length). Default: off.
+   */
+  connectionId?: number | (() => Uint8Array);
   /** Largest handshake message accepted, in bytes. Default 16 384. */
   maxHandshakeMessageSize?: number;
   /** Largest certificate chain message accepted, in bytes. Default 65 536. */

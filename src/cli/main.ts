@@ -12,6 +12,7 @@ Usage:
   puredtls client HOST PORT [--message TEXT] [--ca FILE] [--servername NAME]
                   [--cert FILE --key FILE] [--ciphers LIST] [--mtu N] [--insecure]
                   [--timeout S] [--crypto node|noble]
+  puredtls proxy --listen HOST:PORT --target HOST:PORT [--seed N] [--drop P] [--dup P] [--delay MIN-MAX] [--reorder P] [--mtu N] [--pack MS] [--bitflip P]
   puredtls --help | --version
 
 Run "puredtls server --help" or "puredtls client --help" for details.`;
@@ -25,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === 'server') return runServer(rest);
   if (cmd === 'client') return runClient(rest);
+  if (cmd === 'proxy') return (await import('./proxy-command.js')).runProxy(rest);
   if (cmd === '--version' || cmd === '-v') {
     console.log(version());
     return 0;

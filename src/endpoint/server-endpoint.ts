@@ -36,18 +36,24 @@ export interface ServerEndpointConfig {
   /** Run the cookie exchange (S-11). Turn off only for paths verified otherwise. */
   readonly cookieExchange: boolean;
   readonly limits: EndpointLimits;
+  /** Length of our Connection IDs (0: CIDs off). Records of type tls12_cid are routed by it. */
+  readonly cidLength?: number;
 }
 
 /** One association of the server, as the endpoint tracks it. */
 export class ServerAssociation {
   established = false;
+  /** A new address seen with a newer authenticated record, waiting for its return routability check. */
+  pendingPath: { address: string; port: number } | undefined;
+  /** Our CID (hex), when CIDs are in use. */
+  cidKey: string | undefined;
   /** Application-level handle (the Peer), set by the adapter. */
   handle: unknown;
   scheduled: number | undefined;
   constructor(
-    readonly key: string,
-    readonly address: string,
-    readonly port: number,
+    public key: string,
+    public address: string,
+    public port: number,
     readonly conn: Connection,
     readonly machine: ServerHandshake,
     readonly clientRandom: Uint8Array,
@@ -65,6 +71,8 @@ export type EndpointEvent =
   | { readonly type: 'data'; readonly assoc: ServerAssociation; readonly data: Uint8Array }
   | { readonly type: 'close'; readonly assoc: ServerAssociation; readonly error?: DtlsError; readonly wasEstablished: boolean }
   | { readonly type: 'drop'; readonly address: string; readonly port: number; readonly reason: string }
+  /** The peer's address changed (Connection ID migration, RFC 9146 §6). */
+  | { readonly type: 'migrate'; readonly assoc: ServerAssociation; readonly from: { address: string; port: number } }
   | { readonly type: 'keylog'; readonly assoc: ServerAssociation; readonly line: string }
   /** An association waits for an asynchronous callback: call `resume(assoc, now)` once `settled` resolves. */
   | { readonly type: 'wait'; readonly assoc: ServerAssociation; readonly settled: Promise<void> };
@@ -90,6 +98,7 @@ export interface EndpointStats {
  */
 export class ServerEndpoint {
   private readonly assocs = new Map<string, ServerAssociation>();
+  private readonly byCid = new Map<string, ServerAssociation>();
   private readonly handshaking = new Set<ServerAssociation>();
   private readonly perAddress = new Map<string, number>();
   private readonly timers = new TimerHeap<ServerAssociation>();
@@ -142,6 +151,8 @@ export class ServerEndpoint {
   }
 
   private route(data: Uint8Array, address: string, port: number, now: number): void {
+    const cidLength = this.cfg.cidLength ?? 0;
+    if (cidLength > 0 && data[0] === 25) return this.routeByCid(data, cidLength, address, port, now);
     const key = keyOf(address, port);
     const existing = this.assocs.get(key);
     const hello = peekClientHello(data);
@@ -174,6 +185,48 @@ export class ServerEndpoint {
     this.start(key, address, port, hello, now);
   }
 
+  /**
+   * A tls12_cid record: find the association by its CID, wherever it comes from
+   * (RFC 9146 §6). A corrupted or unknown CID is dropped (S-59). A newer,
+   * authenticated record from another address starts a return routability
+   * check there; the address moves when its path_response arrives (S-60, RFC
+   * 9853). Without RRC support on the peer, the newer record moves it.
+   */
+  private routeByCid(data: Uint8Array, cidLength: number, address: string, port: number, now: number): void {
+    if (data.length < 11 + cidLength) return this.dropped(address, port, 'truncated cid record');
+    const assoc = this.byCid.get(hexOf(data.subarray(11, 11 + cidLength)));
+    if (!assoc) return this.dropped(address, port, 'unknown cid');
+    if (assoc.address === address && assoc.port === port) return this.feed(assoc, data, now);
+    assoc.conn.takeNewestFlag();
+    assoc.conn.handleDatagram(data, now);
+    if (assoc.conn.takeNewestFlag() && !assoc.conn.isClosed) {
+      if (assoc.conn.returnRoutability) {
+        const challenge = assoc.conn.makePathChallenge();
+        if (challenge) {
+          assoc.pendingPath = { address, port };
+          this.out.push({ address, port, data: challenge });
+        }
+      } else {
+        this.move(assoc, address, port);
+      }
+    }
+    this.collect(assoc, now);
+  }
+
+  private move(assoc: ServerAssociation, address: string, port: number): void {
+    const from = { address: assoc.address, port: assoc.port };
+    const key = keyOf(address, port);
+    const other = this.assocs.get(key);
+    if (other && other !== assoc) this.remove(other, new DtlsError('ERR_DTLS_REPLACED', 'another association moved to this address'));
+    if (this.assocs.get(assoc.key) === assoc) this.assocs.delete(assoc.key);
+    assoc.key = key;
+    assoc.address = address;
+    assoc.port = port;
+    assoc.pendingPath = undefined;
+    this.assocs.set(key, assoc);
+    this.events.push({ type: 'migrate', assoc, from });
+  }
+
   private start(key: string, address: string, port: number, hello: PeekedHello, now: number): void {
     const conn = new Connection('server', this.cfg.settings, now);
     const machine = new ServerHandshake(conn, this.cfg.handshake, { address, port });
@@ -202,10 +255,19 @@ export class ServerEndpoint {
     for (const d of assoc.conn.takeTransmits()) this.out.push({ address: assoc.address, port: assoc.port, data: d });
     for (const ev of assoc.conn.takeEvents()) {
       switch (ev.type) {
-        case 'secure':
+        case 'secure': {
           assoc.established = true;
           this.leaveHandshaking(assoc);
+          const ids = assoc.negotiated?.connectionIds;
+          if (ids && ids.ours.length > 0) {
+            assoc.cidKey = hexOf(ids.ours);
+            this.byCid.set(assoc.cidKey, assoc);
+          }
           this.events.push({ type: 'secure', assoc });
+          break;
+        }
+        case 'pathValidated':
+          if (assoc.pendingPath) this.move(assoc, assoc.pendingPath.address, assoc.pendingPath.port);
           break;
         case 'data':
           this.events.push({ type: 'data', assoc, data: ev.data });
@@ -298,6 +360,7 @@ export class ServerEndpoint {
 
   private forget(assoc: ServerAssociation): void {
     if (this.assocs.get(assoc.key) === assoc) this.assocs.delete(assoc.key);
+    if (assoc.cidKey && this.byCid.get(assoc.cidKey) === assoc) this.byCid.delete(assoc.cidKey);
     this.leaveHandshaking(assoc);
   }
 
@@ -363,6 +426,12 @@ function peekClientHello(data: Uint8Array): PeekedHello | null | undefined {
 
 function keyOf(address: string, port: number): string {
   return `${address}|${port}`;
+}
+
+function hexOf(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -8,7 +8,7 @@ import { type DtlsError, HandshakeError, UnexpectedMessageError } from '../error
 import { DTLS1_2 } from '../record/content-type.js';
 import type { HandshakeDriver, HandshakeMachine } from './driver.js';
 import {
-  type Extension, alpn, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
+  type Extension, alpn, connectionIdExt, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
   signatureAlgorithms, srtpProfileName, supportedGroups, useSrtp,
 } from './extensions.js';
 import { decodeCertificate, encodeCertificate } from './messages/certificate.js';
@@ -53,6 +53,8 @@ export interface ClientHandshakeConfig {
   readonly alpnProtocols?: readonly Uint8Array[];
   /** DTLS-SRTP protection profiles to offer (RFC 5764). */
   readonly srtpProfiles?: readonly number[];
+  /** Offer Connection IDs (RFC 9146): the CID we ask the server to use (may be empty). */
+  readonly connectionId?: Uint8Array;
 }
 
 /** A client's PSK: identity and key, chosen from the server's hint (RFC 4279 §2). */
@@ -178,6 +180,11 @@ export class ClientHandshake implements HandshakeMachine {
       const profiles = this.cfg.srtpProfiles;
       extensions.push({ type: ExtensionType.use_srtp, data: encode((w) => useSrtp.encode(w, profiles)) });
     }
+    if (this.cfg.connectionId) {
+      const cid = this.cfg.connectionId;
+      extensions.push({ type: ExtensionType.connection_id, data: encode((w) => connectionIdExt.encode(w, cid)) });
+      extensions.push({ type: ExtensionType.rrc, data: new Uint8Array(0) });
+    }
     const session = this.cfg.session;
     if (this.cfg.sessionTickets !== false || session?.ticket) {
       extensions.push({ type: ExtensionType.session_ticket, data: session?.ticket ?? new Uint8Array(0) });
@@ -263,7 +270,8 @@ export class ClientHandshake implements HandshakeMachine {
     const offered = new Set<number>([ExtensionType.supported_groups, ExtensionType.ec_point_formats, ExtensionType.signature_algorithms,
       ExtensionType.extended_master_secret, ExtensionType.renegotiation_info, ExtensionType.server_name, ExtensionType.session_ticket,
       ...(this.cfg.alpnProtocols?.length ? [ExtensionType.application_layer_protocol_negotiation] : []),
-      ...(this.cfg.srtpProfiles?.length ? [ExtensionType.use_srtp] : [])]);
+      ...(this.cfg.srtpProfiles?.length ? [ExtensionType.use_srtp] : []),
+      ...(this.cfg.connectionId ? [ExtensionType.connection_id, ExtensionType.rrc] : [])]);
     for (const e of sh.extensions) {
       if (!offered.has(e.type) && !(e.type === ExtensionType.encrypt_then_mac && this.offeredEtm)) throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', `unsolicited extension ${e.type}`, 'unsupported_extension');
     }
@@ -300,6 +308,16 @@ export class ClientHandshake implements HandshakeMachine {
     const p: Params = { suite, clientRandom: hello.random, serverRandom: sh.random, ems, etm, ticketExpected, sessionId: sh.sessionId, ...(resuming && { resuming }) };
     this.negotiated = { suite, extendedMasterSecret: ems, encryptThenMac: etm, peerCertificates: [], authorized: false, resumed: resuming !== undefined };
     this.checkExtras(sh.extensions);
+    const cidExt = findExtension(sh.extensions, ExtensionType.connection_id);
+    if (cidExt !== undefined) {
+      if (suite.protection.kind !== 'aead') {
+        throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', 'Connection IDs are used with AEAD suites only', 'handshake_failure');
+      }
+      const peers = connectionIdExt.decode(cidExt);
+      const ours = this.cfg.connectionId!;
+      this.d.setConnectionIds(ours, peers, findExtension(sh.extensions, ExtensionType.rrc) !== undefined);
+      this.negotiated.connectionIds = { ours, peers };
+    }
     if (resuming) {
       this.negotiated.peerCertificates = [...resuming.peerCertificates];
       this.negotiated.authorized = resuming.authorized;

@@ -34,6 +34,12 @@ export interface HandshakeDriver {
    * `exportKeyingMaterial` (RFC 5705) and reported as an NSS key-log line.
    */
   masterSecretReady(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): void;
+  /**
+   * Connection IDs were negotiated (RFC 9146): `ours` for records to us,
+   * `peers` for records to the peer, from epoch 1; `rrc` when both support
+   * the return routability check (RFC 9853).
+   */
+  setConnectionIds(ours: Uint8Array, peers: Uint8Array, rrc: boolean): void;
   /** The handshake finished: the peer's Finished verified. */
   complete(): void;
 }

@@ -169,3 +169,14 @@ export function srtpProfileName(id: number): string {
   for (const [k, v] of Object.entries(SRTP_PROFILES)) if (v === id) return k;
   return `0x${id.toString(16).padStart(4, '0')}`;
 }
+
+/** connection_id (RFC 9146 §3): `opaque cid<0..2^8-1>`. */
+export const connectionIdExt = {
+  decode(d: Uint8Array): Uint8Array {
+    const r = new Reader(d);
+    const cid = r.vec8(0, 255, 'cid');
+    r.end('connection_id');
+    return Uint8Array.from(cid);
+  },
+  encode: (w: Writer, cid: Uint8Array) => w.opaque8(cid),
+};

@@ -44,6 +44,8 @@ export const ExtensionTypes = registry({
   extended_master_secret: 23,
   session_ticket: 35,
   connection_id: 54,
+  /** RFC 9853 return routability check support. */
+  rrc: 61,
   renegotiation_info: 0xff01,
 });
 export const ExtensionType = ExtensionTypes.values;

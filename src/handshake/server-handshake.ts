@@ -8,7 +8,7 @@ import { DecodeError, DtlsError, HandshakeError, UnexpectedMessageError } from '
 import { DTLS1_2 } from '../record/content-type.js';
 import type { HandshakeDriver, HandshakeMachine } from './driver.js';
 import {
-  type Extension, alpn, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
+  type Extension, alpn, connectionIdExt, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
   signatureAlgorithms, srtpProfileName, supportedGroups, useSrtp,
 } from './extensions.js';
 import { decodeCertificate, encodeCertificate } from './messages/certificate.js';
@@ -56,6 +56,8 @@ export interface ServerHandshakeConfig {
   readonly alpnProtocols?: readonly Uint8Array[];
   /** DTLS-SRTP protection profiles we accept, in preference order (RFC 5764). */
   readonly srtpProfiles?: readonly number[];
+  /** Connection IDs (RFC 9146): makes the CID we ask clients to use (fixed length, ≥ 1). */
+  readonly connectionId?: () => Uint8Array;
   /** SNI: the certificate and key for a server name, perhaps asynchronously (RFC 6066). */
   readonly sni?: (servername: string) => ServerIdentity | undefined | Promise<ServerIdentity | undefined>;
 }
@@ -100,6 +102,8 @@ export interface Negotiated {
   alpnProtocol?: string;
   /** The DTLS-SRTP profile agreed on (RFC 5764), by its OpenSSL name. */
   srtpProfile?: string;
+  /** Connection IDs in use (RFC 9146): ours (in records to us) and the peer's. */
+  connectionIds?: { readonly ours: Uint8Array; readonly peers: Uint8Array };
 }
 
 interface Params {
@@ -267,6 +271,25 @@ export class ServerHandshake implements HandshakeMachine {
     return out;
   }
 
+  /**
+   * Connection ID (RFC 9146 §3): when the client offers one and we have CIDs on,
+   * answer with ours; with AEAD suites only (CBC's CID MAC layout is not done).
+   * With both sides offering `rrc`, addresses move only after a return
+   * routability check (RFC 9853).
+   */
+  private negotiateConnectionId(exts: readonly Extension[], suite: CipherSuite, extensions: Extension[]): void {
+    const offered = findExtension(exts, ExtensionType.connection_id);
+    const make = this.cfg.connectionId;
+    if (offered === undefined || !make || suite.protection.kind !== 'aead') return;
+    const peers = connectionIdExt.decode(offered);
+    const ours = make();
+    const rrc = findExtension(exts, ExtensionType.rrc) !== undefined;
+    extensions.push({ type: ExtensionType.connection_id, data: encode((w) => connectionIdExt.encode(w, ours)) });
+    if (rrc) extensions.push({ type: ExtensionType.rrc, data: new Uint8Array(0) });
+    this.d.setConnectionIds(ours, peers, rrc);
+    this.negotiated!.connectionIds = { ours, peers };
+  }
+
   private fullHandshake(
     hello: ClientHello,
     identity: ServerIdentity | undefined,
@@ -312,6 +335,7 @@ export class ServerHandshake implements HandshakeMachine {
     const extensions: Extension[] = [];
     if (servername !== undefined && this.cfg.sni) extensions.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
     extensions.push(...o.extras.extensions);
+    this.negotiateConnectionId(exts, suite, extensions);
     if (secureReneg) extensions.push({ type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) });
     if (ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
     if (etm) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });
@@ -483,6 +507,7 @@ export class ServerHandshake implements HandshakeMachine {
       ...(o.extras.srtpProfile !== undefined && { srtpProfile: o.extras.srtpProfile }),
     };
     const extensions: Extension[] = [...o.extras.extensions];
+    this.negotiateConnectionId(hello.extensions, suite, extensions);
     if (o.secureReneg) extensions.push({ type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) });
     if (o.ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
     if (s.encryptThenMac) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });

@@ -6,6 +6,8 @@ export const ContentType = Object.freeze({
   application_data: 23,
   heartbeat: 24,
   tls12_cid: 25,
+  /** RFC 9853 return routability check (path_challenge / path_response), inside tls12_cid records. */
+  return_routability_check: 27,
 } as const);
 
 /** DTLS 1.2 on the wire (versions count down: 1.0 is 0xfeff, 1.2 is 0xfefd). */

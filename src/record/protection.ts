@@ -10,9 +10,10 @@ import { writeU48 } from './record.js';
 export interface RecordProtection {
   /** Bytes a protected fragment adds to the plaintext at most (explicit nonce, tag, MAC, padding). */
   readonly maxExpansion: number;
-  seal(type: number, version: number, epoch: number, seq: number, plaintext: Uint8Array): Uint8Array;
+  /** With `cid`, `type` is tls12_cid and the additional data follows RFC 9146 §5. */
+  seal(type: number, version: number, epoch: number, seq: number, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array;
   /** The plaintext, or `null` when the record does not authenticate. Never throws. */
-  open(type: number, version: number, epoch: number, seq: number, fragment: Uint8Array): Uint8Array | null;
+  open(type: number, version: number, epoch: number, seq: number, fragment: Uint8Array, cid?: Uint8Array): Uint8Array | null;
   /** Forget key material. */
   wipe(): void;
 }
@@ -35,6 +36,28 @@ export function additionalData(epoch: number, seq: number, type: number, version
   ad[10] = version & 0xff;
   ad[11] = length >>> 8;
   ad[12] = length & 0xff;
+  return ad;
+}
+
+/**
+ * The additional data of a tls12_cid record (RFC 9146 §5):
+ * seq_num_placeholder (8 × 0xff) ‖ tls12_cid ‖ cid_length ‖ tls12_cid ‖ version ‖
+ * epoch ‖ sequence_number ‖ cid ‖ length_of_DTLSInnerPlaintext.
+ */
+export function cidAdditionalData(epoch: number, seq: number, version: number, cid: Uint8Array, length: number): Uint8Array {
+  const ad = new Uint8Array(8 + 3 + 2 + 8 + cid.length + 2);
+  ad.fill(0xff, 0, 8);
+  ad[8] = 25;
+  ad[9] = cid.length;
+  ad[10] = 25;
+  ad[11] = version >>> 8;
+  ad[12] = version & 0xff;
+  ad[13] = epoch >>> 8;
+  ad[14] = epoch & 0xff;
+  writeU48(ad, 15, seq);
+  ad.set(cid, 21);
+  ad[21 + cid.length] = length >>> 8;
+  ad[22 + cid.length] = length & 0xff;
   return ad;
 }
 
@@ -66,9 +89,9 @@ class AeadRecordProtection implements RecordProtection {
     this.maxExpansion = p.explicitNonceLength + p.tagLength;
   }
 
-  seal(type: number, version: number, epoch: number, seq: number, plaintext: Uint8Array): Uint8Array {
+  seal(type: number, version: number, epoch: number, seq: number, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array {
     const nonce = aeadNonce(this.p, this.iv, epoch, seq);
-    const ad = additionalData(epoch, seq, type, version, plaintext.length);
+    const ad = cid ? cidAdditionalData(epoch, seq, version, cid, plaintext.length) : additionalData(epoch, seq, type, version, plaintext.length);
     const sealed = this.aead.seal(nonce, ad, plaintext);
     if (this.p.explicitNonceLength === 0) return sealed;
     const out = new Uint8Array(8 + sealed.length);
@@ -77,7 +100,7 @@ class AeadRecordProtection implements RecordProtection {
     return out;
   }
 
-  open(type: number, version: number, epoch: number, seq: number, fragment: Uint8Array): Uint8Array | null {
+  open(type: number, version: number, epoch: number, seq: number, fragment: Uint8Array, cid?: Uint8Array): Uint8Array | null {
     const explicit = this.p.explicitNonceLength;
     if (fragment.length < explicit + this.p.tagLength) return null;
     let nonce: Uint8Array;
@@ -89,7 +112,8 @@ class AeadRecordProtection implements RecordProtection {
       nonce = aeadNonce(this.p, this.iv, epoch, seq);
     }
     const body = fragment.subarray(explicit);
-    const ad = additionalData(epoch, seq, type, version, body.length - this.p.tagLength);
+    const n = body.length - this.p.tagLength;
+    const ad = cid ? cidAdditionalData(epoch, seq, version, cid, n) : additionalData(epoch, seq, type, version, n);
     return this.aead.open(nonce, ad, body);
   }
 

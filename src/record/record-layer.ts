@@ -12,7 +12,11 @@ export type DropReason =
   | 'bad mac'
   | 'too long'
   | 'seq exhausted'
-  | 'implausible sequence';
+  | 'implausible sequence'
+  | 'unexpected cid record'
+  | 'unknown cid'
+  | 'record without cid'
+  | 'bad inner plaintext';
 
 /**
  * Epoch 0 has no authentication, so a spoofed record could move its replay
@@ -31,6 +35,14 @@ interface WriteEpoch {
   readonly epoch: number;
   readonly protection: RecordProtection | null;
   nextSeq: number;
+}
+
+const CID_TYPE = ContentType.tls12_cid;
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A record that passed version, epoch, replay and authentication checks. */
@@ -53,6 +65,15 @@ export class RecordLayer {
   private writeEpoch = 0;
   /** Records that failed authentication since the connection began. */
   badRecords = 0;
+  /**
+   * Connection IDs (RFC 9146): `ours` is what the peer puts in records to us,
+   * `peers` what we put in records to it. They apply from epoch 1.
+   */
+  private cid: { ours: Uint8Array; peers: Uint8Array } | undefined;
+  /** Highest (epoch, seq) that authenticated, as epoch·2^48 + seq (for address updates, RFC 9146 §6). */
+  private newest = -1;
+  /** Set when the last record opened was newer than every one before (read and cleared by the owner). */
+  newestSeen = false;
 
   constructor(private readonly replayWindowSize = 64) {
     this.read.set(0, { epoch: 0, protection: null, window: new ReplayWindow(replayWindowSize) });
@@ -74,6 +95,16 @@ export class RecordLayer {
   /** Force the next write sequence of the current epoch (tests only: REC-12). */
   setNextWriteSeq(seq: number): void {
     this.write.get(this.writeEpoch)!.nextSeq = seq;
+  }
+
+  /** Use connection IDs from epoch 1 on. */
+  setConnectionIds(ours: Uint8Array, peers: Uint8Array): void {
+    this.cid = { ours, peers };
+  }
+
+  /** Length of the CID the peer puts in its records (to frame them), 0 when none. */
+  get ourCidLength(): number {
+    return this.cid?.ours.length ?? 0;
   }
 
   /** Install the next read epoch (on receiving ChangeCipherSpec). */
@@ -109,6 +140,14 @@ export class RecordLayer {
       // 0xfeff is acceptable only on the initial ClientHello / HelloVerifyRequest (S-04).
       if (!(rec.version === DTLS1_0 && rec.epoch === 0 && rec.type === ContentType.handshake)) return 'bad version';
     }
+    const ours = this.cid?.ours;
+    if (rec.type === CID_TYPE) {
+      // S-59: only once a CID was negotiated, only with exactly ours, never in epoch 0.
+      if (!ours || ours.length === 0 || rec.epoch === 0 || !rec.cid) return 'unexpected cid record';
+      if (!equalBytes(rec.cid, ours)) return 'unknown cid';
+    } else if (rec.epoch > 0 && ours && ours.length > 0) {
+      return 'record without cid';
+    }
     const st = this.read.get(rec.epoch);
     if (!st) return rec.epoch > this.readEpoch && rec.epoch <= this.readEpoch + 1 ? 'future epoch' : 'unknown epoch';
     if (!st.window.check(rec.seq)) return 'replay';
@@ -118,21 +157,34 @@ export class RecordLayer {
       if (rec.fragment.length > MAX_PLAINTEXT) return 'too long';
       data = rec.fragment;
     } else {
-      data = st.protection.open(rec.type, rec.version, rec.epoch, rec.seq, rec.fragment);
+      data = st.protection.open(rec.type, rec.version, rec.epoch, rec.seq, rec.fragment, rec.cid);
       if (data === null) {
         this.badRecords++;
         return 'bad mac';
       }
-      if (data.length > MAX_PLAINTEXT) return 'too long';
     }
+    let type = rec.type;
+    if (type === CID_TYPE) {
+      // S-61: DTLSInnerPlaintext = content ‖ real type ‖ zeros; the real type is never 0.
+      let i = data.length - 1;
+      while (i >= 0 && data[i] === 0) i--;
+      if (i < 0) return 'bad inner plaintext';
+      type = data[i]!;
+      data = data.subarray(0, i);
+    }
+    if (data.length > MAX_PLAINTEXT) return 'too long';
     st.window.accept(rec.seq);
-    return { type: rec.type, epoch: rec.epoch, seq: rec.seq, data };
+    const order = rec.epoch * 2 ** 48 + rec.seq;
+    this.newestSeen = order > this.newest;
+    if (this.newestSeen) this.newest = order;
+    return { type, epoch: rec.epoch, seq: rec.seq, data };
   }
 
   /** Bytes a record of `epoch` adds to its plaintext (header + protection). */
   overhead(epoch = this.writeEpoch): number {
     const p = this.write.get(epoch)?.protection;
-    return RECORD_HEADER_LENGTH + (p ? p.maxExpansion : 0);
+    const cid = epoch > 0 && this.cid && this.cid.peers.length > 0 ? this.cid.peers.length + 1 : 0;
+    return RECORD_HEADER_LENGTH + (p ? p.maxExpansion : 0) + cid;
   }
 
   /**
@@ -146,6 +198,21 @@ export class RecordLayer {
     const seq = forceSeq ?? st.nextSeq;
     if (seq >= MAX_SEQUENCE) return null;
     if (forceSeq === undefined) st.nextSeq = seq + 1;
+    const peers = this.cid?.peers;
+    if (epoch > 0 && peers && peers.length > 0 && st.protection) {
+      // RFC 9146 §4: tls12_cid record, the real type inside (no padding).
+      const inner = new Uint8Array(data.length + 1);
+      inner.set(data);
+      inner[data.length] = type;
+      const fragment = st.protection.seal(CID_TYPE, version, epoch, seq, inner, peers);
+      const out = new Uint8Array(RECORD_HEADER_LENGTH + peers.length + fragment.length);
+      writeRecordHeader(out, 0, CID_TYPE, version, epoch, seq, 0);
+      out.set(peers, 11);
+      out[11 + peers.length] = fragment.length >>> 8;
+      out[12 + peers.length] = fragment.length & 0xff;
+      out.set(fragment, RECORD_HEADER_LENGTH + peers.length);
+      return out;
+    }
     const fragment = st.protection ? st.protection.seal(type, version, epoch, seq, data) : data;
     const out = new Uint8Array(RECORD_HEADER_LENGTH + fragment.length);
     writeRecordHeader(out, 0, type, version, epoch, seq, fragment.length);

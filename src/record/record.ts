@@ -22,6 +22,8 @@ export interface DtlsRecord {
   readonly epoch: number;
   /** 48-bit sequence number; exact as a JavaScript number. */
   readonly seq: number;
+  /** The connection ID of a tls12_cid record (RFC 9146 §4). */
+  readonly cid?: Uint8Array;
   readonly fragment: Uint8Array;
   /** The 13 header bytes plus fragment, as received. */
   readonly raw: Uint8Array;
@@ -39,7 +41,7 @@ export interface ParsedDatagram {
  * the datagram or above 2^14+2048 ends parsing: it and the rest of the
  * datagram are dropped (S-02). Never throws.
  */
-export function parseDatagram(data: Uint8Array): ParsedDatagram {
+export function parseDatagram(data: Uint8Array, cidLength = 0): ParsedDatagram {
   const records: DtlsRecord[] = [];
   const r = new Reader(data);
   while (r.remaining > 0) {
@@ -49,16 +51,26 @@ export function parseDatagram(data: Uint8Array): ParsedDatagram {
     const version = r.u16();
     const epoch = r.u16();
     const seq = r.u48();
+    let cid: Uint8Array | undefined;
+    if (type === TLS12_CID) {
+      // RFC 9146 §4: the CID sits between the sequence number and the length; only
+      // its receiver knows its length. Without a CID of ours the record cannot be framed.
+      if (cidLength === 0) return { records, dropped: 'tls12_cid record without a negotiated CID' };
+      if (r.remaining < cidLength + 2) return { records, dropped: 'truncated record header' };
+      cid = r.bytes(cidLength);
+    }
     const length = r.u16();
     if (length > MAX_CIPHERTEXT) return { records, dropped: 'record length above 2^14+2048' };
     // REC-06: no record of ours is empty (a protected one carries at least a tag).
     if (length === 0) return { records, dropped: 'zero-length record' };
     if (length > r.remaining) return { records, dropped: 'record length past end of datagram' };
     const fragment = r.bytes(length);
-    records.push({ type, version, epoch, seq, fragment, raw: data.subarray(start, start + RECORD_HEADER_LENGTH + length) });
+    records.push({ type, version, epoch, seq, fragment, ...(cid && { cid }), raw: data.subarray(start, r.offset) });
   }
   return { records };
 }
+
+const TLS12_CID = 25;
 
 /** Write a record header at `offset` of `out`. */
 export function writeRecordHeader(
