@@ -130,7 +130,7 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     this.authorizationError = error;
     if (error && reject) return { ok: false, error };
     if (!res.key) return { ok: false, error: error ?? new CertificateError('ERR_DTLS_BAD_CERTIFICATE', 'server key unusable') };
-    return { ok: true, key: res.key };
+    return { ok: true, key: res.key, authorized: error === undefined, ...(error && { error }) };
   }
 
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
@@ -161,6 +161,8 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     for (const ev of conn.takeEvents()) {
       switch (ev.type) {
         case 'secure': {
+          this.authorized = this.negotiated?.authorized ?? false;
+          this.authorizationError ??= this.negotiated?.authorizationError;
           for (const q of this.queued) conn.send(q, now());
           this.queued = [];
           this.emit('secureConnect');
@@ -270,6 +272,12 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
   /** The DTLS-SRTP profile agreed on (RFC 5764), e.g. 'SRTP_AES128_CM_SHA1_80'. */
   get srtpProfile(): string | undefined {
     return this.negotiated?.srtpProfile;
+  }
+
+  /** The peer's raw public key (SubjectPublicKeyInfo, DER) when it authenticated with one (RFC 7250). */
+  getPeerRawPublicKey(): Buffer | undefined {
+    const k = this.negotiated?.peerRawPublicKey;
+    return k && Buffer.from(k);
   }
 
   /** Whether this connection resumed a session. */

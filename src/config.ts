@@ -28,11 +28,13 @@ export function resolveServerConfig(options: ServerOptions): { config: ServerEnd
   const cookieExchange = checkBoolean('cookieExchange', options.cookieExchange, true);
   const requireEms = checkBoolean('requireExtendedMasterSecret', options.requireExtendedMasterSecret, false);
   const psk = resolveServerPsk(options);
+  const raw = checkBoolean('rawPublicKey', options.rawPublicKey, false);
   if (!psk || options.key !== undefined || options.cert !== undefined) {
     if (options.key === undefined) throw new TypeError('The "key" option is required (or "pskCallback" for a PSK-only server)');
-    if (options.cert === undefined) throw new TypeError('The "cert" option is required (or "pskCallback" for a PSK-only server)');
+    if (options.cert === undefined && !raw) throw new TypeError('The "cert" option is required (or "rawPublicKey", or "pskCallback" for a PSK-only server)');
   }
-  const identity = options.key !== undefined ? resolveIdentity(provider, options.key, options.cert) : undefined;
+  const identity = options.key !== undefined ? resolveIdentity(provider, options.key, options.cert, raw) : undefined;
+  const verifyRaw = resolveVerifyRaw(options.verifyRawPublicKey);
   const ca = resolveCa(options.ca);
   const listed = resolveCiphers(options.ciphers) ?? defaultSuites();
   // With SNICallback any certificate type may be served, so every certificate suite stays (checked per handshake).
@@ -58,6 +60,8 @@ export function resolveServerConfig(options: ServerOptions): { config: ServerEnd
     ...optional('srtpProfiles', resolveSrtp(options.srtpProfiles)),
     ...optional('sni', resolveSni(provider, options.SNICallback)),
     ...optional('connectionId', cid?.make),
+    ...optional('rawPublicKey', raw ? identity?.spki : undefined),
+    ...optional('verifyRawPublicKey', verifyRaw),
     checkClientChain: (chain: readonly Uint8Array[]) => checkChain(provider, chain, { ca, purpose: 'clientAuth' }),
   });
   const config = Object.freeze({ settings, handshake, cookieSecret, cookieExchange, limits: resolveLimits(options), cidLength: cid?.length ?? 0 });
@@ -105,6 +109,12 @@ function resolveSni(provider: CryptoProvider, cb: ServerOptions['SNICallback']):
     const r = callUser(() => cb(servername), 'SNICallback');
     return isPromise(r) ? r.then(load) : load(r);
   };
+}
+
+function resolveVerifyRaw(v: unknown): ((spki: Uint8Array) => boolean) | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'function') throw new TypeError('The "verifyRawPublicKey" option must be a function');
+  return (spki) => callUser(() => v(Buffer.from(spki)) === true, 'verifyRawPublicKey');
 }
 
 function resolveServerCid(provider: CryptoProvider, v: ServerOptions['connectionId']): { length: number; make: () => Uint8Array } | undefined {
@@ -232,6 +242,8 @@ export interface ResolvedClient {
   readonly alpnProtocols?: Uint8Array[];
   readonly srtpProfiles?: number[];
   readonly connectionId?: Uint8Array;
+  readonly rawPublicKey?: Uint8Array;
+  readonly verifyRawPublicKey?: (spki: Uint8Array) => boolean;
 }
 
 export function resolveClientConfig(options: CommonOptions & { rejectUnauthorized?: boolean; psk?: ClientPskOption; session?: Uint8Array; sessionTickets?: boolean }): ResolvedClient {
@@ -239,7 +251,9 @@ export function resolveClientConfig(options: CommonOptions & { rejectUnauthorize
   const settings = resolveSettings(provider, options);
   const rejectUnauthorized = checkBoolean('rejectUnauthorized', options.rejectUnauthorized, true);
   const requireExtendedMasterSecret = checkBoolean('requireExtendedMasterSecret', options.requireExtendedMasterSecret, false);
-  const identity = options.key !== undefined || options.cert !== undefined ? resolveIdentity(provider, options.key, options.cert) : undefined;
+  const raw = checkBoolean('rawPublicKey', options.rawPublicKey, false);
+  const identity = options.key !== undefined || options.cert !== undefined ? resolveIdentity(provider, options.key, options.cert, raw) : undefined;
+  const verifyRaw = resolveVerifyRaw(options.verifyRawPublicKey);
   const ca = resolveCa(options.ca);
   const psk = resolveClientPsk(options.psk);
   // Without `ciphers`, a client given a PSK offers the PSK suites only (the IoT/CoAP
@@ -260,7 +274,9 @@ export function resolveClientConfig(options: CommonOptions & { rejectUnauthorize
   }
   return { provider, settings, suites, rejectUnauthorized, requireExtendedMasterSecret, groups, sessionTickets, ...(psk && { psk }), ...(session && { session }),
     ...optional('alpnProtocols', resolveAlpn(options.ALPNProtocols)), ...optional('srtpProfiles', resolveSrtp(options.srtpProfiles)),
-    ...optional('connectionId', resolveClientCid(provider, options.connectionId)), ...(identity && { identity }), ...(ca && { ca }) };
+    ...optional('connectionId', resolveClientCid(provider, options.connectionId)),
+    ...optional('rawPublicKey', raw ? identity?.spki : undefined),
+    ...optional('verifyRawPublicKey', verifyRaw), ...(identity && { identity }), ...(ca && { ca }) };
 }
 
 /** The sans-IO client handshake configuration, with a plain chain check (trust + name). */
@@ -268,7 +284,7 @@ export function clientHandshakeConfig(r: ResolvedClient, servername: string | un
   const checkServerChain = check ?? ((chain: readonly Uint8Array[]): ServerChainCheck => {
     const res = checkChain(r.provider, chain, { ca: r.ca ?? [], purpose: 'serverAuth', host: nameToCheck });
     if (res.ok) return res;
-    if (!r.rejectUnauthorized && res.key) return { ok: true, key: res.key };
+    if (!r.rejectUnauthorized && res.key) return { ok: true, key: res.key, authorized: false, error: res.error };
     return { ok: false, error: res.error };
   });
   return {
@@ -277,6 +293,8 @@ export function clientHandshakeConfig(r: ResolvedClient, servername: string | un
     ...(r.psk && { psk: r.psk }), ...(r.session && { session: r.session }), sessionTickets: r.sessionTickets,
     ...optional('alpnProtocols', r.alpnProtocols), ...optional('srtpProfiles', r.srtpProfiles),
     ...optional('connectionId', r.connectionId),
+    ...optional('rawPublicKey', r.rawPublicKey), ...optional('verifyRawPublicKey', r.verifyRawPublicKey),
+    ...(r.verifyRawPublicKey && { rejectRawPublicKey: r.rejectUnauthorized }),
   };
 }
 

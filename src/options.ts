@@ -7,7 +7,7 @@ import type { CipherSuite } from './crypto/suites.js';
 import { DEFAULT_ENDPOINT_LIMITS, type EndpointLimits } from './endpoint/server-endpoint.js';
 import { KeyError } from './errors.js';
 import { DEFAULT_REASSEMBLY_LIMITS } from './handshake/reassembler.js';
-import { loadPrivateKey, keyMatchesCertificate } from './x509/keys.js';
+import { keyMatchesCertificate, loadPrivateKey, spkiOfPrivateKey } from './x509/keys.js';
 import { certificatesFromPem } from './x509/pem.js';
 import { SRTP_PROFILES } from './handshake/extensions.js';
 
@@ -46,6 +46,16 @@ export interface CommonOptions {
   ALPNProtocols?: readonly (string | Uint8Array)[];
   /** DTLS-SRTP profiles (RFC 5764) by OpenSSL name, e.g. 'SRTP_AES128_CM_SHA1_80', in preference order. */
   srtpProfiles?: readonly string[];
+  /**
+   * Raw public keys (RFC 7250): present `key` as a bare public key instead of a
+   * certificate when the peer accepts one (`cert` becomes optional). Default false.
+   */
+  rawPublicKey?: boolean;
+  /**
+   * Trust a peer's raw public key (its SubjectPublicKeyInfo, DER): return true to
+   * accept it. Enables RawPublicKey peers (CoAP/LwM2M devices without a PKI).
+   */
+  verifyRawPublicKey?: (spki: Buffer) => boolean;
   /**
    * Connection IDs (RFC 9146), so a peer whose address changes keeps its session:
    * the length of the random CID we ask the peer to use (server: 1..255, client:
@@ -144,14 +154,16 @@ export function resolveCiphers(v: unknown, optionName = 'ciphers'): CipherSuite[
 }
 
 /** Load a key and chain pair, checking that they belong together. */
-export function resolveIdentity(provider: CryptoProvider, key: unknown, cert: unknown): { signingKey: SigningKey; chain: Uint8Array[] } {
+export function resolveIdentity(provider: CryptoProvider, key: unknown, cert: unknown, rawPublicKey = false): { signingKey: SigningKey; chain: Uint8Array[]; spki: Uint8Array } {
   if (typeof key !== 'string' && !(key instanceof Uint8Array)) throw new TypeError('The "key" option must be a string or Buffer (PEM)');
-  checkPemLike('cert', cert);
   const loaded = loadPrivateKey(key);
+  const spki = spkiOfPrivateKey(loaded);
+  if (cert === undefined && rawPublicKey) return { signingKey: provider.importSigningKey(loaded.pkcs8), chain: [], spki };
+  checkPemLike('cert', cert);
   const chain = certificatesFromPem(cert as PemInput);
   if (chain.length === 0) throw new KeyError('"cert" holds no certificate');
   if (!keyMatchesCertificate(provider, loaded, chain[0]!)) throw new KeyError('"key" does not match the certificate in "cert"');
-  return { signingKey: provider.importSigningKey(loaded.pkcs8), chain };
+  return { signingKey: provider.importSigningKey(loaded.pkcs8), chain, spki };
 }
 
 const GROUP_NAMES: Record<string, GroupName> = {

@@ -85,6 +85,12 @@ export class Peer extends EventEmitter<PeerEvents> {
     return this.assoc.negotiated?.srtpProfile;
   }
 
+  /** The peer's raw public key (SubjectPublicKeyInfo, DER) when it authenticated with one (RFC 7250). */
+  getPeerRawPublicKey(): Buffer | undefined {
+    const k = this.assoc.negotiated?.peerRawPublicKey;
+    return k && Buffer.from(k);
+  }
+
   /** Whether this connection resumed a session. */
   isSessionReused(): boolean {
     return this.assoc.negotiated?.resumed ?? false;

@@ -12,7 +12,7 @@ Usage:
   puredtls client HOST PORT [--message TEXT] [--ca FILE] [--servername NAME]
                   [--cert FILE --key FILE] [--ciphers LIST] [--mtu N] [--insecure]
                   [--timeout S] [--crypto node|noble]
-  puredtls proxy --listen HOST:PORT --target HOST:PORT [--seed N] [--drop P] [--dup P] [--delay MIN-MAX] [--reorder P] [--mtu N] [--pack MS] [--bitflip P]
+  puredtls proxy --listen HOST:PORT --target HOST:PORT [--seed N] [--drop P] [--dup P] [--delay MIN-MAX] [...]
   puredtls --help | --version
 
 Run "puredtls server --help" or "puredtls client --help" for details.`;

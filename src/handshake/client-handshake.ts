@@ -8,10 +8,10 @@ import { type DtlsError, HandshakeError, UnexpectedMessageError } from '../error
 import { DTLS1_2 } from '../record/content-type.js';
 import type { HandshakeDriver, HandshakeMachine } from './driver.js';
 import {
-  type Extension, alpn, connectionIdExt, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
+  CertificateType, type Extension, alpn, certificateTypes, connectionIdExt, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
   signatureAlgorithms, srtpProfileName, supportedGroups, useSrtp,
 } from './extensions.js';
-import { decodeCertificate, encodeCertificate } from './messages/certificate.js';
+import { decodeCertificate, decodeRawPublicKeyCertificate, encodeCertificate, encodeRawPublicKeyCertificate } from './messages/certificate.js';
 import { type CertificateRequest, decodeCertificateRequest } from './messages/certificate-request.js';
 import { encodeCertificateVerify } from './messages/certificate-verify.js';
 import { type ClientHello, encodeClientHello } from './messages/client-hello.js';
@@ -29,7 +29,7 @@ import { concat, isPromise, type Negotiated, pskPremaster } from './server-hands
 
 /** Result of checking the server's chain: its leaf key, or why not. */
 export type ServerChainCheck =
-  | { readonly ok: true; readonly key: VerifyingKey }
+  | { readonly ok: true; readonly key: VerifyingKey; readonly authorized?: boolean; readonly error?: DtlsError }
   | { readonly ok: false; readonly error: DtlsError };
 
 export interface ClientHandshakeConfig {
@@ -53,6 +53,12 @@ export interface ClientHandshakeConfig {
   readonly alpnProtocols?: readonly Uint8Array[];
   /** DTLS-SRTP protection profiles to offer (RFC 5764). */
   readonly srtpProfiles?: readonly number[];
+  /** Our raw public key (SPKI DER) to authenticate with when the server accepts one (RFC 7250). */
+  readonly rawPublicKey?: Uint8Array;
+  /** Trust a server's raw public key (SPKI DER); enables server RawPublicKey certificates. */
+  readonly verifyRawPublicKey?: (spki: Uint8Array) => boolean;
+  /** With a raw public key the server's trust comes from verifyRawPublicKey; false accepts an untrusted key (authorized stays false). */
+  readonly rejectRawPublicKey?: boolean;
   /** Offer Connection IDs (RFC 9146): the CID we ask the server to use (may be empty). */
   readonly connectionId?: Uint8Array;
 }
@@ -71,6 +77,9 @@ interface Hello {
 }
 
 interface Params {
+  /** Certificate types of the server's and our Certificate (RFC 7250). */
+  readonly serverCertType: number;
+  readonly clientCertType: number;
   /** The server acknowledged session_ticket: a NewSessionTicket precedes its ChangeCipherSpec. */
   readonly ticketExpected: boolean;
   /** The session ID of the ServerHello. */
@@ -180,6 +189,14 @@ export class ClientHandshake implements HandshakeMachine {
       const profiles = this.cfg.srtpProfiles;
       extensions.push({ type: ExtensionType.use_srtp, data: encode((w) => useSrtp.encode(w, profiles)) });
     }
+    if (this.cfg.verifyRawPublicKey) {
+      const types = [CertificateType.RawPublicKey, CertificateType.X509];
+      extensions.push({ type: ExtensionType.server_certificate_type, data: encode((w) => certificateTypes.encodeList(w, types)) });
+    }
+    if (this.cfg.rawPublicKey) {
+      const types = this.cfg.certChain.length > 0 ? [CertificateType.RawPublicKey, CertificateType.X509] : [CertificateType.RawPublicKey];
+      extensions.push({ type: ExtensionType.client_certificate_type, data: encode((w) => certificateTypes.encodeList(w, types)) });
+    }
     if (this.cfg.connectionId) {
       const cid = this.cfg.connectionId;
       extensions.push({ type: ExtensionType.connection_id, data: encode((w) => connectionIdExt.encode(w, cid)) });
@@ -271,7 +288,9 @@ export class ClientHandshake implements HandshakeMachine {
       ExtensionType.extended_master_secret, ExtensionType.renegotiation_info, ExtensionType.server_name, ExtensionType.session_ticket,
       ...(this.cfg.alpnProtocols?.length ? [ExtensionType.application_layer_protocol_negotiation] : []),
       ...(this.cfg.srtpProfiles?.length ? [ExtensionType.use_srtp] : []),
-      ...(this.cfg.connectionId ? [ExtensionType.connection_id, ExtensionType.rrc] : [])]);
+      ...(this.cfg.connectionId ? [ExtensionType.connection_id, ExtensionType.rrc] : []),
+      ...(this.cfg.verifyRawPublicKey ? [ExtensionType.server_certificate_type] : []),
+      ...(this.cfg.rawPublicKey ? [ExtensionType.client_certificate_type] : [])]);
     for (const e of sh.extensions) {
       if (!offered.has(e.type) && !(e.type === ExtensionType.encrypt_then_mac && this.offeredEtm)) throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', `unsolicited extension ${e.type}`, 'unsupported_extension');
     }
@@ -305,7 +324,18 @@ export class ClientHandshake implements HandshakeMachine {
         throw new HandshakeError('ERR_DTLS_EMS_MISMATCH', 'resumption would change the extended master secret state', 'handshake_failure');
       }
     }
-    const p: Params = { suite, clientRandom: hello.random, serverRandom: sh.random, ems, etm, ticketExpected, sessionId: sh.sessionId, ...(resuming && { resuming }) };
+    const sct = findExtension(sh.extensions, ExtensionType.server_certificate_type);
+    const cct = findExtension(sh.extensions, ExtensionType.client_certificate_type);
+    const serverCertType = sct ? certificateTypes.decodeOne(sct) : CertificateType.X509;
+    const clientCertType = cct ? certificateTypes.decodeOne(cct) : CertificateType.X509;
+    if ((serverCertType === CertificateType.RawPublicKey && !this.cfg.verifyRawPublicKey) || (serverCertType !== CertificateType.X509 && serverCertType !== CertificateType.RawPublicKey)
+      || (clientCertType === CertificateType.RawPublicKey && !this.cfg.rawPublicKey) || (clientCertType !== CertificateType.X509 && clientCertType !== CertificateType.RawPublicKey)) {
+      throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', 'server chose a certificate type we did not offer', 'unsupported_certificate');
+    }
+    const p: Params = {
+      suite, clientRandom: hello.random, serverRandom: sh.random, ems, etm, ticketExpected, sessionId: sh.sessionId,
+      serverCertType, clientCertType, ...(resuming && { resuming }),
+    };
     this.negotiated = { suite, extendedMasterSecret: ems, encryptThenMac: etm, peerCertificates: [], authorized: false, resumed: resuming !== undefined };
     this.checkExtras(sh.extensions);
     const cidExt = findExtension(sh.extensions, ExtensionType.connection_id);
@@ -336,12 +366,33 @@ export class ClientHandshake implements HandshakeMachine {
   }
 
   private onCertificate(p: Params, r: Reader, msg: HandshakeMessage): void {
+    if (p.serverCertType === CertificateType.RawPublicKey) {
+      // RFC 7250: a bare SubjectPublicKeyInfo, trusted only through verifyRawPublicKey.
+      const spki = decodeRawPublicKeyCertificate(r);
+      let key: VerifyingKey;
+      try {
+        key = this.d.provider.importVerifyingKey(spki);
+      } catch {
+        throw new HandshakeError('ERR_DTLS_BAD_CERTIFICATE', 'server raw public key cannot be parsed', 'bad_certificate');
+      }
+      const trusted = this.cfg.verifyRawPublicKey!(spki) === true;
+      if (!trusted && this.cfg.rejectRawPublicKey !== false) {
+        throw new HandshakeError('ERR_DTLS_RAW_KEY_UNTRUSTED', 'server raw public key is not trusted', 'bad_certificate');
+      }
+      this.negotiated!.peerRawPublicKey = spki;
+      this.rawKeyTrusted = trusted;
+      this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+      this.state = { kind: 'expectServerKeyExchange', p, serverKey: key };
+      return;
+    }
     const { certificates } = decodeCertificate(r);
     if (certificates.length === 0) {
       throw new HandshakeError('ERR_DTLS_NO_PEER_CERTIFICATE', 'server sent no certificate', 'bad_certificate');
     }
     const check = this.cfg.checkServerChain(certificates);
     if (!check.ok) throw check.error;
+    this.chainAuthorized = check.authorized !== false;
+    if (check.error) this.negotiated!.authorizationError = check.error;
     this.negotiated!.peerCertificates = [...certificates];
     this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
     this.state = { kind: 'expectServerKeyExchange', p, serverKey: check.key };
@@ -391,6 +442,11 @@ export class ClientHandshake implements HandshakeMachine {
       this.negotiated!.srtpProfile = srtpProfileName(profiles[0]!);
     }
   }
+
+  /** Whether verifyRawPublicKey trusted the server's raw key. */
+  rawKeyTrusted = false;
+  /** Whether the server's chain verified (false when accepted with rejectUnauthorized off). */
+  private chainAuthorized = false;
 
   /** PSK: the optional hint; ECDHE_PSK: hint and unsigned ECDH parameters (RFC 5489 §2). */
   private onPskServerKeyExchange(p: Params, r: Reader, msg: HandshakeMessage): void {
@@ -458,9 +514,15 @@ export class ClientHandshake implements HandshakeMachine {
     if (f.request) {
       const key = this.cfg.signingKey;
       const scheme = key && chooseSignatureScheme(key, f.request.signatureAlgorithms);
-      const send = key !== undefined && scheme !== undefined && this.cfg.certChain.length > 0;
-      if (send) signWith = { key: key!, scheme: scheme! };
-      this.d.sendMessage(HT.certificate, encode((w) => encodeCertificate(w, { certificates: send ? this.cfg.certChain : [] }), 2048));
+      if (f.clientCertType === CertificateType.RawPublicKey) {
+        const send = key !== undefined && scheme !== undefined && this.cfg.rawPublicKey !== undefined;
+        if (send) signWith = { key: key!, scheme: scheme! };
+        this.d.sendMessage(HT.certificate, encode((w) => encodeRawPublicKeyCertificate(w, send ? this.cfg.rawPublicKey! : new Uint8Array(0))));
+      } else {
+        const send = key !== undefined && scheme !== undefined && this.cfg.certChain.length > 0;
+        if (send) signWith = { key: key!, scheme: scheme! };
+        this.d.sendMessage(HT.certificate, encode((w) => encodeCertificate(w, { certificates: send ? this.cfg.certChain : [] }), 2048));
+      }
     }
     this.d.sendMessage(HT.client_key_exchange, encode((w) => encodeClientKeyExchange(w, { publicKey: f.publicKey })));
     const master = this.computeMaster(f);
@@ -508,7 +570,8 @@ export class ClientHandshake implements HandshakeMachine {
       this.d.sendMessage(HT.finished, encode((w) => encodeFinished(w, { verifyData: ours })));
       this.d.flushFlight(true);
     } else {
-      this.negotiated!.authorized = true;
+      this.negotiated!.authorized = p.suite.auth === 'PSK' ? true
+        : p.serverCertType === CertificateType.RawPublicKey ? this.rawKeyTrusted : this.chainAuthorized;
     }
     this.session = this.sessionOf(p, master);
     master.fill(0);

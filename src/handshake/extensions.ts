@@ -180,3 +180,27 @@ export const connectionIdExt = {
   },
   encode: (w: Writer, cid: Uint8Array) => w.opaque8(cid),
 };
+
+/** CertificateType (RFC 7250 §3): X.509 or a raw SubjectPublicKeyInfo. */
+export const CertificateType = Object.freeze({ X509: 0, RawPublicKey: 2 } as const);
+
+/**
+ * client_certificate_type / server_certificate_type (RFC 7250 §3): in a
+ * ClientHello `CertificateType types<1..2^8-1>`, in a ServerHello one type.
+ */
+export const certificateTypes = {
+  decodeList(d: Uint8Array): number[] {
+    const r = new Reader(d);
+    const list = Array.from(r.vec8(1, 255, 'certificate types'));
+    r.end('certificate_type');
+    return list;
+  },
+  decodeOne(d: Uint8Array): number {
+    const r = new Reader(d);
+    const t = r.u8('certificate type');
+    r.end('certificate_type');
+    return t;
+  },
+  encodeList: (w: Writer, types: readonly number[]) => w.vec8((w) => types.forEach((t) => w.u8(t))),
+  encodeOne: (w: Writer, type: number) => w.u8(type),
+};

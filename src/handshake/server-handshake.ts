@@ -8,10 +8,10 @@ import { DecodeError, DtlsError, HandshakeError, UnexpectedMessageError } from '
 import { DTLS1_2 } from '../record/content-type.js';
 import type { HandshakeDriver, HandshakeMachine } from './driver.js';
 import {
-  type Extension, alpn, connectionIdExt, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
+  CertificateType, type Extension, alpn, certificateTypes, connectionIdExt, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
   signatureAlgorithms, srtpProfileName, supportedGroups, useSrtp,
 } from './extensions.js';
-import { decodeCertificate, encodeCertificate } from './messages/certificate.js';
+import { decodeCertificate, decodeRawPublicKeyCertificate, encodeCertificate, encodeRawPublicKeyCertificate } from './messages/certificate.js';
 import { decodeCertificateVerify } from './messages/certificate-verify.js';
 import { encodeCertificateRequest } from './messages/certificate-request.js';
 import { type ClientHello, decodeClientHello } from './messages/client-hello.js';
@@ -56,6 +56,10 @@ export interface ServerHandshakeConfig {
   readonly alpnProtocols?: readonly Uint8Array[];
   /** DTLS-SRTP protection profiles we accept, in preference order (RFC 5764). */
   readonly srtpProfiles?: readonly number[];
+  /** Our raw public key (SPKI DER), when we may present it instead of a certificate (RFC 7250). */
+  readonly rawPublicKey?: Uint8Array;
+  /** Trust a client's raw public key (SPKI DER); enables client RawPublicKey certificates. */
+  readonly verifyRawPublicKey?: (spki: Uint8Array) => boolean;
   /** Connection IDs (RFC 9146): makes the CID we ask clients to use (fixed length, ≥ 1). */
   readonly connectionId?: () => Uint8Array;
   /** SNI: the certificate and key for a server name, perhaps asynchronously (RFC 6066). */
@@ -102,11 +106,15 @@ export interface Negotiated {
   alpnProtocol?: string;
   /** The DTLS-SRTP profile agreed on (RFC 5764), by its OpenSSL name. */
   srtpProfile?: string;
+  /** The peer's raw public key (SPKI DER), when it authenticated with one (RFC 7250). */
+  peerRawPublicKey?: Uint8Array;
   /** Connection IDs in use (RFC 9146): ours (in records to us) and the peer's. */
   connectionIds?: { readonly ours: Uint8Array; readonly peers: Uint8Array };
 }
 
 interface Params {
+  /** The certificate type the client will send (RFC 7250). */
+  readonly clientCertType?: number;
   /** encrypt_then_mac in use (CBC suites only). */
   readonly etm: boolean;
   /** The session ID we sent in ServerHello. */
@@ -304,6 +312,7 @@ export class ServerHandshake implements HandshakeMachine {
     const certChain = identity?.certChain ?? this.cfg.certChain;
     const group = formats && !formats.includes(0) ? undefined : chooseGroup(groups, this.cfg.groups);
     const key = identity?.signingKey ?? this.cfg.signingKey;
+    const types = this.certificateTypes(exts, certChain);
     const scheme = key && chooseSignatureScheme(key, sigAlgs);
     // RFC 8422 §5.1: an ECDSA certificate must be on a curve the client listed.
     const keyCurve = key?.kind === 'ecdsa' && key.curve ? curveGroupId(key.curve) : undefined;
@@ -312,7 +321,7 @@ export class ServerHandshake implements HandshakeMachine {
       if (!hello.cipherSuites.includes(s.id)) return false;
       if (s.kx === 'ECDHE' || s.kx === 'ECDHE_PSK') { if (!group) return false; }
       if (s.auth === 'PSK') return this.cfg.psk !== undefined;
-      return suiteFitsKey(s, key?.kind) && scheme !== undefined && curveAcceptable;
+      return types.server !== undefined && suiteFitsKey(s, key?.kind) && scheme !== undefined && curveAcceptable;
     });
     if (!suite) throw new HandshakeError('ERR_DTLS_NO_SHARED_CIPHER', 'no cipher suite, group and signature algorithm in common', 'handshake_failure');
 
@@ -322,7 +331,7 @@ export class ServerHandshake implements HandshakeMachine {
     // RFC 7366 §3: answer encrypt_then_mac only when a CBC suite was chosen.
     const etm = etmExt !== undefined && isEmptyExtension(etmExt, 'encrypt_then_mac') && suite.protection.kind === 'cbc';
     const sessionId = this.cfg.sessions?.cache ? this.d.provider.randomBytes(32) : new Uint8Array(0);
-    const p: Params = { suite, clientRandom: hello.random, serverRandom, ...(share && { share }), ems, etm, sessionId, sendTicket };
+    const p: Params = { suite, clientRandom: hello.random, serverRandom, ...(share && { share }), ems, etm, sessionId, sendTicket, clientCertType: types.client };
     this.negotiated = {
       suite, extendedMasterSecret: ems, encryptThenMac: etm, peerCertificates: [], resumed: false, authorized: !this.cfg.requestCert,
       ...(share && { group: share.group }), ...(servername !== undefined && { servername }),
@@ -336,6 +345,7 @@ export class ServerHandshake implements HandshakeMachine {
     if (servername !== undefined && this.cfg.sni) extensions.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
     extensions.push(...o.extras.extensions);
     this.negotiateConnectionId(exts, suite, extensions);
+    if (suite.auth !== 'PSK') extensions.push(...types.extensions(this.cfg.requestCert));
     if (secureReneg) extensions.push({ type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) });
     if (ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
     if (etm) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });
@@ -348,7 +358,9 @@ export class ServerHandshake implements HandshakeMachine {
     const ecdh = share && { namedGroup: groupId(share.group), publicKey: share.publicKey };
     const certAuth = suite.auth !== 'PSK';
     if (certAuth) {
-      this.d.sendMessage(HT.certificate, encode((w) => encodeCertificate(w, { certificates: certChain }), 4096));
+      this.d.sendMessage(HT.certificate, types.server === CertificateType.RawPublicKey
+        ? encode((w) => encodeRawPublicKeyCertificate(w, this.cfg.rawPublicKey!))
+        : encode((w) => encodeCertificate(w, { certificates: certChain }), 4096));
       const params = encode((w) => encodeEcdhParams(w, ecdh!));
       const signed = concat(hello.random, serverRandom, params);
       this.d.sendMessage(HT.server_key_exchange, encode((w) => encodeServerKeyExchange(w, { ecdh: ecdh!, ...this.signKeyExchange(key!, scheme!, signed) })));
@@ -375,7 +387,31 @@ export class ServerHandshake implements HandshakeMachine {
     return { signature: { scheme, signature: key.sign(scheme, signed) } };
   }
 
+  /**
+   * Certificate types (RFC 7250 §4.2): which we present (X.509 when the client
+   * did not say, RawPublicKey when both can), and which the client sends.
+   */
+  private certificateTypes(exts: readonly Extension[], certChain: readonly Uint8Array[]): {
+    server: number | undefined; client: number; extensions: (requestCert: boolean) => Extension[];
+  } {
+    const sExt = findExtension(exts, ExtensionType.server_certificate_type);
+    const cExt = findExtension(exts, ExtensionType.client_certificate_type);
+    const theirs = sExt ? certificateTypes.decodeList(sExt) : [CertificateType.X509];
+    const server = this.cfg.rawPublicKey && theirs.includes(CertificateType.RawPublicKey) ? CertificateType.RawPublicKey
+      : certChain.length > 0 && theirs.includes(CertificateType.X509) ? CertificateType.X509 : undefined;
+    const offered = cExt ? certificateTypes.decodeList(cExt) : [CertificateType.X509];
+    const client = this.cfg.verifyRawPublicKey && offered.includes(CertificateType.RawPublicKey) ? CertificateType.RawPublicKey : CertificateType.X509;
+    return {
+      server, client,
+      extensions: (requestCert) => [
+        ...(sExt && server !== undefined ? [{ type: ExtensionType.server_certificate_type, data: encode((w) => certificateTypes.encodeOne(w, server)) }] : []),
+        ...(cExt && requestCert ? [{ type: ExtensionType.client_certificate_type, data: encode((w) => certificateTypes.encodeOne(w, client)) }] : []),
+      ],
+    };
+  }
+
   private onCertificate(p: Params, r: Reader, msg: HandshakeMessage): void {
+    if (p.clientCertType === CertificateType.RawPublicKey) return this.onRawPublicKey(p, r, msg);
     const { certificates } = decodeCertificate(r);
     this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
     const neg = this.negotiated!;
@@ -400,6 +436,34 @@ export class ServerHandshake implements HandshakeMachine {
     }
     neg.authorized = true;
     this.state = { kind: 'expectClientKeyExchange', p, clientKey: check.key };
+  }
+
+  /** The client authenticates with a raw public key: trusted only if verifyRawPublicKey says so. */
+  private onRawPublicKey(p: Params, r: Reader, msg: HandshakeMessage): void {
+    const spki = decodeRawPublicKeyCertificate(r);
+    this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+    const neg = this.negotiated!;
+    if (spki.length === 0) {
+      if (this.cfg.rejectUnauthorized) throw new HandshakeError('ERR_DTLS_NO_PEER_CERTIFICATE', 'client sent no raw public key', 'handshake_failure');
+      neg.authorized = false;
+      this.state = { kind: 'expectClientKeyExchange', p };
+      return;
+    }
+    let key: VerifyingKey;
+    try {
+      key = this.d.provider.importVerifyingKey(spki);
+    } catch {
+      throw new HandshakeError('ERR_DTLS_BAD_CERTIFICATE', 'client raw public key cannot be parsed', 'bad_certificate');
+    }
+    neg.peerRawPublicKey = spki;
+    const trusted = this.cfg.verifyRawPublicKey!(spki) === true;
+    if (!trusted) {
+      const error = new HandshakeError('ERR_DTLS_RAW_KEY_UNTRUSTED', 'client raw public key is not trusted', 'bad_certificate');
+      if (this.cfg.rejectUnauthorized) throw error;
+      neg.authorizationError = error;
+    }
+    neg.authorized = trusted;
+    this.state = { kind: 'expectClientKeyExchange', p, clientKey: key };
   }
 
   private onClientKeyExchange(p: Params, clientKey: VerifyingKey | undefined, r: Reader, msg: HandshakeMessage): void {

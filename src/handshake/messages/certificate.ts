@@ -24,3 +24,17 @@ export function decodeCertificate(r: Reader): CertificateMessage {
 export function encodeCertificate(w: Writer, m: CertificateMessage): void {
   w.vec24((w) => m.certificates.forEach((c) => w.opaque24(c)));
 }
+
+/**
+ * Certificate with a raw public key (RFC 7250 §3):
+ * `opaque ASN.1_subjectPublicKeyInfo<1..2^24-1>` (empty when the client has none).
+ */
+export function decodeRawPublicKeyCertificate(r: Reader): Uint8Array {
+  const spki = copyBytes(r.vec24(0, 0xffffff, 'ASN.1_subjectPublicKeyInfo'));
+  r.end('Certificate');
+  return spki;
+}
+
+export function encodeRawPublicKeyCertificate(w: Writer, spki: Uint8Array): void {
+  w.opaque24(spki);
+}
