@@ -97,6 +97,7 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
       this.socket.on('message', this.onSocketMessage);
       if (this.ownSocket) this.socket.on('error', (err) => this.fail(new DtlsError('ERR_DTLS_SOCKET', err.message, undefined, { cause: err })));
       const conn = new Connection('client', resolved.settings, now());
+      conn.traceLabel = `client ${address.includes(':') ? `[${address}]` : address}:${port}`;
       this.conn = conn;
       this.machine = new ClientHandshake(conn, hsConfig);
       conn.attach(this.machine);

@@ -14,6 +14,7 @@ import { DEFAULT_REASSEMBLY_LIMITS, type HandshakeMessage, Reassembler, type Rea
 import { HandshakeType, HandshakeTypes } from './handshake/registry.js';
 import { RetransmitTimer } from './handshake/retransmit.js';
 import { Transcript } from './handshake/transcript.js';
+import { alertTrace, channels, recordTrace, trace } from './trace.js';
 import { ContentType, MAX_PLAINTEXT } from './record/content-type.js';
 import { type RecordProtection, createProtection, keyBlockLayout } from './record/protection.js';
 import { parseDatagram } from './record/record.js';
@@ -108,6 +109,8 @@ export class Connection implements HandshakeDriver {
   now: number;
   /** Counters of dropped records, by reason. */
   readonly drops: Record<string, number> = {};
+  /** How this association is named in traces (`server 10.0.0.2:5000`). */
+  traceLabel: string;
 
   constructor(
     readonly role: 'client' | 'server',
@@ -120,6 +123,7 @@ export class Connection implements HandshakeDriver {
     this.records = new RecordLayer(settings.replayWindow);
     this.reasm = new Reassembler(settings.reassembly);
     this.timer = new RetransmitTimer(settings.retransmitInitial, settings.retransmitMax);
+    this.traceLabel = role;
   }
 
   get provider(): CryptoProvider {
@@ -210,6 +214,7 @@ export class Connection implements HandshakeDriver {
       }
       this.lastReceived = this.now;
       if (this.records.newestSeen && opened.epoch > 0) this.sawNewest = true;
+      trace(channels.recordIn, () => recordTrace(this.traceLabel, opened.type, opened.epoch, opened.seq, opened.data));
       this.dispatch(opened);
     } catch (err) {
       this.fail(err);
@@ -243,6 +248,7 @@ export class Connection implements HandshakeDriver {
 
   private drop(reason: string, epoch?: number, seq?: number): void {
     this.drops[reason] = (this.drops[reason] ?? 0) + 1;
+    trace(channels.dropped, () => ({ connection: this.traceLabel, reason, epoch, seq }));
     this.events.push({ type: 'drop', reason, ...(epoch !== undefined && { epoch }), ...(seq !== undefined && { seq }) });
   }
 
@@ -333,6 +339,7 @@ export class Connection implements HandshakeDriver {
     const minGap = Math.min(this.settings.retransmitInitial, 1000) / 2;
     if (this.now - this.lastResend < minGap) return;
     this.lastResend = this.now;
+    trace(channels.retransmit, () => ({ connection: this.traceLabel, reason: 'peer retransmitted its flight' }));
     this.transmitFlight();
   }
 
@@ -367,6 +374,7 @@ export class Connection implements HandshakeDriver {
     if (this.phase === 'established' && rec.epoch === 0) return this.drop('unauthenticated alert', rec.epoch, rec.seq);
     const level = rec.data[0]!, description = rec.data[1]!;
     this.events.push({ type: 'alert', direction: 'received', level, description });
+    trace(channels.alertReceived, () => alertTrace(this.traceLabel, level, description));
     if (description === AlertDescription.close_notify) {
       this.sendAlert(1, AlertDescription.close_notify);
       this.closeWith(this.phase === 'handshake' ? new AlertReceivedError(level, description) : undefined);
@@ -459,6 +467,7 @@ export class Connection implements HandshakeDriver {
             return;
           }
           this.timer.backoff(now);
+          trace(channels.retransmit, () => ({ connection: this.traceLabel, reason: 'timeout', attempt: this.timer.retries, timeout: this.timer.current }));
           this.transmitFlight();
         }
         return;
@@ -490,7 +499,7 @@ export class Connection implements HandshakeDriver {
     if (data.length > MAX_PLAINTEXT) {
       throw new DtlsError('ERR_DTLS_MESSAGE_TOO_LONG', `message of ${data.length} bytes exceeds ${MAX_PLAINTEXT}`);
     }
-    const rec = this.records.seal(ContentType.application_data, data);
+    const rec = this.sealTraced(ContentType.application_data, data, this.records.currentWriteEpoch);
     if (rec === null) {
       // S-06: never wrap the sequence number.
       this.sendAlert(1, AlertDescription.close_notify);
@@ -604,6 +613,10 @@ export class Connection implements HandshakeDriver {
   }
 
   flushFlight(last: boolean): void {
+    trace(channels.flight, () => ({
+      connection: this.traceLabel, last,
+      messages: this.preparing.map((e) => (e.kind === 'ccs' ? 'change_cipher_spec' : HandshakeTypes.nameOf(e.msgType))),
+    }));
     this.flight = this.preparing;
     this.preparing = [];
     this.flightIsLast = last;
@@ -661,6 +674,7 @@ export class Connection implements HandshakeDriver {
     this.machine.wipe();
     if (!this.flightIsLast) this.flight = [];
     this.events.push({ type: 'secure' });
+    trace(channels.complete, () => ({ connection: this.traceLabel }));
     for (const d of this.earlyData) this.events.push({ type: 'data', data: d });
     this.earlyData = [];
   }
@@ -708,15 +722,25 @@ export class Connection implements HandshakeDriver {
     flush();
   }
 
+  /** Seal a record, publishing it on `puredtls:record:out` when traced. */
+  private sealTraced(type: number, data: Uint8Array, epoch: number): Uint8Array | null {
+    if (channels.recordOut?.hasSubscribers) {
+      const seq = this.records.nextWriteSeq(epoch);
+      trace(channels.recordOut, () => recordTrace(this.traceLabel, type, epoch, seq, data));
+    }
+    return this.records.seal(type, data, epoch);
+  }
+
   private sealOrThrow(type: number, data: Uint8Array, epoch: number): Uint8Array {
-    const rec = this.records.seal(type, data, epoch);
+    const rec = this.sealTraced(type, data, epoch);
     if (rec === null) throw new DtlsError('ERR_DTLS_SEQUENCE_EXHAUSTED', 'record sequence numbers exhausted');
     return rec;
   }
 
   private sendAlert(level: number, description: number): void {
-    const rec = this.records.seal(ContentType.alert, Uint8Array.of(level, description));
+    const rec = this.sealTraced(ContentType.alert, Uint8Array.of(level, description), this.records.currentWriteEpoch);
     if (rec) this.out.push(rec);
+    trace(channels.alertSent, () => alertTrace(this.traceLabel, level, description));
     this.events.push({ type: 'alert', direction: 'sent', level, description });
   }
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { connect, type ConnectOptions } from '../client.js';
 import { parseArgs } from './args.js';
+import { keylogWriter } from './keylog.js';
+import { startTrace } from './trace.js';
 import { parseHexKey } from './server-command.js';
 
 export const CLIENT_HELP = `Usage: puredtls client HOST PORT [options]
@@ -19,13 +21,15 @@ Options:
   --mtu N                 largest datagram sent (default 1452)
   --insecure              do not verify the server's certificate
   --timeout S             give up after S seconds (default 30)
+  --trace                 print a ladder of every record, flight, retransmission, alert and drop (stderr)
+  --keylog FILE           append NSS key-log lines (for Wireshark) to FILE; SSLKEYLOGFILE is honoured too
   --crypto node|noble     crypto provider
   --help                  this text
 
 Exit status: 0 reply received; 1 handshake or verification failed; 3 timed out.`;
 
-const BOOL = new Set(['insecure', 'help']);
-const VALUED = new Set(['message', 'ca', 'servername', 'cert', 'key', 'ciphers', 'mtu', 'timeout', 'crypto', 'psk', 'psk-identity']);
+const BOOL = new Set(['insecure', 'help', 'trace']);
+const VALUED = new Set(['message', 'ca', 'servername', 'cert', 'key', 'ciphers', 'mtu', 'timeout', 'crypto', 'psk', 'psk-identity', 'keylog']);
 
 export async function runClient(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOL, VALUED);
@@ -56,8 +60,11 @@ export async function runClient(argv: string[]): Promise<number> {
   if (crypto === 'node' || crypto === 'noble') opts.crypto = crypto;
 
   const message = v.get('message');
+  if (args.flags.has('trace')) startTrace((line) => console.error(line));
+  const keylog = keylogWriter(v.get('keylog'));
   return new Promise<number>((resolve) => {
     const c = connect(opts);
+    if (keylog) c.on('keylog', (line) => keylog(line));
     let done = false;
     const finish = (code: number) => {
       if (done) return;

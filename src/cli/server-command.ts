@@ -5,6 +5,8 @@ import { createServer } from '../server.js';
 import { createSelfSigned } from '../x509/selfsigned.js';
 import type { ServerOptions } from '../options.js';
 import { parseArgs } from './args.js';
+import { keylogWriter } from './keylog.js';
+import { startTrace } from './trace.js';
 
 export const SERVER_HELP = `Usage: puredtls server [options]
 
@@ -26,13 +28,15 @@ Options:
   --ciphers LIST          OpenSSL cipher list, e.g. ECDHE-ECDSA-AES128-GCM-SHA256:HIGH
   --mtu N                 largest datagram sent (default 1452)
   --crypto node|noble     crypto provider (default node:crypto when present)
+  --trace                 print a ladder of every record, flight, retransmission, alert and drop
+  --keylog FILE           append NSS key-log lines (for Wireshark) to FILE; SSLKEYLOGFILE is honoured too
   --quiet                 print only the listening line and errors
   --help                  this text
 
 Once bound it prints "listening on udp://HOST:PORT".`;
 
-const BOOL = new Set(['request-cert', 'reject-unauthorized', 'quiet', 'help']);
-const VALUED = new Set(['host', 'port', 'cert', 'key', 'ca', 'ciphers', 'mtu', 'crypto', 'psk', 'psk-identity', 'psk-hint']);
+const BOOL = new Set(['request-cert', 'reject-unauthorized', 'quiet', 'help', 'trace']);
+const VALUED = new Set(['host', 'port', 'cert', 'key', 'ca', 'ciphers', 'mtu', 'crypto', 'psk', 'psk-identity', 'psk-hint', 'keylog']);
 
 export async function runServer(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOL, VALUED);
@@ -78,7 +82,10 @@ export async function runServer(argv: string[]): Promise<number> {
   const family = isIPv6(host) || host === '::' ? 'udp6' : 'udp4';
   opts.socket = dgram.createSocket({ type: family });
 
+  if (args.flags.has('trace')) startTrace((line) => console.log(line));
   const server = createServer(opts);
+  const keylog = keylogWriter(v.get('keylog'));
+  if (keylog) server.on('keylog', (line) => keylog(line));
   server.on('connection', (info) => log(`handshake from ${fmt(info.address, info.port)}`));
   server.on('error', (err, info) => {
     console.error(`error${info ? ` from ${fmt(info.address, info.port)}` : ''}: ${err.message}`);

@@ -229,6 +229,7 @@ export class ServerEndpoint {
 
   private start(key: string, address: string, port: number, hello: PeekedHello, now: number): void {
     const conn = new Connection('server', this.cfg.settings, now);
+    conn.traceLabel = `server ${address.includes(':') ? `[${address}]` : address}:${port}`;
     const machine = new ServerHandshake(conn, this.cfg.handshake, { address, port });
     conn.attach(machine);
     conn.setMessageSeqs(hello.messageSeq, hello.messageSeq);
