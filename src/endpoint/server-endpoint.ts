@@ -11,6 +11,7 @@ import { type Negotiated, ServerHandshake, type ServerHandshakeConfig } from '..
 import { ContentType, DTLS1_0, DTLS1_2 } from '../record/content-type.js';
 import { type DtlsRecord, encodeRecord, parseDatagram } from '../record/record.js';
 import { TimerHeap } from './timer-heap.js';
+import { channels, recordTrace, trace, tracingRecords } from '../trace.js';
 
 /** Limits of the server endpoint (S-65, DOS-07). */
 export interface EndpointLimits {
@@ -374,6 +375,7 @@ export class ServerEndpoint {
 
   private dropped(address: string, port: number, reason: string): void {
     this.stats.dropped++;
+    trace(channels.dropped, () => ({ connection: `server ${address}:${port}`, reason }));
     this.events.push({ type: 'drop', address, port, reason });
   }
 
@@ -392,6 +394,11 @@ export class ServerEndpoint {
     const rec = encodeRecord(ContentType.handshake, DTLS1_2, 0, h.record.seq, w.finish());
     if (rec.length > helloSize) return this.dropped(address, port, 'HVR would exceed ClientHello');
     this.stats.helloVerifyRequests++;
+    if (tracingRecords()) {
+      const label = `server ${address.includes(':') ? `[${address}]` : address}:${port} (stateless)`;
+      trace(channels.recordIn, () => recordTrace(label, h.record.type, h.record.epoch, h.record.seq, h.record.fragment));
+      trace(channels.recordOut, () => recordTrace(label, ContentType.handshake, 0, h.record.seq, w.finish()));
+    }
     this.out.push({ address, port, data: rec });
   }
 }
