@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['node_modules/**'],
+    exclude: ['node_modules/**', 'test/slow/**'],
     testTimeout: 30_000,
     pool: 'forks',
     maxWorkers: 2,

@@ -6,7 +6,7 @@ import type { CryptoProvider } from './crypto/provider.js';
 import type { CipherSuite } from './crypto/suites.js';
 import {
   AlertDescription, type AlertName, AlertReceivedError, ClosedError, DecodeError, DtlsError, HandshakeError,
-  HandshakeTimeoutError, alertFor,
+  HandshakeTimeoutError, UnexpectedMessageError, alertFor,
 } from './errors.js';
 import type { HandshakeDriver, HandshakeMachine } from './handshake/driver.js';
 import { HANDSHAKE_HEADER_LENGTH, decodeHandshakeFragment, encodeHandshakeFragment } from './handshake/header.js';
@@ -190,6 +190,8 @@ export class Connection implements HandshakeDriver {
   handleDatagram(data: Uint8Array, now: number): void {
     if (this.phase === 'closed') return;
     this.now = now;
+    // RFC 7983 §7: DTLS records start with 20..63; STUN (0..3), ZRTP, TURN and RTP/RTCP never reach the parser.
+    if (data.length === 0 || data[0]! < 20 || data[0]! > 63) return this.drop('not DTLS (RFC 7983)');
     const parsed = parseDatagram(data, this.records.ourCidLength);
     for (const rec of parsed.records) {
       this.handleRecord(rec);
@@ -235,7 +237,10 @@ export class Connection implements HandshakeDriver {
       // The peer's Finished flight does not authenticate under the keys we derived.
       // Once is a corrupted datagram; twice (its retransmission too) means the keys
       // differ — a wrong or unknown PSK: fail fast with decrypt_error (same for both).
-      if (++this.handshakeBadRecords >= 2) {
+      // A burst (a flood, or buffered records replayed at the CCS) counts once: the
+      // second failure must come a retransmission later.
+      if (this.firstBadAt === undefined) this.firstBadAt = this.now;
+      else if (this.now - this.firstBadAt >= this.settings.retransmitInitial / 2) {
         this.fail(new HandshakeError('ERR_DTLS_BAD_FINISHED', 'the peer\'s Finished flight does not authenticate: the keys differ (wrong pre-shared key?)', 'decrypt_error'));
         return;
       }
@@ -264,15 +269,23 @@ export class Connection implements HandshakeDriver {
         return this.onApplicationData(rec);
       case ContentType.return_routability_check:
         return this.onReturnRoutability(rec);
+      case ContentType.heartbeat:
+        // S-53: Heartbeat is not implemented; its records are dropped in any epoch.
+        return this.drop('heartbeat', rec.epoch, rec.seq);
       default:
-        // REC-07: unknown types (and heartbeat, S-53) in epoch 0 are dropped; authenticated ones are fatal.
+        // REC-07: unknown types in epoch 0 are dropped; authenticated ones are fatal.
         if (rec.epoch === 0) return this.drop('unknown content type', rec.epoch, rec.seq);
         throw new DtlsError('ERR_DTLS_UNEXPECTED_RECORD', `unexpected record type ${rec.type}`, 'unexpected_message');
     }
   }
 
   private onHandshakeRecord(rec: OpenedRecord): void {
-    if (this.phase === 'established' && rec.epoch === 0) return this.drop('old epoch handshake', rec.epoch, rec.seq);
+    if (this.phase === 'established' && rec.epoch === 0) {
+      // The peer retransmits the epoch-0 part of its last flight: ours was lost.
+      // Never processed, only a (rate-limited) signal to resend our last flight.
+      if (this.flightIsLast && this.flight.length > 0) this.onPeerRetransmission();
+      return this.drop('old epoch handshake', rec.epoch, rec.seq);
+    }
     const r = new Reader(rec.data);
     let sawOld = false;
     while (r.remaining > 0) {
@@ -305,10 +318,14 @@ export class Connection implements HandshakeDriver {
   private processMessages(): void {
     for (let msg = this.reasm.peek(); msg && !this.waiting; msg = this.reasm.peek()) {
       if (this.phase !== 'handshake') {
-        // S-43: a new handshake on an established association (renegotiation) is refused.
         this.reasm.pop();
-        this.sendAlert(1, AlertDescription.no_renegotiation);
-        continue;
+        // S-43: a new handshake (renegotiation) is refused with a warning; any other
+        // handshake message after the handshake is fatal (SM-05: an extra Finished).
+        if (msg.msgType === HandshakeType.client_hello && this.role === 'server') {
+          this.sendAlert(1, AlertDescription.no_renegotiation);
+          continue;
+        }
+        throw new UnexpectedMessageError([], HandshakeTypes.nameOf(msg.msgType));
       }
       if (msg.epoch === 0 && !this.machine.accepts.includes(msg.msgType) && !this.machine.peerMessageTypes.includes(msg.msgType)) {
         // S-34: a message the peer's role never sends (spoofed or reflected) is not
@@ -322,6 +339,10 @@ export class Connection implements HandshakeDriver {
       this.timer.progress();
       this.handleMessage(msg);
       if (this.isClosed) return;
+      if (this.earlyCcs && this.machine.expectsChangeCipherSpec && this.pendingRead !== undefined && !this.reasm.hasFuture) {
+        this.applyChangeCipherSpec();
+        if (this.isClosed) return;
+      }
     }
   }
 
@@ -341,6 +362,8 @@ export class Connection implements HandshakeDriver {
     this.lastResend = this.now;
     trace(channels.retransmit, () => ({ connection: this.traceLabel, reason: 'peer retransmitted its flight' }));
     this.transmitFlight();
+    // The flight just went out: don't let the timer send it again right away.
+    if (this.timer.deadline !== undefined) this.timer.start(this.now);
   }
 
   private onChangeCipherSpec(rec: OpenedRecord): void {
@@ -348,14 +371,28 @@ export class Connection implements HandshakeDriver {
     if (rec.data.length !== 1 || rec.data[0] !== 1) {
       throw new DtlsError('ERR_DTLS_BAD_CCS', 'malformed ChangeCipherSpec', 'decode_error');
     }
+    if (this.phase === 'handshake' && !this.machine.expectsChangeCipherSpec && this.pendingRead !== undefined
+      && rec.epoch === this.records.currentReadEpoch) {
+      // The keys exist but messages before the CCS are still missing (a reordered
+      // or partly lost flight): remember it; it takes effect once they are in (S-35).
+      this.earlyCcs = true;
+      return;
+    }
     if (this.phase !== 'handshake' || !this.machine.expectsChangeCipherSpec || this.pendingRead === undefined
       || this.reasm.hasFuture || rec.epoch !== this.records.currentReadEpoch) {
       // SM-02: a CCS out of place is dropped while unauthenticated (it may be a reordered retransmission).
       if (rec.epoch === 0) return this.drop('unexpected change_cipher_spec', rec.epoch, rec.seq);
       throw new DtlsError('ERR_DTLS_UNEXPECTED_CCS', 'unexpected ChangeCipherSpec', 'unexpected_message');
     }
+    this.applyChangeCipherSpec();
+  }
+
+  private earlyCcs = false;
+
+  private applyChangeCipherSpec(): void {
+    this.earlyCcs = false;
     this.machine.handleChangeCipherSpec();
-    this.records.activateRead(this.pendingRead);
+    this.records.activateRead(this.pendingRead!);
     this.pendingRead = undefined;
     const buffered = this.futureRecords;
     this.futureRecords = [];
@@ -475,6 +512,7 @@ export class Connection implements HandshakeDriver {
       if (this.flightExpires !== undefined && now >= this.flightExpires) {
         this.flight = [];
         this.flightExpires = undefined;
+        this.records.retireEpoch(0);
       }
       if (now >= this.lastReceived + this.settings.connectionTimeout) {
         this.sendAlert(1, AlertDescription.close_notify);
@@ -591,7 +629,7 @@ export class Connection implements HandshakeDriver {
    * (RFC 9147 §4.5.3) and no limit for the others.
    */
   private badRecordLimit = 0;
-  private handshakeBadRecords = 0;
+  private firstBadAt: number | undefined;
 
   deriveKeys(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array, encryptThenMac: boolean): void {
     const p = suite.protection;
@@ -634,7 +672,7 @@ export class Connection implements HandshakeDriver {
 
   masterSecretReady(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): void {
     this.exporter?.master.fill(0);
-    this.exporter = { prfHash: suite.prfHash, master: master.slice(), clientRandom: clientRandom.slice(), serverRandom: serverRandom.slice() };
+    this.exporter = { prfHash: suite.prfHash, master: Uint8Array.from(master), clientRandom: Uint8Array.from(clientRandom), serverRandom: Uint8Array.from(serverRandom) };
     this.events.push({ type: 'keylog', line: `CLIENT_RANDOM ${toHex(clientRandom)} ${toHex(master)}\n` });
   }
 
@@ -664,13 +702,19 @@ export class Connection implements HandshakeDriver {
   }
 
   complete(): void {
+    // SM-05: the peer's flight ends with its Finished; anything buffered beyond it is an extra message.
+    if (this.reasm.bufferedBytes > 0 || this.reasm.hasFuture) {
+      throw new UnexpectedMessageError([], 'handshake message after Finished');
+    }
     this.phase = 'established';
     this.timer.stop();
     this.timer.reset();
     this.reasm.clear();
     this.transcript.clear();
     this.futureRecords = [];
-    this.records.retireEpoch(0);
+    // Epoch 0 stays readable while we keep our last flight, to notice the peer
+    // retransmitting its flight; it is retired when that flight expires.
+    if (!this.flightIsLast) this.records.retireEpoch(0);
     this.machine.wipe();
     if (!this.flightIsLast) this.flight = [];
     this.events.push({ type: 'secure' });

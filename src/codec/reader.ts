@@ -121,7 +121,11 @@ export class Reader {
   }
 }
 
-/** Copy bytes so they no longer alias a datagram (S-66). */
+/**
+ * Copy bytes so they no longer alias a datagram (S-66). Always a plain
+ * Uint8Array (a Buffer's `slice` would be a view, and wiping it would wipe
+ * the original).
+ */
 export function copyBytes(b: Uint8Array): Uint8Array {
-  return Uint8Array.prototype.slice.call(b) as Uint8Array;
+  return new Uint8Array(b);
 }

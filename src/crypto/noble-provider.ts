@@ -3,7 +3,7 @@ import { nobleAead, nobleCbc } from './noble-aead.js';
 import { nobleKeyShare, nobleKeyShareFromPrivate } from './noble-ecdh.js';
 import { nobleHash, nobleHmac } from './noble-hash.js';
 import { nobleSigningKey, nobleVerifyingKey } from './noble-sign.js';
-import type { CryptoProvider } from './provider.js';
+import type { HashAlg, CryptoProvider } from './provider.js';
 
 /**
  * The pure-JavaScript provider over @noble/hashes, @noble/ciphers and
@@ -16,6 +16,10 @@ export const nobleProvider: CryptoProvider = Object.freeze({
   randomBytes: (n: number): Uint8Array => randomBytes(n),
   hash: nobleHash,
   hmac: nobleHmac,
+  hmacKey: (alg: HashAlg, key: Uint8Array) => {
+    const k = Uint8Array.from(key);
+    return (data: Uint8Array) => nobleHmac(alg, k, data);
+  },
   createAead: nobleAead,
   createCbc: nobleCbc,
   generateKeyShare: nobleKeyShare,

@@ -32,6 +32,12 @@ export const nodeProvider: CryptoProvider = Object.freeze({
     checkHash(alg);
     return plain(requireNodeCrypto().createHmac(alg, key).update(data).digest());
   },
+  hmacKey(alg: HashAlg, key: Uint8Array): (data: Uint8Array) => Uint8Array {
+    checkHash(alg);
+    const c = requireNodeCrypto();
+    const k = c.createSecretKey(key);
+    return (data) => plain(c.createHmac(alg, k).update(data).digest());
+  },
   createAead: nodeAead,
   createCbc: nodeCbc,
   generateKeyShare: nodeKeyShare,

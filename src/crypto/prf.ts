@@ -7,11 +7,12 @@ import type { CryptoProvider, HashAlg } from './provider.js';
  */
 export function pHash(p: CryptoProvider, hash: HashAlg, secret: Uint8Array, seed: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
+  const mac = p.hmacKey(hash, secret);
   let a = seed;
   let pos = 0;
   while (pos < length) {
-    a = p.hmac(hash, secret, a);
-    const block = p.hmac(hash, secret, concatBytes(a, seed));
+    a = mac(a);
+    const block = mac(concatBytes(a, seed));
     const n = Math.min(block.length, length - pos);
     out.set(n === block.length ? block : block.subarray(0, n), pos);
     pos += n;

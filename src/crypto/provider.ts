@@ -116,6 +116,8 @@ export interface CryptoProvider {
   randomBytes(n: number): Uint8Array;
   hash(alg: HashAlg, data: Uint8Array): Uint8Array;
   hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** HMAC with a key imported once, for many messages (the PRF, cookies). */
+  hmacKey(alg: HashAlg, key: Uint8Array): (data: Uint8Array) => Uint8Array;
   /** Import a key once; `seal`/`open` many times. */
   createAead(alg: AeadAlg, key: Uint8Array): Aead;
   /** AES-CBC (16- or 32-byte key), no padding. */

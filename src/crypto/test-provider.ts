@@ -31,6 +31,7 @@ export function testProvider(seed: number, base: CryptoProvider = nobleProvider)
     randomBytes: (n: number) => rng(n),
     hash: base.hash.bind(base),
     hmac: base.hmac.bind(base),
+    hmacKey: base.hmacKey.bind(base),
     createAead: base.createAead.bind(base),
     createCbc: base.createCbc.bind(base),
     generateKeyShare: (group: GroupName): KeyShare => fromPrivate(group, seededPrivate(group, rng)),

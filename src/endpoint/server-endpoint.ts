@@ -4,7 +4,7 @@ import { Connection, type ConnectionSettings } from '../connection.js';
 import { DecodeError, DtlsError } from '../errors.js';
 import { CookieFactory } from '../handshake/cookie.js';
 import { HANDSHAKE_HEADER_LENGTH, decodeHandshakeFragment, encodeHandshakeFragment } from '../handshake/header.js';
-import { type ClientHello, decodeClientHello } from '../handshake/messages/client-hello.js';
+import { type HelloPrefix, decodeClientHello, decodeHelloPrefix } from '../handshake/messages/client-hello.js';
 import { encodeHelloVerifyRequest } from '../handshake/messages/hello-verify-request.js';
 import { HandshakeType } from '../handshake/registry.js';
 import { type Negotiated, ServerHandshake, type ServerHandshakeConfig } from '../handshake/server-handshake.js';
@@ -163,11 +163,14 @@ export class ServerEndpoint {
     }
     if (hello === null) {
       if (existing) return this.feed(existing, data, now);
-      return this.dropped(address, port, 'malformed ClientHello');
+      return this.dropped(address, port, 'malformed ClientHello, or a later fragment of one before its cookie verified');
     }
-    // A retransmitted ClientHello of a handshake in progress goes to it.
-    if (existing && !existing.established && equalBytes(existing.clientRandom, hello.hello.random)) {
-      return this.feed(existing, data, now);
+    // A retransmitted ClientHello of a handshake in progress goes to it; a late or
+    // replayed copy of one that already completed is stale: it never tears the
+    // association down (S-18), however valid its cookie still is.
+    if (existing && equalBytes(existing.clientRandom, hello.hello.random)) {
+      if (!existing.established) return this.feed(existing, data, now);
+      return this.dropped(address, port, 'stale ClientHello of an established association');
     }
     if (this.cfg.cookieExchange && !this.cookies.verify(address, port, hello.hello, now)) {
       // S-14: a missing, invalid or expired cookie gets a fresh HVR, statelessly.
@@ -328,8 +331,12 @@ export class ServerEndpoint {
 
   /** Send application data to an association. */
   send(assoc: ServerAssociation, data: Uint8Array, now: number): void {
-    assoc.conn.send(data, now);
-    this.collect(assoc, now);
+    try {
+      assoc.conn.send(data, now);
+    } finally {
+      // Even when send throws (closed, sequence numbers exhausted), the close is collected.
+      this.collect(assoc, now);
+    }
   }
 
   /** close_notify and forget. */
@@ -406,7 +413,7 @@ export class ServerEndpoint {
 interface PeekedHello {
   readonly record: DtlsRecord;
   readonly messageSeq: number;
-  readonly hello: ClientHello;
+  readonly hello: HelloPrefix;
 }
 
 /**
@@ -423,8 +430,12 @@ function peekClientHello(data: Uint8Array): PeekedHello | null | undefined {
   try {
     const r = new Reader(record.fragment);
     const frag = decodeHandshakeFragment(r);
-    if (frag.fragmentOffset !== 0 || frag.body.length !== frag.length) return null;
-    const hello = decodeClientHello(new Reader(frag.body));
+    // Later fragments of a fragmented ClientHello belong to an association, if any.
+    if (frag.fragmentOffset !== 0) return null;
+    // A whole ClientHello is decoded completely (SM-26: malformed ones get nothing);
+    // the first fragment of one a small MTU split must hold the prefix the cookie
+    // covers: version, random, session_id and the cookie itself.
+    const hello = frag.body.length === frag.length ? decodeClientHello(new Reader(frag.body)) : decodeHelloPrefix(new Reader(frag.body));
     return { record, messageSeq: frag.messageSeq, hello };
   } catch (e) {
     if (e instanceof DecodeError) return null;

@@ -352,7 +352,7 @@ export class ClientHandshake implements HandshakeMachine {
       this.negotiated.peerCertificates = [...resuming.peerCertificates];
       this.negotiated.authorized = resuming.authorized;
       if (resuming.pskIdentity !== undefined) this.negotiated.pskIdentity = resuming.pskIdentity;
-      const master = resuming.masterSecret.slice();
+      const master = Uint8Array.from(resuming.masterSecret);
       this.d.masterSecretReady(suite, master, p.clientRandom, p.serverRandom);
       this.d.deriveKeys(suite, master, p.clientRandom, p.serverRandom, resuming.encryptThenMac);
       this.state = ticketExpected ? { kind: 'expectNewSessionTicket', p, master } : { kind: 'expectChangeCipherSpec', p, master };
@@ -586,7 +586,7 @@ export class ClientHandshake implements HandshakeMachine {
     const base = p.resuming;
     const ticket = this.ticket?.ticket ?? (p.resuming?.ticket && !this.ticket ? p.resuming.ticket : undefined);
     return {
-      suiteId: p.suite.id, masterSecret: master.slice(), extendedMasterSecret: p.ems, encryptThenMac: p.etm,
+      suiteId: p.suite.id, masterSecret: Uint8Array.from(master), extendedMasterSecret: p.ems, encryptThenMac: p.etm,
       created: base?.created ?? Math.floor(this.d.now / 1000), peerCertificates: n.peerCertificates, authorized: n.authorized,
       sessionId: p.resuming && p.resuming.sessionId.length === 0 ? new Uint8Array(0) : p.sessionId,
       lifetime: this.ticket?.lifetimeHint ?? base?.lifetime ?? 0,

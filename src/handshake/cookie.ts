@@ -1,15 +1,14 @@
 import { Writer } from '../codec/writer.js';
 import { constantTimeEqual } from '../crypto/ct.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { encodeExtensions } from './extensions.js';
-import type { ClientHello } from './messages/client-hello.js';
+import type { HelloPrefix } from './messages/client-hello.js';
 
 /** Cookie length: 32 bytes at most (S-15), which keeps an HVR below any ClientHello. */
 export const COOKIE_LENGTH = 32;
 
 /**
  * Stateless cookies (RFC 6347 §4.2.1, S-12): an HMAC-SHA256 over the client's
- * address, port and ClientHello parameters (everything but the cookie), keyed
+ * address, port and the ClientHello's version, random and session_id, keyed
  * by a secret derived from a master secret and the current time period. The
  * secret of the period before is still accepted (S-15), so a cookie lives for
  * one to two periods. Because the per-period secret is derived, servers that
@@ -23,32 +22,44 @@ export class CookieFactory {
     private readonly period = 60_000,
   ) {}
 
-  private secret(index: number): Uint8Array {
-    const label = new Uint8Array(8);
-    new DataView(label.buffer).setFloat64(0, index);
-    return this.provider.hmac('sha256', this.master, label);
+  /** The keyed MACs of the last two periods (derived once per period, not per ClientHello). */
+  private keys = new Map<number, (data: Uint8Array) => Uint8Array>();
+
+  private secret(index: number): (data: Uint8Array) => Uint8Array {
+    let k = this.keys.get(index);
+    if (!k) {
+      const label = new Uint8Array(8);
+      new DataView(label.buffer).setFloat64(0, index);
+      k = this.provider.hmacKey('sha256', this.provider.hmac('sha256', this.master, label));
+      this.keys.set(index, k);
+      for (const old of this.keys.keys()) if (old < index - 1) this.keys.delete(old);
+    }
+    return k;
   }
 
-  private mac(secret: Uint8Array, address: string, port: number, hello: ClientHello): Uint8Array {
-    const w = new Writer(256);
+  /**
+   * The MAC covers the address, port, version, random and session_id: the
+   * fields before the cookie, so it can be checked on the first fragment of
+   * a ClientHello that a small MTU split. The random binds it to this
+   * ClientHello (the client must repeat it, RFC 6347 §4.2.1).
+   */
+  private mac(secret: (data: Uint8Array) => Uint8Array, address: string, port: number, hello: HelloPrefix): Uint8Array {
+    const w = new Writer(128);
     w.opaque8(new TextEncoder().encode(address)).u16(port);
     w.u16(hello.clientVersion).bytes(hello.random).opaque8(hello.sessionId);
-    w.vec16((w) => hello.cipherSuites.forEach((s) => w.u16(s)));
-    w.vec8((w) => hello.compressionMethods.forEach((c) => w.u8(c)));
-    encodeExtensions(w, hello.extensions);
-    return this.provider.hmac('sha256', secret, w.finish()).subarray(0, COOKIE_LENGTH);
+    return secret(w.finish()).subarray(0, COOKIE_LENGTH);
   }
 
-  make(address: string, port: number, hello: ClientHello, now: number): Uint8Array {
+  make(address: string, port: number, hello: HelloPrefix, now: number): Uint8Array {
     return this.mac(this.secret(Math.floor(now / this.period)), address, port, hello);
   }
 
   /** Does the hello carry a cookie we made for this address in this or the previous period? Constant time. */
-  verify(address: string, port: number, hello: ClientHello, now: number): boolean {
+  verify(address: string, port: number, hello: HelloPrefix, now: number): boolean {
     if (hello.cookie.length !== COOKIE_LENGTH) return false;
     const index = Math.floor(now / this.period);
-    const current = constantTimeEqual(hello.cookie, this.mac(this.secret(index), address, port, hello));
-    const previous = constantTimeEqual(hello.cookie, this.mac(this.secret(index - 1), address, port, hello));
-    return current || previous;
+    // The comparison is constant-time; which period matched is no secret.
+    return constantTimeEqual(hello.cookie, this.mac(this.secret(index), address, port, hello))
+      || constantTimeEqual(hello.cookie, this.mac(this.secret(index - 1), address, port, hello));
   }
 }

@@ -580,7 +580,7 @@ export class ServerHandshake implements HandshakeMachine {
       serverVersion: DTLS1_2, random: serverRandom, sessionId, cipherSuite: suite.id, compressionMethod: 0, extensions,
     })));
     if (o.sendTicket) this.sendNewSessionTicket({ ...s });
-    const master = s.masterSecret.slice();
+    const master = Uint8Array.from(s.masterSecret);
     this.d.masterSecretReady(suite, master, hello.random, serverRandom);
     this.d.deriveKeys(suite, master, hello.random, serverRandom, s.encryptThenMac);
     const h = suite.prfHash;
@@ -594,8 +594,9 @@ export class ServerHandshake implements HandshakeMachine {
   private sessionOf(p: Params, master: Uint8Array): Session {
     const n = this.negotiated!;
     return {
-      suiteId: p.suite.id, masterSecret: master.slice(), extendedMasterSecret: p.ems, encryptThenMac: p.etm,
-      created: Math.floor(this.d.now / 1000), peerCertificates: n.peerCertificates, authorized: n.authorized,
+      suiteId: p.suite.id, masterSecret: Uint8Array.from(master), extendedMasterSecret: p.ems, encryptThenMac: p.etm,
+      // The leaf is the verified identity; the rest of the chain would only swell tickets.
+      created: Math.floor(this.d.now / 1000), peerCertificates: n.peerCertificates.slice(0, 1), authorized: n.authorized,
       ...(n.pskIdentity !== undefined && { pskIdentity: n.pskIdentity }), ...(n.servername !== undefined && { servername: n.servername }),
     };
   }

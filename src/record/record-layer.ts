@@ -13,6 +13,7 @@ export type DropReason =
   | 'too long'
   | 'seq exhausted'
   | 'implausible sequence'
+  | 'unexpected type'
   | 'unexpected cid record'
   | 'unknown cid'
   | 'record without cid'
@@ -153,6 +154,11 @@ export class RecordLayer {
     if (!st.window.check(rec.seq)) return 'replay';
     let data: Uint8Array | null;
     if (st.protection === null) {
+      // Unprotected records can only be handshake, ChangeCipherSpec or alert: anything
+      // else (a stray RTP packet that reads as DTLS, REC-15) must not touch the window.
+      if (rec.type !== ContentType.handshake && rec.type !== ContentType.change_cipher_spec && rec.type !== ContentType.alert) {
+        return 'unexpected type';
+      }
       if (rec.seq - Math.max(st.window.highest, 0) > EPOCH0_MAX_JUMP) return 'implausible sequence';
       if (rec.fragment.length > MAX_PLAINTEXT) return 'too long';
       data = rec.fragment;

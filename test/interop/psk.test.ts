@@ -84,10 +84,11 @@ describe.skipIf(!HAS_OPENSSL).sequential('openssl s_client with a PSK against ou
     { what: 'a wrong PSK', key: '00112233445566778899aabbccddeeff', identity: PSK_IDENTITY },
     { what: 'an unknown identity', key: PSK_KEY_HEX, identity: 'Unknown_identity' },
   ])('rejects $what from s_client: no handshake, s_client fails, our server emits a typed error', async ({ what, key, identity }) => {
-    const srv = await servePsk({ ciphers: 'PSK-AES128-CCM8', handshakeTimeout: 1_000, retransmitTimeout: 300 });
+    const srv = await servePsk({ ciphers: 'PSK-AES128-CCM8', handshakeTimeout: 5_000 });
     const p = new PeerProcess('openssl', ['s_client', '-dtls1_2', '-brief', '-connect', `127.0.0.1:${srv.port}`, '-nocommands',
       '-noservername', '-cipher', 'PSK-AES128-CCM8', ...pskArgs(key, identity), '-msg'], 10_000);
     try {
+      // s_client resends its Finished flight after 1 s; the second failure ends it (decrypt_error).
       const err = (await srv.firstError(6_000)) as DtlsError;
       // s_client gets a bounded moment to react to whatever we sent, then is stopped.
       await p.waitForOrExit('stderr', /^CONNECTION ESTABLISHED$/m, 300).catch(() => null);

@@ -48,3 +48,23 @@ export function encodeClientHello(w: Writer, m: ClientHello): void {
   w.vec8((w) => m.compressionMethods.forEach((c) => w.u8(c)));
   encodeExtensions(w, m.extensions);
 }
+
+/**
+ * The leading fields of a ClientHello, enough for the stateless cookie check
+ * (RFC 6347 §4.2.1) even when a small MTU fragmented the message: version,
+ * random, session_id and cookie, which all sit in its first bytes.
+ */
+export interface HelloPrefix {
+  readonly clientVersion: number;
+  readonly random: Uint8Array;
+  readonly sessionId: Uint8Array;
+  readonly cookie: Uint8Array;
+}
+
+export function decodeHelloPrefix(r: Reader): HelloPrefix {
+  const clientVersion = r.u16('client_version');
+  const random = copyBytes(r.bytes(32, 'random'));
+  const sessionId = copyBytes(r.vec8(0, 32, 'session_id'));
+  const cookie = copyBytes(r.vec8(0, 255, 'cookie'));
+  return { clientVersion, random, sessionId, cookie };
+}
