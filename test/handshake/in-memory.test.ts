@@ -57,10 +57,11 @@ describe.each(PROVIDERS)('in-memory handshake ($name provider)', (provider) => {
   });
 });
 
-describe('loss, duplication and reordering (fake clock)', () => {
+describe.each(PROVIDERS)('loss, duplication and reordering (fake clock, $name provider)', (provider) => {
+  const pairP = (o: Parameters<typeof pair>[0] = {}) => pair({ provider, ...o });
   /** Count the datagrams each direction sends in a loss-free handshake. */
   function datagramCounts(): { c2s: number; s2c: number } {
-    const p = pair({ cert: 'rsa2048', server: { mtu: 500 } });
+    const p = pairP({ cert: 'rsa2048', server: { mtu: 500 } });
     expect(runHandshake(p)).toBe(true);
     return { c2s: p.net.stats(CLIENT_ADDR, SERVER_ADDR).sent, s2c: p.net.stats(SERVER_ADDR, CLIENT_ADDR).sent };
   }
@@ -76,7 +77,7 @@ describe('loss, duplication and reordering (fake clock)', () => {
     for (let i = 0; i < (dir === 'c2s' ? counts.c2s : counts.s2c); i++) {
       it(`completes when ${dir === 'c2s' ? 'client' : 'server'} datagram #${i} of the handshake is dropped once`, () => {
         const drop = { filter: (d: { index: number }) => (d.index === i ? 'drop' as const : 'pass' as const) };
-        const p = pair({ cert: 'rsa2048', server: { mtu: 500 }, ...(dir === 'c2s' ? { clientToServer: drop } : { serverToClient: drop }) });
+        const p = pairP({ cert: 'rsa2048', server: { mtu: 500 }, ...(dir === 'c2s' ? { clientToServer: drop } : { serverToClient: drop }) });
         expect(runHandshake(p, 30_000)).toBe(true);
         expect(p.net.now).toBeLessThan(5_000);
       });
@@ -87,7 +88,7 @@ describe('loss, duplication and reordering (fake clock)', () => {
     const run = (duplicate: number) => {
       const seen: number[] = [];
       const filter = (d: { flight: number | undefined }) => { seen.push(d.flight ?? 0); return 'pass' as const; };
-      const p = pair({ clientToServer: { filter, duplicate }, serverToClient: { filter, duplicate } });
+      const p = pairP({ clientToServer: { filter, duplicate }, serverToClient: { filter, duplicate } });
       expect(runHandshake(p)).toBe(true);
       return seen;
     };
@@ -101,18 +102,18 @@ describe('loss, duplication and reordering (fake clock)', () => {
   });
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('completes with reordered flights (seed %i)', (seed) => {
-    const p = pair({ seed, cert: 'rsa2048', server: { mtu: 300 }, client: { mtu: 300 }, impairments: { reorder: 0.5, reorderDelay: 20, delay: { min: 1, max: 15 } } });
+    const p = pairP({ seed, cert: 'rsa2048', server: { mtu: 300 }, client: { mtu: 300 }, impairments: { reorder: 0.5, reorderDelay: 20, delay: { min: 1, max: 15 } } });
     expect(runHandshake(p)).toBe(true);
   });
 
   it('completes with packed datagrams (NET-08)', () => {
-    const p = pair({ cert: 'rsa2048', server: { mtu: 300 }, impairments: { pack: 50 } });
+    const p = pairP({ cert: 'rsa2048', server: { mtu: 300 }, impairments: { pack: 50 } });
     expect(runHandshake(p)).toBe(true);
   });
 
   it('retransmits on the schedule 1, 2, 4, 8, 16, 32, 60, 60 s (NET-09)', () => {
     const times: number[] = [];
-    const p = pair({
+    const p = pairP({
       client: { handshakeTimeout: 400_000 }, serverToClient: { drop: 1 },
       clientToServer: { filter: (d) => { if (d.flight === 1) times.push(d.time); return 'pass'; } },
     });
@@ -122,7 +123,7 @@ describe('loss, duplication and reordering (fake clock)', () => {
   });
 
   it('gives up at handshakeTimeout and frees the handshake', () => {
-    const p = pair({ client: { handshakeTimeout: 10_000 }, server: { handshakeTimeout: 10_000 }, serverToClient: { drop: 1 } });
+    const p = pairP({ client: { handshakeTimeout: 10_000 }, server: { handshakeTimeout: 10_000 }, serverToClient: { drop: 1 } });
     p.net.run({ maxTime: 60_000 });
     expect(p.client.closed).toBe(true);
     expect(p.client.error?.code).toBe('ERR_DTLS_HANDSHAKE_TIMEOUT');
@@ -131,7 +132,7 @@ describe('loss, duplication and reordering (fake clock)', () => {
 
   it('answers a retransmitted flight 5 with flight 6 when flight 6 was lost', () => {
     let dropped = false;
-    const p = pair({ serverToClient: { filter: (d) => (d.flight === 6 && !dropped ? ((dropped = true), 'drop') : 'pass') } });
+    const p = pairP({ serverToClient: { filter: (d) => (d.flight === 6 && !dropped ? ((dropped = true), 'drop') : 'pass') } });
     expect(runHandshake(p)).toBe(true);
     expect(dropped).toBe(true);
   });
