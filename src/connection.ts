@@ -726,8 +726,22 @@ export class Connection implements HandshakeDriver {
   // --- sending ---------------------------------------------------------------
 
   /** Encode the current flight into datagrams: fragment to the MTU, pack records (S-26, S-27, S-28). */
-  private transmitFlight(): void {
+  /**
+   * The MTU to fragment to: the configured one, backed off after repeated
+   * timeouts with no answer (S-27, RFC 6347 §4.1.1.1) in case the path's MTU is
+   * smaller: to 1,232 bytes (IPv6's minimum MTU less headers) after two, and to
+   * 548 (IPv4's 576 less headers) after four.
+   */
+  get flightMtu(): number {
+    const r = this.timer.retries;
     const mtu = this.settings.mtu;
+    if (r >= 4) return Math.min(mtu, 548);
+    if (r >= 2) return Math.min(mtu, 1232);
+    return mtu;
+  }
+
+  private transmitFlight(): void {
+    const mtu = this.flightMtu;
     let datagram: Uint8Array[] = [];
     let used = 0;
     const flush = () => {

@@ -137,3 +137,19 @@ describe.each(PROVIDERS)('loss, duplication and reordering (fake clock, $name pr
     expect(dropped).toBe(true);
   });
 });
+
+describe('S-27 fragment size back-off', () => {
+  it('fragments a flight to smaller datagrams after repeated timeouts, and completes through a path with a 600-byte MTU', () => {
+    // Both sides believe the MTU is 1452, but the path only carries 600-byte datagrams:
+    // the large flights are lost until the back-off makes them fit.
+    const sizes: number[] = [];
+    const p = pair({
+      cert: 'rsa2048', server: { handshakeTimeout: 60_000 }, client: { handshakeTimeout: 60_000 },
+      serverToClient: { mtu: 600, filter: (d) => { sizes.push(d.data.length); return 'pass'; } },
+    });
+    expect(runHandshake(p, 60_000)).toBe(true);
+    expect(Math.max(...sizes)).toBeGreaterThan(600);
+    // After the back-off every datagram of the flight fitted.
+    expect(sizes.slice(-3).every((n) => n <= 600)).toBe(true);
+  });
+});
