@@ -16,7 +16,21 @@ import { now } from './server.js';
 import { type PeerCertificate, parseCertificate, toPeerCertificate } from './x509/certificate.js';
 import { nodeBuiltin } from './node-builtin.js';
 
-/** `connect` options. */
+/**
+ * `connect` and `connectAsync` options: the server, how to verify it, and the
+ * options shared with the server ({@link CommonOptions}).
+ *
+ * @example
+ * ```js
+ * const options = {
+ *   host: 'device.example', port: 5684,
+ *   ca: fs.readFileSync('ca.pem'),                           // verify the server against this CA
+ *   key: fs.readFileSync('client.key'), cert: fs.readFileSync('client.crt'), // when the server asks
+ *   ciphers: 'ECDHE-ECDSA-AES128-CCM8',
+ * };
+ * const client = await connectAsync(options);
+ * ```
+ */
 export interface ConnectOptions extends CommonOptions {
   /** Server host name or address. Default 'localhost'. */
   host?: string;
@@ -38,21 +52,48 @@ export interface ConnectOptions extends CommonOptions {
   checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
 }
 
-/** Events of {@link ClientConnection}. */
+/**
+ * Events of {@link ClientConnection}.
+ *
+ * @example
+ * ```js
+ * const client = connect({ host: 'localhost', port: 4433, ca });
+ * client.on('secureConnect', () => client.send('hello'));
+ * client.on('message', (msg) => console.log(msg.toString()));
+ * client.on('error', (err) => console.error(err.code, err.message));
+ * client.on('close', () => console.log('closed'));
+ * ```
+ */
 export interface ClientEvents {
+  /** The handshake completed; messages queued before it are sent now. */
   secureConnect: [];
   /** A resumable session: pass it as `connect({ session })` later. */
   session: [session: Buffer];
   /** An NSS key-log line (Wireshark's SSLKEYLOGFILE format). */
   keylog: [line: Buffer];
+  /** One application message (the payload of one DTLS record). */
   message: [message: Buffer];
+  /** The connection closed (after `error` when it failed). */
   close: [];
+  /** The handshake or the connection failed; `close` follows. */
   error: [err: DtlsError];
 }
 
 /**
  * The client side of a DTLS association, with the same interface as a
- * server's {@link Peer} plus `secureConnect`.
+ * server's {@link Peer} plus `secureConnect`. Made by {@link connect} and
+ * {@link connectAsync}.
+ *
+ * @example
+ * ```js
+ * const client = await connectAsync({ host: 'localhost', port: 4433, ca: fs.readFileSync('ca.pem') });
+ * console.log(client.getCipher()?.name, client.getPeerCertificate().subject?.CN);
+ * client.on('message', (msg) => {
+ *   console.log(msg.toString());
+ *   client.end();
+ * });
+ * client.send('hello');
+ * ```
  */
 export class ClientConnection extends EventEmitter<ClientEvents> {
   private conn: Connection | undefined;
@@ -64,6 +105,7 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
   private queued: Uint8Array[] = [];
   private ended = false;
   private closedEmitted = false;
+  /** The crypto provider in use (the `crypto` option). */
   readonly provider: CryptoProvider;
   /** Whether the server's certificate verified. */
   authorized = false;
@@ -247,14 +289,17 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     return peerCertificate(this.negotiated, detailed);
   }
 
+  /** The negotiated cipher suite, once the handshake completed. */
   getCipher(): CipherInfo | undefined {
     return cipherInfo(this.negotiated?.suite);
   }
 
+  /** Always 'DTLSv1.2'. */
   getProtocol(): 'DTLSv1.2' {
     return 'DTLSv1.2';
   }
 
+  /** Details of the negotiation (suite, group, EMS ...), once the handshake completed. */
   get negotiated(): Negotiated | undefined {
     return this.machine?.negotiated;
   }

@@ -1,3 +1,4 @@
+import { toHex } from './codec/bytes.js';
 import { Reader } from './codec/reader.js';
 import { Writer } from './codec/writer.js';
 import { constantTimeEqual } from './crypto/ct.js';
@@ -843,11 +844,6 @@ interface Waiting {
   result?: { ok: true; value: unknown } | { ok: false; error: unknown };
 }
 
-function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
 
 function concatAll(parts: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);

@@ -4,34 +4,75 @@
  * be) sent. `alertFor(err)` is the only place that picks an alert.
  */
 
-/** TLS alert descriptions (RFC 5246 §7.2, RFC 6347, RFC 7301, RFC 4279). */
+/**
+ * TLS alert descriptions (RFC 5246 §7.2, RFC 6347, RFC 7301, RFC 4279): alert
+ * name → the number on the wire. {@link DtlsError.alert} holds the name.
+ *
+ * @example
+ * ```js
+ * AlertDescription.unknown_ca; // 48
+ * ```
+ */
 export const AlertDescription = Object.freeze({
+  /** The sender closes the connection (not an error). */
   close_notify: 0,
+  /** A message arrived that the protocol state does not allow. */
   unexpected_message: 10,
+  /** A record failed authentication. */
   bad_record_mac: 20,
+  /** A record was longer than allowed. */
   record_overflow: 22,
+  /** No acceptable set of security parameters, or another handshake failure. */
   handshake_failure: 40,
+  /** A certificate was corrupt, or failed verification. */
   bad_certificate: 42,
+  /** A certificate of an unsupported type, or whose key or usage does not fit. */
   unsupported_certificate: 43,
+  /** A certificate was revoked by its signer. */
   certificate_revoked: 44,
+  /** A certificate has expired or is not yet valid. */
   certificate_expired: 45,
+  /** Another certificate problem made it unacceptable. */
   certificate_unknown: 46,
+  /** A field of the handshake was out of range or inconsistent. */
   illegal_parameter: 47,
+  /** The certificate chain does not lead to a trusted CA. */
   unknown_ca: 48,
+  /** The peer is authenticated but not allowed in. */
   access_denied: 49,
+  /** A message could not be decoded. */
   decode_error: 50,
+  /** A handshake signature, Finished message or key did not verify. */
   decrypt_error: 51,
+  /** The protocol version offered is not supported. */
   protocol_version: 70,
+  /** The peer requires stronger cipher suites than offered. */
   insufficient_security: 71,
+  /** A local error unrelated to the peer. */
   internal_error: 80,
+  /** The handshake is canceled by the application. */
   user_canceled: 90,
+  /** Renegotiation is refused. */
   no_renegotiation: 100,
+  /** An extension in a ServerHello that the client did not offer (RFC 5246 §7.4.1.4). */
   unsupported_extension: 110,
+  /** The server name asked for (SNI) is not served (RFC 6066). */
   unrecognized_name: 112,
+  /** The PSK identity is unknown (RFC 4279). */
   unknown_psk_identity: 115,
+  /** No ALPN protocol in common (RFC 7301). */
   no_application_protocol: 120,
 } as const);
 
+/**
+ * The name of a TLS alert, e.g. `'handshake_failure'`: the type of
+ * {@link DtlsError.alert}.
+ *
+ * @example
+ * ```ts
+ * const alert: AlertName | undefined = err instanceof DtlsError ? err.alert : undefined;
+ * ```
+ */
 export type AlertName = keyof typeof AlertDescription;
 
 const alertNames = new Map<number, AlertName>(
@@ -43,7 +84,18 @@ export function alertName(value: number): string {
   return alertNames.get(value) ?? `alert(0x${value.toString(16).padStart(2, '0')})`;
 }
 
-/** Base class of every error puredtls raises. */
+/**
+ * Base class of every error puredtls raises for a connection: a stable `code`
+ * (`ERR_DTLS_...`, all listed in docs/errors.md) and, where there is one, the
+ * TLS `alert` sent or received.
+ *
+ * @example
+ * ```js
+ * server.on('error', (err, info) => {
+ *   if (err instanceof DtlsError) console.error(info, err.code, err.alert, err.message);
+ * });
+ * ```
+ */
 export class DtlsError extends Error {
   /** Stable machine-readable code, `ERR_DTLS_...`. */
   readonly code: string;
@@ -57,16 +109,34 @@ export class DtlsError extends Error {
   }
 }
 
-/** Malformed wire data. Decoders throw only this. */
+/**
+ * Malformed wire data. Decoders throw only this. Code `ERR_DTLS_DECODE`,
+ * alert `decode_error`.
+ *
+ * @example
+ * ```js
+ * client.on('error', (err) => { if (err instanceof DecodeError) console.error('the server sent garbage'); });
+ * ```
+ */
 export class DecodeError extends DtlsError {
   constructor(message: string) {
     super('ERR_DTLS_DECODE', message, 'decode_error');
   }
 }
 
-/** A handshake message arrived that the current state does not accept. */
+/**
+ * A handshake message arrived that the current state does not accept. Code
+ * `ERR_DTLS_UNEXPECTED_MESSAGE`, alert `unexpected_message`.
+ *
+ * @example
+ * ```js
+ * if (err instanceof UnexpectedMessageError) console.error(`got ${err.got}, expected ${err.expected.join(' or ')}`);
+ * ```
+ */
 export class UnexpectedMessageError extends DtlsError {
+  /** The handshake messages the state accepts, e.g. `['server_hello']` (may be empty). */
   readonly expected: readonly string[];
+  /** The handshake message that arrived, e.g. `'certificate'`. */
   readonly got: string;
   constructor(expected: readonly string[], got: string) {
     super('ERR_DTLS_UNEXPECTED_MESSAGE', `unexpected ${got}, expected ${expected.join(' or ')}`, 'unexpected_message');
@@ -75,15 +145,41 @@ export class UnexpectedMessageError extends DtlsError {
   }
 }
 
-/** The handshake failed locally (negotiation, verification). */
+/**
+ * The handshake failed locally: negotiation (no shared cipher, a missing
+ * extension) or verification (a signature, a Finished message). Its `code`
+ * says which; its `alert` is the alert sent to the peer.
+ *
+ * @example
+ * ```js
+ * try {
+ *   await connectAsync({ host, port, ca });
+ * } catch (err) {
+ *   if (err instanceof HandshakeError && err.code === 'ERR_DTLS_NO_SHARED_CIPHER') console.error('check "ciphers"');
+ * }
+ * ```
+ */
 export class HandshakeError extends DtlsError {
   constructor(code: string, message: string, alert: AlertName, options?: { cause?: unknown }) {
     super(code, message, alert, options);
   }
 }
 
-/** The peer sent a fatal alert. */
+/**
+ * The peer sent a fatal alert (or a warning alert during the handshake). Code
+ * `ERR_DTLS_ALERT_RECEIVED`; `alert` is the alert's name.
+ *
+ * @example
+ * ```js
+ * try {
+ *   await connectAsync({ host, port, ca, key, cert });
+ * } catch (err) {
+ *   if (err instanceof AlertReceivedError && err.alert === 'unknown_ca') console.error('the server does not trust our certificate');
+ * }
+ * ```
+ */
 export class AlertReceivedError extends DtlsError {
+  /** The alert level: 2 fatal, 1 warning. */
   readonly level: number;
   constructor(level: number, description: number) {
     const name = alertName(description);
@@ -93,28 +189,77 @@ export class AlertReceivedError extends DtlsError {
   }
 }
 
-/** The handshake did not finish within `handshakeTimeout`. */
+/**
+ * The handshake did not finish within `handshakeTimeout`, or a flight went
+ * unanswered `maxRetransmits` times. Code `ERR_DTLS_HANDSHAKE_TIMEOUT`; no alert.
+ *
+ * @example
+ * ```js
+ * const c = await connectAsync({ host, port, handshakeTimeout: 5000 }).catch((err) => {
+ *   if (err instanceof HandshakeTimeoutError) console.error('no answer from the server');
+ *   throw err;
+ * });
+ * ```
+ */
 export class HandshakeTimeoutError extends DtlsError {
   constructor(ms: number) {
     super('ERR_DTLS_HANDSHAKE_TIMEOUT', `handshake did not complete within ${ms} ms`);
   }
 }
 
-/** Certificate verification failed. */
+/**
+ * Certificate verification failed: `code` says why (`ERR_DTLS_CERT_UNTRUSTED`,
+ * `ERR_DTLS_CERT_EXPIRED`, `ERR_DTLS_CERT_NAME_MISMATCH` ...), `alert` is the
+ * alert sent. It is also what `authorizationError` holds when the application
+ * chose not to reject unverified peers.
+ *
+ * @example
+ * ```js
+ * server.on('secureConnection', (peer) => {
+ *   const err = peer.authorizationError; // with requestCert and rejectUnauthorized: false
+ *   if (err instanceof CertificateError) console.log('unverified client:', err.code);
+ * });
+ * ```
+ */
 export class CertificateError extends DtlsError {
   constructor(code: string, message: string, alert: AlertName = 'bad_certificate') {
     super(code, message, alert);
   }
 }
 
-/** Invalid key or certificate material given in the options. */
+/**
+ * Invalid key or certificate material given in the options (bad PEM or DER,
+ * an unsupported key type, a key that does not match its certificate). Thrown
+ * by `createServer` and `connect`. Code `ERR_DTLS_INVALID_KEY`; no alert.
+ *
+ * @example
+ * ```js
+ * try {
+ *   createServer({ key: otherKey, cert });
+ * } catch (err) {
+ *   if (err instanceof KeyError) console.error(err.message); // '"key" does not match the certificate in "cert"'
+ * }
+ * ```
+ */
 export class KeyError extends DtlsError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_DTLS_INVALID_KEY', message, undefined, options);
   }
 }
 
-/** Operation on a connection that is closed. */
+/**
+ * Operation on a connection that is closed (or not established yet). Code
+ * `ERR_DTLS_CLOSED`; no alert.
+ *
+ * @example
+ * ```js
+ * try {
+ *   peer.send('late');
+ * } catch (err) {
+ *   if (err instanceof ClosedError) console.log('the peer is gone');
+ * }
+ * ```
+ */
 export class ClosedError extends DtlsError {
   constructor(message = 'connection is closed') {
     super('ERR_DTLS_CLOSED', message);

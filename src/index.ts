@@ -18,3 +18,11 @@ export { CIPHER_SUITES, type CipherSuite } from './crypto/suites.js';
 export { defaultProvider, nodeProvider, nobleProvider, type CryptoProvider } from './crypto/index.js';
 export { createSelfSigned } from './x509/selfsigned.js';
 export type { PeerCertificate } from './x509/certificate.js';
+// Types that the declarations above refer to (type-only: no runtime export).
+export type { NodeServerOptions } from './server.js';
+export type { Negotiated } from './handshake/server-handshake.js';
+export type { ClientPskOption } from './config.js';
+export type { DistinguishedName } from './x509/certificate.js';
+export type { SelfSigned, SelfSignedOptions } from './x509/selfsigned.js';
+export type { KeyExchange, Authentication, Protection, AeadProtection, CbcProtection } from './crypto/suites.js';
+export type { Aead, AeadAlg, BlockCipher, EcCurve, GroupName, HashAlg, KeyKind, KeyShare, SigningKey, VerifyingKey } from './crypto/provider.js';

@@ -11,10 +11,32 @@ import { keyMatchesCertificate, loadPrivateKey, spkiOfPrivateKey } from './x509/
 import { certificatesFromPem } from './x509/pem.js';
 import { SRTP_PROFILES } from './handshake/extensions.js';
 
-/** PEM text or DER bytes, or a list of them (Node's `tls` shapes). */
+/**
+ * PEM text or DER bytes, or a list of them (Node's `tls` shapes): what the
+ * `cert` and `ca` options take.
+ *
+ * @example
+ * ```js
+ * createServer({ key, cert: fs.readFileSync('chain.pem'), ca: [fs.readFileSync('ca1.pem'), fs.readFileSync('ca2.pem')] });
+ * ```
+ */
 export type PemInput = string | Buffer | Uint8Array | readonly (string | Buffer | Uint8Array)[];
 
-/** Options shared by the server and the client. */
+/**
+ * Options shared by the server ({@link ServerOptions}) and the client
+ * ({@link ConnectOptions}). Wrong types and out-of-range values throw a
+ * `TypeError` or `RangeError` naming the option.
+ *
+ * @example
+ * ```js
+ * const common = {
+ *   key: fs.readFileSync('key.pem'), cert: fs.readFileSync('cert.pem'),
+ *   ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305',
+ *   ecdhCurve: 'X25519:P-256', mtu: 1200, handshakeTimeout: 10_000,
+ * };
+ * createServer({ ...common, requestCert: true, ca });
+ * ```
+ */
 export interface CommonOptions {
   /** Private key, PEM (PKCS#8, SEC1 `EC PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`). */
   key?: string | Buffer;
@@ -71,7 +93,19 @@ export interface CommonOptions {
   maxHandshakeBytes?: number;
 }
 
-/** `createServer` options: the `openssl-dtls` ones, then puredtls's own. */
+/**
+ * `createServer` options: the `openssl-dtls` ones, then puredtls's own (and
+ * those of {@link CommonOptions}).
+ *
+ * @example
+ * ```js
+ * const server = createServer({
+ *   key: fs.readFileSync('server.key'), cert: fs.readFileSync('server.crt'),
+ *   ca: fs.readFileSync('ca.crt'), requestCert: true, rejectUnauthorized: true, // mutual TLS
+ *   pskCallback: async (identity) => lookUpKey(identity),                      // and PSK devices
+ * });
+ * ```
+ */
 export interface ServerOptions extends CommonOptions {
   /** Request a certificate from clients. Default false. */
   requestCert?: boolean;
@@ -105,7 +139,19 @@ export interface ServerOptions extends CommonOptions {
    * `(servername, cb)` callback.
    */
   SNICallback?: (servername: string, cb?: (err: Error | null, ctx?: { key: string | Uint8Array; cert: PemInput }) => void) =>
-    { key: string | Uint8Array; cert: PemInput } | undefined | null | void | Promise<{ key: string | Uint8Array; cert: PemInput } | undefined | null>;
+    | {
+      /** The private key for this name, PEM. */
+      key: string | Uint8Array;
+      /** The certificate chain for this name, PEM, leaf first. */
+      cert: PemInput;
+    }
+    | undefined | null | void
+    | Promise<{
+      /** The private key for this name, PEM. */
+      key: string | Uint8Array;
+      /** The certificate chain for this name, PEM, leaf first. */
+      cert: PemInput;
+    } | undefined | null>;
   /** Sessions kept for session-ID resumption (0 turns the cache off). Default 1024. */
   sessionCacheSize?: number;
   /** Seconds a session may be resumed, by ID or ticket. Default 300 (as Node's tls). */

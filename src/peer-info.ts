@@ -7,12 +7,20 @@ import { spkiOfCertificate } from './x509/keys.js';
 import { pemEncode } from './x509/pem.js';
 import { verifyChain } from './x509/verify.js';
 
-/** What Node's `tlsSocket.getCipher()` returns. */
+/**
+ * The negotiated cipher suite, as Node's `tlsSocket.getCipher()` returns it.
+ *
+ * @example
+ * ```js
+ * peer.getCipher(); // { name: 'ECDHE-ECDSA-AES128-GCM-SHA256', standardName: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', version: 'DTLSv1.2' }
+ * ```
+ */
 export interface CipherInfo {
   /** OpenSSL name, e.g. `ECDHE-ECDSA-AES128-GCM-SHA256`. */
   readonly name: string;
   /** IANA name, e.g. `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`. */
   readonly standardName: string;
+  /** The protocol version: always `'DTLSv1.2'`. */
   readonly version: 'DTLSv1.2';
 }
 

@@ -5,25 +5,60 @@ import type { CryptoProvider } from './crypto/provider.js';
 import { type EndpointEvent, type ServerAssociation, ServerEndpoint } from './endpoint/server-endpoint.js';
 import { ClosedError, DtlsError } from './errors.js';
 import type { Negotiated } from './handshake/server-handshake.js';
-import type { ServerOptions } from './options.js';
+import { type ServerOptions, checkBoolean } from './options.js';
 import { resolveServerConfig } from './config.js';
 import { type CipherInfo, certChainPem, checkChain, cipherInfo, peerCertificate } from './peer-info.js';
 import type { PeerCertificate } from './x509/certificate.js';
 
-/** Remote address of a peer, as openssl-dtls reports it. */
+/**
+ * Remote address of a peer, as openssl-dtls reports it.
+ *
+ * @example
+ * ```js
+ * const { address, port } = peer.address(); // { address: '::ffff:127.0.0.1', port: 51234 }
+ * ```
+ */
 export interface RemoteInfo {
+  /** The IP address (IPv4 clients of a `udp6` socket appear as `::ffff:a.b.c.d`). */
   readonly address: string;
+  /** The UDP port. */
   readonly port: number;
 }
 
-/** Events of {@link Peer}. */
+/**
+ * Events of {@link Peer}.
+ *
+ * @example
+ * ```js
+ * peer.on('message', (msg) => peer.send(msg));
+ * peer.on('close', () => console.log('gone', peer.address()));
+ * ```
+ */
 export interface PeerEvents {
+  /** One application message (the payload of one DTLS record). */
   message: [message: Buffer];
+  /** The association closed: close_notify either way, an idle timeout, a fatal error, or `server.close()`. */
   close: [];
+  /**
+   * Declared as in openssl-dtls, but not emitted at present: an established
+   * association that fails (idle timeout, a fatal alert) just closes (`close`).
+   */
   error: [err: DtlsError];
 }
 
-/** An established DTLS association on a {@link Server}: the openssl-dtls `Peer`. */
+/**
+ * An established DTLS association on a {@link Server}: the openssl-dtls `Peer`.
+ * The server's `secureConnection` event hands it over.
+ *
+ * @example
+ * ```js
+ * server.on('secureConnection', (peer) => {
+ *   console.log(peer.address(), peer.getCipher()?.name, peer.getPeerCertificate().subject?.CN);
+ *   peer.on('message', (msg) => peer.send(msg)); // echo
+ *   peer.on('close', () => console.log('closed'));
+ * });
+ * ```
+ */
 export class Peer extends EventEmitter<PeerEvents> {
   /** @internal */
   constructor(private readonly server: Server, private readonly assoc: ServerAssociation) {
@@ -124,14 +159,46 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 }
 
-/** Events of {@link Server}: openssl-dtls's, plus `listening` and `close`. */
+/** `createServer` options: {@link ServerOptions}, plus how the server makes its own socket. */
+export interface NodeServerOptions extends ServerOptions {
+  /**
+   * Make the server's own socket with `reusePort` (SO_REUSEPORT), so that several
+   * processes can bind the same port and the kernel spreads clients among them by
+   * address and port: one server per core (docs/scaling.md). Give them all the same
+   * `cookieSecret` and `ticketKeys`. Needs a Node with dgram `reusePort` (22.12+,
+   * 23.1+) on a platform with SO_REUSEPORT (Linux); older Node ignores it, and the
+   * second bind fails with EADDRINUSE. Not with `socket`: set it on that socket.
+   * Default false.
+   */
+  reusePort?: boolean;
+}
+
+/**
+ * Events of {@link Server}: openssl-dtls's, plus `listening`, `keylog` and `close`.
+ *
+ * @example
+ * ```js
+ * server.on('connection', ({ address, port }) => console.log('handshake from', address, port));
+ * server.on('secureConnection', (peer) => peer.on('message', (m) => peer.send(m)));
+ * server.on('error', (err, info) => console.error(info ?? 'socket', err.code, err.message));
+ * server.on('keylog', (line) => fs.appendFileSync('keys.log', line));
+ * ```
+ */
 export interface ServerEvents {
+  /** A client's cookie verified and its handshake started. */
   connection: [info: RemoteInfo];
   /** An NSS key-log line for a connection (Wireshark's SSLKEYLOGFILE format). */
   keylog: [line: Buffer, info: RemoteInfo];
+  /**
+   * A handshake failed (a {@link DtlsError}, with the client's address), or
+   * the socket failed (no `info`).
+   */
   error: [err: Error, info?: RemoteInfo];
+  /** A handshake completed: the new {@link Peer}. */
   secureConnection: [peer: Peer];
+  /** The socket is bound. */
   listening: [];
+  /** The server and its socket are closed. */
   close: [];
 }
 
@@ -146,23 +213,29 @@ export interface ServerEvents {
  * ```
  */
 export class Server extends EventEmitter<ServerEvents> {
+  /** The UDP socket: the `socket` option, or the server's own. */
   readonly socket: dgram.Socket;
   /** @internal */
   readonly endpoint: ServerEndpoint;
+  /** The crypto provider in use (the `crypto` option). */
   readonly provider: CryptoProvider;
   private timer: NodeJS.Timeout | undefined;
   private timerAt: number | undefined;
   private closing = false;
 
-  constructor(options: ServerOptions) {
+  constructor(options: NodeServerOptions) {
     super();
     const { config, provider } = resolveServerConfig(options);
     if (options.socket !== undefined && !(options.socket instanceof dgram.Socket)) {
       throw new TypeError('The "socket" option must be a dgram.Socket');
     }
+    const reusePort = checkBoolean('reusePort', options.reusePort, false);
+    if (reusePort && options.socket !== undefined) throw new TypeError('The "reusePort" option is for the server\'s own socket: set it on "socket"');
     this.provider = provider;
     this.endpoint = new ServerEndpoint(config);
-    this.socket = options.socket ?? dgram.createSocket('udp6');
+    // reusePort is in Node's dgram since 22.12 / 23.1 (not in @types/node 20's SocketOptions).
+    const socketOptions: dgram.SocketOptions & { reusePort?: boolean } = { type: 'udp6', reusePort };
+    this.socket = options.socket ?? dgram.createSocket(socketOptions);
     this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     this.socket.on('error', (err) => this.emit('error', err));
     this.socket.on('listening', () => this.emit('listening'));
@@ -315,6 +388,6 @@ export function now(): number {
  * srv.bind(4433);
  * ```
  */
-export function createServer(options: ServerOptions): Server {
+export function createServer(options: NodeServerOptions): Server {
   return new Server(options);
 }

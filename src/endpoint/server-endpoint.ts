@@ -1,3 +1,4 @@
+import { equalBytes, toHex as hexOf } from '../codec/bytes.js';
 import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { Connection, type ConnectionSettings } from '../connection.js';
@@ -447,14 +448,4 @@ function keyOf(address: string, port: number): string {
   return `${address}|${port}`;
 }
 
-function hexOf(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

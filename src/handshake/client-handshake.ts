@@ -1,3 +1,4 @@
+import { concatBytes as concat, equalBytes } from '../codec/bytes.js';
 import { Reader } from '../codec/reader.js';
 import { encode } from '../codec/writer.js';
 import { constantTimeEqual } from '../crypto/ct.js';
@@ -25,7 +26,7 @@ import { decodeServerKeyExchange, encodeEcdhParams } from './messages/server-key
 import { SIGNATURE_SCHEMES, chooseSignatureScheme, groupById, groupId, schemeKeyKind } from './negotiation.js';
 import type { HandshakeMessage } from './reassembler.js';
 import { ExtensionType, HandshakeType as HT, HandshakeTypes } from './registry.js';
-import { concat, isPromise, type Negotiated, pskPremaster } from './server-handshake.js';
+import { isPromise, type Negotiated, pskPremaster } from './server-handshake.js';
 
 /** Result of checking the server's chain: its leaf key, or why not. */
 export type ServerChainCheck =
@@ -603,9 +604,6 @@ export class ClientHandshake implements HandshakeMachine {
   }
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
 
 function isIpLiteral(s: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || s.includes(':');

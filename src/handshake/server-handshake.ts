@@ -1,3 +1,4 @@
+import { concatBytes as concat, equalBytes } from '../codec/bytes.js';
 import { Reader } from '../codec/reader.js';
 import { encode } from '../codec/writer.js';
 import { constantTimeEqual } from '../crypto/ct.js';
@@ -634,9 +635,6 @@ export function pskPremaster(psk: Uint8Array, ecdhSecret: Uint8Array | undefined
   return out;
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
 
 function curveGroupId(curve: string): number | undefined {
   return curve === 'P-256' ? 23 : curve === 'P-384' ? 24 : curve === 'P-521' ? 25 : undefined;
@@ -646,14 +644,5 @@ export function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
   return typeof (v as { then?: unknown })?.then === 'function';
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
-export { concat, DecodeError };
+

@@ -1,3 +1,4 @@
+import { toHex as hex } from '../codec/bytes.js';
 import { Reader, copyBytes } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import type { CryptoProvider } from '../crypto/provider.js';
@@ -136,11 +137,6 @@ export class SessionCache {
   }
 }
 
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
 
 /** Length of a ticket key: a 16-byte name and a 32-byte AES-256-GCM key. */
 export const TICKET_KEY_LENGTH = 48;

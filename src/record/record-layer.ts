@@ -1,3 +1,4 @@
+import { equalBytes } from '../codec/bytes.js';
 import { ContentType, DTLS1_0, DTLS1_2, MAX_PLAINTEXT, MAX_SEQUENCE, RECORD_HEADER_LENGTH } from './content-type.js';
 import type { RecordProtection } from './protection.js';
 import { type DtlsRecord, writeRecordHeader } from './record.js';
@@ -40,11 +41,6 @@ interface WriteEpoch {
 
 const CID_TYPE = ContentType.tls12_cid;
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** A record that passed version, epoch, replay and authentication checks. */
 export interface OpenedRecord {

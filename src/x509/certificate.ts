@@ -35,7 +35,15 @@ import { formatIpAddress, formatIpAddressNode } from './ip.js';
 import { ATTRIBUTE_SHORT_NAMES, CURVE_ASN1_NAME, CURVE_BITS, CURVE_BY_OID, OID } from './oids.js';
 import { colonHex, latin1, toBytes, toHex } from './util.js';
 
-/** A distinguished name as Node shows it: short attribute names (`CN`, `O`, ...) → value, arrays for repeated attributes. */
+/**
+ * A distinguished name as Node shows it: short attribute names (`CN`, `O`, ...) → value, arrays for repeated attributes.
+ *
+ * @example
+ * ```js
+ * const { subject } = peer.getPeerCertificate(); // { O: 'Example', OU: ['Devices', 'EU'], CN: 'device-1' }
+ * subject.CN; // 'device-1'
+ * ```
+ */
 export type DistinguishedName = Record<string, string | string[]>;
 
 /** One attribute of a distinguished name. */
@@ -193,26 +201,65 @@ export interface ParsedCertificate {
   readonly issuerKey: string;
 }
 
-/** A Node `tls.PeerCertificate`-like plain object (see {@link toPeerCertificate}). */
+/**
+ * A peer's certificate as a plain object, in the shape and formats of Node's
+ * `tls.PeerCertificate` (what `tlsSocket.getPeerCertificate()` returns), so
+ * code written for Node's `tls` reads it unchanged. `peer.getPeerCertificate()`
+ * and `client.getPeerCertificate()` return it (`{}` when the peer sent no
+ * certificate); `checkServerIdentity(name, cert)` receives it.
+ *
+ * @example
+ * ```js
+ * const cert = peer.getPeerCertificate();
+ * cert.subject.CN;      // 'client-ecdsa'
+ * cert.subjectaltname;  // 'DNS:localhost, IP Address:127.0.0.1'
+ * cert.valid_to;        // 'Jan  1 00:00:00 2045 GMT'
+ * cert.fingerprint256;  // 'F5:22:E3:...:57:53'
+ * if (cert.fingerprint256 !== pinned) peer.end();
+ * ```
+ */
 export interface PeerCertificate {
+  /** The subject's distinguished name, by short attribute name: `{ O: 'Example', CN: 'localhost' }`; an array for a repeated attribute. */
   subject: DistinguishedName;
+  /** The issuer's distinguished name, as `subject`. */
   issuer: DistinguishedName;
+  /** The subjectAltName extension as OpenSSL prints it: `'DNS:localhost, IP Address:127.0.0.1'`. Absent without the extension. */
   subjectaltname?: string;
+  /** The authorityInfoAccess extension: access method (`'OCSP - URI'`, `'CA Issuers - URI'`) → locations. Absent without the extension. */
   infoAccess?: Record<string, string[]>;
+  /** Whether the certificate is a CA (basicConstraints CA:TRUE, and keyCertSign when keyUsage is present). */
   ca: boolean;
+  /** RSA keys: the modulus, uppercase hex. */
   modulus?: string;
+  /** The key size in bits (RSA modulus, EC curve). */
   bits?: number;
+  /** RSA keys: the public exponent, hex with `0x` (`'0x10001'`). */
   exponent?: string;
+  /** The public key: the SubjectPublicKeyInfo DER (RSA) or the uncompressed point (EC). */
   pubkey?: Buffer;
+  /** EC keys: the curve's ASN.1 name (`'prime256v1'`). */
   asn1Curve?: string;
+  /** EC keys: the curve's NIST name (`'P-256'`). */
   nistCurve?: string;
+  /** Start of validity, as OpenSSL prints it: `'Jan  1 00:00:00 2025 GMT'`. */
   valid_from: string;
+  /** End of validity, as `valid_from`. */
   valid_to: string;
+  /** SHA-1 fingerprint of the DER certificate, uppercase hex pairs joined by `:`. */
   fingerprint: string;
+  /**
+   * SHA-256 fingerprint of the DER certificate, uppercase hex pairs joined by
+   * `:` (`'F5:22:E3:...'`): what WebRTC's `a=fingerprint:sha-256` carries, and
+   * what to pin.
+   */
   fingerprint256: string;
+  /** SHA-512 fingerprint of the DER certificate, as `fingerprint256`. */
   fingerprint512: string;
+  /** The extendedKeyUsage purposes, as dotted OIDs (`'1.3.6.1.5.5.7.3.1'` is serverAuth). Absent without the extension. */
   ext_key_usage?: string[];
+  /** The serial number, uppercase hex. */
   serialNumber: string;
+  /** The certificate, DER. */
   raw: Buffer;
   /** Set when an issuer chain was given (Node's `getPeerCertificate(true)`); a self-signed root points to itself. */
   issuerCertificate?: PeerCertificate;

@@ -84,7 +84,7 @@ describe('SNI on the server (RFC 6066)', () => {
 
   it('supports the Node-style (servername, cb) callback', async () => {
     const net = new VirtualNetwork({ seed: 4 });
-    const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), SNICallback: (_name, cb) => setTimeout(() => cb!(null, rsa), 5) });
+    const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), SNICallback: (_name, cb) => { setTimeout(() => cb!(null, rsa), 5); } });
     const client = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR);
     const hs = net.attach(SERVER_ADDR, server, { role: 'server' });
     net.attach(CLIENT_ADDR, client, { role: 'client' });
