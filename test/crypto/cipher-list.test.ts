@@ -513,13 +513,13 @@ describe.skipIf(!haveOpenssl)('differential against openssl ciphers', () => {
 
   it('agrees on random cipher lists', () => {
     const spec = randomSpec([...CIPHER_ALIASES.keys()].filter((a) => !['DEFAULT', 'COMPLEMENTOFDEFAULT', 'FIPS'].includes(a)));
-    fc.assert(fc.property(spec, (s) => check(s)), { seed: 42, numRuns: 150 });
-  });
+    fc.assert(fc.property(spec, (s) => check(s)), { seed: 42, numRuns: 60 });
+  }, 180_000);
 
   it('agrees on random strings, syntax errors included', () => {
     const fragment = fc.constantFrom('ECDHE', 'AESGCM', 'CHACHA20', 'aRSA', 'TLSv1.2', 'PSK-AES128-CCM8', 'FOO',
       '+', '-', '!', '@', 'STRENGTH', 'SECLEVEL=1', 'SECLEVEL=7', ':', ':', ',', ' ', ';', '/', '\t');
     const raw = fc.array(fragment, { minLength: 1, maxLength: 12 }).map((fs) => fs.join(''));
-    fc.assert(fc.property(raw, (s) => check(s)), { seed: 43, numRuns: 250 });
-  });
+    fc.assert(fc.property(raw, (s) => check(s)), { seed: 43, numRuns: 100 });
+  }, 180_000);
 });
