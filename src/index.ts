@@ -1,9 +1,25 @@
 /**
  * puredtls: DTLS 1.2 (RFC 6347) in pure TypeScript. An `openssl-dtls`
- * compatible server (`createServer`), a client (`connect`), and the sans-IO
- * core beneath them.
+ * compatible server ({@link createServer}), a client ({@link connect},
+ * {@link connectAsync}), and the sans-IO core beneath them. Errors are
+ * {@link DtlsError}s with stable codes (docs/errors.md); the in-memory test
+ * network is `puredtls/testing`.
  *
- * @packageDocumentation
+ * @example
+ * ```js
+ * import fs from 'node:fs';
+ * import { createServer, connectAsync } from 'puredtls';
+ *
+ * const server = createServer({ key: fs.readFileSync('server.key'), cert: fs.readFileSync('server.crt') });
+ * server.on('secureConnection', (peer) => peer.on('message', (msg) => peer.send(msg)));
+ * server.bind(4433);
+ *
+ * const client = await connectAsync({ host: 'localhost', port: 4433, ca: fs.readFileSync('ca.crt') });
+ * client.on('message', (msg) => console.log(`${msg}`));
+ * client.send('hello');
+ * ```
+ *
+ * @module puredtls
  */
 export { createServer, Server, Peer, type ServerEvents, type PeerEvents, type RemoteInfo } from './server.js';
 export { connect, connectAsync, ClientConnection, type ConnectOptions, type ClientEvents } from './client.js';

@@ -20,7 +20,7 @@
  * if (r.reason !== 'until') console.log(net.formatLog());
  * ```
  *
- * @module
+ * @module puredtls/testing
  */
 
 export { Prng, hashString, seedToUint32, type Seed } from './prng.js';
