@@ -301,12 +301,11 @@ describe('puredtls through the proxy', () => {
 });
 
 describe('a stale copy of the ClientHello with the cookie, after the handshake (S-18, RFC 6347 §4.2.8)', () => {
-  // KNOWN BUG (remove `.fails` once fixed): src/endpoint/server-endpoint.ts route()
-  // sends a ClientHello with the random of an *established* association through the
-  // cookie check, the cookie still verifies (60-120 s lifetime), and the association
-  // is replaced (ERR_DTLS_REPLACED). A duplicated-and-delayed datagram does this on a
-  // real network (test/slow/proxy-interop.test.ts, openssl s_client seed 5), and so
-  // does anyone who replays the captured datagram from the client's address.
+  // Regression test of a fixed bug: a ClientHello with the random of an *established*
+  // association used to go through the cookie check (still valid for 60-120 s) and
+  // replace the association (ERR_DTLS_REPLACED). A duplicated-and-delayed datagram
+  // does that on a real network, and so does a replay from the client's address;
+  // src/endpoint/server-endpoint.ts route() now drops it as stale.
   it('leaves the established association alone', async () => {
     const srv = await startOurServer();
     try {
