@@ -74,7 +74,7 @@ function optional<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V }
 
 type SniContext = { key: string | Uint8Array; cert: PemInput };
 
-/** Wrap SNICallback: any of its three styles, and each returned context loaded once. */
+/** Wrap SNICallback (all three of its styles), loading each returned context once. */
 function resolveSni(provider: CryptoProvider, cb: ServerOptions['SNICallback']): ServerHandshakeConfig['sni'] {
   if (cb === undefined) return undefined;
   if (typeof cb !== 'function') throw new TypeError('The "SNICallback" option must be a function');

@@ -23,7 +23,7 @@
  * @module
  */
 
-/** A seed: any finite number (integer part of up to 53 bits is used) or a string. */
+/** A seed: a finite number (the integer part, up to 53 bits, is used) or a string. */
 export type Seed = number | string;
 
 /** 32-bit FNV-1a of a string's UTF-16 code units, followed by a murmur3 finaliser. */
