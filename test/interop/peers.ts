@@ -418,7 +418,7 @@ export async function runOpensslClient(o: OpensslClientOptions): Promise<Openssl
     }
     if (hs && o.closeBy === 'server') await o.closeServerSide?.();
     else p.endInput();
-    const exit = await p.waitExit(3_000);
+    const exit = await p.waitExit(15_000);
     const msgLog = readIfExists(msgFile);
     const cipher = /^Ciphersuite: *(\S+)/m.exec(p.stderr)?.[1];
     const protocol = /^Protocol version: *(\S+)/m.exec(p.stderr)?.[1];
@@ -478,7 +478,7 @@ export async function runGnutlsClient(o: GnutlsClientOptions): Promise<GnutlsCli
       echoed = (await p.waitFor('stdout', new RegExp(escapeRe(message)), timeoutMs, from).catch(() => null)) !== null;
     }
     p.endInput();
-    const exit = await p.waitExit(3_000);
+    const exit = await p.waitExit(15_000);
     return {
       commandLine: p.commandLine, handshake: hs !== null, echoed, exit, stdout: p.stdout, stderr: p.stderr,
       description: /^- Description: *(.*)$/m.exec(p.stdout)?.[1], describe: () => p.describe(),
