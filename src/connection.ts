@@ -338,6 +338,9 @@ export class Connection implements HandshakeDriver {
       }
       this.reasm.pop();
       this.timer.progress();
+      trace(channels.message, () => ({
+        connection: this.traceLabel, direction: 'in', message: HandshakeTypes.nameOf(msg.msgType), messageSeq: msg.messageSeq, length: msg.body.length, epoch: msg.epoch,
+      }));
       this.handleMessage(msg);
       if (this.isClosed) return;
       if (this.earlyCcs && this.machine.expectsChangeCipherSpec && this.pendingRead !== undefined && !this.reasm.hasFuture) {
@@ -565,13 +568,21 @@ export class Connection implements HandshakeDriver {
 
   sendMessage(msgType: number, body: Uint8Array): void {
     const messageSeq = this.nextSendSeq++;
+    this.traceMessageOut(msgType, messageSeq, body);
     this.transcript.add(msgType, messageSeq, body);
     this.preparing.push({ kind: 'handshake', msgType, messageSeq, body, epoch: this.records.currentWriteEpoch });
   }
 
   /** Queue a message that is not part of the transcript (HelloVerifyRequest, the first ClientHello). */
+  private traceMessageOut(msgType: number, messageSeq: number, body: Uint8Array): void {
+    trace(channels.message, () => ({
+      connection: this.traceLabel, direction: 'out', message: HandshakeTypes.nameOf(msgType), messageSeq, length: body.length, epoch: this.records.currentWriteEpoch,
+    }));
+  }
+
   sendUntracked(msgType: number, body: Uint8Array): number {
     const messageSeq = this.nextSendSeq++;
+    this.traceMessageOut(msgType, messageSeq, body);
     this.preparing.push({ kind: 'handshake', msgType, messageSeq, body, epoch: this.records.currentWriteEpoch });
     return messageSeq;
   }

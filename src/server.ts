@@ -253,6 +253,34 @@ export class Server extends EventEmitter<ServerEvents> {
     return this.socket.address();
   }
 
+  /**
+   * The session ticket keys (RFC 5077), 48 bytes each, concatenated: the first
+   * encrypts new tickets, every one decrypts (Node's `getTicketKeys`).
+   */
+  getTicketKeys(): Buffer {
+    const t = this.endpoint.ticketKeys;
+    if (!t) throw new DtlsError('ERR_DTLS_NO_TICKETS', 'session tickets are off (sessionTickets: false)');
+    return Buffer.concat(t.get());
+  }
+
+  /**
+   * Rotate the ticket keys without a restart: a Buffer of one or more 48-byte
+   * keys (or a list); the first encrypts new tickets, all decrypt. Share the
+   * same keys between processes so any accepts any ticket.
+   */
+  setTicketKeys(keys: Uint8Array | readonly Uint8Array[]): void {
+    const t = this.endpoint.ticketKeys;
+    if (!t) throw new DtlsError('ERR_DTLS_NO_TICKETS', 'session tickets are off (sessionTickets: false)');
+    const list: Uint8Array[] = [];
+    if (keys instanceof Uint8Array) {
+      if (keys.length === 0 || keys.length % 48 !== 0) throw new RangeError('ticket keys are 48 bytes each');
+      for (let i = 0; i < keys.length; i += 48) list.push(keys.subarray(i, i + 48));
+    } else {
+      list.push(...keys);
+    }
+    t.set(list);
+  }
+
   /** Number of established peers and handshakes in progress. */
   get connections(): number {
     return this.endpoint.size;

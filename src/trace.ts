@@ -14,6 +14,8 @@ import { nodeBuiltin } from './node-builtin.js';
  * Channel names (each message carries `connection`, a label such as
  * `server 10.0.0.2:5000` or `client 127.0.0.1:4433`):
  * - `puredtls:record:in`, `puredtls:record:out` — `{ epoch, seq, type, length, fragments? }`
+ * - `puredtls:handshake:message` — `{ direction, message, messageSeq, length, epoch }`, each whole
+ *   handshake message processed (in) or queued (out)
  * - `puredtls:handshake:flight` — `{ messages, last }`, a flight sent
  * - `puredtls:handshake:retransmit` — `{ reason, attempt }`
  * - `puredtls:alert:sent`, `puredtls:alert:received` — `{ level, description, name }`
@@ -52,6 +54,7 @@ export const channels = Object.freeze({
   recordIn: make('puredtls:record:in'),
   recordOut: make('puredtls:record:out'),
   flight: make('puredtls:handshake:flight'),
+  message: make('puredtls:handshake:message'),
   retransmit: make('puredtls:handshake:retransmit'),
   alertSent: make('puredtls:alert:sent'),
   alertReceived: make('puredtls:alert:received'),

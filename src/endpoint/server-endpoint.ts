@@ -12,6 +12,7 @@ import { type Negotiated, ServerHandshake, type ServerHandshakeConfig } from '..
 import { ContentType, DTLS1_0, DTLS1_2 } from '../record/content-type.js';
 import { type DtlsRecord, encodeRecord, parseDatagram } from '../record/record.js';
 import { TimerHeap } from './timer-heap.js';
+import type { TicketKeys } from '../handshake/session.js';
 import { channels, recordTrace, trace, tracingRecords } from '../trace.js';
 
 /** Limits of the server endpoint (S-65, DOS-07). */
@@ -111,6 +112,11 @@ export class ServerEndpoint {
 
   constructor(private readonly cfg: ServerEndpointConfig) {
     this.cookies = new CookieFactory(cfg.settings.provider, cfg.cookieSecret);
+  }
+
+  /** The ticket keys, when tickets are on. */
+  get ticketKeys(): TicketKeys | undefined {
+    return this.cfg.handshake.sessions?.tickets;
   }
 
   /** Number of associations (half-open and established). */
