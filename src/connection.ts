@@ -371,6 +371,9 @@ export class Connection implements HandshakeDriver {
   }
 
   private onChangeCipherSpec(rec: OpenedRecord): void {
+    // After the handshake an unauthenticated (epoch-0) CCS is someone else's or stale:
+    // dropped before anything else, so a spoofed one cannot end the association.
+    if (this.phase !== 'handshake' && rec.epoch === 0) return this.drop('change_cipher_spec after the handshake', rec.epoch, rec.seq);
     // S-33: the body is exactly one byte, 0x01 (SM-07: anything else is fatal).
     if (rec.data.length !== 1 || rec.data[0] !== 1) {
       throw new DtlsError('ERR_DTLS_BAD_CCS', 'malformed ChangeCipherSpec', 'decode_error');

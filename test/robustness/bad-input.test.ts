@@ -94,6 +94,19 @@ describe('bad input never escapes (S-62)', () => {
     );
   });
 
+  it('a malformed epoch-0 ChangeCipherSpec from the peer\'s address after the handshake is dropped, not fatal (found by the property above)', () => {
+    const p = pair({ seed: 3 });
+    expect(runHandshake(p)).toBe(true);
+    // CCS with body 0x00, epoch 0, seq 9: unauthenticated, so it cannot end the association.
+    p.net.inject(CLIENT_ADDR, SERVER_ADDR, Uint8Array.from([20, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 9, 0, 1, 0]));
+    p.net.run({ maxTime: 100 });
+    expect(p.server.endpoint.size).toBe(1);
+    const before = p.client.received.length;
+    p.client.send(te.encode('still here'), p.net.now);
+    p.net.run({ until: () => p.client.received.length > before, maxTime: 1000 });
+    expect(p.client.received.length).toBe(before + 1);
+  });
+
   it('a garbage epoch-0 record with a huge sequence number does not shift the window (client keeps working)', () => {
     const p = pair({ seed: 5 });
     const junk = Uint8Array.from([22, 0xfe, 0xfd, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0xff]);
