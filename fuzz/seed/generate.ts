@@ -202,6 +202,35 @@ export function generateSeeds(): Seeds {
     add('client-handshake', `${scenario}-replay-send`, cat([(i << 1) | 1], [0, 0], withSend));
   });
 
+  // --- Spoofed records spliced into whole handshakes ----------------------
+  // Records anyone on the path can send without keys, at three points of a
+  // completing handshake: before the peer's last flight, after it, and after
+  // the application data. The targets check that none of them gets
+  // unauthenticated data through or tears down an established session, and
+  // jsfuzz splices them into other inputs.
+  const spoofs: Record<string, Uint8Array> = {
+    'appdata-epoch0': encodeRecord(ContentType.application_data, 0xfefd, 0, 200, new TextEncoder().encode('spoofed')),
+    'alert-fatal-epoch0': encodeRecord(ContentType.alert, 0xfefd, 0, 201, Uint8Array.of(2, 40)),
+    'ccs-malformed-epoch0': encodeRecord(ContentType.change_cipher_spec, 0xfefd, 0, 202, Uint8Array.of(1, 1)),
+    'ccs-epoch0': encodeRecord(ContentType.change_cipher_spec, 0xfefd, 0, 203, Uint8Array.of(1)),
+    'appdata-epoch1-forged': encodeRecord(ContentType.application_data, 0xfefd, 1, 40, Uint8Array.from({ length: 40 }, (_, k) => k)),
+    'hello-request-epoch0': encodeRecord(ContentType.handshake, 0xfefd, 0, 204, cat([0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0])),
+  };
+  const spliced = (flights: Uint8Array[], at: number, rec: Uint8Array) => [...flights.slice(0, at), rec, ...flights.slice(at)];
+  {
+    const i = SCENARIOS.indexOf('ecdsa');
+    const c2s = clientFlightsAfterHello('ecdsa', true); // flight 5 (one datagram or more), data, close_notify
+    const s2c = serverFlightsAfter('ecdsa'); // flight 6, echo
+    for (const [name, rec] of Object.entries(spoofs)) {
+      for (const [pos, at] of [['before-last-flight', 0], ['after-last-flight', c2s.length - 2], ['after-data', c2s.length - 1]] as const) {
+        add('server-handshake', `ecdsa-cookie-spoof-${name}-${pos}`, cat([i << 1], encodeSteps(spliced(c2s, at, rec))));
+      }
+      for (const [pos, at] of [['before-last-flight', 0], ['after-last-flight', s2c.length - 1], ['after-data', s2c.length]] as const) {
+        add('client-handshake', `ecdsa-replay-spoof-${name}-${pos}`, cat([(i << 1) | 1], encodeSteps(spliced(s2c, at, rec))));
+      }
+    }
+  }
+
   // --- Reassembler programs -------------------------------------------------
   const frag = (op: number, type: number, len: number, seq: number, off: number, flen: number) =>
     [op, type, len >> 16, (len >> 8) & 0xff, len & 0xff, seq >> 8, seq & 0xff, off >> 16, (off >> 8) & 0xff, off & 0xff, flen >> 8, flen & 0xff];

@@ -13,10 +13,15 @@
  * message after that datagram).
  *
  * Never throws by contract; internal errors the connection turns into
- * ERR_DTLS_INTERNAL closes are crashes here.
+ * ERR_DTLS_INTERNAL closes are crashes here, and so is an established
+ * session ended by an error the input could cause without keys (see
+ * ESTABLISHED_CLOSE_OK), and application data other than the recording's
+ * single authentic message (or that message twice).
  */
 import { FuzzInput, check } from './lib/oracle.js';
-import { SCENARIOS, SERVER_ADDR, type Scenario, T0, TICK, assertNoInternalError, newClient, steps } from './lib/endpoints.js';
+import {
+  SCENARIOS, SERVER_ADDR, type Scenario, T0, TICK, assertEstablishedSurvived, assertNoInternalError, assertOnlyAuthenticData, newClient, steps,
+} from './lib/endpoints.js';
 import { hasChangeCipherSpec, serverFlightsBeforeFinished } from './lib/recordings.js';
 
 const flights = new Map<Scenario, Uint8Array[]>(SCENARIOS.map((s) => [s, serverFlightsBeforeFinished(s)]));
@@ -58,6 +63,8 @@ export function fuzz(buf: Buffer): void {
   client.onTimeout(now + 3_600_000);
   client.takeOutgoing();
   assertNoInternalError(client.events, 'client');
+  if (client.establishedAt !== undefined) assertEstablishedSurvived(client.error, 'client');
+  assertOnlyAuthenticData(client.received, 'client');
   check(client.closed, 'the client is still open after every deadline passed');
   check(client.nextTimeout() === undefined, 'a closed client still has a timer');
 }

@@ -12,11 +12,15 @@
  * clock and fires timers; top bit = from a second client address).
  *
  * Never throws by contract (handleDatagram/handleTimeout "never throw");
- * internal errors the endpoint swallows are turned into crashes.
+ * internal errors the endpoint swallows are turned into crashes, and so is
+ * an established association ended by an error the input could cause
+ * without keys (see ESTABLISHED_CLOSE_OK), and application data other than
+ * the recording's single authentic message, or delivered before the
+ * handshake completed or twice.
  */
 import { FuzzInput, check } from './lib/oracle.js';
 import {
-  CLIENT_ADDR, OTHER_ADDR, SCENARIOS, type Scenario, T0, TICK, assertNoInternalError, newServer, steps,
+  CLIENT_ADDR, OTHER_ADDR, SCENARIOS, type Scenario, T0, TICK, assertEstablishedSurvived, assertNoInternalError, assertOnlyAuthenticData, newServer, steps,
 } from './lib/endpoints.js';
 import { clientHelloWithCookie } from './lib/recordings.js';
 
@@ -56,6 +60,16 @@ export function fuzz(buf: Buffer): void {
   server.onTimeout(now + 3_600_000);
   server.takeOutgoing();
   assertNoInternalError(server.events, 'server');
+  for (const e of server.events) if (e.type === 'close' && e.wasEstablished) assertEstablishedSurvived(e.error, 'server');
+  const delivered = new Map<unknown, Uint8Array[]>();
+  for (const e of server.events) {
+    if (e.type === 'secure') delivered.set(e.assoc, []);
+    if (e.type === 'data') {
+      check(delivered.has(e.assoc), 'application data delivered before the handshake completed');
+      delivered.get(e.assoc)!.push(e.data);
+    }
+  }
+  for (const list of delivered.values()) assertOnlyAuthenticData(list, 'server');
   check(server.endpoint.size === 0, `${server.endpoint.size} association(s) left after every deadline passed`);
   check(server.endpoint.nextTimeout() === undefined, 'a timer is left after every association closed');
 }

@@ -16,14 +16,15 @@
  */
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const require = createRequire(import.meta.url);
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const TARGETS_DIR = join(ROOT, 'fuzz', 'targets');
-export const BUILD_DIR = join(ROOT, 'fuzz', 'build');
+/** fuzz/build, or $FUZZ_BUILD_DIR (e.g. to keep a long run's bundles apart from later builds). */
+export const BUILD_DIR = process.env.FUZZ_BUILD_DIR ? resolve(process.env.FUZZ_BUILD_DIR) : join(ROOT, 'fuzz', 'build');
 
 /** Target names: the .ts files directly in fuzz/targets (lib/ holds shared code). */
 export function targetNames() {

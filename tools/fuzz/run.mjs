@@ -130,7 +130,8 @@ async function childReplay(name) {
   // handshake (e.g. after a change to what the endpoints send): say so.
   let handshakeSeeds;
   if (typeof mod.completesHandshake === 'function') {
-    const seeds = filesOf(corpusDir(name)).filter((f) => /\/seed-[^/]*$/.test(f));
+    // Seeds with spoofed records spliced in (seed-*-spoof-*) may legitimately not complete.
+    const seeds = filesOf(corpusDir(name)).filter((f) => /\/seed-[^/]*$/.test(f) && !f.includes('-spoof-'));
     const complete = seeds.filter((f) => { try { return mod.completesHandshake(readFileSync(f)); } catch { return false; } });
     handshakeSeeds = { seeds: seeds.length, complete: complete.length };
   }
@@ -409,10 +410,14 @@ async function fuzzAll(targets, o) {
     if (o.versifier) a.push('--versifier');
     return a;
   };
+  const done = [];
   const results = await pool(targets, o.jobs, async (name) => {
     if (interrupted) return { target: name, skipped: true };
     const { result, code, signal } = await runChild(args(name), { onLine: (l) => console.log(l) });
     if (!result) return { target: name, error: `runner exited ${code ?? signal}` };
+    done.push(result);
+    console.log(`[${name}] finished: ${result.executions} executions in ${result.seconds} s (${result.execsPerSecond}/s), ${result.newEntries} new corpus entries, ${result.crash ? `CRASH ${result.crash.file}` : `stopped by ${result.stop}`}`);
+    if (o.json) writeFileSync(o.json, JSON.stringify(done, null, 2));
     if (result.crash) {
       // Replay the saved input to show the stack trace.
       const replay = await runChild(['--child-replay', name], {});
@@ -439,6 +444,8 @@ async function fuzzAll(targets, o) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
+  // A child whose parent went away must still stop its worker and exit, not die of EPIPE.
+  if (o.child) process.stdout.on('error', () => {});
   if (o.child === 'replay') return childReplay(o.targets[0]);
   if (o.child === 'fuzz') return childFuzz(o.targets[0], o);
   if (o.child === 'minimize') return childMinimize(o.targets[0]);

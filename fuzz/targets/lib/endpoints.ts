@@ -97,8 +97,10 @@ const servers = new Map<string, ServerSlot>();
  * a new ServerEndpoint built from the same resolved configuration (what its
  * constructor does), a rewound provider and empty event lists.
  */
-export function newServer(s: Scenario, cookieExchange: boolean): DtlsServerNode {
-  const key = `${s}/${cookieExchange}`;
+export function newServer(s: Scenario, cookieExchange: boolean, use: 'fuzz' | 'recording' = 'fuzz'): DtlsServerNode {
+  // Recordings get nodes of their own (built the same way), so that making one
+  // never resets a node a caller is still using.
+  const key = `${s}/${cookieExchange}/${use}`;
   let slot = servers.get(key);
   if (!slot) {
     const provider = new DeterministicProvider(SERVER_SEED);
@@ -122,6 +124,22 @@ export function newClient(s: Scenario): DtlsClientNode {
   return new DtlsClientNode(clientOptions(s) as CommonOptions, SERVER_ADDR, T0);
 }
 
+/** The one application message of a recording (client to server, echoed back). */
+export const APP_DATA = new TextEncoder().encode('ping');
+
+/**
+ * The fuzzer cannot forge an authenticated record: the only application data
+ * it can make an endpoint deliver is the recording's own, once (a replay is
+ * dropped by the replay window). Anything else delivered, or the same
+ * record delivered twice, is unauthenticated data getting through.
+ */
+export function assertOnlyAuthenticData(delivered: readonly Uint8Array[], who: string): void {
+  check(delivered.length <= 1, `${who}: ${delivered.length} application messages delivered, the peer only ever sent one`);
+  for (const d of delivered) {
+    check(Buffer.from(d).equals(Buffer.from(APP_DATA)), `${who}: delivered application data the peer never sent: ${Buffer.from(d).toString('hex')}`);
+  }
+}
+
 /** One datagram of a recorded exchange. */
 export interface Recorded {
   readonly dir: 'c2s' | 's2c';
@@ -134,7 +152,7 @@ export interface Recorded {
  * every datagram in order.
  */
 export function recordHandshake(s: Scenario, cookieExchange: boolean): Recorded[] {
-  const server = newServer(s, cookieExchange);
+  const server = newServer(s, cookieExchange, 'recording');
   const client = newClient(s);
   const log: Recorded[] = [];
   const pump = () => {
@@ -156,7 +174,7 @@ export function recordHandshake(s: Scenario, cookieExchange: boolean): Recorded[
   if (!client.established || server.established !== 1) {
     throw new FuzzInvariantError(`recording ${s}: the handshake did not complete (client ${client.error?.message ?? 'open'})`);
   }
-  client.send(new TextEncoder().encode('ping'), T0);
+  client.send(APP_DATA, T0);
   pump();
   if (client.received.length !== 1) throw new FuzzInvariantError(`recording ${s}: no echo`);
   client.conn.close(T0);
@@ -226,3 +244,23 @@ export function assertNoInternalError(events: readonly (EndpointEvent | Connecti
     }
   }
 }
+
+/**
+ * Ways an established association may legitimately end in these targets:
+ * the idle timeout (the final clock jump), a new verified handshake from the
+ * same address (S-18), the CCM_8 forgery limit, or a clean close_notify (no
+ * error) — the seeds hold the peer's authentic close_notify. The fuzzer
+ * cannot forge an authenticated record, so any other error that ends an
+ * established association came from unauthenticated input: a finding (e.g.
+ * a spoofed epoch-0 record tearing down a session).
+ */
+export const ESTABLISHED_CLOSE_OK: ReadonlySet<string> = new Set([
+  'ERR_DTLS_IDLE_TIMEOUT', 'ERR_DTLS_REPLACED', 'ERR_DTLS_TOO_MANY_BAD_RECORDS',
+]);
+
+export function assertEstablishedSurvived(error: { code: string; message: string } | undefined, who: string): void {
+  if (error && !ESTABLISHED_CLOSE_OK.has(error.code)) {
+    throw new FuzzInvariantError(`${who}: an established association was closed by unauthenticated input: ${error.code}: ${error.message}`);
+  }
+}
+
