@@ -179,7 +179,14 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const r = this.remote;
     if (!this.conn || !r || rinfo.port !== r.port || !sameAddress(rinfo.address, r.address)) return;
-    this.conn.handleDatagram(msg, now());
+    const t = now();
+    // Application data once connected: straight to the listeners, nothing queued.
+    const data = this.conn.receiveApplicationData(msg, t);
+    if (data !== undefined) {
+      this.emit('message', Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      return;
+    }
+    if (!this.conn.fastHandled) this.conn.handleDatagram(msg, t);
     this.flush();
   }
 
@@ -359,7 +366,18 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
       this.queued.push(Uint8Array.from(data));
       return;
     }
-    this.conn.send(data, now());
+    const t = now();
+    const datagram = this.conn.sealApplicationData(data, t);
+    if (datagram !== undefined) {
+      const r = this.remote!;
+      try {
+        this.socket!.send(datagram, r.port, r.address);
+      } catch {
+        // closed socket: lost, as UDP allows
+      }
+      return;
+    }
+    this.conn.send(data, t);
     this.flush();
   }
 

@@ -200,7 +200,23 @@ function checkPskResult(v: unknown): Uint8Array | null {
   return v;
 }
 
-/** The client's `psk` option: `{ identity, key }` or a callback of the server's hint. */
+/**
+ * The client's `psk` option, for the PSK suites: `{ identity, key }`, or a
+ * function of the server's identity hint (UTF-8 decoded; `undefined` when
+ * the server sent none) that gives them, perhaps asynchronously. A string
+ * identity is sent as UTF-8. Without `ciphers`, a client with a `psk` offers
+ * only the PSK suites.
+ *
+ * @example
+ * ```ts
+ * import { connectAsync, type ClientPskOption } from 'puredtls';
+ *
+ * declare function keyFor(hint: string | undefined): Promise<Uint8Array>;
+ * const fixed: ClientPskOption = { identity: 'device-17', key: Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex') };
+ * const byHint: ClientPskOption = async (hint) => ({ identity: 'device-17', key: await keyFor(hint) });
+ * const client = await connectAsync({ host: 'coap.example', port: 5684, psk: fixed });
+ * ```
+ */
 export type ClientPskOption =
   | { identity: string | Uint8Array; key: Uint8Array }
   | ((hint: string | undefined) => { identity: string | Uint8Array; key: Uint8Array } | Promise<{ identity: string | Uint8Array; key: Uint8Array }>);

@@ -15,7 +15,7 @@ import { DEFAULT_REASSEMBLY_LIMITS, type HandshakeMessage, Reassembler, type Rea
 import { HandshakeType, HandshakeTypes } from './handshake/registry.js';
 import { RetransmitTimer } from './handshake/retransmit.js';
 import { Transcript } from './handshake/transcript.js';
-import { alertTrace, channels, recordTrace, trace } from './trace.js';
+import { alertTrace, channels, recordTrace, trace, tracingRecords } from './trace.js';
 import { ContentType, MAX_PLAINTEXT } from './record/content-type.js';
 import { type RecordProtection, createProtection, keyBlockLayout } from './record/protection.js';
 import { parseDatagram } from './record/record.js';
@@ -201,6 +201,50 @@ export class Connection implements HandshakeDriver {
     if (parsed.dropped) this.drop(parsed.dropped);
   }
 
+  /**
+   * The allocation-free receive path of an established connection: when
+   * `data` is exactly one application_data record of the current epoch (what
+   * every DTLS stack sends for application data) and nothing is queued or
+   * traced, open it and return the plaintext (a new array the caller owns,
+   * a `Buffer` with node:crypto) instead of queuing a `data` event.
+   *
+   * Returns `undefined` when the datagram is not of that shape, or was
+   * dropped (replay, bad MAC: the drop is counted and may close the
+   * connection, as in {@link handleDatagram}); then the caller proceeds as
+   * after `handleDatagram` (a not-handled datagram must go to it). The
+   * `handled` flag tells the two apart without allocating.
+   */
+  receiveApplicationData(data: Uint8Array, now: number): Uint8Array | undefined {
+    this.fastHandled = false;
+    if (this.phase !== 'established' || this.waiting || this.events.length > 0 || this.out.length > 0 || tracingRecords()) return undefined;
+    const r = this.records.openApplicationData(data);
+    if (r === undefined) return undefined;
+    this.fastHandled = true;
+    this.now = now;
+    if (r === null) {
+      this.onDropAt(this.records.lastDrop, this.records.currentReadEpoch, this.records.lastSeq, undefined);
+      return undefined;
+    }
+    this.lastReceived = now;
+    if (this.records.newestSeen) this.sawNewest = true;
+    return r;
+  }
+
+  /** Whether the last {@link receiveApplicationData} consumed its datagram (delivered or dropped). */
+  fastHandled = false;
+
+  /**
+   * The allocation-free send path: seal `data` as one application_data
+   * record and return the datagram for the caller to send right away, when
+   * the connection is established with nothing queued or traced. Returns
+   * `undefined` otherwise: call {@link send}, which queues it.
+   */
+  sealApplicationData(data: Uint8Array, now: number): Uint8Array | undefined {
+    if (this.phase !== 'established' || this.out.length > 0 || this.events.length > 0 || data.length > MAX_PLAINTEXT || tracingRecords()) return undefined;
+    this.now = now;
+    return this.records.seal(ContentType.application_data, data) ?? undefined;
+  }
+
   /** Process a record already split from a datagram (the server endpoint uses this for the verified ClientHello). */
   handleRecord(rec: DtlsRecord): void {
     if (this.phase === 'closed') return;
@@ -225,7 +269,11 @@ export class Connection implements HandshakeDriver {
   }
 
   private onDrop(reason: DropReason, rec: DtlsRecord): void {
-    if (reason === 'future epoch' && this.phase === 'handshake') {
+    this.onDropAt(reason, rec.epoch, rec.seq, rec);
+  }
+
+  private onDropAt(reason: DropReason, epoch: number, seq: number, rec: DtlsRecord | undefined): void {
+    if (rec && reason === 'future epoch' && this.phase === 'handshake') {
       // S-07/DOS-09: keep a few next-epoch records (e.g. Finished ahead of a delayed CCS), each once.
       if (this.futureRecords.length < this.settings.maxFutureRecords
         && !this.futureRecords.some((r) => r.epoch === rec.epoch && r.seq === rec.seq)) {
@@ -233,8 +281,8 @@ export class Connection implements HandshakeDriver {
         return;
       }
     }
-    this.drop(reason, rec.epoch, rec.seq);
-    if (reason === 'bad mac' && this.phase === 'handshake' && rec.epoch === this.records.currentReadEpoch && rec.epoch > 0) {
+    this.drop(reason, epoch, seq);
+    if (reason === 'bad mac' && this.phase === 'handshake' && epoch === this.records.currentReadEpoch && epoch > 0) {
       // The peer's Finished flight does not authenticate under the keys we derived.
       // Once is a corrupted datagram; twice (its retransmission too) means the keys
       // differ — a wrong or unknown PSK: fail fast with decrypt_error (same for both).

@@ -70,6 +70,9 @@ export const AlertDescription = Object.freeze({
  *
  * @example
  * ```ts
+ * import { DtlsError, type AlertName } from 'puredtls';
+ *
+ * declare const err: unknown; // e.g. what a `catch` caught
  * const alert: AlertName | undefined = err instanceof DtlsError ? err.alert : undefined;
  * ```
  */

@@ -6,7 +6,7 @@
  * network is `puredtls/testing`.
  *
  * @example
- * ```js
+ * ```ts
  * import fs from 'node:fs';
  * import { createServer, connectAsync } from 'puredtls';
  *

@@ -159,7 +159,23 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 }
 
-/** `createServer` options: {@link ServerOptions}, plus how the server makes its own socket. */
+/**
+ * `createServer` options: {@link ServerOptions}, plus how the server makes its own socket.
+ *
+ * @example One of several processes serving one port (docs/scaling.md)
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { createServer, type NodeServerOptions } from 'puredtls';
+ *
+ * const options: NodeServerOptions = {
+ *   key: readFileSync('server.key'), cert: readFileSync('server.crt'),
+ *   reusePort: true,
+ *   // the same in every process, so any of them accepts the others' cookies and tickets
+ *   cookieSecret: readFileSync('cookie.secret'), ticketKeys: readFileSync('ticket.keys'),
+ * };
+ * createServer(options).bind(4433);
+ * ```
+ */
 export interface NodeServerOptions extends ServerOptions {
   /**
    * Make the server's own socket with `reusePort` (SO_REUSEPORT), so that several
@@ -310,7 +326,16 @@ export class Server extends EventEmitter<ServerEvents> {
 
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.closing) return;
-    this.endpoint.handleDatagram(msg, rinfo.address, rinfo.port, now());
+    const t = now();
+    // Application data of an established peer: straight to its 'message'
+    // listeners, with no event queued (the endpoint's fast path).
+    const data = this.endpoint.receiveApplicationData(msg, rinfo.address, rinfo.port, t);
+    if (data !== undefined) {
+      const peer = this.endpoint.lastAssociation?.handle as Peer | undefined;
+      peer?.emit('message', Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      return;
+    }
+    if (!this.endpoint.fastHandled) this.endpoint.handleDatagram(msg, rinfo.address, rinfo.port, t);
     this.flush();
   }
 
@@ -324,13 +349,7 @@ export class Server extends EventEmitter<ServerEvents> {
 
   /** Send what the endpoint produced, deliver its events, re-arm the timer. */
   private flush(): void {
-    for (const o of this.endpoint.takeTransmits()) {
-      try {
-        this.socket.send(o.data, o.port, o.address);
-      } catch {
-        // The socket is closed or not bound: datagrams are lost, as UDP allows.
-      }
-    }
+    for (const o of this.endpoint.takeTransmits()) this.sendDatagram(o.data, o.port, o.address);
     for (const ev of this.endpoint.takeEvents()) this.deliver(ev);
     this.arm();
   }
@@ -389,8 +408,23 @@ export class Server extends EventEmitter<ServerEvents> {
   /** @internal */
   _send(assoc: ServerAssociation, data: Uint8Array): void {
     if (assoc.conn.isClosed) throw new ClosedError();
-    this.endpoint.send(assoc, data, now());
+    const t = now();
+    const datagram = this.endpoint.sealApplicationData(assoc, data, t);
+    if (datagram !== undefined) {
+      // Nothing queued before it: one record, one datagram, sent now.
+      this.sendDatagram(datagram, assoc.port, assoc.address);
+      return;
+    }
+    this.endpoint.send(assoc, data, t);
     this.flush();
+  }
+
+  private sendDatagram(data: Uint8Array, port: number, address: string): void {
+    try {
+      this.socket.send(data, port, address);
+    } catch {
+      // The socket is closed or not bound: datagrams are lost, as UDP allows.
+    }
   }
 
   /** @internal */

@@ -55,7 +55,8 @@ export class Reader {
     this.pos = p + 6;
     const hi = (b[p]! << 8) | b[p + 1]!;
     const lo = ((b[p + 2]! << 24) >>> 0) + (b[p + 3]! << 16) + (b[p + 4]! << 8) + b[p + 5]!;
-    return hi * 0x1_0000_0000 + lo;
+    // A small integer stays one (no boxed double) when the high part is zero.
+    return hi === 0 ? lo : hi * 0x1_0000_0000 + lo;
   }
 
   /** `n` bytes, aliasing the input (copy what you keep). */

@@ -169,7 +169,23 @@ const PREFERENCE: readonly CipherSuite[] = Object.freeze([
   ...CIPHER_SUITES.filter((s) => s.protection.kind === 'cbc'),
 ]);
 
-/** Our default cipher list, as explicit OpenSSL suite names in preference order. */
+/**
+ * Our default cipher list, as explicit OpenSSL suite names in preference
+ * order: what the `DEFAULT` alias selects and the server's default `ciphers`
+ * (ECDHE, PSK and ECDHE-PSK suites with AES-GCM or ChaCha20-Poly1305; no CBC,
+ * no CCM). A client without `ciphers` offers these followed by the CBC
+ * suites (of both, only the PSK suites when it has a `psk`).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_CIPHER_LIST, createSelfSigned, createServer } from 'puredtls';
+ *
+ * DEFAULT_CIPHER_LIST.split(':')[0]; // 'ECDHE-ECDSA-AES128-GCM-SHA256'
+ * // The defaults, plus AES-CCM-8 for constrained devices (tried last):
+ * const { keyPem, certPem } = createSelfSigned();
+ * const server = createServer({ key: keyPem, cert: certPem, ciphers: `${DEFAULT_CIPHER_LIST}:ECDHE-ECDSA-AES128-CCM8` });
+ * ```
+ */
 export const DEFAULT_CIPHER_LIST: string = PREFERENCE.filter(isDefault).map((s) => s.openssl).join(':');
 
 /** The suites of {@link DEFAULT_CIPHER_LIST}, in order (a fresh array). */
@@ -192,9 +208,32 @@ export function clientDefaultSuites(): CipherSuite[] {
 
 /**
  * Parse an OpenSSL-syntax cipher list into registry suites, in preference
- * order. `ALL` and every alias enumerate suites in our preference order
- * (registry order, AEAD before CBC). See the module comment for the syntax
- * and the differences from OpenSSL.
+ * order: what the `ciphers` option does. `ALL` and every alias enumerate
+ * suites in our preference order (registry order, AEAD before CBC).
+ *
+ * The syntax is OpenSSL 3.0's (`openssl ciphers`): suite names (OpenSSL or
+ * IANA, case-insensitive) and aliases (`DEFAULT`, `ECDHE`, `PSK`, `aECDSA`,
+ * `AESGCM`, `CHACHA20`, `AES128`, `CBC`, ...) separated by `:`, joined by `+`
+ * to intersect, prefixed by `-` (remove), `!` (remove for good) or `+` (move
+ * to the end); `@STRENGTH` sorts by key size. Unknown names are ignored, as in
+ * OpenSSL. Differences from OpenSSL: `DEFAULT` is {@link DEFAULT_CIPHER_LIST}
+ * and may appear anywhere, IANA names are accepted, `@SECLEVEL` does not
+ * filter, Suite B aliases are not supported (every rule and difference is
+ * listed in the comment of `CipherListOptions` in src/crypto/cipher-list.ts).
+ *
+ * @example
+ * ```ts
+ * import { parseCipherList } from 'puredtls';
+ *
+ * parseCipherList('ECDHE+AESGCM:!AES256').map((s) => s.openssl);
+ * // ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256']
+ * parseCipherList('TLS_PSK_WITH_AES_128_CCM_8')[0]?.openssl; // 'PSK-AES128-CCM8'
+ * try {
+ *   parseCipherList('NO-SUCH-SUITE');
+ * } catch (err) {
+ *   (err as { code?: string }).code; // 'ERR_DTLS_NO_CIPHERS'
+ * }
+ * ```
  *
  * @throws TypeError when `spec` is not a string.
  * @throws CipherListError (a RangeError) with `code` `ERR_DTLS_NO_CIPHERS`

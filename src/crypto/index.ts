@@ -18,8 +18,18 @@ export { schemeInfo, HASH_LENGTH, type SchemeInfo } from './schemes.js';
 let chosen: CryptoProvider | undefined;
 
 /**
- * The provider to use when none is configured: node:crypto when the runtime
- * has a working one, else @noble. Decided once, on first call.
+ * The provider to use when none is configured: {@link nodeProvider} when the
+ * runtime has a working node:crypto, else {@link nobleProvider}. Decided
+ * once, on first call.
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider } from 'puredtls';
+ *
+ * const provider = defaultProvider();
+ * provider.name; // 'node' on Node.js; 'noble' where node:crypto is missing or incomplete
+ * const token = provider.randomBytes(16);
+ * ```
  */
 export function defaultProvider(): CryptoProvider {
   chosen ??= nodeProviderWorks() ? nodeProvider : nobleProvider;

@@ -14,7 +14,7 @@ export function nobleAead(alg: AeadAlg, key: Uint8Array): Aead {
   const s = aeadSpec(alg, key);
   if (s.family === 'ccm') {
     const ccm = aesCcm(key, s.tagLength);
-    return {
+    return withOffsets({
       keyLength: s.keyLength,
       tagLength: s.tagLength,
       seal(nonce, aad, plaintext) {
@@ -22,11 +22,11 @@ export function nobleAead(alg: AeadAlg, key: Uint8Array): Aead {
         return ccm.seal(nonce, aad, plaintext);
       },
       open: (nonce, aad, ct) => (nonceOk(s, nonce) ? ccm.open(nonce, aad, ct) : null),
-    };
+    });
   }
   const k = key.slice();
   const make = s.family === 'gcm' ? gcm : chacha20poly1305;
-  return {
+  return withOffsets({
     keyLength: s.keyLength,
     tagLength: s.tagLength,
     seal(nonce, aad, plaintext) {
@@ -40,6 +40,23 @@ export function nobleAead(alg: AeadAlg, key: Uint8Array): Aead {
       } catch {
         return null;
       }
+    },
+  });
+}
+
+/**
+ * `sealTo`/`openAt` over `seal`/`open`: noble's AEADs return new arrays (and
+ * expand the key per call), so these only save the caller its view and copy.
+ */
+function withOffsets(a: Aead): Aead {
+  return {
+    ...a,
+    sealTo(nonce, aad, plaintext, out, offset) {
+      out.set(a.seal(nonce, aad, plaintext), offset);
+    },
+    openAt(nonce, aad, buf, offset, length) {
+      if (offset < 0 || length < 0 || offset + length > buf.length) return null;
+      return a.open(nonce, aad, buf.subarray(offset, offset + length));
     },
   };
 }

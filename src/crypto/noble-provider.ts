@@ -10,6 +10,15 @@ import type { HashAlg, CryptoProvider } from './provider.js';
  * @noble/curves (AES-CCM is the pure `aesCcm` of ccm.ts over noble's AES block). Runs in
  * any runtime with `crypto.getRandomValues`. RSA keys use node:crypto when
  * present, else importing one throws `KeyError`.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { connectAsync, nobleProvider } from 'puredtls';
+ *
+ * // e.g. in a runtime whose node:crypto lacks AES-CCM or X25519; like crypto: 'noble'
+ * const client = await connectAsync({ host: 'localhost', port: 4433, ca: readFileSync('ca.pem'), crypto: nobleProvider });
+ * ```
  */
 export const nobleProvider: CryptoProvider = Object.freeze({
   name: 'noble',

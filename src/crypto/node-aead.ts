@@ -7,83 +7,94 @@ import type { Aead, AeadAlg, BlockCipher } from './provider.js';
 
 /**
  * An {@link Aead} over node:crypto. The key is imported once into a
- * KeyObject; each record is one `createCipheriv` / `createDecipheriv`. CCM
- * uses node's native AES-CCM (tag 16 or 8, `plaintextLength` declared).
+ * KeyObject; each record is one `createCipheriv` / `createDecipheriv` (node
+ * has no way to re-key an existing cipher object with a new nonce). CCM uses
+ * node's native AES-CCM (tag 16 or 8, `plaintextLength` declared).
+ *
+ * `sealTo` writes straight into the caller's record buffer and `openAt`
+ * returns the Buffer node's `update` produced: the record layer allocates
+ * nothing else per record. What node allocates inside (the cipher object,
+ * `update`/`final`/`getAuthTag` results) is out of our hands.
  */
 export function nodeAead(alg: AeadAlg, key: Uint8Array): Aead {
   const c = requireNodeCrypto();
   const s = aeadSpec(alg, key);
   const keyObj: KeyObject = c.createSecretKey(key);
   const tagLength = s.tagLength;
-  const authTagLength = tagLength;
-
-  if (s.family === 'ccm') {
-    const name = s.cipherName as CipherCCMTypes;
-    return {
-      keyLength: s.keyLength,
-      tagLength,
-      seal(nonce, aad, plaintext) {
-        requireNonce(s, nonce);
-        const ci = c.createCipheriv(name, keyObj, nonce, { authTagLength });
-        ci.setAAD(aad, { plaintextLength: plaintext.length });
-        const out = new Uint8Array(plaintext.length + tagLength);
-        out.set(ci.update(plaintext), 0);
-        ci.final();
-        out.set(ci.getAuthTag(), plaintext.length);
-        return out;
-      },
-      open(nonce, aad, ct) {
-        const n = ct.length - tagLength;
-        if (n < 0 || !nonceOk(s, nonce)) return null;
-        try {
-          const d = c.createDecipheriv(name, keyObj, nonce, { authTagLength });
-          d.setAuthTag(ct.subarray(n));
-          d.setAAD(aad, { plaintextLength: n });
-          const pt = d.update(ct.subarray(0, n));
-          d.final();
-          return plain(pt);
-        } catch {
-          return null;
-        }
-      },
-    };
-  }
-
-  // GCM and ChaCha20-Poly1305 share node's GCM-style API.
+  const tagOption = { authTagLength: tagLength };
+  // setAAD's options for CCM, reused (node reads them before returning).
+  const ccmAad = { plaintextLength: 0 };
+  const ccm = s.family === 'ccm';
+  // GCM and ChaCha20-Poly1305 share node's GCM-style API; CCM declares the plaintext length.
   const name = s.cipherName as CipherGCMTypes;
+  const ccmName = s.cipherName as CipherCCMTypes;
+
+  const sealTo = (nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void => {
+    requireNonce(s, nonce);
+    const n = plaintext.length;
+    if (ccm) {
+      const ci = c.createCipheriv(ccmName, keyObj, nonce, tagOption);
+      ccmAad.plaintextLength = n;
+      ci.setAAD(aad, ccmAad);
+      out.set(ci.update(plaintext), offset);
+      ci.final();
+      out.set(ci.getAuthTag(), offset + n);
+      return;
+    }
+    const ci = c.createCipheriv(name, keyObj, nonce, tagOption);
+    ci.setAAD(aad);
+    const body = ci.update(plaintext);
+    out.set(body, offset);
+    const rest = ci.final();
+    if (rest.length > 0) out.set(rest, offset + body.length);
+    out.set(ci.getAuthTag(), offset + n);
+  };
+
+  // The received tag is copied here (16 bytes) rather than passed as a view: one allocation less per record.
+  const tag = new Uint8Array(tagLength);
+  const openAt = (nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): Uint8Array | null => {
+    const n = length - tagLength;
+    if (n < 0 || offset < 0 || offset + length > buf.length || !nonceOk(s, nonce)) return null;
+    for (let i = 0; i < tagLength; i++) tag[i] = buf[offset + n + i]!;
+    try {
+      if (ccm) {
+        const d = c.createDecipheriv(ccmName, keyObj, nonce, tagOption);
+        d.setAuthTag(tag);
+        ccmAad.plaintextLength = n;
+        d.setAAD(aad, ccmAad);
+        const pt = d.update(buf.subarray(offset, offset + n));
+        d.final();
+        return pt;
+      }
+      const d = c.createDecipheriv(name, keyObj, nonce, tagOption);
+      d.setAuthTag(tag);
+      d.setAAD(aad);
+      const pt = d.update(buf.subarray(offset, offset + n));
+      const rest = d.final();
+      if (rest.length === 0) return pt;
+      const out = new Uint8Array(pt.length + rest.length);
+      out.set(pt, 0);
+      out.set(rest, pt.length);
+      return out;
+    } catch {
+      return null;
+    }
+  };
+
   return {
     keyLength: s.keyLength,
     tagLength,
     seal(nonce, aad, plaintext) {
-      requireNonce(s, nonce);
-      const ci = c.createCipheriv(name, keyObj, nonce, { authTagLength });
-      ci.setAAD(aad);
       const out = new Uint8Array(plaintext.length + tagLength);
-      const body = ci.update(plaintext);
-      out.set(body, 0);
-      const rest = ci.final();
-      if (rest.length > 0) out.set(rest, body.length);
-      out.set(ci.getAuthTag(), plaintext.length);
+      sealTo(nonce, aad, plaintext, out, 0);
       return out;
     },
     open(nonce, aad, ct) {
-      const n = ct.length - tagLength;
-      if (n < 0 || !nonceOk(s, nonce)) return null;
-      try {
-        const d = c.createDecipheriv(name, keyObj, nonce, { authTagLength });
-        d.setAuthTag(ct.subarray(n));
-        d.setAAD(aad);
-        const pt = d.update(ct.subarray(0, n));
-        const rest = d.final();
-        if (rest.length === 0) return plain(pt);
-        const out = new Uint8Array(pt.length + rest.length);
-        out.set(pt, 0);
-        out.set(rest, pt.length);
-        return out;
-      } catch {
-        return null;
-      }
+      const pt = openAt(nonce, aad, ct, 0, ct.length);
+      return pt === null ? null : plain(pt);
     },
+    sealTo,
+    openAt,
   };
 }
 

@@ -16,6 +16,14 @@ function checkHash(alg: HashAlg): void {
  * The node:crypto provider (OpenSSL underneath): the fast path. node:crypto
  * is looked up on first use, so importing this module is harmless in
  * runtimes without it; calling it there throws `ERR_DTLS_NO_NODE_CRYPTO`.
+ *
+ * @example
+ * ```ts
+ * import { createSelfSigned, createServer, nodeProvider } from 'puredtls';
+ *
+ * const { keyPem, certPem } = createSelfSigned(nodeProvider);
+ * const server = createServer({ key: keyPem, cert: certPem, crypto: nodeProvider }); // like crypto: 'node'
+ * ```
  */
 export const nodeProvider: CryptoProvider = Object.freeze({
   name: 'node',

@@ -14,9 +14,35 @@
  *   with alert `illegal_parameter` (S-50).
  */
 
+/**
+ * Hash algorithms of a {@link CryptoProvider}: the PRF and Finished hashes,
+ * the HMACs of the CBC suites, and the hashes of signature schemes.
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type HashAlg } from 'puredtls';
+ *
+ * const alg: HashAlg = 'sha384';
+ * const p = defaultProvider();
+ * p.hash(alg, new TextEncoder().encode('abc')).length; // 48
+ * const mac = p.hmac('sha256', p.randomBytes(32), new TextEncoder().encode('message'));
+ * ```
+ */
 export type HashAlg = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 
-/** AEAD record ciphers. `*-ccm8` are AES-CCM with an 8-byte tag. */
+/**
+ * AEAD record ciphers, for {@link CryptoProvider.createAead}. `*-ccm8` are
+ * AES-CCM with an 8-byte tag. All take a 12-byte nonce.
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type AeadAlg } from 'puredtls';
+ *
+ * const alg: AeadAlg = 'aes-128-ccm8';
+ * const aead = defaultProvider().createAead(alg, new Uint8Array(16));
+ * aead.tagLength; // 8
+ * ```
+ */
 export type AeadAlg =
   | 'aes-128-gcm'
   | 'aes-256-gcm'
@@ -26,21 +52,79 @@ export type AeadAlg =
   | 'aes-128-ccm8'
   | 'aes-256-ccm8';
 
-/** Named groups for ECDHE, by their TLS names. */
+/**
+ * Named groups for ECDHE, by their TLS names: what
+ * {@link CryptoProvider.generateKeyShare} takes. (The `ecdhCurve` option
+ * names them as Node does: `X25519`, `P-256`, `P-384`.)
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type GroupName } from 'puredtls';
+ *
+ * const group: GroupName = 'secp256r1';
+ * defaultProvider().generateKeyShare(group).publicKey.length; // 65: 0x04 || X || Y
+ * ```
+ */
 export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1';
 
-/** An AEAD keyed once; used for every record of one direction of an epoch. */
+/**
+ * An AEAD keyed once; used for every record of one direction of an epoch.
+ * Made by {@link CryptoProvider.createAead}.
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type Aead } from 'puredtls';
+ *
+ * const p = defaultProvider();
+ * const aead: Aead = p.createAead('aes-128-gcm', p.randomBytes(16));
+ * const nonce = p.randomBytes(12);
+ * const aad = new TextEncoder().encode('header');
+ * const sealed = aead.seal(nonce, aad, new TextEncoder().encode('hello')); // 5 + 16 bytes
+ * aead.open(nonce, aad, sealed); // the plaintext, or null when anything was altered
+ * ```
+ */
 export interface Aead {
+  /** Key length in bytes. */
   readonly keyLength: number;
+  /** Tag length in bytes (appended by `seal`). */
   readonly tagLength: number;
   /** Returns ciphertext || tag. */
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** Returns the plaintext, or `null` when the tag does not verify or the input is too short. Never throws. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
+  /**
+   * Optional, for the record layer's allocation-free path: write
+   * ciphertext ‖ tag (`plaintext.length + tagLength` bytes) into `out` at
+   * `offset`. `plaintext` may be a view of `out` (in place): read all of it
+   * before writing.
+   * Without it, the record layer calls `seal` and copies.
+   */
+  sealTo?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void;
+  /**
+   * Optional: `open` of the `length` bytes of `buf` at `offset` (ciphertext ‖
+   * tag) without the caller making a view. Returns a new array the caller
+   * owns (it may be a `Buffer`), or `null`. Never throws.
+   */
+  openAt?(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): Uint8Array | null;
 }
 
-/** AES-CBC without padding (the record layer pads), for the CBC suites. */
+/**
+ * AES-CBC without padding (the record layer pads), for the CBC suites. Made
+ * by {@link CryptoProvider.createCbc}.
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type BlockCipher } from 'puredtls';
+ *
+ * const p = defaultProvider();
+ * const cbc: BlockCipher = p.createCbc(p.randomBytes(32)); // AES-256
+ * const iv = p.randomBytes(16);
+ * const ciphertext = cbc.encrypt(iv, new Uint8Array(32)); // two blocks in, two blocks out
+ * cbc.decrypt(iv, ciphertext); // 32 zero bytes
+ * ```
+ */
 export interface BlockCipher {
+  /** Key length in bytes (16 or 32). */
   readonly keyLength: number;
   /** `data.length` is a multiple of 16. */
   encrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
@@ -48,8 +132,23 @@ export interface BlockCipher {
   decrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
 }
 
-/** An ephemeral ECDHE key pair. */
+/**
+ * An ephemeral ECDHE key pair. Made by
+ * {@link CryptoProvider.generateKeyShare}.
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type KeyShare } from 'puredtls';
+ *
+ * const p = defaultProvider();
+ * const ours: KeyShare = p.generateKeyShare('x25519');
+ * const theirs = p.generateKeyShare('x25519');
+ * const secret = ours.computeSecret(theirs.publicKey); // 32 bytes
+ * theirs.computeSecret(ours.publicKey);                 // the same 32 bytes
+ * ```
+ */
 export interface KeyShare {
+  /** The group the key pair is on. */
   readonly group: GroupName;
   /** X25519: 32 raw bytes. P-256/P-384: uncompressed point 0x04 || X || Y. */
   readonly publicKey: Uint8Array;
@@ -62,9 +161,35 @@ export interface KeyShare {
   computeSecret(peerPublic: Uint8Array): Uint8Array;
 }
 
-/** Kind of a key: what it signs with. */
+/**
+ * Kind of a key: what it signs with. The `kind` of a {@link SigningKey} or
+ * {@link VerifyingKey}.
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type KeyKind } from 'puredtls';
+ *
+ * declare const pkcs8: Uint8Array; // a PKCS#8 DER private key
+ * const kind: KeyKind = defaultProvider().importSigningKey(pkcs8).kind;
+ * // ECDSA and Ed25519 keys serve the ECDHE-ECDSA suites, RSA keys the ECDHE-RSA ones
+ * const ciphers = kind === 'rsa' ? 'ECDHE-RSA-AES128-GCM-SHA256' : 'ECDHE-ECDSA-AES128-GCM-SHA256';
+ * ```
+ */
 export type KeyKind = 'ecdsa' | 'rsa' | 'ed25519';
-/** Curve of an ECDSA key. */
+
+/**
+ * Curve of an ECDSA key: the `curve` of a {@link SigningKey} or
+ * {@link VerifyingKey} of kind `ecdsa`.
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type EcCurve } from 'puredtls';
+ *
+ * declare const spki: Uint8Array; // a SubjectPublicKeyInfo DER public key
+ * const key = defaultProvider().importVerifyingKey(spki);
+ * const curve: EcCurve | undefined = key.kind === 'ecdsa' ? key.curve : undefined;
+ * ```
+ */
 export type EcCurve = 'P-256' | 'P-384' | 'P-521';
 
 /** TLS SignatureScheme code points (RFC 8446 §4.2.3 names, used by TLS 1.2 as hash||sig pairs). */
@@ -86,9 +211,30 @@ export const SignatureScheme = Object.freeze({
   rsa_pss_pss_sha512: 0x080b,
 } as const);
 
-/** A private key ready to sign. */
+/**
+ * A private key ready to sign. Made by
+ * {@link CryptoProvider.importSigningKey}.
+ *
+ * @example
+ * ```ts
+ * import { createPrivateKey, X509Certificate } from 'node:crypto';
+ * import { createSelfSigned, defaultProvider, type SigningKey } from 'puredtls';
+ *
+ * const { keyPem, certPem } = createSelfSigned();
+ * const p = defaultProvider();
+ * const key: SigningKey = p.importSigningKey(createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'der' }));
+ * key.kind;  // 'ecdsa'
+ * key.curve; // 'P-256'
+ * const ECDSA_SECP256R1_SHA256 = 0x0403; // a TLS SignatureScheme
+ * const data = new TextEncoder().encode('signed content');
+ * const signature = key.sign(ECDSA_SECP256R1_SHA256, data);
+ * const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+ * p.importVerifyingKey(spki).verify(ECDSA_SECP256R1_SHA256, data, signature); // true
+ * ```
+ */
 export interface SigningKey {
   readonly kind: KeyKind;
+  /** The curve of an ECDSA key. */
   readonly curve?: EcCurve;
   /** RSA modulus size in bits. */
   readonly bits?: number;
@@ -101,20 +247,68 @@ export interface SigningKey {
   sign(scheme: number, data: Uint8Array): Uint8Array;
 }
 
-/** A public key ready to verify. */
+/**
+ * A public key ready to verify. Made by
+ * {@link CryptoProvider.importVerifyingKey}.
+ *
+ * @example
+ * ```ts
+ * import { X509Certificate } from 'node:crypto';
+ * import { defaultProvider, type VerifyingKey } from 'puredtls';
+ *
+ * declare const certPem: string, data: Uint8Array, signature: Uint8Array;
+ * const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+ * const key: VerifyingKey = defaultProvider().importVerifyingKey(spki);
+ * const RSA_PSS_RSAE_SHA256 = 0x0804; // a TLS SignatureScheme
+ * if (key.kind === 'rsa' && key.verify(RSA_PSS_RSAE_SHA256, data, signature)) console.log(`valid, ${key.bits}-bit RSA`);
+ * ```
+ */
 export interface VerifyingKey {
   readonly kind: KeyKind;
+  /** The curve of an ECDSA key. */
   readonly curve?: EcCurve;
+  /** RSA modulus size in bits. */
   readonly bits?: number;
   /** `false` for a wrong signature, a malformed one, or a scheme that does not fit the key. Never throws. */
   verify(scheme: number, data: Uint8Array, signature: Uint8Array): boolean;
 }
 
+/**
+ * The crypto provider: every cryptographic operation of the stack goes
+ * through this one interface. Two implementations pass the same vectors:
+ * {@link nodeProvider} (node:crypto, fast) and {@link nobleProvider}
+ * (@noble/*, runs anywhere); {@link defaultProvider} picks node:crypto when
+ * the runtime has it. The `crypto` option of servers and clients takes one.
+ *
+ * Byte values are `Uint8Array` (a `Buffer` is accepted). Keys are imported
+ * once and the returned objects reused. Nothing throws on authentication
+ * failure: `open` returns `null`, `verify` returns `false`.
+ *
+ * @example A provider that counts the record keys, delegating to node:crypto
+ * ```ts
+ * import { createSelfSigned, createServer, nodeProvider, type CryptoProvider } from 'puredtls';
+ *
+ * let aeadKeys = 0;
+ * const counting: CryptoProvider = {
+ *   ...nodeProvider,
+ *   name: 'counting',
+ *   createAead(alg, key) {
+ *     aeadKeys++;
+ *     return nodeProvider.createAead(alg, key);
+ *   },
+ * };
+ * const { keyPem, certPem } = createSelfSigned(counting);
+ * const server = createServer({ key: keyPem, cert: certPem, crypto: counting });
+ * ```
+ */
 export interface CryptoProvider {
   /** 'node' or 'noble' (or a test provider's name). */
   readonly name: string;
+  /** `n` cryptographically secure random bytes. */
   randomBytes(n: number): Uint8Array;
+  /** The digest of `data`. */
   hash(alg: HashAlg, data: Uint8Array): Uint8Array;
+  /** HMAC of `data` with `key`. */
   hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array;
   /** HMAC with a key imported once, for many messages (the PRF, cookies). */
   hmacKey(alg: HashAlg, key: Uint8Array): (data: Uint8Array) => Uint8Array;
@@ -122,6 +316,7 @@ export interface CryptoProvider {
   createAead(alg: AeadAlg, key: Uint8Array): Aead;
   /** AES-CBC (16- or 32-byte key), no padding. */
   createCbc(key: Uint8Array): BlockCipher;
+  /** A fresh ephemeral ECDHE key pair. */
   generateKeyShare(group: GroupName): KeyShare;
   /** Import a PKCS#8 DER private key (EC P-256/P-384, RSA, Ed25519). Throws `KeyError`. */
   importSigningKey(pkcs8: Uint8Array): SigningKey;

@@ -5,38 +5,147 @@ import type { AeadAlg, HashAlg } from './provider.js';
  * nothing else switches on suite ids.
  */
 
+/**
+ * How a suite agrees on its premaster secret (the {@link CipherSuite.kx} of a
+ * suite): `ECDHE`, ephemeral elliptic-curve Diffie-Hellman (RFC 8422);
+ * `PSK`, the pre-shared key alone (RFC 4279); `ECDHE_PSK`, ECDHE mixed with
+ * a pre-shared key (RFC 5489). `ECDHE` and `ECDHE_PSK` are forward secret.
+ *
+ * @example
+ * ```ts
+ * import { CIPHER_SUITES, type KeyExchange } from 'puredtls';
+ *
+ * const forwardSecret: readonly KeyExchange[] = ['ECDHE', 'ECDHE_PSK'];
+ * const ciphers = CIPHER_SUITES.filter((s) => forwardSecret.includes(s.kx)).map((s) => s.openssl).join(':');
+ * ```
+ */
 export type KeyExchange = 'ECDHE' | 'PSK' | 'ECDHE_PSK';
+
+/**
+ * How the server (and a client that is asked to) proves its identity in a
+ * suite (the {@link CipherSuite.auth} of a suite): `ECDSA`, a signature with
+ * an ECDSA or Ed25519 key (the ECDHE-ECDSA suites); `RSA`, a signature with an
+ * RSA key (the ECDHE-RSA suites); `PSK`, knowledge of the pre-shared key.
+ *
+ * @example
+ * ```ts
+ * import { CIPHER_SUITES, type Authentication } from 'puredtls';
+ *
+ * const auth: Authentication = 'RSA';
+ * const rsaSuites = CIPHER_SUITES.filter((s) => s.auth === auth).map((s) => s.openssl);
+ * // ['ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-RSA-CHACHA20-POLY1305', ...]
+ * ```
+ */
 export type Authentication = 'ECDSA' | 'RSA' | 'PSK';
 
-/** AEAD record protection (RFC 5288 GCM, RFC 6655/7251 CCM, RFC 7905 ChaCha20-Poly1305). */
+/**
+ * AEAD record protection (RFC 5288 GCM, RFC 6655/7251 CCM, RFC 7905
+ * ChaCha20-Poly1305): the {@link CipherSuite.protection} of an AEAD suite.
+ *
+ * @example
+ * ```ts
+ * import { parseCipherList, type AeadProtection } from 'puredtls';
+ *
+ * const [suite] = parseCipherList('ECDHE-ECDSA-CHACHA20-POLY1305');
+ * if (suite?.protection.kind === 'aead') {
+ *   const p: AeadProtection = suite.protection;
+ *   p.alg;                                   // 'chacha20-poly1305'
+ *   p.fixedIvLength + p.explicitNonceLength; // 12: the whole nonce is implicit
+ *   p.tagLength;                             // 16 bytes added to each record
+ * }
+ * ```
+ */
 export interface AeadProtection {
   readonly kind: 'aead';
+  /** The AEAD algorithm. */
   readonly alg: AeadAlg;
+  /** Key length in bytes. */
   readonly keyLength: 16 | 32;
   /** Implicit IV from the key block: 4 bytes (GCM/CCM salt) or 12 (ChaCha20 IV). */
   readonly fixedIvLength: 4 | 12;
   /** Explicit nonce carried in each record: 8 (GCM/CCM) or 0 (ChaCha20). */
   readonly explicitNonceLength: 8 | 0;
+  /** Authentication tag length in bytes: 8 for the `CCM_8` suites, else 16. */
   readonly tagLength: 16 | 8;
 }
 
-/** CBC + HMAC record protection (RFC 5246 §6.2.3.2, RFC 7366 encrypt-then-MAC). */
+/**
+ * AES-CBC + HMAC record protection (RFC 5246 §6.2.3.2, RFC 7366
+ * encrypt-then-MAC): the {@link CipherSuite.protection} of a CBC suite.
+ *
+ * @example
+ * ```ts
+ * import { parseCipherList, type CbcProtection } from 'puredtls';
+ *
+ * const [suite] = parseCipherList('ECDHE-ECDSA-AES256-SHA384');
+ * if (suite?.protection.kind === 'cbc') {
+ *   const p: CbcProtection = suite.protection;
+ *   p.keyLength; // 32 (AES-256)
+ *   p.macAlg;    // 'sha384'
+ *   p.macLength; // 48
+ * }
+ * ```
+ */
 export interface CbcProtection {
   readonly kind: 'cbc';
+  /** AES key length in bytes. */
   readonly keyLength: 16 | 32;
+  /** The HMAC hash. */
   readonly macAlg: HashAlg;
+  /** HMAC length in bytes: 20, 32 or 48 for SHA-1, SHA-256, SHA-384. */
   readonly macLength: 20 | 32 | 48;
 }
 
+/**
+ * How a suite protects records: {@link AeadProtection} or
+ * {@link CbcProtection}, told apart by `kind`.
+ *
+ * @example
+ * ```ts
+ * import { CIPHER_SUITES, type Protection } from 'puredtls';
+ *
+ * // The most bytes protection adds to a record's payload.
+ * function maxOverhead(p: Protection): number {
+ *   return p.kind === 'aead'
+ *     ? p.explicitNonceLength + p.tagLength // explicit nonce + tag
+ *     : 16 + 16 + p.macLength;              // IV + padding (at most 16) + MAC
+ * }
+ * const overheads = CIPHER_SUITES.map((s) => [s.openssl, maxOverhead(s.protection)] as const);
+ * ```
+ */
 export type Protection = AeadProtection | CbcProtection;
 
+/**
+ * One cipher suite of the registry ({@link CIPHER_SUITES}): its code point,
+ * its names and what it is made of. {@link parseCipherList} returns these.
+ *
+ * @example
+ * ```ts
+ * import { parseCipherList, type CipherSuite } from 'puredtls';
+ *
+ * const suite: CipherSuite | undefined = parseCipherList('ECDHE-ECDSA-AES128-GCM-SHA256')[0];
+ * suite?.id;              // 0xc02b
+ * suite?.iana;            // 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'
+ * suite?.kx;              // 'ECDHE'
+ * suite?.auth;            // 'ECDSA'
+ * suite?.protection.kind; // 'aead'
+ * suite?.prfHash;         // 'sha256'
+ * ```
+ */
 export interface CipherSuite {
+  /** The TLS code point, e.g. `0xc02b`. */
   readonly id: number;
+  /** IANA name, e.g. `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`. */
   readonly iana: string;
+  /** OpenSSL name, e.g. `ECDHE-ECDSA-AES128-GCM-SHA256`. */
   readonly openssl: string;
+  /** Key exchange. */
   readonly kx: KeyExchange;
+  /** Authentication. */
   readonly auth: Authentication;
+  /** Record protection. */
   readonly protection: Protection;
+  /** Hash of the TLS 1.2 PRF (and of the Finished messages). */
   readonly prfHash: 'sha256' | 'sha384';
   /** Symmetric strength in bits, for AES128/AES256 style aliases. */
   readonly bits: 128 | 256;
@@ -97,7 +206,19 @@ const rows: Row[] = [
   [0xc028, 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', 'ECDHE-RSA-AES256-SHA384', 'ECDHE', 'RSA', cbc(256, 'sha384'), 'sha384', 256, 'AESCBC'],
 ];
 
-/** Every suite we know, in our preference order (strongest AEAD first within each family). */
+/**
+ * Every suite puredtls implements (frozen), in registry order, which is our
+ * preference order: every AEAD suite before every CBC suite.
+ *
+ * @example
+ * ```ts
+ * import { CIPHER_SUITES } from 'puredtls';
+ *
+ * CIPHER_SUITES.find((s) => s.id === 0xc0ae)?.openssl; // 'ECDHE-ECDSA-AES128-CCM8'
+ * const chacha = CIPHER_SUITES.filter((s) => s.cipher === 'CHACHA20').map((s) => s.openssl);
+ * // ['ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305', 'PSK-CHACHA20-POLY1305', 'ECDHE-PSK-CHACHA20-POLY1305']
+ * ```
+ */
 export const CIPHER_SUITES: readonly CipherSuite[] = Object.freeze(
   rows.map(([id, iana, openssl, kx, auth, protection, prfHash, bits, cipher]) =>
     Object.freeze({ id, iana, openssl, kx, auth, protection, prfHash, bits, cipher })),

@@ -148,6 +148,68 @@ export class ServerEndpoint {
     return this.timers.peek();
   }
 
+  /**
+   * Associations by address, then port: the same map as `assocs`, looked up
+   * without building the `address|port` key string (the per-datagram fast path).
+   */
+  private readonly byAddress = new Map<string, Map<number, ServerAssociation>>();
+
+  private index(assoc: ServerAssociation): void {
+    let ports = this.byAddress.get(assoc.address);
+    if (!ports) this.byAddress.set(assoc.address, (ports = new Map()));
+    ports.set(assoc.port, assoc);
+  }
+
+  private unindex(assoc: ServerAssociation): void {
+    const ports = this.byAddress.get(assoc.address);
+    if (!ports || ports.get(assoc.port) !== assoc) return;
+    ports.delete(assoc.port);
+    if (ports.size === 0) this.byAddress.delete(assoc.address);
+  }
+
+  /** The association the last {@link receiveApplicationData} delivered for. */
+  lastAssociation: ServerAssociation | undefined;
+
+  /**
+   * The allocation-free receive path (see `Connection.receiveApplicationData`):
+   * the plaintext of a datagram that is one application_data record for an
+   * established association at this address, with {@link lastAssociation}
+   * set to it. `undefined` otherwise: call {@link handleDatagram} unless
+   * {@link fastHandled} (the record was dropped; take the events). Never throws.
+   */
+  receiveApplicationData(data: Uint8Array, address: string, port: number, now: number): Uint8Array | undefined {
+    this.fastHandled = false;
+    const assoc = this.byAddress.get(address)?.get(port);
+    if (assoc === undefined || !assoc.established) return undefined;
+    try {
+      const pt = assoc.conn.receiveApplicationData(data, now);
+      if (pt !== undefined) {
+        this.lastAssociation = assoc;
+        return pt;
+      }
+      if (assoc.conn.fastHandled) {
+        this.fastHandled = true;
+        this.collect(assoc, now);
+      }
+    } catch (err) {
+      this.fastHandled = true;
+      this.dropped(address, port, `internal: ${(err as Error)?.message ?? err}`);
+    }
+    return undefined;
+  }
+
+  /** Whether the last {@link receiveApplicationData} consumed its datagram without data to deliver. */
+  fastHandled = false;
+
+  /**
+   * The allocation-free send path: the datagram carrying `data` for an
+   * established association, to send right away, or `undefined` (then call
+   * {@link send}).
+   */
+  sealApplicationData(assoc: ServerAssociation, data: Uint8Array, now: number): Uint8Array | undefined {
+    return assoc.conn.sealApplicationData(data, now);
+  }
+
   /** A datagram from address:port. Never throws. */
   handleDatagram(data: Uint8Array, address: string, port: number, now: number): void {
     try {
@@ -230,11 +292,13 @@ export class ServerEndpoint {
     const other = this.assocs.get(key);
     if (other && other !== assoc) this.remove(other, new DtlsError('ERR_DTLS_REPLACED', 'another association moved to this address'));
     if (this.assocs.get(assoc.key) === assoc) this.assocs.delete(assoc.key);
+    this.unindex(assoc);
     assoc.key = key;
     assoc.address = address;
     assoc.port = port;
     assoc.pendingPath = undefined;
     this.assocs.set(key, assoc);
+    this.index(assoc);
     this.events.push({ type: 'migrate', assoc, from });
   }
 
@@ -249,6 +313,7 @@ export class ServerEndpoint {
     conn.records.setNextWriteSeq(hello.record.seq);
     const assoc = new ServerAssociation(key, address, port, conn, machine, hello.hello.random, now);
     this.assocs.set(key, assoc);
+    this.index(assoc);
     this.handshaking.add(assoc);
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     this.stats.handshakesStarted++;
@@ -376,6 +441,7 @@ export class ServerEndpoint {
 
   private forget(assoc: ServerAssociation): void {
     if (this.assocs.get(assoc.key) === assoc) this.assocs.delete(assoc.key);
+    this.unindex(assoc);
     if (assoc.cidKey && this.byCid.get(assoc.cidKey) === assoc) this.byCid.delete(assoc.cidKey);
     this.leaveHandshaking(assoc);
   }

@@ -87,17 +87,38 @@ export interface ServerPskConfig {
   readonly hint?: Uint8Array;
 }
 
-/** What was negotiated, for the Peer API. */
+/**
+ * What a handshake negotiated: the `negotiated` property of a {@link Peer}
+ * and of a {@link ClientConnection}, once the handshake completed.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { connectAsync, type Negotiated } from 'puredtls';
+ *
+ * const client = await connectAsync({ host: 'localhost', port: 4433, ca: readFileSync('ca.pem') });
+ * const n: Negotiated | undefined = client.negotiated;
+ * console.log(n?.suite.openssl, n?.group, n?.extendedMasterSecret, n?.resumed ? 'resumed' : 'full handshake');
+ * ```
+ */
 export interface Negotiated {
+  /** The cipher suite. */
   suite: CipherSuite;
+  /** The ECDHE group (`x25519`, `secp256r1`, `secp384r1`); absent for plain PSK and resumed handshakes. */
   group?: string;
+  /** The extended master secret (RFC 7627) in use. */
   extendedMasterSecret: boolean;
   /** encrypt_then_mac (RFC 7366) in use. */
   encryptThenMac: boolean;
+  /** On a server: the name the client asked for (SNI, RFC 6066). */
   servername?: string;
+  /** The peer's certificate chain, DER, leaf first (empty when it sent none). */
   peerCertificates: Uint8Array[];
+  /** Whether the peer's certificate (or raw public key) verified; on a server that requests none, true. */
   authorized: boolean;
+  /** Why it did not verify (when the handshake went on regardless). */
   authorizationError?: DtlsError;
+  /** The TLS SignatureScheme of the server's ServerKeyExchange signature (certificate suites, full handshakes). */
   signatureScheme?: number;
   /** The PSK identity the client used. */
   pskIdentity?: string;

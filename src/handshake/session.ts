@@ -1,7 +1,7 @@
 import { toHex as hex } from '../codec/bytes.js';
 import { Reader, copyBytes } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
-import type { CryptoProvider } from '../crypto/provider.js';
+import type { Aead, CryptoProvider } from '../crypto/provider.js';
 import { DecodeError } from '../errors.js';
 
 /**
@@ -148,7 +148,8 @@ export const TICKET_KEY_LENGTH = 48;
  * rotated and shared between processes.
  */
 export class TicketKeys {
-  private keys: { name: Uint8Array; key: Uint8Array }[] = [];
+  /** Each key with its AEAD, imported once when the key is set (not per ticket). */
+  private keys: { name: Uint8Array; key: Uint8Array; aead: Aead }[] = [];
 
   constructor(private readonly provider: CryptoProvider, keys: readonly Uint8Array[], readonly lifetimeSeconds: number) {
     this.set(keys);
@@ -159,7 +160,8 @@ export class TicketKeys {
     if (keys.length === 0) throw new RangeError('at least one ticket key is needed');
     this.keys = keys.map((k) => {
       if (!(k instanceof Uint8Array) || k.length !== TICKET_KEY_LENGTH) throw new RangeError(`a ticket key is ${TICKET_KEY_LENGTH} bytes`);
-      return { name: k.slice(0, 16), key: k.slice(16, 48) };
+      const key = k.slice(16, 48);
+      return { name: k.slice(0, 16), key, aead: this.provider.createAead('aes-256-gcm', key) };
     });
   }
 
@@ -176,7 +178,7 @@ export class TicketKeys {
   seal(s: Session): Uint8Array {
     const k = this.keys[0]!;
     const nonce = this.provider.randomBytes(12);
-    const body = this.provider.createAead('aes-256-gcm', k.key).seal(nonce, k.name, encodeSession(s));
+    const body = k.aead.seal(nonce, k.name, encodeSession(s));
     const out = new Uint8Array(16 + 12 + body.length);
     out.set(k.name, 0);
     out.set(nonce, 16);
@@ -190,7 +192,7 @@ export class TicketKeys {
     const name = ticket.subarray(0, 16);
     const k = this.keys.find((x) => x.name.every((b, i) => b === name[i]));
     if (!k) return undefined;
-    const plain = this.provider.createAead('aes-256-gcm', k.key).open(ticket.subarray(16, 28), k.name, ticket.subarray(28));
+    const plain = k.aead.open(ticket.subarray(16, 28), k.name, ticket.subarray(28));
     if (!plain) return undefined;
     try {
       const s = decodeSession(plain);

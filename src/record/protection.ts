@@ -1,5 +1,6 @@
 import type { Aead, CryptoProvider } from '../crypto/provider.js';
 import type { AeadProtection, CipherSuite } from '../crypto/suites.js';
+import { plain } from '../crypto/bytes.js';
 import { createCbcProtection } from './cbc.js';
 import { writeU48 } from './record.js';
 
@@ -14,6 +15,16 @@ export interface RecordProtection {
   seal(type: number, version: number, epoch: number, seq: number, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array;
   /** The plaintext, or `null` when the record does not authenticate. Never throws. */
   open(type: number, version: number, epoch: number, seq: number, fragment: Uint8Array, cid?: Uint8Array): Uint8Array | null;
+  /**
+   * AEAD only (the allocation-free record path): the exact protected length
+   * of a `plaintextLength`-byte plaintext, and `seal` writing that many bytes
+   * into `out` at `offset`. `plaintext` may be a view of `out` past the
+   * explicit nonce: the AEAD reads all of it before writing (sealing in place).
+   */
+  sealedLength?(plaintextLength: number): number;
+  sealTo?(out: Uint8Array, offset: number, type: number, version: number, epoch: number, seq: number, plaintext: Uint8Array, cid?: Uint8Array): void;
+  /** AEAD only: `open` of `buf[offset, offset + length)` without a view; the result is a new array the caller owns. */
+  openAt?(type: number, version: number, epoch: number, seq: number, buf: Uint8Array, offset: number, length: number, cid?: Uint8Array): Uint8Array | null;
   /** Forget key material. */
   wipe(): void;
 }
@@ -25,9 +36,8 @@ export interface DirectionKeys {
   readonly iv: Uint8Array;
 }
 
-/** The additional data of an AEAD record (RFC 5246 §6.2.3.3 with the DTLS epoch‖seq, S-10). */
-export function additionalData(epoch: number, seq: number, type: number, version: number, length: number): Uint8Array {
-  const ad = new Uint8Array(13);
+/** Write the additional data of an AEAD record (RFC 5246 §6.2.3.3 with the DTLS epoch‖seq, S-10) into `ad[0..13)`. */
+export function writeAdditionalData(ad: Uint8Array, epoch: number, seq: number, type: number, version: number, length: number): void {
   ad[0] = epoch >>> 8;
   ad[1] = epoch & 0xff;
   writeU48(ad, 2, seq);
@@ -36,16 +46,20 @@ export function additionalData(epoch: number, seq: number, type: number, version
   ad[10] = version & 0xff;
   ad[11] = length >>> 8;
   ad[12] = length & 0xff;
+}
+
+/** The additional data of an AEAD record (RFC 5246 §6.2.3.3 with the DTLS epoch‖seq, S-10). */
+export function additionalData(epoch: number, seq: number, type: number, version: number, length: number): Uint8Array {
+  const ad = new Uint8Array(13);
+  writeAdditionalData(ad, epoch, seq, type, version, length);
   return ad;
 }
 
-/**
- * The additional data of a tls12_cid record (RFC 9146 §5):
- * seq_num_placeholder (8 × 0xff) ‖ tls12_cid ‖ cid_length ‖ tls12_cid ‖ version ‖
- * epoch ‖ sequence_number ‖ cid ‖ length_of_DTLSInnerPlaintext.
- */
-export function cidAdditionalData(epoch: number, seq: number, version: number, cid: Uint8Array, length: number): Uint8Array {
-  const ad = new Uint8Array(8 + 3 + 2 + 8 + cid.length + 2);
+/** Length of the tls12_cid additional data for a CID of `cidLength` bytes. */
+const cidAdLength = (cidLength: number): number => 8 + 3 + 2 + 8 + cidLength + 2;
+
+/** Write the tls12_cid additional data (see {@link cidAdditionalData}) into `ad`. */
+function writeCidAdditionalData(ad: Uint8Array, epoch: number, seq: number, version: number, cid: Uint8Array, length: number): void {
   ad.fill(0xff, 0, 8);
   ad[8] = 25;
   ad[9] = cid.length;
@@ -58,7 +72,39 @@ export function cidAdditionalData(epoch: number, seq: number, version: number, c
   ad.set(cid, 21);
   ad[21 + cid.length] = length >>> 8;
   ad[22 + cid.length] = length & 0xff;
+}
+
+/**
+ * The additional data of a tls12_cid record (RFC 9146 §5):
+ * seq_num_placeholder (8 × 0xff) ‖ tls12_cid ‖ cid_length ‖ tls12_cid ‖ version ‖
+ * epoch ‖ sequence_number ‖ cid ‖ length_of_DTLSInnerPlaintext.
+ */
+export function cidAdditionalData(epoch: number, seq: number, version: number, cid: Uint8Array, length: number): Uint8Array {
+  const ad = new Uint8Array(cidAdLength(cid.length));
+  writeCidAdditionalData(ad, epoch, seq, version, cid, length);
   return ad;
+}
+
+/** Write the per-record nonce (see {@link aeadNonce}) into `nonce[0..12)`. */
+function writeNonce(nonce: Uint8Array, p: AeadProtection, iv: Uint8Array, epoch: number, seq: number): void {
+  if (p.fixedIvLength === 4) {
+    nonce[0] = iv[0]!;
+    nonce[1] = iv[1]!;
+    nonce[2] = iv[2]!;
+    nonce[3] = iv[3]!;
+    nonce[4] = epoch >>> 8;
+    nonce[5] = epoch & 0xff;
+    writeU48(nonce, 6, seq);
+  } else {
+    nonce[0] = 0;
+    nonce[1] = 0;
+    nonce[2] = 0;
+    nonce[3] = 0;
+    nonce[4] = epoch >>> 8;
+    nonce[5] = epoch & 0xff;
+    writeU48(nonce, 6, seq);
+    for (let i = 0; i < 12; i++) nonce[i]! ^= iv[i]!;
+  }
 }
 
 /**
@@ -69,56 +115,90 @@ export function cidAdditionalData(epoch: number, seq: number, version: number, c
  */
 export function aeadNonce(p: AeadProtection, iv: Uint8Array, epoch: number, seq: number): Uint8Array {
   const nonce = new Uint8Array(12);
-  if (p.fixedIvLength === 4) {
-    nonce.set(iv.subarray(0, 4), 0);
-    nonce[4] = epoch >>> 8;
-    nonce[5] = epoch & 0xff;
-    writeU48(nonce, 6, seq);
-  } else {
-    nonce[4] = epoch >>> 8;
-    nonce[5] = epoch & 0xff;
-    writeU48(nonce, 6, seq);
-    for (let i = 0; i < 12; i++) nonce[i]! ^= iv[i]!;
-  }
+  writeNonce(nonce, p, iv, epoch, seq);
   return nonce;
 }
 
+/**
+ * AEAD record protection. The nonce and additional data are written into
+ * scratch buffers of this object for each record (the AEAD consumes them
+ * before returning), so sealing and opening allocate nothing here.
+ */
 class AeadRecordProtection implements RecordProtection {
   readonly maxExpansion: number;
+  private readonly nonce = new Uint8Array(12);
+  private readonly ad = new Uint8Array(13);
+  private cidAd: Uint8Array | undefined;
+  private readonly explicit: number;
+  private readonly tag: number;
+
   constructor(private readonly p: AeadProtection, private readonly aead: Aead, private readonly iv: Uint8Array) {
+    this.explicit = p.explicitNonceLength;
+    this.tag = p.tagLength;
     this.maxExpansion = p.explicitNonceLength + p.tagLength;
   }
 
+  sealedLength(plaintextLength: number): number {
+    return this.explicit + plaintextLength + this.tag;
+  }
+
+  /** The additional data for this record, in a scratch buffer. */
+  private additional(epoch: number, seq: number, type: number, version: number, length: number, cid?: Uint8Array): Uint8Array {
+    if (!cid) {
+      writeAdditionalData(this.ad, epoch, seq, type, version, length);
+      return this.ad;
+    }
+    const n = cidAdLength(cid.length);
+    if (this.cidAd?.length !== n) this.cidAd = new Uint8Array(n);
+    writeCidAdditionalData(this.cidAd, epoch, seq, version, cid, length);
+    return this.cidAd;
+  }
+
+  sealTo(out: Uint8Array, offset: number, type: number, version: number, epoch: number, seq: number, plaintext: Uint8Array, cid?: Uint8Array): void {
+    const nonce = this.nonce;
+    writeNonce(nonce, this.p, this.iv, epoch, seq);
+    const ad = this.additional(epoch, seq, type, version, plaintext.length, cid);
+    if (this.explicit === 8) {
+      for (let i = 0; i < 8; i++) out[offset + i] = nonce[4 + i]!;
+    }
+    const at = offset + this.explicit;
+    if (this.aead.sealTo) this.aead.sealTo(nonce, ad, plaintext, out, at);
+    else out.set(this.aead.seal(nonce, ad, plaintext), at);
+  }
+
   seal(type: number, version: number, epoch: number, seq: number, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array {
-    const nonce = aeadNonce(this.p, this.iv, epoch, seq);
-    const ad = cid ? cidAdditionalData(epoch, seq, version, cid, plaintext.length) : additionalData(epoch, seq, type, version, plaintext.length);
-    const sealed = this.aead.seal(nonce, ad, plaintext);
-    if (this.p.explicitNonceLength === 0) return sealed;
-    const out = new Uint8Array(8 + sealed.length);
-    out.set(nonce.subarray(4, 12), 0);
-    out.set(sealed, 8);
+    const out = new Uint8Array(this.sealedLength(plaintext.length));
+    this.sealTo(out, 0, type, version, epoch, seq, plaintext, cid);
     return out;
   }
 
-  open(type: number, version: number, epoch: number, seq: number, fragment: Uint8Array, cid?: Uint8Array): Uint8Array | null {
-    const explicit = this.p.explicitNonceLength;
-    if (fragment.length < explicit + this.p.tagLength) return null;
-    let nonce: Uint8Array;
+  openAt(type: number, version: number, epoch: number, seq: number, buf: Uint8Array, offset: number, length: number, cid?: Uint8Array): Uint8Array | null {
+    const explicit = this.explicit;
+    if (length < explicit + this.tag) return null;
+    const nonce = this.nonce;
     if (explicit === 8) {
-      nonce = new Uint8Array(12);
-      nonce.set(this.iv.subarray(0, 4), 0);
-      nonce.set(fragment.subarray(0, 8), 4);
+      nonce[0] = this.iv[0]!;
+      nonce[1] = this.iv[1]!;
+      nonce[2] = this.iv[2]!;
+      nonce[3] = this.iv[3]!;
+      for (let i = 0; i < 8; i++) nonce[4 + i] = buf[offset + i]!;
     } else {
-      nonce = aeadNonce(this.p, this.iv, epoch, seq);
+      writeNonce(nonce, this.p, this.iv, epoch, seq);
     }
-    const body = fragment.subarray(explicit);
-    const n = body.length - this.p.tagLength;
-    const ad = cid ? cidAdditionalData(epoch, seq, version, cid, n) : additionalData(epoch, seq, type, version, n);
-    return this.aead.open(nonce, ad, body);
+    const n = length - explicit - this.tag;
+    const ad = this.additional(epoch, seq, type, version, n, cid);
+    if (this.aead.openAt) return this.aead.openAt(nonce, ad, buf, offset + explicit, length - explicit);
+    return this.aead.open(nonce, ad, buf.subarray(offset + explicit, offset + length));
+  }
+
+  open(type: number, version: number, epoch: number, seq: number, fragment: Uint8Array, cid?: Uint8Array): Uint8Array | null {
+    const pt = this.openAt(type, version, epoch, seq, fragment, 0, fragment.length, cid);
+    return pt === null ? null : plain(pt);
   }
 
   wipe(): void {
     this.iv.fill(0);
+    this.nonce.fill(0);
   }
 }
 

@@ -60,6 +60,8 @@ export class RecordLayer {
   private readonly write = new Map<number, WriteEpoch>();
   private readEpoch = 0;
   private writeEpoch = 0;
+  /** The state of the current read epoch (the fast path's, without a map lookup). */
+  private current: ReadEpoch | undefined;
   /** Records that failed authentication since the connection began. */
   badRecords = 0;
   /**
@@ -67,8 +69,9 @@ export class RecordLayer {
    * `peers` what we put in records to it. They apply from epoch 1.
    */
   private cid: { ours: Uint8Array; peers: Uint8Array } | undefined;
-  /** Highest (epoch, seq) that authenticated, as epoch·2^48 + seq (for address updates, RFC 9146 §6). */
-  private newest = -1;
+  /** Highest (epoch, seq) that authenticated (for address updates, RFC 9146 §6); two fields, so no 2^48-scale double is boxed per record. */
+  private newestEpoch = -1;
+  private newestSeq = -1;
   /** Set when the last record opened was newer than every one before (read and cleared by the owner). */
   newestSeen = false;
 
@@ -107,7 +110,8 @@ export class RecordLayer {
   /** Install the next read epoch (on receiving ChangeCipherSpec). */
   activateRead(protection: RecordProtection): void {
     this.readEpoch += 1;
-    this.read.set(this.readEpoch, { epoch: this.readEpoch, protection, window: new ReplayWindow(this.replayWindowSize) });
+    this.current = { epoch: this.readEpoch, protection, window: new ReplayWindow(this.replayWindowSize) };
+    this.read.set(this.readEpoch, this.current);
   }
 
   /** Install the next write epoch (when sending ChangeCipherSpec). */
@@ -175,11 +179,66 @@ export class RecordLayer {
       data = data.subarray(0, i);
     }
     if (data.length > MAX_PLAINTEXT) return 'too long';
-    st.window.accept(rec.seq);
-    const order = rec.epoch * 2 ** 48 + rec.seq;
-    this.newestSeen = order > this.newest;
-    if (this.newestSeen) this.newest = order;
+    this.accepted(st, rec.epoch, rec.seq);
     return { type, epoch: rec.epoch, seq: rec.seq, data };
+  }
+
+  /** Bookkeeping of a record that authenticated: the replay window and the newest record seen. */
+  private accepted(st: ReadEpoch, epoch: number, seq: number): void {
+    st.window.accept(seq);
+    this.newestSeen = epoch > this.newestEpoch || (epoch === this.newestEpoch && seq > this.newestSeq);
+    if (this.newestSeen) {
+      this.newestEpoch = epoch;
+      this.newestSeq = seq;
+    }
+  }
+
+  /** Why {@link openApplicationData} last returned `null`. */
+  lastDrop: DropReason = 'bad mac';
+  /** Sequence number of the record {@link openApplicationData} last looked at. */
+  lastSeq = 0;
+
+  /**
+   * The fast path for the usual datagram of an established association:
+   * exactly one application_data record (no CID) of the current read epoch,
+   * filling the datagram. The same checks as {@link open} (version, epoch,
+   * replay before decryption, authentication, length) without any object
+   * made on the way: the result is the plaintext as the AEAD produced it (a
+   * new array the caller owns, possibly a `Buffer`).
+   *
+   * Returns `undefined` when the datagram is not of that shape — nothing was
+   * changed, parse it and call {@link open} — and `null` when the record was
+   * dropped ({@link lastDrop} says why, {@link lastSeq} which).
+   */
+  openApplicationData(d: Uint8Array): Uint8Array | null | undefined {
+    const epoch = this.readEpoch;
+    const st = this.current;
+    if (d.length <= RECORD_HEADER_LENGTH || d[0] !== ContentType.application_data || epoch === 0 || st === undefined) return undefined;
+    const p = st.protection;
+    if (p === null || p.openAt === undefined || (this.cid !== undefined && this.cid.ours.length > 0)) return undefined;
+    const length = (d[11]! << 8) | d[12]!;
+    if (((d[1]! << 8) | d[2]!) !== DTLS1_2 || ((d[3]! << 8) | d[4]!) !== epoch || length !== d.length - RECORD_HEADER_LENGTH) return undefined;
+    // 48-bit sequence number; a small integer (no boxed double) below 2^30.
+    const hi = (d[5]! << 8) | d[6]!;
+    const lo = ((d[7]! << 24) | (d[8]! << 16) | (d[9]! << 8) | d[10]!) >>> 0;
+    const seq = hi === 0 ? lo : hi * 0x1_0000_0000 + lo;
+    this.lastSeq = seq;
+    if (!st.window.check(seq)) {
+      this.lastDrop = 'replay';
+      return null;
+    }
+    const data = p.openAt(ContentType.application_data, DTLS1_2, epoch, seq, d, RECORD_HEADER_LENGTH, length);
+    if (data === null) {
+      this.badRecords++;
+      this.lastDrop = 'bad mac';
+      return null;
+    }
+    if (data.length > MAX_PLAINTEXT) {
+      this.lastDrop = 'too long';
+      return null;
+    }
+    this.accepted(st, epoch, seq);
+    return data;
   }
 
   /** Bytes a record of `epoch` adds to its plaintext (header + protection). */
@@ -200,26 +259,54 @@ export class RecordLayer {
     const seq = forceSeq ?? st.nextSeq;
     if (seq >= MAX_SEQUENCE) return null;
     if (forceSeq === undefined) st.nextSeq = seq + 1;
+    const p = st.protection;
     const peers = this.cid?.peers;
-    if (epoch > 0 && peers && peers.length > 0 && st.protection) {
-      // RFC 9146 §4: tls12_cid record, the real type inside (no padding).
-      const inner = new Uint8Array(data.length + 1);
+    if (epoch > 0 && peers && peers.length > 0 && p) {
+      // RFC 9146 §4: tls12_cid record, the real type inside (no padding). The
+      // inner plaintext is written where its ciphertext goes and sealed in place.
+      const n = data.length + 1;
+      const at = RECORD_HEADER_LENGTH + peers.length;
+      if (p.sealTo && p.sealedLength) {
+        const length = p.sealedLength(n);
+        const out = new Uint8Array(at + length);
+        // The inner plaintext sits at the end of the record, clear of the explicit
+        // nonce that sealTo writes first; the AEAD reads it all before it writes.
+        const ptAt = at + length - n;
+        out.set(data, ptAt);
+        out[ptAt + data.length] = type;
+        p.sealTo(out, at, CID_TYPE, version, epoch, seq, out.subarray(ptAt, ptAt + n), peers);
+        this.writeCidHeader(out, version, epoch, seq, peers, length);
+        return out;
+      }
+      const inner = new Uint8Array(n);
       inner.set(data);
       inner[data.length] = type;
-      const fragment = st.protection.seal(CID_TYPE, version, epoch, seq, inner, peers);
-      const out = new Uint8Array(RECORD_HEADER_LENGTH + peers.length + fragment.length);
-      writeRecordHeader(out, 0, CID_TYPE, version, epoch, seq, 0);
-      out.set(peers, 11);
-      out[11 + peers.length] = fragment.length >>> 8;
-      out[12 + peers.length] = fragment.length & 0xff;
-      out.set(fragment, RECORD_HEADER_LENGTH + peers.length);
+      const fragment = p.seal(CID_TYPE, version, epoch, seq, inner, peers);
+      const out = new Uint8Array(at + fragment.length);
+      this.writeCidHeader(out, version, epoch, seq, peers, fragment.length);
+      out.set(fragment, at);
       return out;
     }
-    const fragment = st.protection ? st.protection.seal(type, version, epoch, seq, data) : data;
+    if (p && p.sealTo && p.sealedLength) {
+      // One buffer per record: header, then the protection writes the fragment after it.
+      const length = p.sealedLength(data.length);
+      const out = new Uint8Array(RECORD_HEADER_LENGTH + length);
+      writeRecordHeader(out, 0, type, version, epoch, seq, length);
+      p.sealTo(out, RECORD_HEADER_LENGTH, type, version, epoch, seq, data);
+      return out;
+    }
+    const fragment = p ? p.seal(type, version, epoch, seq, data) : data;
     const out = new Uint8Array(RECORD_HEADER_LENGTH + fragment.length);
     writeRecordHeader(out, 0, type, version, epoch, seq, fragment.length);
     out.set(fragment, RECORD_HEADER_LENGTH);
     return out;
+  }
+
+  private writeCidHeader(out: Uint8Array, version: number, epoch: number, seq: number, peers: Uint8Array, length: number): void {
+    writeRecordHeader(out, 0, CID_TYPE, version, epoch, seq, 0);
+    out.set(peers, 11);
+    out[11 + peers.length] = length >>> 8;
+    out[12 + peers.length] = length & 0xff;
   }
 
   /** Wipe every key. */

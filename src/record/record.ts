@@ -88,8 +88,13 @@ export function writeRecordHeader(
 
 /** Write a 48-bit number without 32-bit bitwise truncation (S-64). */
 export function writeU48(out: Uint8Array, offset: number, v: number): void {
-  const hi = Math.floor(v / 0x1_0000_0000);
-  const lo = v - hi * 0x1_0000_0000;
+  // Below 2^32 (nearly always) no division: no intermediate doubles to box.
+  let hi = 0;
+  let lo = v;
+  if (v > 0xffff_ffff) {
+    hi = Math.floor(v / 0x1_0000_0000);
+    lo = v - hi * 0x1_0000_0000;
+  }
   out[offset] = (hi >>> 8) & 0xff;
   out[offset + 1] = hi & 0xff;
   out[offset + 2] = (lo >>> 24) & 0xff;

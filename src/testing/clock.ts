@@ -19,7 +19,22 @@
  * @module
  */
 
-/** A monotonic clock that only moves when told to. Times are milliseconds. */
+/**
+ * A monotonic clock that only moves when told to. Times are milliseconds. It
+ * never reads the wall clock and never sets real timers; a
+ * {@link VirtualNetwork} owns one ({@link VirtualNetwork.clock}).
+ *
+ * @example
+ * ```ts
+ * import { VirtualClock } from 'puredtls/testing';
+ *
+ * const clock = new VirtualClock(1_000);
+ * clock.advanceBy(250);
+ * clock.now; // 1250
+ * clock.advanceTo(2_000);
+ * const now: () => number = clock.read; // a bound time source to inject
+ * ```
+ */
 export class VirtualClock {
   private t: number;
 

@@ -12,6 +12,7 @@
  * ```ts
  * import { describeDatagram, flightOf, formatRecords } from 'puredtls/testing';
  *
+ * declare const datagram: Uint8Array; // e.g. the `data` a DatagramFilter sees
  * const records = describeDatagram(datagram);
  * records[0]?.handshake?.[0]?.name; // e.g. 'client_hello'
  * flightOf(records, { fromServer: false }); // e.g. 1 or 3
@@ -22,12 +23,47 @@
  * @module
  */
 
-/** Size of a DTLS record header: type, version, epoch, sequence_number, length. */
+/**
+ * Size of a DTLS record header: type, version, epoch, sequence_number,
+ * length (a `tls12_cid` record adds its connection ID).
+ *
+ * @example
+ * ```ts
+ * import { describeDatagram, RECORD_HEADER_LENGTH } from 'puredtls/testing';
+ *
+ * declare const datagram: Uint8Array;
+ * const headerBytes = describeDatagram(datagram).length * RECORD_HEADER_LENGTH; // without connection IDs
+ * ```
+ */
 export const RECORD_HEADER_LENGTH = 13;
-/** Size of a DTLS handshake message header. */
+
+/**
+ * Size of a DTLS handshake message header: msg_type, length, message_seq,
+ * fragment_offset, fragment_length.
+ *
+ * @example
+ * ```ts
+ * import { HANDSHAKE_HEADER_LENGTH, RECORD_HEADER_LENGTH } from 'puredtls/testing';
+ *
+ * // Where the first message body starts in a datagram that begins with a plaintext handshake record
+ * const bodyOffset = RECORD_HEADER_LENGTH + HANDSHAKE_HEADER_LENGTH; // 25
+ * ```
+ */
 export const HANDSHAKE_HEADER_LENGTH = 12;
 
-/** DTLS record content types (RFC 6347, RFC 9146). */
+/**
+ * DTLS record content types (RFC 6347, RFC 9146): the `type` of a
+ * {@link RecordInfo}.
+ *
+ * @example
+ * ```ts
+ * import { ContentType, type DatagramFilter } from 'puredtls/testing';
+ *
+ * // Lose every datagram that carries application data
+ * const noData: DatagramFilter = (dg) =>
+ *   dg.records.some((r) => r.type === ContentType.application_data) ? 'drop' : 'pass';
+ * ```
+ */
 export const ContentType = Object.freeze({
   change_cipher_spec: 20,
   alert: 21,
@@ -36,7 +72,19 @@ export const ContentType = Object.freeze({
   tls12_cid: 25,
 } as const);
 
-/** Handshake message types used by DTLS 1.2. */
+/**
+ * Handshake message types used by DTLS 1.2: the `msgType` of a
+ * {@link HandshakeInfo}.
+ *
+ * @example
+ * ```ts
+ * import { HandshakeType, type DatagramFilter } from 'puredtls/testing';
+ *
+ * // Hold back every datagram with a Certificate by 500 ms
+ * const slowCertificates: DatagramFilter = (dg) =>
+ *   dg.records.some((r) => r.handshake?.some((h) => h.msgType === HandshakeType.certificate)) ? { delay: 500 } : 'pass';
+ * ```
+ */
 export const HandshakeType = Object.freeze({
   hello_request: 0,
   client_hello: 1,
@@ -55,17 +103,50 @@ export const HandshakeType = Object.freeze({
 const contentTypeNames = new Map<number, string>(Object.entries(ContentType).map(([k, v]) => [v, k]));
 const handshakeTypeNames = new Map<number, string>(Object.entries(HandshakeType).map(([k, v]) => [v, k]));
 
-/** Name of a content type, or `unknown(n)`. */
+/**
+ * Name of a content type, or `unknown(n)`.
+ *
+ * @example
+ * ```ts
+ * import { contentTypeName } from 'puredtls/testing';
+ *
+ * contentTypeName(21); // 'alert'
+ * contentTypeName(99); // 'unknown(99)'
+ * ```
+ */
 export function contentTypeName(type: number): string {
   return contentTypeNames.get(type) ?? `unknown(${type})`;
 }
 
-/** Name of a handshake message type, or `unknown(n)`. */
+/**
+ * Name of a handshake message type, or `unknown(n)`.
+ *
+ * @example
+ * ```ts
+ * import { HandshakeType, handshakeTypeName } from 'puredtls/testing';
+ *
+ * handshakeTypeName(HandshakeType.server_hello_done); // 'server_hello_done'
+ * handshakeTypeName(99);                              // 'unknown(99)'
+ * ```
+ */
 export function handshakeTypeName(msgType: number): string {
   return handshakeTypeNames.get(msgType) ?? `unknown(${msgType})`;
 }
 
-/** One handshake message (or message fragment) header found in a plaintext handshake record. */
+/**
+ * One handshake message (or message fragment) header found in a plaintext
+ * handshake record: the `handshake` entries of a {@link RecordInfo}.
+ *
+ * @example
+ * ```ts
+ * import { describeDatagram, type HandshakeInfo } from 'puredtls/testing';
+ *
+ * declare const datagram: Uint8Array;
+ * const messages: HandshakeInfo[] = describeDatagram(datagram).flatMap((r) => r.handshake ?? []);
+ * for (const h of messages) console.log(`${h.name} seq=${h.messageSeq} ${h.fragmentOffset}+${h.fragmentLength}/${h.length}`);
+ * const fragmented = messages.some((h) => h.fragmentLength < h.length);
+ * ```
+ */
 export interface HandshakeInfo {
   /** Byte offset of the handshake header within the datagram. */
   offset: number;
@@ -92,7 +173,20 @@ export interface HandshakeInfo {
   malformed?: string;
 }
 
-/** One DTLS record found in a datagram. */
+/**
+ * One DTLS record found in a datagram by {@link describeDatagram}.
+ *
+ * @example
+ * ```ts
+ * import { describeDatagram, type RecordInfo } from 'puredtls/testing';
+ *
+ * declare const datagram: Uint8Array;
+ * const records: RecordInfo[] = describeDatagram(datagram);
+ * const protectedRecords = records.filter((r) => r.encrypted).length;
+ * const alert = records.find((r) => r.alert !== undefined)?.alert; // { level, description } of a plaintext alert
+ * const problem = records.find((r) => r.malformed !== undefined)?.malformed;
+ * ```
+ */
 export interface RecordInfo {
   /** Byte offset of the record header within the datagram. */
   offset: number;
@@ -127,7 +221,19 @@ export interface RecordInfo {
   malformed?: string;
 }
 
-/** Options for {@link describeDatagram}. */
+/**
+ * Options for {@link describeDatagram} (and {@link VirtualNetworkOptions.describe}).
+ *
+ * @example Endpoints that use 8-byte connection IDs (RFC 9146)
+ * ```ts
+ * import { describeDatagram, VirtualNetwork, type DescribeOptions } from 'puredtls/testing';
+ *
+ * declare const datagram: Uint8Array;
+ * const options: DescribeOptions = { cidLength: 8 };
+ * describeDatagram(datagram, options)[0]?.cid;
+ * const net = new VirtualNetwork({ describe: options }); // so that filters and the log parse tls12_cid records
+ * ```
+ */
 export interface DescribeOptions {
   /**
    * Length of the connection ID in `tls12_cid` (type 25) records. The record
@@ -147,7 +253,10 @@ const u24 = (b: Uint8Array, o: number): number =>
  *
  * @example
  * ```ts
- * for (const r of describeDatagram(dg)) {
+ * import { describeDatagram } from 'puredtls/testing';
+ *
+ * declare const datagram: Uint8Array;
+ * for (const r of describeDatagram(datagram)) {
  *   console.log(r.typeName, r.epoch, r.seq, r.handshake?.map((h) => h.name));
  * }
  * ```
@@ -300,7 +409,18 @@ function cookieLengthOf(msgType: number, body: Uint8Array): number | undefined {
   return undefined;
 }
 
-/** Options for {@link flightOf}. */
+/**
+ * Options for {@link flightOf}.
+ *
+ * @example
+ * ```ts
+ * import { describeDatagram, flightOf, type FlightOptions } from 'puredtls/testing';
+ *
+ * declare const datagram: Uint8Array;
+ * const options: FlightOptions = { fromServer: false };
+ * flightOf(describeDatagram(datagram), options); // 1, 3, 5 or undefined
+ * ```
+ */
 export interface FlightOptions {
   /**
    * Whether the datagram was sent by the server (`true`), the client
@@ -335,7 +455,10 @@ export interface FlightOptions {
  *
  * @example
  * ```ts
- * flightOf(describeDatagram(dg), { fromServer: true }); // 2, 4, 6 or undefined
+ * import { describeDatagram, flightOf } from 'puredtls/testing';
+ *
+ * declare const datagram: Uint8Array; // sent by the server
+ * flightOf(describeDatagram(datagram), { fromServer: true }); // 2, 4, 6 or undefined
  * ```
  */
 export function flightOf(records: readonly RecordInfo[], options: FlightOptions = {}): number | undefined {
@@ -400,7 +523,22 @@ export function flightOf(records: readonly RecordInfo[], options: FlightOptions 
   return flight;
 }
 
-/** True if the records contain a ChangeCipherSpec or a protected handshake record. */
+/**
+ * True if the records contain a ChangeCipherSpec or a protected handshake
+ * record (the Finished, in a handshake).
+ *
+ * @example Lose the first datagram with a ChangeCipherSpec or Finished
+ * ```ts
+ * import { hasFinishingRecords, type DatagramFilter } from 'puredtls/testing';
+ *
+ * let dropped = false;
+ * const filter: DatagramFilter = (dg) => {
+ *   if (dropped || !hasFinishingRecords(dg.records)) return 'pass';
+ *   dropped = true;
+ *   return 'drop';
+ * };
+ * ```
+ */
 export function hasFinishingRecords(records: readonly RecordInfo[]): boolean {
   return records.some(
     (r) =>
@@ -416,7 +554,10 @@ export function hasFinishingRecords(records: readonly RecordInfo[]): boolean {
  *
  * @example
  * ```ts
- * formatRecords(describeDatagram(dg));
+ * import { describeDatagram, formatRecords } from 'puredtls/testing';
+ *
+ * declare const datagram: Uint8Array;
+ * formatRecords(describeDatagram(datagram));
  * // 'handshake e0/1 [server_hello m1 0+70/70, certificate m2 0+300/1200]'
  * ```
  */

@@ -6,6 +6,8 @@
  * @example
  * ```ts
  * import { VirtualNetwork, DtlsServerNode, DtlsClientNode } from 'puredtls/testing';
+ *
+ * declare const key: string, cert: string, ca: string; // PEM
  * const net = new VirtualNetwork({ seed: 1, impairments: { drop: 0.1 } });
  * const server = new DtlsServerNode({ key, cert });
  * const client = new DtlsClientNode({ ca, servername: 'localhost' }, { address: '10.0.0.1', port: 4433 });
@@ -24,7 +26,48 @@ import type { ServerOptions } from '../options.js';
 import type { ConnectOptions } from '../client.js';
 import type { NetAddress, NetNode, OutgoingDatagram } from './network.js';
 
-/** A puredtls server endpoint on the virtual network. Its events are kept in `events`. */
+/**
+ * A puredtls server endpoint on the virtual network: the sans-IO core of
+ * `createServer`, with the same {@link ServerOptions} but no socket
+ * and no timers. It echoes every message back (unless `echo` is false), and
+ * keeps its events in `events` and the messages it received in `received`.
+ *
+ * @example A handshake, then one message each way
+ * ```ts
+ * import { createSelfSigned } from 'puredtls';
+ * import { DtlsClientNode, DtlsServerNode, VirtualNetwork } from 'puredtls/testing';
+ *
+ * const { keyPem, certPem } = createSelfSigned();
+ * const serverAddr = { address: '10.0.0.1', port: 4433 };
+ * const net = new VirtualNetwork({ seed: 1 });
+ * const server = new DtlsServerNode({ key: keyPem, cert: certPem });
+ * const client = new DtlsClientNode({ ca: certPem }, serverAddr, net.now);
+ * net.attach(serverAddr, server, { role: 'server' });
+ * const c = net.attach({ address: '10.0.0.2', port: 5000 }, client, { role: 'client' });
+ * c.act((node, now) => node.send(new TextEncoder().encode('ping'), now)); // sent once established
+ * net.run({ until: () => client.received.length > 0 });
+ * server.established;                    // 1
+ * server.received.get('10.0.0.2:5000'); // [the 'ping' bytes], echoed to the client
+ * server.errors;                         // [] (the errors of failed handshakes)
+ * ```
+ *
+ * @example An asynchronous callback: run, settle, run again
+ * ```ts
+ * import { DtlsClientNode, DtlsServerNode, VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare function lookUpKey(identity: string): Promise<Uint8Array | null>;
+ * declare const key: Uint8Array;
+ * const serverAddr = { address: '10.0.0.1', port: 4433 };
+ * const net = new VirtualNetwork();
+ * const server = new DtlsServerNode({ pskCallback: (identity) => lookUpKey(identity) });
+ * const client = new DtlsClientNode({ psk: { identity: 'device-1', key } }, serverAddr, net.now);
+ * net.attach(serverAddr, server, { role: 'server' });
+ * net.attach({ address: '10.0.0.2', port: 5000 }, client, { role: 'client' });
+ * net.run({ until: () => server.waiting });
+ * await server.settle(net.now); // the callback's Promise settles; the handshake goes on
+ * net.run({ until: () => client.established || client.closed });
+ * ```
+ */
 export class DtlsServerNode implements NetNode {
   readonly endpoint: ServerEndpoint;
   /** Every event, in order. */
@@ -70,9 +113,32 @@ export class DtlsServerNode implements NetNode {
 
   receive(data: Uint8Array, from: NetAddress, now: number): void {
     this.now = now;
-    this.endpoint.handleDatagram(data, from.address, from.port, now);
+    // As the Node `Server` does: application data of an established peer takes
+    // the endpoint's fast path; everything else goes through handleDatagram.
+    const fast = this.endpoint.receiveApplicationData(data, from.address, from.port, now);
+    if (fast !== undefined) {
+      this.onData(this.endpoint.lastAssociation!, new Uint8Array(fast.buffer, fast.byteOffset, fast.byteLength));
+      return;
+    }
+    if (!this.endpoint.fastHandled) this.endpoint.handleDatagram(data, from.address, from.port, now);
     this.collect();
   }
+
+  private onData(assoc: ServerAssociation, data: Uint8Array): void {
+    this.events.push({ type: 'data', assoc, data });
+    const k = `${assoc.address}:${assoc.port}`;
+    const list = this.received.get(k) ?? [];
+    list.push(data);
+    this.received.set(k, list);
+    if (this.echo && !assoc.conn.isClosed) {
+      const datagram = this.endpoint.sealApplicationData(assoc, data, this.now);
+      if (datagram !== undefined) this.out.push({ to: { address: assoc.address, port: assoc.port }, data: datagram });
+      else this.endpoint.send(assoc, data, this.now);
+      if (!this.collecting) this.collect();
+    }
+  }
+
+  private collecting = false;
 
   onTimeout(now: number): void {
     this.now = now;
@@ -91,26 +157,51 @@ export class DtlsServerNode implements NetNode {
   }
 
   private collect(): void {
+    this.collecting = true;
+    try {
+      this.collectAll();
+    } finally {
+      this.collecting = false;
+    }
+  }
+
+  private collectAll(): void {
     for (;;) {
       for (const t of this.endpoint.takeTransmits()) this.out.push({ to: { address: t.address, port: t.port }, data: t.data });
       const evs = this.endpoint.takeEvents();
       if (evs.length === 0) return;
       for (const ev of evs) {
+        if (ev.type === 'data') {
+          this.onData(ev.assoc, ev.data);
+          continue;
+        }
         this.events.push(ev);
         if (ev.type === 'wait') this.waits.push({ assoc: ev.assoc, settled: ev.settled });
-        if (ev.type === 'data') {
-          const k = `${ev.assoc.address}:${ev.assoc.port}`;
-          const list = this.received.get(k) ?? [];
-          list.push(ev.data);
-          this.received.set(k, list);
-          if (this.echo && !ev.assoc.conn.isClosed) this.endpoint.send(ev.assoc, ev.data, this.now);
-        }
       }
     }
   }
 }
 
-/** A puredtls client on the virtual network. */
+/**
+ * A puredtls client on the virtual network: the sans-IO core of
+ * `connect`, with the same options ({@link ConnectOptions} without
+ * `host`, `port`, `socket` and `checkServerIdentity`) but no socket and no
+ * timers. It sends its ClientHello to `server` when constructed, at time
+ * `now`: make it with `net.now`. Messages it receives are kept in `received`.
+ *
+ * @example
+ * ```ts
+ * import { DtlsClientNode, VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare const net: VirtualNetwork, caPem: string;
+ * const serverAddr = { address: '10.0.0.1', port: 4433 };
+ * const client = new DtlsClientNode({ ca: caPem, servername: 'localhost', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }, serverAddr, net.now);
+ * net.attach({ address: '10.0.0.2', port: 5000 }, client, { role: 'client', name: 'client' });
+ * net.run({ until: () => client.established || client.closed });
+ * if (client.error) console.log(client.error.code, client.error.alert);
+ * else console.log(`established at t=${client.establishedAt}`);
+ * ```
+ */
 export class DtlsClientNode implements NetNode {
   readonly conn: Connection;
   readonly machine: ClientHandshake;
@@ -156,13 +247,26 @@ export class DtlsClientNode implements NetNode {
       this.pending.push(data);
       return;
     }
+    // As the Node client does: the fast path when nothing is queued, else send().
+    const datagram = this.conn.sealApplicationData(data, now);
+    if (datagram !== undefined) {
+      this.out.push({ to: this.server, data: datagram });
+      return;
+    }
     this.conn.send(data, now);
     this.collect(now);
   }
 
   receive(data: Uint8Array, from: NetAddress, now: number): void {
     if (from.address !== this.server.address || from.port !== this.server.port) return;
-    this.conn.handleDatagram(data, now);
+    const fast = this.conn.receiveApplicationData(data, now);
+    if (fast !== undefined) {
+      const d = new Uint8Array(fast.buffer, fast.byteOffset, fast.byteLength);
+      this.events.push({ type: 'data', data: d });
+      this.received.push(d);
+      return;
+    }
+    if (!this.conn.fastHandled) this.conn.handleDatagram(data, now);
     this.collect(now);
   }
 

@@ -6,17 +6,24 @@
  *   MTU, packing, bit flips, programmable filters).
  * - {@link describeDatagram} / {@link flightOf} / {@link formatRecords}:
  *   dissect DTLS datagrams for filters and logs.
+ * - {@link DtlsServerNode} / {@link DtlsClientNode}: a puredtls server and
+ *   client on that network, with no sockets and no timers.
  * - {@link Prng}: the seeded generator behind every random decision.
  * - {@link VirtualClock}: virtual time.
  *
  * @example
  * ```ts
- * import { VirtualNetwork } from 'puredtls/testing';
+ * import { createSelfSigned } from 'puredtls';
+ * import { DtlsClientNode, DtlsServerNode, VirtualNetwork } from 'puredtls/testing';
  *
+ * const { keyPem, certPem } = createSelfSigned();
+ * const serverAddr = { address: '10.0.0.1', port: 4433 };
  * const net = new VirtualNetwork({ seed: 1, impairments: { drop: 0.1 }, log: true });
+ * const serverNode = new DtlsServerNode({ key: keyPem, cert: certPem });
+ * const clientNode = new DtlsClientNode({ ca: certPem }, serverAddr, net.now);
  * net.attach(serverAddr, serverNode, { role: 'server', name: 'server' });
- * net.attach(clientAddr, clientNode, { role: 'client', name: 'client' });
- * const r = net.run({ until: () => clientNode.connected });
+ * net.attach({ address: '10.0.0.2', port: 5000 }, clientNode, { role: 'client', name: 'client' });
+ * const r = net.run({ until: () => clientNode.established });
  * if (r.reason !== 'until') console.log(net.formatLog());
  * ```
  *

@@ -15,17 +15,21 @@
  *
  * @example A lossy handshake
  * ```ts
- * import { VirtualNetwork } from 'puredtls/testing';
+ * import { VirtualNetwork, type DtlsClientNode, type DtlsServerNode } from 'puredtls/testing';
  *
- * const net = new VirtualNetwork({ seed: 7, impairments: { drop: 0.2, delay: { min: 5, max: 40 } } });
+ * declare const serverNode: DtlsServerNode, clientNode: DtlsClientNode;
+ * const net = new VirtualNetwork({ seed: 7, impairments: { drop: 0.2, delay: { min: 5, max: 40 } }, log: true });
  * const server = net.attach({ address: '10.0.0.1', port: 4433 }, serverNode, { role: 'server', name: 'server' });
  * const client = net.attach({ address: '10.0.0.2', port: 50000 }, clientNode, { role: 'client', name: 'client' });
- * const result = net.run({ until: () => clientNode.connected && serverNode.connected });
+ * const result = net.run({ until: () => clientNode.established && serverNode.established > 0 });
  * if (result.reason !== 'until') throw new Error(`no handshake with ${net}\n${net.formatLog()}`);
  * ```
  *
  * @example Drop the 2nd datagram of the first transmission of flight 4
  * ```ts
+ * import type { NetAddress, VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare const net: VirtualNetwork, serverAddr: NetAddress, clientAddr: NetAddress;
  * net.link(serverAddr, clientAddr, {
  *   filter: (dg) =>
  *     dg.flight === 4 && dg.flightDatagram === 1 && dg.flightTransmission === 0 ? 'drop' : 'pass',
@@ -51,15 +55,49 @@ import { Prng, hashString, seedToUint32, type Seed } from './prng.js';
 // Public types
 // ---------------------------------------------------------------------------
 
-/** A UDP-style address. */
+/**
+ * A UDP-style address: where a node is attached, and where datagrams go.
+ *
+ * @example
+ * ```ts
+ * import { formatAddress, type NetAddress } from 'puredtls/testing';
+ *
+ * const server: NetAddress = { address: '10.0.0.1', port: 4433 };
+ * const client: NetAddress = { address: 'fd00::2', port: 5684 };
+ * formatAddress(client); // '[fd00::2]:5684'
+ * ```
+ */
 export interface NetAddress {
+  /** An IPv4 or IPv6 literal (any string; it is only compared). */
   address: string;
+  /** The port, 0 to 65535. */
   port: number;
 }
 
-/** A datagram a node wants sent. */
+/**
+ * A datagram a node wants sent: what {@link NetNode.takeOutgoing} returns.
+ *
+ * @example A node that sends one datagram when its timer fires
+ * ```ts
+ * import type { NetAddress, NetNode, OutgoingDatagram } from 'puredtls/testing';
+ *
+ * class Pinger implements NetNode {
+ *   private out: OutgoingDatagram[] = [];
+ *   constructor(private readonly peer: NetAddress, private at: number | undefined) {}
+ *   receive(): void {}
+ *   onTimeout(now: number): void {
+ *     this.at = undefined;
+ *     this.out.push({ to: this.peer, data: new TextEncoder().encode(`ping at ${now}`) });
+ *   }
+ *   nextTimeout(): number | undefined { return this.at; }
+ *   takeOutgoing(): OutgoingDatagram[] { const o = this.out; this.out = []; return o; }
+ * }
+ * ```
+ */
 export interface OutgoingDatagram {
+  /** The destination. */
   to: NetAddress;
+  /** The datagram (the network copies it). */
   data: Uint8Array;
 }
 
@@ -68,6 +106,8 @@ export interface OutgoingDatagram {
  *
  * @example An echo node
  * ```ts
+ * import type { NetAddress, NetNode, OutgoingDatagram } from 'puredtls/testing';
+ *
  * class Echo implements NetNode {
  *   private out: OutgoingDatagram[] = [];
  *   receive(data: Uint8Array, from: NetAddress) { this.out.push({ to: from, data }); }
@@ -88,7 +128,17 @@ export interface NetNode {
   takeOutgoing(): OutgoingDatagram[];
 }
 
-/** A uniform latency range in ms (integers → integer delays, inclusive). */
+/**
+ * A uniform latency range in ms (integers → integer delays, inclusive).
+ *
+ * @example
+ * ```ts
+ * import { VirtualNetwork, type DelayRange } from 'puredtls/testing';
+ *
+ * const jitter: DelayRange = { min: 20, max: 80 }; // 20, 21, ..., 80 ms
+ * const net = new VirtualNetwork({ impairments: { delay: jitter } });
+ * ```
+ */
 export interface DelayRange {
   min: number;
   max: number;
@@ -101,10 +151,36 @@ export interface DelayRange {
  * - `{ delay }`: hold it for `delay` ms, then continue through the other impairments;
  * - `{ replace }`: send these datagrams instead (each continues through the
  *   other impairments; an empty array drops).
+ *
+ * @example
+ * ```ts
+ * import type { DatagramInfo, FilterVerdict } from 'puredtls/testing';
+ *
+ * function verdict(dg: DatagramInfo): FilterVerdict {
+ *   if (dg.flight === 1 && dg.flightTransmission === 0) return 'drop'; // lose the first ClientHello once
+ *   if (dg.flight === 4) return { delay: 250 };                         // a slow server flight
+ *   if (dg.index === 10) return { replace: [dg.data, dg.data] };        // datagram #10 twice
+ *   return 'pass';
+ * }
+ * ```
  */
 export type FilterVerdict = 'pass' | 'drop' | { delay: number } | { replace: Uint8Array[] };
 
-/** What a {@link DatagramFilter} sees: one datagram as the sending node emitted it. */
+/**
+ * What a {@link DatagramFilter} sees: one datagram as the sending node emitted it.
+ *
+ * @example
+ * ```ts
+ * import type { DatagramInfo, FilterVerdict } from 'puredtls/testing';
+ *
+ * const trace: string[] = [];
+ * const traceAll = (dg: DatagramInfo): FilterVerdict => {
+ *   const flight = dg.flight === undefined ? '-' : `${dg.flight}.${dg.flightTransmission}.${dg.flightDatagram}`;
+ *   trace.push(`${dg.time} #${dg.index} ${dg.fromName} -> ${dg.toName} flight ${flight} ${dg.data.length}B`);
+ *   return 'pass';
+ * };
+ * ```
+ */
 export interface DatagramInfo {
   readonly from: NetAddress;
   readonly to: NetAddress;
@@ -141,7 +217,20 @@ export interface DatagramInfo {
   readonly toName: string;
 }
 
-/** A programmable per-direction impairment. Called once per datagram, in send order. */
+/**
+ * A programmable per-direction impairment. Called once per datagram, in send
+ * order; the `filter` of {@link Impairments}.
+ *
+ * @example Drop the 2nd datagram of the first transmission of flight 4
+ * ```ts
+ * import type { DatagramFilter, NetAddress, VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare const net: VirtualNetwork, serverAddr: NetAddress, clientAddr: NetAddress;
+ * const filter: DatagramFilter = (dg) =>
+ *   dg.flight === 4 && dg.flightDatagram === 1 && dg.flightTransmission === 0 ? 'drop' : 'pass';
+ * net.link(serverAddr, clientAddr, { filter });
+ * ```
+ */
 export type DatagramFilter = (dg: DatagramInfo) => FilterVerdict;
 
 /**
@@ -152,6 +241,16 @@ export type DatagramFilter = (dg: DatagramInfo) => FilterVerdict;
  * 4. on the wire: `drop`, then `duplicate`, then per copy `bitflip`, `delay`, `reorder`.
  *
  * Probabilities are in [0, 1]; times in virtual ms.
+ *
+ * @example
+ * ```ts
+ * import { VirtualNetwork, type Impairments } from 'puredtls/testing';
+ *
+ * const lossy: Impairments = { drop: 0.05, duplicate: 0.01, delay: { min: 2, max: 30 }, reorder: 0.02, mtu: 1280 };
+ * const net = new VirtualNetwork({ seed: 1, impairments: lossy });
+ * // worse from the server to the client: also corrupt some datagrams
+ * net.link({ address: '10.0.0.1', port: 4433 }, { address: '10.0.0.2', port: 5000 }, { ...lossy, bitflip: 0.01 });
+ * ```
  */
 export interface Impairments {
   /** Probability that a (wire) datagram is lost. */
@@ -183,12 +282,47 @@ export interface Impairments {
   filter?: DatagramFilter;
 }
 
-/** Default extra delay of a reordered datagram, ms. */
+/**
+ * Default extra delay of a reordered datagram, ms (the default
+ * {@link Impairments.reorderDelay}).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_REORDER_DELAY, VirtualNetwork } from 'puredtls/testing';
+ *
+ * // Reordered datagrams arrive 40 ms late instead of 10
+ * const net = new VirtualNetwork({ impairments: { reorder: 0.1, reorderDelay: 4 * DEFAULT_REORDER_DELAY } });
+ * ```
+ */
 export const DEFAULT_REORDER_DELAY = 10;
-/** Default latency, ms. */
+
+/**
+ * Default latency, ms: the one-way delay of every datagram when
+ * {@link Impairments.delay} is not set.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_DELAY } from 'puredtls/testing';
+ *
+ * const roundTrip = 2 * DEFAULT_DELAY; // ms, on a network without impairments
+ * ```
+ */
 export const DEFAULT_DELAY = 1;
 
-/** Counters of one direction (or a sum of directions). */
+/**
+ * Counters of one direction (or a sum of directions): what
+ * {@link VirtualNetwork.stats} returns.
+ *
+ * @example
+ * ```ts
+ * import type { DirectionStats, NetAddress, VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare const net: VirtualNetwork, serverAddr: NetAddress, clientAddr: NetAddress;
+ * const down: DirectionStats = net.stats(serverAddr, clientAddr); // server → client
+ * const lossRate = down.dropped / Math.max(1, down.sent);
+ * const everything: DirectionStats = net.stats();
+ * ```
+ */
 export interface DirectionStats {
   /** Datagrams emitted by nodes (or {@link VirtualNetwork.send}), before impairments. */
   sent: number;
@@ -212,10 +346,32 @@ export interface DirectionStats {
   undeliverable: number;
 }
 
-/** Role of a node, used to number flights ({@link flightOf}). */
+/**
+ * Role of a node, used to number flights ({@link flightOf}).
+ *
+ * @example
+ * ```ts
+ * import type { NetNode, NodeRole, VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare const net: VirtualNetwork, node: NetNode;
+ * const role: NodeRole = 'server';
+ * net.attach({ address: '10.0.0.1', port: 4433 }, node, { role });
+ * ```
+ */
 export type NodeRole = 'client' | 'server';
 
-/** Options of {@link VirtualNetwork.attach}. */
+/**
+ * Options of {@link VirtualNetwork.attach}.
+ *
+ * @example
+ * ```ts
+ * import type { AttachOptions, NetNode, VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare const net: VirtualNetwork, node: NetNode;
+ * const options: AttachOptions = { name: 'sensor-3', role: 'client' }; // logs say "sensor-3", flights are numbered
+ * net.attach({ address: '10.0.0.3', port: 5683 }, node, options);
+ * ```
+ */
 export interface AttachOptions {
   /** Name shown in logs and {@link DatagramInfo} (default `address:port`). */
   name?: string;
@@ -223,11 +379,28 @@ export interface AttachOptions {
   role?: NodeRole;
 }
 
-/** Handle on an attached node. */
+/**
+ * Handle on an attached node: what {@link VirtualNetwork.attach} returns.
+ *
+ * @example
+ * ```ts
+ * import type { DtlsClientNode, NodeHandle, VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare const net: VirtualNetwork, client: DtlsClientNode;
+ * const handle: NodeHandle<DtlsClientNode> = net.attach({ address: '10.0.0.2', port: 5000 }, client, { role: 'client' });
+ * handle.act((node, now) => node.send(new TextEncoder().encode('hello'), now)); // then route what it sent
+ * net.run({ maxTime: 1_000 });
+ * handle.detach(); // the client vanishes: datagrams to 10.0.0.2:5000 are lost
+ * ```
+ */
 export interface NodeHandle<N extends NetNode = NetNode> {
+  /** Where the node is attached. */
   readonly address: NetAddress;
+  /** The node. */
   readonly node: N;
+  /** Its name in logs ({@link AttachOptions.name}, default `address:port`). */
   readonly name: string;
+  /** Its role, if given. */
   readonly role: NodeRole | undefined;
   /** False after {@link NodeHandle.detach}. */
   readonly attached: boolean;
@@ -243,7 +416,18 @@ export interface NodeHandle<N extends NetNode = NetNode> {
   detach(): void;
 }
 
-/** Options of {@link VirtualNetwork.run}. */
+/**
+ * Options of {@link VirtualNetwork.run}.
+ *
+ * @example
+ * ```ts
+ * import type { DtlsClientNode, RunOptions, VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare const net: VirtualNetwork, client: DtlsClientNode;
+ * const options: RunOptions = { until: () => client.established || client.closed, maxTime: 30_000, maxSteps: 100_000 };
+ * net.run(options);
+ * ```
+ */
 export interface RunOptions {
   /** Stop as soon as this returns true (checked before every event, and at the start). */
   until?: () => boolean;
@@ -253,7 +437,20 @@ export interface RunOptions {
   maxSteps?: number;
 }
 
-/** Why and when {@link VirtualNetwork.run} stopped. */
+/**
+ * Why and when {@link VirtualNetwork.run} stopped.
+ *
+ * @example
+ * ```ts
+ * import type { DtlsClientNode, RunResult, VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare const net: VirtualNetwork, client: DtlsClientNode;
+ * const result: RunResult = net.run({ until: () => client.established });
+ * if (result.reason !== 'until') {
+ *   throw new Error(`no handshake: ${result.reason} at t=${result.time} after ${result.steps} steps (${net})`);
+ * }
+ * ```
+ */
 export interface RunResult {
   /** Virtual time when it stopped. */
   time: number;
@@ -268,7 +465,17 @@ export interface RunResult {
   reason: 'until' | 'idle' | 'maxTime' | 'maxSteps';
 }
 
-/** Options of the {@link VirtualNetwork} constructor. */
+/**
+ * Options of the {@link VirtualNetwork} constructor.
+ *
+ * @example
+ * ```ts
+ * import { VirtualNetwork, type VirtualNetworkOptions } from 'puredtls/testing';
+ *
+ * const options: VirtualNetworkOptions = { seed: 'retransmission', now: 0, impairments: { drop: 0.3 }, log: true };
+ * const net = new VirtualNetwork(options);
+ * ```
+ */
 export interface VirtualNetworkOptions {
   /** Seed of every random decision (default 1). Print it when a test fails. */
   seed?: Seed;
@@ -288,7 +495,18 @@ export interface VirtualNetworkOptions {
   describe?: DescribeOptions;
 }
 
-/** Kinds of {@link LogEntry}. */
+/**
+ * Kinds of {@link LogEntry}.
+ *
+ * @example
+ * ```ts
+ * import type { LogEvent, VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare const net: VirtualNetwork; // made with { log: true }
+ * const losses: readonly LogEvent[] = ['drop', 'mtu-drop', 'filter-drop'];
+ * const lost = net.log.filter((e) => losses.includes(e.event)).map((e) => e.label); // e.g. ['#2', '#5']
+ * ```
+ */
 export type LogEvent =
   | 'attach'
   | 'detach'
@@ -308,9 +526,22 @@ export type LogEvent =
   | 'undeliverable'
   | 'timeout';
 
-/** One line of the event log. */
+/**
+ * One line of the event log ({@link VirtualNetwork.log}).
+ *
+ * @example
+ * ```ts
+ * import type { LogEntry, VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare const net: VirtualNetwork; // made with { log: true }
+ * const timeouts: LogEntry[] = net.log.filter((e) => e.event === 'timeout');
+ * const retransmitters = new Set(timeouts.map((e) => e.from));
+ * ```
+ */
 export interface LogEntry {
+  /** Virtual time of the event, ms. */
   time: number;
+  /** What happened. */
   event: LogEvent;
   /**
    * Datagram label: `#i` is the i-th datagram sent on its direction; `#i'` a
@@ -328,12 +559,38 @@ export interface LogEntry {
   detail?: string;
 }
 
-/** Thrown by the network for misuse and detected node bugs. Its message contains the seed. */
+/**
+ * Thrown by the network for misuse and detected node bugs. Its message contains the seed.
+ *
+ * @example
+ * ```ts
+ * import { VirtualNetwork, VirtualNetworkError, type NetNode } from 'puredtls/testing';
+ *
+ * declare const first: NetNode, second: NetNode;
+ * const net = new VirtualNetwork({ seed: 3 });
+ * net.attach({ address: '10.0.0.1', port: 4433 }, first);
+ * try {
+ *   net.attach({ address: '10.0.0.1', port: 4433 }, second);
+ * } catch (err) {
+ *   if (err instanceof VirtualNetworkError) console.log(err.message); // 'attach: 10.0.0.1:4433 already has a node [seed=3, t=0]'
+ * }
+ * ```
+ */
 export class VirtualNetworkError extends Error {
   override name = 'VirtualNetworkError';
 }
 
-/** `address:port`, or `[address]:port` for IPv6 literals. */
+/**
+ * `address:port`, or `[address]:port` for IPv6 literals.
+ *
+ * @example
+ * ```ts
+ * import { formatAddress } from 'puredtls/testing';
+ *
+ * formatAddress({ address: '10.0.0.1', port: 4433 }); // '10.0.0.1:4433'
+ * formatAddress({ address: 'fd00::1', port: 4433 });  // '[fd00::1]:4433'
+ * ```
+ */
 export function formatAddress(a: NetAddress): string {
   return a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }
@@ -480,7 +737,30 @@ function concat(parts: readonly Pkt[], size: number): Uint8Array {
 // ---------------------------------------------------------------------------
 
 /**
- * The simulated network. See the module documentation for examples.
+ * The simulated network: an in-memory datagram network with a virtual clock,
+ * for deterministic loss / reorder / retransmission tests of sans-IO
+ * endpoints ({@link NetNode}s such as {@link DtlsServerNode} and
+ * {@link DtlsClientNode}). Every random decision comes from a {@link Prng}
+ * seeded from {@link VirtualNetworkOptions.seed}, so the same seed gives the
+ * same run, event for event. Each direction has its own
+ * {@link Impairments} and its own random stream.
+ *
+ * @example A handshake over a lossy network
+ * ```ts
+ * import { createSelfSigned } from 'puredtls';
+ * import { DtlsClientNode, DtlsServerNode, VirtualNetwork } from 'puredtls/testing';
+ *
+ * const { keyPem, certPem } = createSelfSigned();
+ * const serverAddr = { address: '10.0.0.1', port: 4433 };
+ * const net = new VirtualNetwork({ seed: 7, impairments: { drop: 0.2, delay: { min: 5, max: 40 } }, log: true });
+ * const server = new DtlsServerNode({ key: keyPem, cert: certPem });
+ * const client = new DtlsClientNode({ ca: certPem, servername: 'localhost' }, serverAddr, net.now);
+ * net.attach(serverAddr, server, { role: 'server', name: 'server' });
+ * net.attach({ address: '10.0.0.2', port: 50000 }, client, { role: 'client', name: 'client' });
+ * const result = net.run({ until: () => client.established && server.established > 0 });
+ * if (result.reason !== 'until') throw new Error(`no handshake with ${net}\n${net.formatLog()}`);
+ * console.log(net.stats()); // sent, delivered, dropped, ...
+ * ```
  *
  * Event order: events run in virtual-time order; at equal times internal
  * work (closing `pack` windows, releasing filter-delayed datagrams) comes
@@ -623,6 +903,9 @@ export class VirtualNetwork {
    *
    * @example
    * ```ts
+   * import type { NodeHandle, VirtualNetwork } from 'puredtls/testing';
+   *
+   * declare const net: VirtualNetwork, client: NodeHandle, server: NodeHandle;
    * net.link(client.address, server.address, { drop: 1 }); // partition one way
    * net.run({ maxTime: 5_000 });
    * net.unlink(client.address, server.address);            // heal
@@ -655,6 +938,9 @@ export class VirtualNetwork {
    *
    * @example
    * ```ts
+   * import type { NodeHandle, VirtualNetwork } from 'puredtls/testing';
+   *
+   * declare const net: VirtualNetwork, server: NodeHandle, forgedClientHello: Uint8Array;
    * net.inject({ address: '6.6.6.6', port: 666 }, server.address, forgedClientHello);
    * net.run();
    * ```
@@ -701,7 +987,11 @@ export class VirtualNetwork {
    *
    * @example
    * ```ts
-   * const r = net.run({ until: () => client.node.isConnected, maxTime: 60_000 });
+   * import { expect } from 'vitest';
+   * import type { DtlsClientNode, NodeHandle, VirtualNetwork } from 'puredtls/testing';
+   *
+   * declare const net: VirtualNetwork, client: NodeHandle<DtlsClientNode>;
+   * const r = net.run({ until: () => client.node.established, maxTime: 60_000 });
    * expect(r.reason, `${net}\n${net.formatLog()}`).toBe('until');
    * ```
    */
@@ -804,6 +1094,10 @@ export class VirtualNetwork {
    *
    * @example Print it when a test fails (vitest)
    * ```ts
+   * import { onTestFailed } from 'vitest';
+   * import type { VirtualNetwork } from 'puredtls/testing';
+   *
+   * declare const net: VirtualNetwork;
    * onTestFailed(() => console.log(net.formatLog({ last: 200 })));
    * ```
    */
@@ -1157,7 +1451,18 @@ export class VirtualNetwork {
   }
 }
 
-/** One log entry as a line of text (as in {@link VirtualNetwork.formatLog}). */
+/**
+ * One log entry as a line of text (as in {@link VirtualNetwork.formatLog}).
+ *
+ * @example
+ * ```ts
+ * import { formatLogEntry, type VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare const net: VirtualNetwork; // made with { log: true }
+ * const drops = net.log.filter((e) => e.event === 'drop').map(formatLogEntry);
+ * // ['       3.000 drop           #2      server -> client 105B', ...]
+ * ```
+ */
 export function formatLogEntry(e: LogEntry): string {
   let s = `${e.time.toFixed(3).padStart(12)} ${e.event.padEnd(14)}`;
   if (e.label !== undefined) s += ` ${e.label.padEnd(7)}`;

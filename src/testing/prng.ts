@@ -23,10 +23,34 @@
  * @module
  */
 
-/** A seed: a finite number (the integer part, up to 53 bits, is used) or a string. */
+/**
+ * A seed: a finite number (the integer part, up to 53 bits, is used) or a
+ * string. Equal seeds give equal runs.
+ *
+ * @example
+ * ```ts
+ * import { Prng, VirtualNetwork, type Seed } from 'puredtls/testing';
+ *
+ * const seed: Seed = process.env.SEED ?? Date.now(); // print it when a run fails, to replay it
+ * const net = new VirtualNetwork({ seed, impairments: { drop: 0.1 } });
+ * const rng = new Prng(`${seed}/payloads`);
+ * ```
+ */
 export type Seed = number | string;
 
-/** 32-bit FNV-1a of a string's UTF-16 code units, followed by a murmur3 finaliser. */
+/**
+ * 32-bit FNV-1a of a string's UTF-16 code units, followed by a murmur3
+ * finaliser: an unsigned 32-bit integer. `h` is the starting value (the
+ * FNV offset basis by default), so a hash can be chained onto another.
+ *
+ * @example
+ * ```ts
+ * import { hashString, Prng } from 'puredtls/testing';
+ *
+ * const bucket = hashString('10.0.0.2:5000') % 16; // stable on every platform
+ * const perClient = new Prng(hashString('client-7', 42)); // hashString(label, parent seed)
+ * ```
+ */
 export function hashString(s: string, h = 0x811c9dc5): number {
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
@@ -44,7 +68,20 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** Reduce a {@link Seed} to a 32-bit integer. */
+/**
+ * Reduce a {@link Seed} to a 32-bit integer: a string through
+ * {@link hashString}, a number by mixing its integer part (the result for a
+ * number is a signed 32-bit value, so it can be negative). Throws a
+ * `RangeError` for a number that is not finite.
+ *
+ * @example
+ * ```ts
+ * import { hashString, seedToUint32 } from 'puredtls/testing';
+ *
+ * seedToUint32('soak') === hashString('soak'); // true
+ * seedToUint32(42) === seedToUint32(42.9);     // true: only the integer part counts
+ * ```
+ */
 export function seedToUint32(seed: Seed): number {
   if (typeof seed === 'string') return hashString(seed);
   if (typeof seed !== 'number' || !Number.isFinite(seed)) {
@@ -57,7 +94,22 @@ export function seedToUint32(seed: Seed): number {
 }
 
 /**
- * Seeded PRNG (sfc32). See the module documentation for an example.
+ * Seeded pseudo-random number generator (sfc32, seeded through splitmix32 so
+ * that nearby seeds give unrelated streams). Same seed, same sequence, on
+ * every platform. Not cryptographically secure: only for simulations.
+ *
+ * @example
+ * ```ts
+ * import { Prng } from 'puredtls/testing';
+ *
+ * const rng = new Prng(42);
+ * rng.next();       // a float in [0, 1)
+ * rng.int(6) + 1;   // a die roll, 1..6
+ * rng.chance(0.1);  // true about 10% of the time
+ * rng.pick(['a', 'b', 'c']);
+ * const payload = rng.bytes(100);
+ * const child = rng.fork('client'); // an independent stream, stable for this seed and label
+ * ```
  */
 export class Prng {
   private a: number;

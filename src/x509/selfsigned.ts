@@ -31,7 +31,17 @@ import { OID } from './oids.js';
 import { pemEncode } from './pem.js';
 import { colonHex, toBytes } from './util.js';
 
-/** Options of {@link createSelfSigned}. */
+/**
+ * Options of {@link createSelfSigned}.
+ *
+ * @example
+ * ```ts
+ * import { createSelfSigned, type SelfSignedOptions } from 'puredtls';
+ *
+ * const options: SelfSignedOptions = { commonName: 'gateway', altNames: ['gateway.lan', 'IP:10.0.0.1', '::1'], days: 7 };
+ * const { keyPem, certPem } = createSelfSigned(undefined, options);
+ * ```
+ */
 export interface SelfSignedOptions {
   /** Subject (and issuer) CN. Default `localhost`. */
   commonName?: string;
@@ -47,7 +57,20 @@ export interface SelfSignedOptions {
   keyKind?: 'ecdsa-p256';
 }
 
-/** A generated key and certificate. */
+/**
+ * A generated key and certificate: what {@link createSelfSigned} returns.
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { createSelfSigned, type SelfSigned } from 'puredtls';
+ *
+ * const s: SelfSigned = createSelfSigned();
+ * writeFileSync('key.pem', s.keyPem, { mode: 0o600 });
+ * writeFileSync('cert.pem', s.certPem);
+ * console.log(`SHA-256 fingerprint ${s.fingerprint256}, ${s.certDer.length} bytes of DER`);
+ * ```
+ */
 export interface SelfSigned {
   /** The private key, PKCS#8 PEM (`BEGIN PRIVATE KEY`). */
   keyPem: string;
@@ -128,7 +151,22 @@ function extension(extnID: string, critical: boolean, value: asn1js.AsnType): Ex
  * ecdsa-with-SHA256. OpenSSL accepts it (`openssl verify -CAfile cert cert`).
  *
  * @param provider Signs and hashes; default {@link defaultProvider}.
+ * @param opts The names, validity and key type.
  * @throws {KeyError} for invalid options.
+ *
+ * @example A server with a fresh certificate that its clients trust as their CA
+ * ```ts
+ * import { createSelfSigned, createServer } from 'puredtls';
+ *
+ * const { keyPem, certPem, fingerprint256 } = createSelfSigned(undefined, {
+ *   commonName: 'device.local',
+ *   altNames: ['device.local', '192.168.1.20'],
+ *   days: 30,
+ * });
+ * const server = createServer({ key: keyPem, cert: certPem });
+ * server.bind(4433);
+ * console.log(`certificate SHA-256 ${fingerprint256}`); // clients use certPem as `ca`, or pin this
+ * ```
  */
 export function createSelfSigned(provider?: CryptoProvider, opts: SelfSignedOptions = {}): SelfSigned {
   const p = provider ?? defaultProvider();

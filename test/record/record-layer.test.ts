@@ -435,3 +435,64 @@ describe('RecordLayer', () => {
     expect(rx.open(rec)).toBe('bad mac');
   });
 });
+
+describe('RecordLayer.openApplicationData (the allocation-free fast path)', () => {
+  const data = (s: string) => te.encode(s);
+
+  it.each([['GCM', GCM128], ['ChaCha20', CHACHA], ['CCM_8', CCM8]] as const)('%s: opens what open() opens, and updates the same window', (_n, s) => {
+    const { tx, rx } = pairInEpoch1(s);
+    const d = tx.seal(ContentType.application_data, data('hello'))!;
+    expect(Buffer.from(rx.openApplicationData(d)!)).toEqual(Buffer.from('hello'));
+    // The window saw it: the general path now calls it a replay, and so does the fast one.
+    expect(rx.open(one(d))).toBe('replay');
+    expect(rx.openApplicationData(d)).toBeNull();
+    expect(rx.lastDrop).toBe('replay');
+    expect(rx.lastSeq).toBe(0);
+  });
+
+  it('counts a forged record as bad mac without touching the window', () => {
+    const { tx, rx } = pairInEpoch1();
+    const d = tx.seal(ContentType.application_data, data('x'))!;
+    const forged = d.slice();
+    forged[forged.length - 1]! ^= 1;
+    expect(rx.openApplicationData(forged)).toBeNull();
+    expect(rx.lastDrop).toBe('bad mac');
+    expect(rx.badRecords).toBe(1);
+    expect(Buffer.from(rx.openApplicationData(d)!)).toEqual(Buffer.from('x'));
+  });
+
+  it('declines (undefined, nothing changed) every datagram that is not one application_data record of the current epoch', () => {
+    const { tx, rx } = pairInEpoch1();
+    const a = tx.seal(ContentType.application_data, data('a'))!;
+    const b = tx.seal(ContentType.application_data, data('b'))!;
+    const alert = tx.seal(ContentType.alert, Uint8Array.of(1, 0))!;
+    const wrongVersion = a.slice();
+    wrongVersion[2] = 0xff; // 0xfeff
+    const wrongEpoch = a.slice();
+    wrongEpoch[4] = 2;
+    for (const d of [concat(a, b), alert, wrongVersion, wrongEpoch, a.subarray(0, 20), a.subarray(0, RECORD_HEADER_LENGTH), new Uint8Array(0)]) {
+      expect(rx.openApplicationData(d)).toBeUndefined();
+    }
+    expect(rx.badRecords).toBe(0);
+    // Nothing was consumed: both records still open through the general path.
+    const both = parseDatagram(concat(a, b)).records;
+    expect(both.map((r) => typeof rx.open(r))).toEqual(['object', 'object']);
+  });
+
+  it('declines in epoch 0 and once connection IDs are in use', () => {
+    const plain = new RecordLayer();
+    expect(plain.openApplicationData(plain.seal(ContentType.application_data, data('x'))!)).toBeUndefined();
+    const { tx, rx } = pairInEpoch1();
+    rx.setConnectionIds(Uint8Array.of(1, 2), Uint8Array.of(3, 4));
+    expect(rx.openApplicationData(tx.seal(ContentType.application_data, data('x'))!)).toBeUndefined();
+  });
+
+  it('S-64 reads a 48-bit sequence number above 2^32 exactly', () => {
+    const { tx, rx } = pairInEpoch1();
+    tx.setNextWriteSeq(2 ** 40 + 5);
+    const d = tx.seal(ContentType.application_data, data('far'))!;
+    expect(Buffer.from(rx.openApplicationData(d)!)).toEqual(Buffer.from('far'));
+    expect(rx.openApplicationData(d)).toBeNull();
+    expect(rx.lastSeq).toBe(2 ** 40 + 5);
+  });
+});
