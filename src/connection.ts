@@ -96,6 +96,7 @@ export class Connection implements HandshakeDriver {
   private flight: FlightEntry[] = [];
   private flightIsLast = false;
   private flightExpires: number | undefined;
+  /** When a peer retransmission last made us resend (S-30's rate limit; our own sends do not count). */
   private lastResend = -Infinity;
   private pendingRead: RecordProtection | undefined;
   private pendingWrite: RecordProtection | undefined;
@@ -406,7 +407,15 @@ export class Connection implements HandshakeDriver {
     this.machine.handleMessage(msg);
   }
 
-  /** The peer resent a flight we already processed: it lost ours, so resend it (S-30), rate-limited. */
+  /**
+   * The peer resent a flight we already processed: it lost ours, so resend it
+   * (S-30), at most once per half initial timer. Only resends this path made
+   * count towards that limit: when our timer fired a moment before the peer's
+   * did, its retransmission still gets an answer, so two copies of the flight
+   * cross a lossy path, not one. Each answer needs a new epoch-0 record from
+   * the peer (a replayed datagram is dropped by the replay window first), and
+   * the limit bounds what spoofed ones can make us send.
+   */
   private onPeerRetransmission(): void {
     if (this.flight.length === 0) return;
     const minGap = Math.min(this.settings.retransmitInitial, 1000) / 2;
@@ -721,7 +730,6 @@ export class Connection implements HandshakeDriver {
     this.flight = this.preparing;
     this.preparing = [];
     this.flightIsLast = last;
-    this.lastResend = this.now;
     this.transmitFlight();
     if (last) {
       this.timer.stop();

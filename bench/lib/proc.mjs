@@ -28,6 +28,8 @@ function track(child) {
  */
 export function startWorker(name, { lib, expose_gc = false, maxLifeMs = 120_000, env = {} } = {}) {
   const execArgv = expose_gc ? ['--expose-gc'] : [];
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of every worker (e.g. the server), to read what costs.
+  if (process.env.BENCH_CPU_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`);
   const child = track(fork(path.join(here, `${name}.mjs`), [], {
     execArgv,
     env: { ...process.env, ...env, BENCH_LIB: lib, BENCH_MAX_LIFE_MS: String(maxLifeMs) },
