@@ -21,8 +21,11 @@ import { nodeBuiltin } from './node-builtin.js';
  * options shared with the server ({@link CommonOptions}).
  *
  * @example
- * ```js
- * const options = {
+ * ```ts
+ * import fs from 'node:fs';
+ * import { connectAsync, type ConnectOptions } from 'puredtls';
+ *
+ * const options: ConnectOptions = {
  *   host: 'device.example', port: 5684,
  *   ca: fs.readFileSync('ca.pem'),                           // verify the server against this CA
  *   key: fs.readFileSync('client.key'), cert: fs.readFileSync('client.crt'), // when the server asks
@@ -56,7 +59,10 @@ export interface ConnectOptions extends CommonOptions {
  * Events of {@link ClientConnection}.
  *
  * @example
- * ```js
+ * ```ts
+ * import { connect } from 'puredtls';
+ *
+ * declare const ca: Buffer;
  * const client = connect({ host: 'localhost', port: 4433, ca });
  * client.on('secureConnect', () => client.send('hello'));
  * client.on('message', (msg) => console.log(msg.toString()));
@@ -85,7 +91,10 @@ export interface ClientEvents {
  * {@link connectAsync}.
  *
  * @example
- * ```js
+ * ```ts
+ * import fs from 'node:fs';
+ * import { connectAsync } from 'puredtls';
+ *
  * const client = await connectAsync({ host: 'localhost', port: 4433, ca: fs.readFileSync('ca.pem') });
  * console.log(client.getCipher()?.name, client.getPeerCertificate().subject?.CN);
  * client.on('message', (msg) => {
@@ -418,7 +427,10 @@ function systemRoots(): Uint8Array[] {
  * Connect to a DTLS server.
  *
  * @example
- * ```js
+ * ```ts
+ * import fs from 'node:fs';
+ * import { connect } from 'puredtls';
+ *
  * const c = connect({ host: 'localhost', port: 4433, ca: fs.readFileSync('ca.pem') });
  * c.on('secureConnect', () => c.send('hello'));
  * c.on('message', (m) => console.log(m.toString()));
@@ -435,7 +447,10 @@ export function connect(options: ConnectOptions, onSecureConnect?: () => void): 
  * `secureConnect` fires, rejects with the handshake's error.
  *
  * @example
- * ```js
+ * ```ts
+ * import { connectAsync } from 'puredtls';
+ *
+ * declare const ca: Buffer;
  * const c = await connectAsync({ host: 'localhost', port: 4433, ca });
  * ```
  */

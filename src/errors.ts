@@ -9,7 +9,9 @@
  * name → the number on the wire. {@link DtlsError.alert} holds the name.
  *
  * @example
- * ```js
+ * ```ts
+ * import { AlertDescription } from 'puredtls';
+ *
  * AlertDescription.unknown_ca; // 48
  * ```
  */
@@ -93,7 +95,10 @@ export function alertName(value: number): string {
  * TLS `alert` sent or received.
  *
  * @example
- * ```js
+ * ```ts
+ * import { DtlsError, type Server } from 'puredtls';
+ *
+ * declare const server: Server;
  * server.on('error', (err, info) => {
  *   if (err instanceof DtlsError) console.error(info, err.code, err.alert, err.message);
  * });
@@ -117,7 +122,10 @@ export class DtlsError extends Error {
  * alert `decode_error`.
  *
  * @example
- * ```js
+ * ```ts
+ * import { DecodeError, type ClientConnection } from 'puredtls';
+ *
+ * declare const client: ClientConnection;
  * client.on('error', (err) => { if (err instanceof DecodeError) console.error('the server sent garbage'); });
  * ```
  */
@@ -132,7 +140,10 @@ export class DecodeError extends DtlsError {
  * `ERR_DTLS_UNEXPECTED_MESSAGE`, alert `unexpected_message`.
  *
  * @example
- * ```js
+ * ```ts
+ * import { UnexpectedMessageError } from 'puredtls';
+ *
+ * declare const err: unknown; // e.g. from the `error` event
  * if (err instanceof UnexpectedMessageError) console.error(`got ${err.got}, expected ${err.expected.join(' or ')}`);
  * ```
  */
@@ -154,7 +165,10 @@ export class UnexpectedMessageError extends DtlsError {
  * says which; its `alert` is the alert sent to the peer.
  *
  * @example
- * ```js
+ * ```ts
+ * import { HandshakeError, connectAsync } from 'puredtls';
+ *
+ * declare const host: string, port: number, ca: Buffer;
  * try {
  *   await connectAsync({ host, port, ca });
  * } catch (err) {
@@ -173,7 +187,10 @@ export class HandshakeError extends DtlsError {
  * `ERR_DTLS_ALERT_RECEIVED`; `alert` is the alert's name.
  *
  * @example
- * ```js
+ * ```ts
+ * import { AlertReceivedError, connectAsync } from 'puredtls';
+ *
+ * declare const host: string, port: number, ca: Buffer, key: Buffer, cert: Buffer;
  * try {
  *   await connectAsync({ host, port, ca, key, cert });
  * } catch (err) {
@@ -197,8 +214,11 @@ export class AlertReceivedError extends DtlsError {
  * unanswered `maxRetransmits` times. Code `ERR_DTLS_HANDSHAKE_TIMEOUT`; no alert.
  *
  * @example
- * ```js
- * const c = await connectAsync({ host, port, handshakeTimeout: 5000 }).catch((err) => {
+ * ```ts
+ * import { HandshakeTimeoutError, connectAsync } from 'puredtls';
+ *
+ * declare const host: string, port: number;
+ * const c = await connectAsync({ host, port, handshakeTimeout: 5000 }).catch((err: unknown) => {
  *   if (err instanceof HandshakeTimeoutError) console.error('no answer from the server');
  *   throw err;
  * });
@@ -217,7 +237,10 @@ export class HandshakeTimeoutError extends DtlsError {
  * chose not to reject unverified peers.
  *
  * @example
- * ```js
+ * ```ts
+ * import { CertificateError, type Server } from 'puredtls';
+ *
+ * declare const server: Server;
  * server.on('secureConnection', (peer) => {
  *   const err = peer.authorizationError; // with requestCert and rejectUnauthorized: false
  *   if (err instanceof CertificateError) console.log('unverified client:', err.code);
@@ -236,7 +259,10 @@ export class CertificateError extends DtlsError {
  * by `createServer` and `connect`. Code `ERR_DTLS_INVALID_KEY`; no alert.
  *
  * @example
- * ```js
+ * ```ts
+ * import { KeyError, createServer } from 'puredtls';
+ *
+ * declare const otherKey: Buffer, cert: Buffer;
  * try {
  *   createServer({ key: otherKey, cert });
  * } catch (err) {
@@ -255,7 +281,10 @@ export class KeyError extends DtlsError {
  * `ERR_DTLS_CLOSED`; no alert.
  *
  * @example
- * ```js
+ * ```ts
+ * import { ClosedError, type Peer } from 'puredtls';
+ *
+ * declare const peer: Peer;
  * try {
  *   peer.send('late');
  * } catch (err) {

@@ -16,7 +16,11 @@ import { SRTP_PROFILES } from './handshake/extensions.js';
  * `cert` and `ca` options take.
  *
  * @example
- * ```js
+ * ```ts
+ * import fs from 'node:fs';
+ * import { createServer } from 'puredtls';
+ *
+ * declare const key: Buffer;
  * createServer({ key, cert: fs.readFileSync('chain.pem'), ca: [fs.readFileSync('ca1.pem'), fs.readFileSync('ca2.pem')] });
  * ```
  */
@@ -28,13 +32,16 @@ export type PemInput = string | Buffer | Uint8Array | readonly (string | Buffer 
  * `TypeError` or `RangeError` naming the option.
  *
  * @example
- * ```js
- * const common = {
+ * ```ts
+ * import fs from 'node:fs';
+ * import { createServer, type CommonOptions } from 'puredtls';
+ *
+ * const common: CommonOptions = {
  *   key: fs.readFileSync('key.pem'), cert: fs.readFileSync('cert.pem'),
  *   ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305',
  *   ecdhCurve: 'X25519:P-256', mtu: 1200, handshakeTimeout: 10_000,
  * };
- * createServer({ ...common, requestCert: true, ca });
+ * createServer({ ...common, requestCert: true, ca: fs.readFileSync('ca.pem') });
  * ```
  */
 export interface CommonOptions {
@@ -98,7 +105,11 @@ export interface CommonOptions {
  * those of {@link CommonOptions}).
  *
  * @example
- * ```js
+ * ```ts
+ * import fs from 'node:fs';
+ * import { createServer } from 'puredtls';
+ *
+ * declare function lookUpKey(identity: string): Promise<Buffer | null>;
  * const server = createServer({
  *   key: fs.readFileSync('server.key'), cert: fs.readFileSync('server.crt'),
  *   ca: fs.readFileSync('ca.crt'), requestCert: true, rejectUnauthorized: true, // mutual TLS

@@ -11,7 +11,10 @@ import { verifyChain } from './x509/verify.js';
  * The negotiated cipher suite, as Node's `tlsSocket.getCipher()` returns it.
  *
  * @example
- * ```js
+ * ```ts
+ * import type { Peer } from 'puredtls';
+ *
+ * declare const peer: Peer;
  * peer.getCipher(); // { name: 'ECDHE-ECDSA-AES128-GCM-SHA256', standardName: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', version: 'DTLSv1.2' }
  * ```
  */

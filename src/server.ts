@@ -14,7 +14,10 @@ import type { PeerCertificate } from './x509/certificate.js';
  * Remote address of a peer, as openssl-dtls reports it.
  *
  * @example
- * ```js
+ * ```ts
+ * import type { Peer } from 'puredtls';
+ *
+ * declare const peer: Peer;
  * const { address, port } = peer.address(); // { address: '::ffff:127.0.0.1', port: 51234 }
  * ```
  */
@@ -29,7 +32,10 @@ export interface RemoteInfo {
  * Events of {@link Peer}.
  *
  * @example
- * ```js
+ * ```ts
+ * import type { Peer } from 'puredtls';
+ *
+ * declare const peer: Peer;
  * peer.on('message', (msg) => peer.send(msg));
  * peer.on('close', () => console.log('gone', peer.address()));
  * ```
@@ -51,7 +57,10 @@ export interface PeerEvents {
  * The server's `secureConnection` event hands it over.
  *
  * @example
- * ```js
+ * ```ts
+ * import type { Server } from 'puredtls';
+ *
+ * declare const server: Server;
  * server.on('secureConnection', (peer) => {
  *   console.log(peer.address(), peer.getCipher()?.name, peer.getPeerCertificate().subject?.CN);
  *   peer.on('message', (msg) => peer.send(msg)); // echo
@@ -193,10 +202,14 @@ export interface NodeServerOptions extends ServerOptions {
  * Events of {@link Server}: openssl-dtls's, plus `listening`, `keylog` and `close`.
  *
  * @example
- * ```js
+ * ```ts
+ * import fs from 'node:fs';
+ * import { DtlsError, type Server } from 'puredtls';
+ *
+ * declare const server: Server;
  * server.on('connection', ({ address, port }) => console.log('handshake from', address, port));
  * server.on('secureConnection', (peer) => peer.on('message', (m) => peer.send(m)));
- * server.on('error', (err, info) => console.error(info ?? 'socket', err.code, err.message));
+ * server.on('error', (err, info) => console.error(info ?? 'socket', err instanceof DtlsError ? err.code : '', err.message));
  * server.on('keylog', (line) => fs.appendFileSync('keys.log', line));
  * ```
  */
@@ -222,7 +235,10 @@ export interface ServerEvents {
  * A DTLS server on one UDP socket: the openssl-dtls `Server`.
  *
  * @example
- * ```js
+ * ```ts
+ * import { createServer } from 'puredtls';
+ *
+ * declare const key: Buffer, cert: Buffer;
  * const srv = createServer({ key, cert });
  * srv.on('secureConnection', (peer) => peer.on('message', (m) => peer.send(m)));
  * srv.bind(4433);
@@ -443,8 +459,10 @@ export function now(): number {
  * Create a DTLS server (openssl-dtls compatible).
  *
  * @example
- * ```js
- * const { createServer } = require('puredtls');
+ * ```ts
+ * import fs from 'node:fs';
+ * import { createServer } from 'puredtls';
+ *
  * const srv = createServer({ key: fs.readFileSync('key.pem'), cert: fs.readFileSync('cert.pem') });
  * srv.on('secureConnection', (peer) => peer.on('message', (msg) => peer.send(msg)));
  * srv.bind(4433);

@@ -52,22 +52,67 @@ import { Prng, type Seed } from '../testing/prng.js';
 // Public types
 // ---------------------------------------------------------------------------
 
-/** A host (name or IP literal) and a UDP port. */
+/**
+ * A host (name or IP literal) and a UDP port.
+ *
+ * @example
+ * ```ts
+ * import { startUdpProxy, type HostPort } from 'puredtls/testing';
+ *
+ * const server: HostPort = { host: 'localhost', port: 4433 };
+ * const proxy = await startUdpProxy({ listen: { host: '127.0.0.1', port: 0 }, target: server });
+ * ```
+ */
 export interface HostPort {
   host: string;
   port: number;
 }
 
-/** A uniform latency range in ms (integers give integer delays, inclusive). */
+/**
+ * A uniform latency range in ms (integers give integer delays, inclusive).
+ *
+ * @example
+ * ```ts
+ * import type { ProxyDelayRange, ProxyImpairments } from 'puredtls/testing';
+ *
+ * const jitter: ProxyDelayRange = { min: 5, max: 50 }; // 5 to 50 ms each way
+ * const slowLink: ProxyImpairments = { delay: jitter };
+ * ```
+ */
 export interface ProxyDelayRange {
   min: number;
   max: number;
 }
 
-/** Direction of a datagram through the proxy. */
+/**
+ * Direction of a datagram through the proxy.
+ *
+ * @example
+ * ```ts
+ * import type { ProxyDirection, UdpProxy } from 'puredtls/testing';
+ *
+ * declare const proxy: UdpProxy;
+ * const directions: ProxyDirection[] = ['clientToServer', 'serverToClient'];
+ * for (const d of directions) console.log(d, proxy.stats[d].dropped);
+ * ```
+ */
 export type ProxyDirection = 'clientToServer' | 'serverToClient';
 
-/** What an {@link InjectFunction} sees: one datagram as it entered the proxy. */
+/**
+ * What an {@link InjectFunction} sees: one datagram as it entered the proxy.
+ *
+ * @example Log every datagram's records, inject nothing
+ * ```ts
+ * import { describeDatagram, formatRecords, type InjectFunction, type ProxyDatagramInfo } from 'puredtls/testing';
+ *
+ * const show = (dg: ProxyDatagramInfo): string =>
+ *   `client ${dg.clientIndex} ${dg.direction} #${dg.index}: ${formatRecords(describeDatagram(dg.data))}`;
+ * const logOnly: InjectFunction = (dg) => {
+ *   console.log(show(dg));
+ *   return undefined;
+ * };
+ * ```
+ */
 export interface ProxyDatagramInfo {
   readonly direction: ProxyDirection;
   /** The client this datagram belongs to (its address as the proxy sees it). */
@@ -86,6 +131,22 @@ export interface ProxyDatagramInfo {
  * Crafts datagrams to inject after a datagram: they are sent in the same
  * direction right after it (before its own delay), without further impairment.
  * Return `undefined` or `[]` to inject nothing.
+ *
+ * @example After the client's third datagram, send a copy of it with one byte changed
+ * ```ts
+ * import { startUdpProxy, type InjectFunction } from 'puredtls/testing';
+ *
+ * const corruptCopy: InjectFunction = (dg) => {
+ *   if (dg.direction !== 'clientToServer' || dg.index !== 2) return undefined;
+ *   const copy = dg.data.slice();
+ *   copy[dg.rng.int(copy.length)] ^= 0xff;
+ *   return [copy];
+ * };
+ * const proxy = await startUdpProxy({
+ *   listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: 4433 },
+ *   inject: corruptCopy,
+ * });
+ * ```
  */
 export type InjectFunction = (dg: ProxyDatagramInfo) => readonly Uint8Array[] | undefined;
 
@@ -95,6 +156,17 @@ export type InjectFunction = (dg: ProxyDatagramInfo) => readonly Uint8Array[] | 
  * `drop`, `duplicate`, and per copy `bitflip`, `delay`, `reorder`; `inject`
  * adds crafted datagrams after a datagram that survived `mtu`.
  * Probabilities are in [0, 1], times in ms.
+ *
+ * @example Impair only the server's datagrams
+ * ```ts
+ * import { startUdpProxy, type ProxyImpairments } from 'puredtls/testing';
+ *
+ * const lossy: ProxyImpairments = { drop: 0.3, reorder: 0.1, delay: { min: 0, max: 20 } };
+ * const proxy = await startUdpProxy({
+ *   listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: 4433 },
+ *   serverToClient: lossy,
+ * });
+ * ```
  */
 export interface ProxyImpairments {
   /** Probability that a datagram is lost. */
@@ -129,7 +201,22 @@ export interface ProxyImpairments {
   inject?: number | InjectFunction;
 }
 
-/** Options of {@link startUdpProxy}. The impairments apply to both directions unless overridden. */
+/**
+ * Options of {@link startUdpProxy}. The impairments apply to both directions unless overridden.
+ *
+ * @example
+ * ```ts
+ * import { startUdpProxy, type UdpProxyOptions } from 'puredtls/testing';
+ *
+ * const options: UdpProxyOptions = {
+ *   listen: { host: '::', port: 5684 }, target: { host: 'coap.example', port: 5684 },
+ *   seed: 'ci-run-42', mtu: 1280, truncate: true, bitflip: 0.01, // both directions
+ *   clientToServer: { drop: 0.2 },                              // and loss on the way in
+ *   log: (line) => console.log(line),
+ * };
+ * const proxy = await startUdpProxy(options);
+ * ```
+ */
 export interface UdpProxyOptions extends ProxyImpairments {
   /** Where clients send to. Port 0 picks a free port (see {@link UdpProxy.address}). */
   listen: HostPort;
@@ -151,7 +238,18 @@ export interface UdpProxyOptions extends ProxyImpairments {
   log?: (line: string) => void;
 }
 
-/** Counters of one direction, summed over all clients. */
+/**
+ * Counters of one direction, summed over all clients.
+ *
+ * @example
+ * ```ts
+ * import type { ProxyDirectionStats, UdpProxy } from 'puredtls/testing';
+ *
+ * declare const proxy: UdpProxy;
+ * const lossRate = (s: ProxyDirectionStats): number => (s.received === 0 ? 0 : s.dropped / s.received);
+ * console.log(`lost ${(100 * lossRate(proxy.stats.clientToServer)).toFixed(1)}% of the clients' datagrams`);
+ * ```
+ */
 export interface ProxyDirectionStats {
   /** Datagrams that entered the proxy. */
   received: number;
@@ -179,7 +277,18 @@ export interface ProxyDirectionStats {
   bytesOut: number;
 }
 
-/** Counters of a {@link UdpProxy}. Live: read them at any time. */
+/**
+ * Counters of a {@link UdpProxy}. Live: read them at any time.
+ *
+ * @example
+ * ```ts
+ * import type { ProxyStats, UdpProxy } from 'puredtls/testing';
+ *
+ * declare const proxy: UdpProxy;
+ * const s: ProxyStats = proxy.stats; // the same object, updated as datagrams pass
+ * console.log(`${s.clients} clients, ${s.queued} datagrams held back, ${s.errors} socket errors`);
+ * ```
+ */
 export interface ProxyStats {
   /** Client sessions open now. */
   clients: number;
@@ -195,11 +304,26 @@ export interface ProxyStats {
   queued: number;
   /** Socket errors seen (ICMP unreachable, send failures); never fatal. */
   errors: number;
+  /** Counters of the datagrams from the clients to the target. */
   clientToServer: ProxyDirectionStats;
+  /** Counters of the datagrams from the target to the clients. */
   serverToClient: ProxyDirectionStats;
 }
 
-/** A running proxy. */
+/**
+ * A running proxy, from {@link startUdpProxy}.
+ *
+ * @example
+ * ```ts
+ * import { startUdpProxy, type UdpProxy } from 'puredtls/testing';
+ *
+ * const proxy: UdpProxy = await startUdpProxy({ listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: 4433 } });
+ * console.log(`clients send to port ${proxy.address().port}`);
+ * // A stray datagram "from the server" that the client at 127.0.0.1:50000 must ignore:
+ * proxy.inject('serverToClient', { address: '127.0.0.1', port: 50000 }, new Uint8Array([0x17, 0xfe, 0xfd]));
+ * await proxy.close();
+ * ```
+ */
 export interface UdpProxy {
   /** The listening address (the port chosen when `listen.port` was 0). */
   address(): AddressInfo;
@@ -353,14 +477,19 @@ function fmtAddr(address: string, port: number): string {
  * @throws TypeError or RangeError for bad options; the socket's bind error
  *   (e.g. `EADDRINUSE`); the DNS error when the target host does not resolve.
  *
- * @example
+ * @example A puredtls client through the proxy to a server on port 4433
  * ```ts
+ * import { connectAsync } from 'puredtls';
+ * import { startUdpProxy } from 'puredtls/testing';
+ *
+ * declare const ca: Buffer; // the CA of the server's certificate
  * const proxy = await startUdpProxy({
  *   listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: 4433 },
  *   seed: 3, drop: 0.2, duplicate: 0.05, reorder: 0.1, delay: { min: 0, max: 5 },
  * });
- * console.log(`proxying on port ${proxy.address().port}`);
- * // ...
+ * const client = await connectAsync({ host: '127.0.0.1', port: proxy.address().port, ca });
+ * client.end();
+ * console.log(proxy.stats.clientToServer.dropped, proxy.stats.serverToClient.dropped);
  * await proxy.close();
  * ```
  */

@@ -10,6 +10,8 @@
  *   client on that network, with no sockets and no timers.
  * - {@link Prng}: the seeded generator behind every random decision.
  * - {@link VirtualClock}: virtual time.
+ * - {@link startUdpProxy}: the same impairments between real UDP sockets
+ *   (`node:dgram`), in front of any DTLS server (also `puredtls proxy`).
  *
  * @example
  * ```ts
@@ -74,3 +76,16 @@ export {
   type VirtualNetworkOptions,
 } from './network.js';
 export { DtlsServerNode, DtlsClientNode } from './dtls.js';
+export {
+  startUdpProxy,
+  type HostPort,
+  type InjectFunction,
+  type ProxyDatagramInfo,
+  type ProxyDelayRange,
+  type ProxyDirection,
+  type ProxyDirectionStats,
+  type ProxyImpairments,
+  type ProxyStats,
+  type UdpProxy,
+  type UdpProxyOptions,
+} from '../proxy/udp-proxy.js';

@@ -39,7 +39,10 @@ import { colonHex, latin1, toBytes, toHex } from './util.js';
  * A distinguished name as Node shows it: short attribute names (`CN`, `O`, ...) → value, arrays for repeated attributes.
  *
  * @example
- * ```js
+ * ```ts
+ * import type { Peer } from 'puredtls';
+ *
+ * declare const peer: Peer;
  * const { subject } = peer.getPeerCertificate(); // { O: 'Example', OU: ['Devices', 'EU'], CN: 'device-1' }
  * subject.CN; // 'device-1'
  * ```
@@ -209,7 +212,11 @@ export interface ParsedCertificate {
  * certificate); `checkServerIdentity(name, cert)` receives it.
  *
  * @example
- * ```js
+ * ```ts
+ * import type { Peer } from 'puredtls';
+ *
+ * declare const peer: Peer;
+ * declare const pinned: string; // the fingerprint256 we expect
  * const cert = peer.getPeerCertificate();
  * cert.subject.CN;      // 'client-ecdsa'
  * cert.subjectaltname;  // 'DNS:localhost, IP Address:127.0.0.1'

@@ -3,8 +3,8 @@
  * 'puredtls/testing' = src/testing/index.ts) has a TSDoc comment with an
  * `@example`. `npm run docs` (typedoc, warnings are errors) checks that each
  * is documented and that every type it refers to is exported; this checks
- * that each has an example, and api-examples.test.ts that the ```ts ones
- * compile.
+ * that each has an example, and api-examples.test.ts that the ```ts (and
+ * ```js) ones compile.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,7 +5,8 @@
  * points ('puredtls' = src/index.ts, 'puredtls/testing' =
  * src/testing/index.ts), of the public members of the exported classes and
  * interfaces, and of the `@module` comments of the entry points and of the
- * files that declare the exports. (```js blocks are not checked.)
+ * files that declare the exports. ```js blocks are checked too, as
+ * TypeScript under the same options, so no example escapes the check.
  *
  * Each block becomes a virtual ES module next to this file, importing
  * 'puredtls' and 'puredtls/testing' from the sources (`paths`), and all of
@@ -22,6 +23,8 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY_POINTS = ['src/index.ts', 'src/testing/index.ts'];
 const VIRTUAL_DIR = join(ROOT, 'test/examples/__api_examples__');
+/** Fence languages of the blocks that are type-checked. */
+const CHECKED_LANGS = new Set(['ts', 'typescript', 'js', 'javascript']);
 
 const OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
@@ -49,7 +52,7 @@ interface Example {
   code: string;
 }
 
-/** The ```ts blocks inside the `@example` tags of one raw comment (`/** ... *\/`). */
+/** The ```ts (and ```js) blocks inside the `@example` tags of one raw comment (`/** ... *\/`). */
 export function examplesInComment(comment: string): { line: number; code: string }[] {
   const lines = comment.replace(/^\/\*\*/, '').replace(/\*\/$/, '').split('\n')
     .map((l) => l.replace(/^\s*\*(?: |$)/, ''));
@@ -65,7 +68,7 @@ export function examplesInComment(comment: string): { line: number; code: string
       for (i++; i < lines.length && !(lines[i]!.trim() === ticks); i++) {
         body.push(lines[i]!.startsWith(indent!) ? lines[i]!.slice(indent!.length) : lines[i]!);
       }
-      if (inExample && (lang === 'ts' || lang === 'typescript')) out.push({ line: start + 1, code: body.join('\n') });
+      if (inExample && CHECKED_LANGS.has(lang!)) out.push({ line: start + 1, code: body.join('\n') });
       continue;
     }
     const tag = /^\s*@(\w+)/.exec(l);
@@ -96,7 +99,7 @@ function lineOf(sf: ts.SourceFile, pos: number): number {
   return sf.getLineAndCharacterOfPosition(pos).line;
 }
 
-/** Every ```ts example block of the public API, with a Program that already parsed the sources. */
+/** Every checked example block of the public API, with a Program that already parsed the sources. */
 function collectExamples(host: ts.CompilerHost): { examples: Example[]; program: ts.Program; exportCount: number } {
   const program = ts.createProgram({ rootNames: ENTRY_POINTS.map((f) => join(ROOT, f)), options: OPTIONS, host });
   const checker = program.getTypeChecker();
@@ -179,7 +182,7 @@ function compileProblems(program: ts.Program, files: Map<string, Example>): stri
 }
 
 describe('API documentation examples', () => {
-  it('finds the ```ts blocks of @example tags only', () => {
+  it('finds the ```ts and ```js blocks of @example tags only', () => {
     const comment = [
       '/**',
       ' * Text.',
@@ -193,7 +196,10 @@ describe('API documentation examples', () => {
       ' *   indented();',
       ' * ```',
       ' * ```js',
-      ' * notChecked();',
+      ' * checkedToo();',
+      ' * ```',
+      ' * ```sh',
+      ' * notChecked',
       ' * ```',
       ' * @example',
       ' * ```typescript',
@@ -204,11 +210,12 @@ describe('API documentation examples', () => {
     ].join('\n');
     expect(examplesInComment(comment)).toEqual([
       { line: 8, code: 'const a = 1;\n  indented();' },
-      { line: 16, code: 'b();' },
+      { line: 12, code: 'checkedToo();' },
+      { line: 19, code: 'b();' },
     ]);
   });
 
-  it('every ```ts example of the public API type-checks against the sources', () => {
+  it('every ```ts (and ```js) example of the public API type-checks against the sources', () => {
     const virtual = new Map<string, string>();
     const host = cachingHost(virtual);
     const { examples, program: first, exportCount } = collectExamples(host);
