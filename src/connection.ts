@@ -96,8 +96,14 @@ export class Connection implements HandshakeDriver {
   private flight: FlightEntry[] = [];
   private flightIsLast = false;
   private flightExpires: number | undefined;
-  /** When a peer retransmission last made us resend (S-30's rate limit; our own sends do not count). */
-  private lastResend = -Infinity;
+  /**
+   * S-30's rate limit: until when a retransmission from the peer gets no
+   * answer. An eighth of the initial timer after our flight first goes out
+   * (a copy of the peer's previous flight crossing it is no news), half of it
+   * after we resent the flight early or to answer the peer (the peer's copy
+   * may be its answer to ours: answering that again would ping-pong).
+   */
+  private quietUntil = -Infinity;
   private pendingRead: RecordProtection | undefined;
   private pendingWrite: RecordProtection | undefined;
   private futureRecords: DtlsRecord[] = [];
@@ -179,6 +185,7 @@ export class Connection implements HandshakeDriver {
     if (this.phase === 'handshake') {
       take(this.handshakeDeadline);
       take(this.timer.deadline);
+      take(this.partialAt);
     } else {
       take(this.lastReceived + this.settings.connectionTimeout);
       take(this.flightExpires);
@@ -359,9 +366,36 @@ export class Connection implements HandshakeDriver {
       const res = this.reasm.add(frag, rec.epoch);
       if (res === 'old') sawOld = true;
       else if (res === 'dropped') this.drop('handshake fragment outside limits', rec.epoch, rec.seq);
+      else this.notePeerFlight();
     }
     if (sawOld) this.onPeerRetransmission();
     this.processMessages();
+  }
+
+  /** Half the initial timer (at most 500 ms): the shortest time between two answers to the peer (S-30). */
+  private get resendGap(): number {
+    return Math.min(this.settings.retransmitInitial, 1000) / 2;
+  }
+
+  /** When to resend our flight early because the peer's arrived only in part (see {@link notePeerFlight}). */
+  private partialAt: number | undefined;
+  /** The early resend was used for the current flight. */
+  private partialUsed = false;
+
+  /**
+   * Part of the peer's next flight arrived while we wait for it. Its other
+   * datagrams were sent in the same burst: if the flight is still incomplete
+   * a quarter of the initial timer later, some of them were lost, and we
+   * resend our flight then, once per flight, instead of waiting out the
+   * whole timer. The peer answers that as any retransmission of ours (S-30),
+   * resending its flight, of which we keep what already arrived. The
+   * timer is neither restarted nor backed off by it. DTLS 1.2 has no ACK
+   * (RFC 9147 §7 adds them for this); an early resend is its nearest
+   * equivalent.
+   */
+  private notePeerFlight(): void {
+    if (this.partialUsed || this.partialAt !== undefined || this.timer.deadline === undefined || this.flight.length === 0) return;
+    this.partialAt = this.now + this.settings.retransmitInitial / 4;
   }
 
   /** Deliver complete in-order messages to the state machine, iteratively (S-44). */
@@ -409,18 +443,15 @@ export class Connection implements HandshakeDriver {
 
   /**
    * The peer resent a flight we already processed: it lost ours, so resend it
-   * (S-30), at most once per half initial timer. Only resends this path made
-   * count towards that limit: when our timer fired a moment before the peer's
-   * did, its retransmission still gets an answer, so two copies of the flight
-   * cross a lossy path, not one. Each answer needs a new epoch-0 record from
-   * the peer (a replayed datagram is dropped by the replay window first), and
-   * the limit bounds what spoofed ones can make us send.
+   * (S-30), rate-limited: not within half the initial timer of our last
+   * answer, first transmission or early resend (the peer's copy may be its
+   * answer to that: answering it again would ping-pong). The limit also
+   * bounds what spoofed epoch-0 records can make us send.
    */
   private onPeerRetransmission(): void {
     if (this.flight.length === 0) return;
-    const minGap = Math.min(this.settings.retransmitInitial, 1000) / 2;
-    if (this.now - this.lastResend < minGap) return;
-    this.lastResend = this.now;
+    if (this.now < this.quietUntil) return;
+    this.quietUntil = this.now + this.resendGap;
     trace(channels.retransmit, () => ({ connection: this.traceLabel, reason: 'peer retransmitted its flight' }));
     this.transmitFlight();
     // The flight just went out: don't let the timer send it again right away.
@@ -561,6 +592,17 @@ export class Connection implements HandshakeDriver {
           this.closeWith(new HandshakeTimeoutError(this.settings.handshakeTimeout));
           return;
         }
+        if (this.partialAt !== undefined && now >= this.partialAt) {
+          this.partialAt = undefined;
+          // Still waiting for the rest of the peer's flight (the timer runs until it completes).
+          if (this.timer.deadline !== undefined && this.flight.length > 0) {
+            this.partialUsed = true;
+            // The peer's answer to this resend is no news: do not answer it in turn.
+            this.quietUntil = now + this.resendGap;
+            trace(channels.retransmit, () => ({ connection: this.traceLabel, reason: 'the peer\'s flight arrived in part' }));
+            this.transmitFlight();
+          }
+        }
         const due = this.timer.deadline;
         if (due !== undefined && now >= due) {
           if (this.timer.retries >= this.settings.maxRetransmits) {
@@ -568,6 +610,7 @@ export class Connection implements HandshakeDriver {
             return;
           }
           this.timer.backoff(now);
+          this.partialAt = undefined;
           trace(channels.retransmit, () => ({ connection: this.traceLabel, reason: 'timeout', attempt: this.timer.retries, timeout: this.timer.current }));
           this.transmitFlight();
         }
@@ -730,6 +773,9 @@ export class Connection implements HandshakeDriver {
     this.flight = this.preparing;
     this.preparing = [];
     this.flightIsLast = last;
+    this.quietUntil = this.now + this.resendGap / 4;
+    this.partialAt = undefined;
+    this.partialUsed = false;
     this.transmitFlight();
     if (last) {
       this.timer.stop();

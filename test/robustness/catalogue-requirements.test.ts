@@ -213,6 +213,57 @@ describe('S-03 records that fail authentication during the handshake', () => {
   });
 });
 
+describe('S-30 a flight that arrives only in part', () => {
+  /** Drop the `index`-th datagram (0-based) of the first transmission of `flight` in direction `dir`; log every transmission time. */
+  function dropOne(p: Pair, dir: 'c2s' | 's2c', flight: number, index: number) {
+    const sends: { flight: number; transmission: number; at: number }[] = [];
+    let n = 0;
+    const [from, to] = dir === 'c2s' ? [CLIENT_ADDR, SERVER_ADDR] : [SERVER_ADDR, CLIENT_ADDR];
+    p.net.link(from, to, {
+      filter: (d) => {
+        if (d.flight === undefined) return 'pass';
+        sends.push({ flight: d.flight, transmission: d.flightTransmission!, at: p.net.now });
+        return d.flight === flight && d.flightTransmission === 0 && n++ === index ? 'drop' : 'pass';
+      },
+    });
+    return sends;
+  }
+
+  it.each([[0], [1], [2]])('the client resends flight 3 a quarter second after flight 4 arrived without its datagram %i, and the server resends flight 4', (index) => {
+    const p = loggedPair({ server: { mtu: 400 }, client: { mtu: 400 } });
+    const s2c = dropOne(p, 's2c', 4, index);
+    const c2s: { flight: number; at: number }[] = [];
+    p.net.link(CLIENT_ADDR, SERVER_ADDR, { filter: (d) => (d.flight === 3 ? (c2s.push({ flight: 3, at: p.net.now }), 'pass') : 'pass') });
+    const t0 = p.net.now;
+    expect(completes(p)).toBe(true);
+    // Flight 3 twice: the first time, then early (250 ms, not the 1 s timer).
+    expect(c2s).toHaveLength(2);
+    expect(c2s[1]!.at - c2s[0]!.at).toBeGreaterThanOrEqual(250);
+    expect(c2s[1]!.at - c2s[0]!.at).toBeLessThan(1000);
+    // The server answered it with a second transmission of flight 4, and the handshake
+    // finished well before the first timer would have fired.
+    expect(s2c.some((s) => s.flight === 4 && s.transmission === 1)).toBe(true);
+    expect(p.client.establishedAt! - t0).toBeLessThan(1000);
+  });
+
+  it('the server resends flight 4 when flight 5 arrives without one of its datagrams, and the client resends flight 5', () => {
+    const p = loggedPair({ server: { mtu: 400, requestCert: true, ca: CA }, client: { mtu: 400, key: pki('client-ecdsa.key.pem'), cert: pki('client-ecdsa.chain.pem') } });
+    const c2s = dropOne(p, 'c2s', 5, 0);
+    const t0 = p.net.now;
+    expect(completes(p)).toBe(true);
+    expect(c2s.filter((s) => s.flight === 5 && s.transmission === 1).length).toBeGreaterThan(0);
+    expect(p.client.establishedAt! - t0).toBeLessThan(1000);
+  });
+
+  it('never resends early when the flight arrives whole, however reordered or duplicated (no spurious retransmission)', () => {
+    const p = loggedPair({ server: { mtu: 400 }, client: { mtu: 400 }, impairments: { duplicate: 1, reorder: 0.5 } });
+    const sends: { flight: number; transmission: number }[] = [];
+    p.net.linkBoth(SERVER_ADDR, CLIENT_ADDR, { filter: (d) => (d.flight !== undefined && sends.push({ flight: d.flight, transmission: d.flightTransmission! }), 'pass') });
+    expect(completes(p)).toBe(true);
+    expect(sends.filter((s) => s.transmission > 0)).toEqual([]);
+  });
+});
+
 describe('S-28 / S-30 / S-31 / S-32 retransmission', () => {
   /** Record epochs and handshake message_seqs per transmission of a flight. */
   function transmissions(p: Pair, dir: 'c2s' | 's2c', flight: number, dropFirst: boolean) {
