@@ -230,7 +230,7 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
           break;
         }
         case 'keylog':
-          this.emit('keylog', Buffer.from(ev.line));
+          if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(ev.line));
           break;
         case 'data':
           this.emit('message', Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength));

@@ -790,7 +790,17 @@ export class Connection implements HandshakeDriver {
   masterSecretReady(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): void {
     this.exporter?.master.fill(0);
     this.exporter = { prfHash: suite.prfHash, master: Uint8Array.from(master), clientRandom: Uint8Array.from(clientRandom), serverRandom: Uint8Array.from(serverRandom) };
-    this.events.push({ type: 'keylog', line: `CLIENT_RANDOM ${toHex(clientRandom)} ${toHex(master)}\n` });
+    // The NSS key log line is built only if someone reads it (a 'keylog' listener):
+    // no hex strings of the master secret otherwise.
+    // (Copies: the exporter's are wiped at close, which may come before the event is read.)
+    const random = Uint8Array.from(clientRandom);
+    const secret = Uint8Array.from(master);
+    this.events.push({
+      type: 'keylog',
+      get line() {
+        return `CLIENT_RANDOM ${toHex(random)} ${toHex(secret)}\n`;
+      },
+    });
   }
 
   /**

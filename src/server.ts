@@ -387,7 +387,7 @@ export class Server extends EventEmitter<ServerEvents> {
         return;
       }
       case 'keylog':
-        this.emit('keylog', Buffer.from(ev.line), { address: ev.assoc.address, port: ev.assoc.port });
+        if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(ev.line), { address: ev.assoc.address, port: ev.assoc.port });
         return;
       case 'wait':
         void ev.settled.then(() => {

@@ -1,7 +1,7 @@
 import { plain } from './bytes.js';
 import { cryptoError } from './fail.js';
 import { nodeAead, nodeCbc } from './node-aead.js';
-import { requireNodeCrypto } from './node-crypto.js';
+import { type NodeCrypto, requireNodeCrypto } from './node-crypto.js';
 import { nodeKeyShare, nodeKeyShareFromPrivate } from './node-ecdh.js';
 import { nodeSigningKey, nodeVerifyingKey } from './node-sign.js';
 import type { CryptoProvider, HashAlg } from './provider.js';
@@ -10,6 +10,57 @@ const HASHES: ReadonlySet<string> = new Set<HashAlg>(['sha1', 'sha256', 'sha384'
 
 function checkHash(alg: HashAlg): void {
   if (!HASHES.has(alg)) throw cryptoError(`unknown hash ${String(alg)}`);
+}
+
+/** Random bytes not yet handed out; each request is copied out and wiped here. */
+const pool = new Uint8Array(4096);
+let poolPos = pool.length;
+
+/**
+ * CSPRNG bytes. Small requests (randoms, session IDs, nonces: several per
+ * handshake) come from a pool refilled by one `randomFillSync`: each call
+ * into OpenSSL's DRBG costs about 2 µs whatever its size. Bytes leave the
+ * pool once and are zeroed there when taken.
+ */
+function randomBytes(n: number): Uint8Array {
+  const c = requireNodeCrypto();
+  if (n > 256) return c.randomFillSync(new Uint8Array(n));
+  if (poolPos + n > pool.length) {
+    c.randomFillSync(pool);
+    poolPos = 0;
+  }
+  const out = pool.slice(poolPos, poolPos + n);
+  pool.fill(0, poolPos, poolPos + n);
+  poolPos += n;
+  return out;
+}
+
+const BLOCK: Readonly<Record<HashAlg, number>> = { sha1: 64, sha256: 64, sha384: 128, sha512: 128 };
+const OUTPUT: Readonly<Record<HashAlg, number>> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
+
+/**
+ * HMAC (RFC 2104) as two one-shot hashes, H((K ^ opad) || H((K ^ ipad) || m)),
+ * with the padded keys computed once. `createHmac` builds a stream object per
+ * MAC, and a PRF call makes four to six MACs: this is what PRF time went to.
+ */
+function hashHmac(hash: NonNullable<NodeCrypto['hash']>, alg: HashAlg, key: Uint8Array): (data: Uint8Array) => Uint8Array {
+  const block = BLOCK[alg];
+  const k = key.length > block ? hash(alg, key, 'buffer') : key;
+  const ipad = new Uint8Array(block).fill(0x36);
+  const outer = new Uint8Array(block + OUTPUT[alg]).fill(0x5c, 0, block);
+  for (let i = 0; i < k.length; i++) {
+    ipad[i]! ^= k[i]!;
+    outer[i]! ^= k[i]!;
+  }
+  return (data) => {
+    const inner = new Uint8Array(block + data.length);
+    inner.set(ipad);
+    inner.set(data, block);
+    const ih = hash(alg, inner, 'buffer');
+    inner.fill(0, 0, block);
+    outer.set(ih, block);
+    return plain(hash(alg, outer, 'buffer'));
+  };
 }
 
 /**
@@ -27,9 +78,7 @@ function checkHash(alg: HashAlg): void {
  */
 export const nodeProvider: CryptoProvider = Object.freeze({
   name: 'node',
-  randomBytes(n: number): Uint8Array {
-    return requireNodeCrypto().randomFillSync(new Uint8Array(n));
-  },
+  randomBytes,
   hash(alg: HashAlg, data: Uint8Array): Uint8Array {
     checkHash(alg);
     const c = requireNodeCrypto();
@@ -43,8 +92,9 @@ export const nodeProvider: CryptoProvider = Object.freeze({
   hmacKey(alg: HashAlg, key: Uint8Array): (data: Uint8Array) => Uint8Array {
     checkHash(alg);
     const c = requireNodeCrypto();
+    if (typeof c.hash === 'function') return hashHmac(c.hash, alg, key);
     // A raw key is cheaper than createSecretKey for the few HMACs of a PRF call.
-    const k = Buffer.from(key);
+    const k = key.slice();
     return (data) => plain(c.createHmac(alg, k).update(data).digest());
   },
   createAead: nodeAead,

@@ -357,7 +357,13 @@ export class ServerEndpoint {
           this.events.push({ type: 'wait', assoc, settled: ev.settled });
           break;
         case 'keylog':
-          this.events.push({ type: 'keylog', assoc, line: ev.line });
+          this.events.push({
+            type: 'keylog',
+            assoc,
+            get line() {
+              return ev.line;
+            },
+          });
           break;
         case 'drop':
           this.stats.dropped++;

@@ -3,6 +3,8 @@ import { constantTimeEqual } from '../crypto/ct.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { HelloPrefix } from './messages/client-hello.js';
 
+const utf8 = new TextEncoder();
+
 /** Cookie length: 32 bytes at most (S-15), which keeps an HVR below any ClientHello. */
 export const COOKIE_LENGTH = 32;
 
@@ -44,8 +46,9 @@ export class CookieFactory {
    * ClientHello (the client must repeat it, RFC 6347 §4.2.1).
    */
   private mac(secret: (data: Uint8Array) => Uint8Array, address: string, port: number, hello: HelloPrefix): Uint8Array {
-    const w = new Writer(128);
-    w.opaque8(new TextEncoder().encode(address)).u16(port);
+    const addr = utf8.encode(address);
+    const w = new Writer(6 + addr.length + hello.random.length + hello.sessionId.length);
+    w.opaque8(addr).u16(port);
     w.u16(hello.clientVersion).bytes(hello.random).opaque8(hello.sessionId);
     return secret(w.finish()).subarray(0, COOKIE_LENGTH);
   }

@@ -368,11 +368,11 @@ export class ServerHandshake implements HandshakeMachine {
     extensions.push(...o.extras.extensions);
     this.negotiateConnectionId(exts, suite, extensions);
     if (suite.auth !== 'PSK') extensions.push(...types.extensions(this.cfg.requestCert));
-    if (secureReneg) extensions.push({ type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) });
+    if (secureReneg) extensions.push({ type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0)), 1) });
     if (ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
     if (etm) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });
     if (sendTicket) extensions.push({ type: ExtensionType.session_ticket, data: new Uint8Array(0) });
-    if (formats && share) extensions.push({ type: ExtensionType.ec_point_formats, data: encode((w) => ecPointFormats.encode(w, [0])) });
+    if (formats && share) extensions.push({ type: ExtensionType.ec_point_formats, data: encode((w) => ecPointFormats.encode(w, [0]), 2) });
     this.d.sendMessage(HT.server_hello, encode((w) => encodeServerHello(w, {
       serverVersion: DTLS1_2, random: serverRandom, sessionId,
       cipherSuite: suite.id, compressionMethod: 0, extensions,
@@ -382,8 +382,8 @@ export class ServerHandshake implements HandshakeMachine {
     if (certAuth) {
       this.d.sendMessage(HT.certificate, types.server === CertificateType.RawPublicKey
         ? encode((w) => encodeRawPublicKeyCertificate(w, this.cfg.rawPublicKey!))
-        : encode((w) => encodeCertificate(w, { certificates: certChain }), 4096));
-      const params = encode((w) => encodeEcdhParams(w, ecdh!));
+        : certificateBody(certChain));
+      const params = encode((w) => encodeEcdhParams(w, ecdh!), 4 + ecdh!.publicKey.length);
       const signed = concat(hello.random, serverRandom, params);
       this.d.sendMessage(HT.server_key_exchange, encode((w) => encodeServerKeyExchange(w, { ecdh: ecdh!, ...this.signKeyExchange(key!, scheme!, signed) })));
     } else if (suite.kx === 'ECDHE_PSK' || this.cfg.psk?.hint) {
@@ -656,6 +656,25 @@ export function pskPremaster(psk: Uint8Array, ecdhSecret: Uint8Array | undefined
   return out;
 }
 
+
+/** Certificate message bodies by chain: a server presents the same chain to every client. */
+const certificateBodies = new WeakMap<readonly Uint8Array[], Uint8Array>();
+
+/**
+ * The Certificate message body for a chain, encoded once per chain array (the
+ * resolved configuration's, or an SNI identity's) rather than per handshake.
+ * Shared between handshakes: message bodies are never written to once sent.
+ */
+function certificateBody(certChain: readonly Uint8Array[]): Uint8Array {
+  let body = certificateBodies.get(certChain);
+  if (body === undefined) {
+    let size = 3;
+    for (const c of certChain) size += 3 + c.length;
+    body = encode((w) => encodeCertificate(w, { certificates: certChain }), size);
+    certificateBodies.set(certChain, body);
+  }
+  return body;
+}
 
 function curveGroupId(curve: string): number | undefined {
   return curve === 'P-256' ? 23 : curve === 'P-384' ? 24 : curve === 'P-521' ? 25 : undefined;
