@@ -90,9 +90,13 @@ export class Writer {
     return this.vec24((w) => w.bytes(b));
   }
 
-  /** A copy of the bytes written. */
+  /**
+   * The bytes written: the buffer itself when it is exactly full (an
+   * exact-size writer: no copy; a later write reallocates, so the result
+   * never changes), else a copy.
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return this.pos === this.buf.length ? this.buf : this.buf.slice(0, this.pos);
   }
 }
 
