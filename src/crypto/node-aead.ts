@@ -5,6 +5,13 @@ import { cryptoError } from './fail.js';
 import { requireNodeCrypto } from './node-crypto.js';
 import type { Aead, AeadAlg, BlockCipher } from './provider.js';
 
+// Shared by every AEAD of this thread: node reads them before its call returns.
+const TAG16 = Object.freeze({ authTagLength: 16 });
+const TAG8 = Object.freeze({ authTagLength: 8 });
+const ccmAad = { plaintextLength: 0 };
+const tag16 = new Uint8Array(16);
+const tag8 = new Uint8Array(8);
+
 /**
  * An {@link Aead} over node:crypto. The key is imported once into a
  * KeyObject; each record is one `createCipheriv` / `createDecipheriv` (node
@@ -21,9 +28,7 @@ export function nodeAead(alg: AeadAlg, key: Uint8Array): Aead {
   const s = aeadSpec(alg, key);
   const keyObj: KeyObject = c.createSecretKey(key);
   const tagLength = s.tagLength;
-  const tagOption = { authTagLength: tagLength };
-  // setAAD's options for CCM, reused (node reads them before returning).
-  const ccmAad = { plaintextLength: 0 };
+  const tagOption = tagLength === 16 ? TAG16 : TAG8;
   const ccm = s.family === 'ccm';
   // GCM and ChaCha20-Poly1305 share node's GCM-style API; CCM declares the plaintext length.
   const name = s.cipherName as CipherGCMTypes;
@@ -50,8 +55,9 @@ export function nodeAead(alg: AeadAlg, key: Uint8Array): Aead {
     out.set(ci.getAuthTag(), offset + n);
   };
 
-  // The received tag is copied here (16 bytes) rather than passed as a view: one allocation less per record.
-  const tag = new Uint8Array(tagLength);
+  // The received tag is copied into a shared scratch rather than passed as a view
+  // (one allocation less per record); setAuthTag copies it.
+  const tag = tagLength === 16 ? tag16 : tag8;
   const openAt = (nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): Uint8Array | null => {
     const n = length - tagLength;
     if (n < 0 || offset < 0 || offset + length > buf.length || !nonceOk(s, nonce)) return null;
