@@ -18,7 +18,7 @@ import {
 const RUNS = Number(process.env.PUREDTLS_LOSS_SEEDS ?? 1000);
 const LOSSES = [0.1, 0.3, 0.5];
 const CONFIGS: LossConfig[] = [ECDSA, rsaClientAuth()];
-/** Reported only: how much of the RSA shortfall the 2-datagram flight 6 (its session ticket) explains. */
+/** Reported only: the RSA configuration without session tickets (flight 6 in one datagram instead of two). */
 const REPORT_ONLY: LossConfig[] = [rsaClientAuth({ sessionTickets: false })];
 
 const results: LossResult[] = [];
