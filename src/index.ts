@@ -29,7 +29,7 @@ export {
   DtlsError, DecodeError, UnexpectedMessageError, HandshakeError, AlertReceivedError, HandshakeTimeoutError,
   CertificateError, KeyError, ClosedError, AlertDescription, type AlertName,
 } from './errors.js';
-export { parseCipherList, DEFAULT_CIPHER_LIST } from './crypto/cipher-list.js';
+export { parseCipherList, DEFAULT_CIPHER_LIST, CipherListError } from './crypto/cipher-list.js';
 export { CIPHER_SUITES, type CipherSuite } from './crypto/suites.js';
 export { defaultProvider, nodeProvider, nobleProvider, type CryptoProvider } from './crypto/index.js';
 export { createSelfSigned } from './x509/selfsigned.js';
@@ -42,3 +42,4 @@ export type { DistinguishedName } from './x509/certificate.js';
 export type { SelfSigned, SelfSignedOptions } from './x509/selfsigned.js';
 export type { KeyExchange, Authentication, Protection, AeadProtection, CbcProtection } from './crypto/suites.js';
 export type { Aead, AeadAlg, BlockCipher, EcCurve, GroupName, HashAlg, KeyKind, KeyShare, SigningKey, VerifyingKey } from './crypto/provider.js';
+export { SignatureScheme } from './crypto/provider.js';

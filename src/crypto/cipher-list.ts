@@ -62,7 +62,22 @@ export interface CipherListOptions {
   optionName?: string;
 }
 
-/** A cipher list that is malformed or selects nothing. */
+/**
+ * A cipher list that is malformed or selects nothing: thrown by
+ * {@link parseCipherList}, and by `createServer` / `connect` for their
+ * `ciphers` option.
+ *
+ * @example
+ * ```ts
+ * import { CipherListError, parseCipherList } from 'puredtls';
+ *
+ * try {
+ *   parseCipherList('NO-SUCH-SUITE');
+ * } catch (err) {
+ *   if (err instanceof CipherListError) console.log(err.code); // 'ERR_DTLS_NO_CIPHERS'
+ * }
+ * ```
+ */
 export class CipherListError extends RangeError {
   /**
    * `ERR_DTLS_NO_CIPHERS`: the list selects no supported suite.

@@ -192,7 +192,21 @@ export type KeyKind = 'ecdsa' | 'rsa' | 'ed25519';
  */
 export type EcCurve = 'P-256' | 'P-384' | 'P-521';
 
-/** TLS SignatureScheme code points (RFC 8446 §4.2.3 names, used by TLS 1.2 as hash||sig pairs). */
+/**
+ * TLS SignatureScheme code points (RFC 8446 §4.2.3 names, used by TLS 1.2 as
+ * hash||sig pairs): what {@link SigningKey.sign} and {@link VerifyingKey.verify} take.
+ *
+ * @example
+ * ```ts
+ * import { SignatureScheme, nodeProvider } from 'puredtls';
+ *
+ * declare const pkcs8: Uint8Array; // an EC P-256 private key, PKCS#8 DER
+ * declare const spki: Uint8Array; // its public key, SubjectPublicKeyInfo DER
+ * const data = new TextEncoder().encode('signed data');
+ * const signature = nodeProvider.importSigningKey(pkcs8).sign(SignatureScheme.ecdsa_secp256r1_sha256, data);
+ * nodeProvider.importVerifyingKey(spki).verify(SignatureScheme.ecdsa_secp256r1_sha256, data, signature); // true
+ * ```
+ */
 export const SignatureScheme = Object.freeze({
   rsa_pkcs1_sha1: 0x0201,
   ecdsa_sha1: 0x0203,

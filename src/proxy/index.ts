@@ -7,7 +7,6 @@
  */
 export {
   startUdpProxy,
-  forgeRecord,
   type HostPort,
   type InjectFunction,
   type ProxyDatagramInfo,
