@@ -352,6 +352,7 @@ export class ClientHandshake implements HandshakeMachine {
     if (resuming) {
       this.negotiated.peerCertificates = [...resuming.peerCertificates];
       this.negotiated.authorized = resuming.authorized;
+      if (resuming.peerRawPublicKey !== undefined) this.negotiated.peerRawPublicKey = resuming.peerRawPublicKey;
       if (resuming.pskIdentity !== undefined) this.negotiated.pskIdentity = resuming.pskIdentity;
       const master = Uint8Array.from(resuming.masterSecret);
       this.d.masterSecretReady(suite, master, p.clientRandom, p.serverRandom);
@@ -593,6 +594,7 @@ export class ClientHandshake implements HandshakeMachine {
       lifetime: this.ticket?.lifetimeHint ?? base?.lifetime ?? 0,
       ...(ticket && ticket.length > 0 && { ticket }),
       ...(n.pskIdentity !== undefined && { pskIdentity: n.pskIdentity }), ...(this.cfg.servername !== undefined && { servername: this.cfg.servername }),
+      ...(n.peerRawPublicKey !== undefined && { peerRawPublicKey: n.peerRawPublicKey }),
     };
   }
 

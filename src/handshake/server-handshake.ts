@@ -588,6 +588,7 @@ export class ServerHandshake implements HandshakeMachine {
     this.negotiated = {
       suite, extendedMasterSecret: o.ems, encryptThenMac: s.encryptThenMac, peerCertificates: [...s.peerCertificates],
       authorized: s.authorized, resumed: true,
+      ...(s.peerRawPublicKey !== undefined && { peerRawPublicKey: s.peerRawPublicKey }),
       ...(s.pskIdentity !== undefined && { pskIdentity: s.pskIdentity }), ...(o.servername !== undefined && { servername: o.servername }),
       ...(o.extras.alpnProtocol !== undefined && { alpnProtocol: o.extras.alpnProtocol }),
       ...(o.extras.srtpProfile !== undefined && { srtpProfile: o.extras.srtpProfile }),
@@ -620,6 +621,7 @@ export class ServerHandshake implements HandshakeMachine {
       // The leaf is the verified identity; the rest of the chain would only swell tickets.
       created: Math.floor(this.d.now / 1000), peerCertificates: n.peerCertificates.slice(0, 1), authorized: n.authorized,
       ...(n.pskIdentity !== undefined && { pskIdentity: n.pskIdentity }), ...(n.servername !== undefined && { servername: n.servername }),
+      ...(n.peerRawPublicKey !== undefined && { peerRawPublicKey: n.peerRawPublicKey }),
     };
   }
 

@@ -22,6 +22,8 @@ export interface Session {
   readonly authorized: boolean;
   readonly pskIdentity?: string;
   readonly servername?: string;
+  /** The peer's raw public key (SubjectPublicKeyInfo, DER) when it authenticated with one (RFC 7250). */
+  readonly peerRawPublicKey?: Uint8Array;
 }
 
 /** A client's copy: the session plus how to ask for it again. */
@@ -39,11 +41,14 @@ const CLIENT_MAGIC = 0x50445331; // "PDS1"
 
 function writeSession(w: Writer, s: Session): void {
   w.u8(SESSION_VERSION).u16(s.suiteId).opaque8(s.masterSecret);
-  w.u8((s.extendedMasterSecret ? 1 : 0) | (s.encryptThenMac ? 2 : 0) | (s.authorized ? 4 : 0));
+  const rpk = s.peerRawPublicKey;
+  w.u8((s.extendedMasterSecret ? 1 : 0) | (s.encryptThenMac ? 2 : 0) | (s.authorized ? 4 : 0) | (rpk ? 8 : 0));
   w.u48(s.created);
   w.vec24((w) => s.peerCertificates.forEach((c) => w.opaque24(c)));
   w.opaque16(new TextEncoder().encode(s.pskIdentity ?? ''));
   w.opaque8(new TextEncoder().encode(s.servername ?? ''));
+  // Flag 8: the peer's raw public key follows (sessions without it encode as before).
+  if (rpk) w.opaque16(rpk);
 }
 
 function readSession(r: Reader): Session {
@@ -58,10 +63,11 @@ function readSession(r: Reader): Session {
   while (certs.remaining > 0) peerCertificates.push(copyBytes(certs.vec24(1, 0xffffff, 'certificate')));
   const psk = new TextDecoder().decode(r.vec16(0, 0xffff, 'psk identity'));
   const sni = new TextDecoder().decode(r.vec8(0, 255, 'servername'));
+  const rpk = (flags & 8) !== 0 ? copyBytes(r.vec16(1, 0xffff, 'raw public key')) : undefined;
   return {
     suiteId, masterSecret, created, peerCertificates,
     extendedMasterSecret: (flags & 1) !== 0, encryptThenMac: (flags & 2) !== 0, authorized: (flags & 4) !== 0,
-    ...(psk && { pskIdentity: psk }), ...(sni && { servername: sni }),
+    ...(psk && { pskIdentity: psk }), ...(sni && { servername: sni }), ...(rpk && { peerRawPublicKey: rpk }),
   };
 }
 

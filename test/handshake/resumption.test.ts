@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { encodeClientSession } from '../../src/handshake/session.js';
 import { DtlsClientNode, DtlsServerNode } from '../../src/testing/dtls.js';
@@ -35,6 +36,28 @@ describe.each(PROVIDERS)('session resumption ($name)', (provider) => {
     expect(second.machine.negotiated?.resumed).toBe(true);
     expect(second.machine.negotiated?.peerCertificates.length).toBe(1);
     expect(second.machine.negotiated?.authorized).toBe(true);
+  });
+
+  it.each([['a ticket', true], ['a session ID', false]] as const)('resumes a mutual raw-public-key session by %s, keeping both raw keys', (_how, sessionTickets) => {
+    const spki = (name: string) => createPublicKey(pki(name)).export({ type: 'spki', format: 'der' });
+    const clientKey = spki('client-ecdsa.key.pem');
+    const serverKey = spki('server-ecdsa-p256.key.pem');
+    const { net, server } = setup({
+      key: pki('server-ecdsa-p256.key.pem'), rawPublicKey: true, requestCert: true, rejectUnauthorized: true,
+      verifyRawPublicKey: (k) => k.equals(clientKey), crypto: provider, sessionTickets,
+    });
+    const clientOpts: Partial<ConnectOptions> = { key: pki('client-ecdsa.key.pem'), rawPublicKey: true, verifyRawPublicKey: (k) => k.equals(serverKey), crypto: provider };
+    const first = connectOnce(net, server, clientOpts, 5001);
+    expect(first.established).toBe(true);
+    const second = connectOnce(net, server, { ...clientOpts, session: encodeClientSession(first.machine.session!) }, 5002);
+    expect(second.established).toBe(true);
+    expect(second.machine.negotiated?.resumed).toBe(true);
+    expect(Buffer.from(second.machine.negotiated!.peerRawPublicKey!).equals(serverKey)).toBe(true);
+    expect(second.machine.negotiated?.authorized).toBe(true);
+    const resumed = [...server.endpoint.associations()].find((a) => a.port === 5002)!;
+    expect(resumed.negotiated?.resumed).toBe(true);
+    expect(Buffer.from(resumed.negotiated!.peerRawPublicKey!).equals(clientKey)).toBe(true);
+    expect(resumed.negotiated?.authorized).toBe(true);
   });
 
   it('resumes by session ID when tickets are off', () => {
