@@ -219,8 +219,8 @@ export class Connection implements HandshakeDriver {
    * Returns `undefined` when the datagram is not of that shape, or was
    * dropped (replay, bad MAC: the drop is counted and may close the
    * connection, as in {@link handleDatagram}); then the caller proceeds as
-   * after `handleDatagram` (a not-handled datagram must go to it). The
-   * `handled` flag tells the two apart without allocating.
+   * after `handleDatagram` (a not-handled datagram must go to it).
+   * {@link fastHandled} tells the two apart without allocating.
    */
   receiveApplicationData(data: Uint8Array, now: number): Uint8Array | undefined {
     this.fastHandled = false;
@@ -387,7 +387,7 @@ export class Connection implements HandshakeDriver {
    * datagrams were sent in the same burst: if the flight is still incomplete
    * a quarter of the initial timer later, some of them were lost, and we
    * resend our flight then, once per flight, instead of waiting out the
-   * whole timer. The peer answers that as any retransmission of ours (S-30),
+   * whole timer. The peer answers it like any retransmission of ours (S-30),
    * resending its flight, of which we keep what already arrived. The
    * timer is neither restarted nor backed off by it. DTLS 1.2 has no ACK
    * (RFC 9147 §7 adds them for this); an early resend is its nearest
@@ -443,10 +443,11 @@ export class Connection implements HandshakeDriver {
 
   /**
    * The peer resent a flight we already processed: it lost ours, so resend it
-   * (S-30), rate-limited: not within half the initial timer of our last
-   * answer, first transmission or early resend (the peer's copy may be its
-   * answer to that: answering it again would ping-pong). The limit also
-   * bounds what spoofed epoch-0 records can make us send.
+   * (S-30), rate-limited by {@link quietUntil}: not within an eighth of the
+   * initial timer of the flight's first transmission, nor within half of it
+   * of our last answer or early resend (the peer's copy may be its answer to
+   * that: answering it again would ping-pong). The limit also bounds what
+   * spoofed epoch-0 records can make us send.
    */
   private onPeerRetransmission(): void {
     if (this.flight.length === 0) return;
