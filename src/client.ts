@@ -10,7 +10,7 @@ import { ClientHandshake, type ServerChainCheck } from './handshake/client-hands
 import { encodeClientSession } from './handshake/session.js';
 import type { Negotiated } from './handshake/server-handshake.js';
 import { type CommonOptions, checkInt } from './options.js';
-import { type CipherInfo, certChainPem, checkChain, cipherInfo, peerCertificate } from './peer-info.js';
+import { type CipherInfo, certChainPem, checkChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
 import type { RemoteInfo } from './server.js';
 import { now } from './server.js';
 import { type PeerCertificate, parseCertificate, toPeerCertificate } from './x509/certificate.js';
@@ -192,7 +192,7 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     // Application data once connected: straight to the listeners, nothing queued.
     const data = this.conn.receiveApplicationData(msg, t);
     if (data !== undefined) {
-      this.emit('message', Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      this.emit('message', messageBuffer(data));
       return;
     }
     if (!this.conn.fastHandled) this.conn.handleDatagram(msg, t);
@@ -233,7 +233,7 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
           if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(ev.line));
           break;
         case 'data':
-          this.emit('message', Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength));
+          this.emit('message', messageBuffer(ev.data));
           break;
         case 'close':
           this.finish(ev.error);

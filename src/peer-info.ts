@@ -27,6 +27,11 @@ export interface CipherInfo {
   readonly version: 'DTLSv1.2';
 }
 
+/** Application data as the Buffer a `message` listener gets: the same bytes, never copied. */
+export function messageBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
 export function cipherInfo(suite: CipherSuite | undefined): CipherInfo | undefined {
   return suite && { name: suite.openssl, standardName: suite.iana, version: 'DTLSv1.2' };
 }

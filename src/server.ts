@@ -7,7 +7,7 @@ import { ClosedError, DtlsError } from './errors.js';
 import type { Negotiated } from './handshake/server-handshake.js';
 import { type ServerOptions, checkBoolean } from './options.js';
 import { resolveServerConfig } from './config.js';
-import { type CipherInfo, certChainPem, checkChain, cipherInfo, peerCertificate } from './peer-info.js';
+import { type CipherInfo, certChainPem, checkChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
 import type { PeerCertificate } from './x509/certificate.js';
 
 /**
@@ -348,7 +348,7 @@ export class Server extends EventEmitter<ServerEvents> {
     const data = this.endpoint.receiveApplicationData(msg, rinfo.address, rinfo.port, t);
     if (data !== undefined) {
       const peer = this.endpoint.lastAssociation?.handle as Peer | undefined;
-      peer?.emit('message', Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      peer?.emit('message', messageBuffer(data));
       return;
     }
     if (!this.endpoint.fastHandled) this.endpoint.handleDatagram(msg, rinfo.address, rinfo.port, t);
@@ -383,7 +383,7 @@ export class Server extends EventEmitter<ServerEvents> {
       }
       case 'data': {
         const peer = ev.assoc.handle as Peer | undefined;
-        peer?.emit('message', Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength));
+        peer?.emit('message', messageBuffer(ev.data));
         return;
       }
       case 'keylog':

@@ -136,8 +136,6 @@ let scratchCidAd = new Uint8Array(0);
  */
 class AeadRecordProtection implements RecordProtection {
   readonly maxExpansion: number;
-  private readonly nonce = scratchNonce;
-  private readonly ad = scratchAd;
   private readonly explicit: number;
   private readonly tag: number;
 
@@ -154,8 +152,8 @@ class AeadRecordProtection implements RecordProtection {
   /** The additional data for this record, in a scratch buffer. */
   private additional(epoch: number, seq: number, type: number, version: number, length: number, cid?: Uint8Array): Uint8Array {
     if (!cid) {
-      writeAdditionalData(this.ad, epoch, seq, type, version, length);
-      return this.ad;
+      writeAdditionalData(scratchAd, epoch, seq, type, version, length);
+      return scratchAd;
     }
     const n = cidAdLength(cid.length);
     if (scratchCidAd.length !== n) scratchCidAd = new Uint8Array(n);
@@ -164,7 +162,7 @@ class AeadRecordProtection implements RecordProtection {
   }
 
   sealTo(out: Uint8Array, offset: number, type: number, version: number, epoch: number, seq: number, plaintext: Uint8Array, cid?: Uint8Array): void {
-    const nonce = this.nonce;
+    const nonce = scratchNonce;
     writeNonce(nonce, this.p, this.iv, epoch, seq);
     const ad = this.additional(epoch, seq, type, version, plaintext.length, cid);
     if (this.explicit === 8) {
@@ -184,7 +182,7 @@ class AeadRecordProtection implements RecordProtection {
   openAt(type: number, version: number, epoch: number, seq: number, buf: Uint8Array, offset: number, length: number, cid?: Uint8Array): Uint8Array | null {
     const explicit = this.explicit;
     if (length < explicit + this.tag) return null;
-    const nonce = this.nonce;
+    const nonce = scratchNonce;
     if (explicit === 8) {
       nonce[0] = this.iv[0]!;
       nonce[1] = this.iv[1]!;
