@@ -2,11 +2,12 @@ import * as dgram from 'node:dgram';
 import { lookup } from 'node:dns';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import { Connection } from './connection.js';
 import type { CryptoProvider } from './crypto/provider.js';
 import { type ClientPskOption, clientHandshakeConfig, resolveClientConfig } from './config.js';
 import { CertificateError, ClosedError, DtlsError } from './errors.js';
-import { ClientHandshake, type ServerChainCheck } from './handshake/client-handshake.js';
+import { type ClientAssociation, type ClientEndpointEvent, ClientEndpoint, MAX_QUEUED_BEFORE_HANDSHAKE } from './endpoint/client-endpoint.js';
+import { EndpointRunner } from './endpoint/runner.js';
+import type { ServerChainCheck } from './handshake/client-handshake.js';
 import { encodeClientSession } from './handshake/session.js';
 import type { Negotiated } from './handshake/server-handshake.js';
 import { type CommonOptions, checkInt } from './options.js';
@@ -105,13 +106,14 @@ export interface ClientEvents {
  * ```
  */
 export class ClientConnection extends EventEmitter<ClientEvents> {
-  private conn: Connection | undefined;
-  private machine: ClientHandshake | undefined;
+  private endpoint: ClientEndpoint | undefined;
+  private runner: EndpointRunner<ClientAssociation> | undefined;
   private socket: dgram.Socket | undefined;
   private ownSocket = false;
-  private remote: RemoteInfo | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private queued: Uint8Array[] = [];
+  private timerAt: number | undefined;
+  /** Messages sent before the socket and endpoint exist (the address lookup). */
+  private early: Uint8Array[] = [];
   private ended = false;
   private closedEmitted = false;
   /** The crypto provider in use (the `crypto` option). */
@@ -120,7 +122,7 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
   authorized = false;
   /** Why it did not (with `rejectUnauthorized: false`). */
   authorizationError: DtlsError | undefined;
-  private readonly onSocketMessage = (msg: Buffer, rinfo: dgram.RemoteInfo) => this.onMessage(msg, rinfo);
+  private readonly onSocketMessage = (msg: Buffer, rinfo: dgram.RemoteInfo) => this.runner?.datagram(msg, rinfo.address, rinfo.port);
 
   constructor(private readonly options: ConnectOptions) {
     super();
@@ -142,17 +144,28 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
       (chain) => this.checkServer(chain, resolved.ca, nameToCheck, resolved.rejectUnauthorized));
 
     const start = (address: string, family: 4 | 6) => {
-      this.remote = { address, port };
-      this.socket = options.socket ?? dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+      const socket = options.socket ?? dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+      this.socket = socket;
       this.ownSocket = options.socket === undefined;
-      this.socket.on('message', this.onSocketMessage);
-      if (this.ownSocket) this.socket.on('error', (err) => this.fail(new DtlsError('ERR_DTLS_SOCKET', err.message, undefined, { cause: err })));
-      const conn = new Connection('client', resolved.settings, now());
-      conn.traceLabel = `client ${address.includes(':') ? `[${address}]` : address}:${port}`;
-      this.conn = conn;
-      this.machine = new ClientHandshake(conn, hsConfig);
-      conn.attach(this.machine);
-      this.flush();
+      socket.on('message', this.onSocketMessage);
+      if (this.ownSocket) socket.on('error', (err) => this.fail(new DtlsError('ERR_DTLS_SOCKET', err.message, undefined, { cause: err })));
+      const endpoint = new ClientEndpoint(resolved.settings, hsConfig, { address, port }, now());
+      this.endpoint = endpoint;
+      this.runner = new EndpointRunner(endpoint, {
+        send: (data, addr, p) => {
+          try {
+            socket.send(data, p, addr);
+          } catch {
+            // closed socket: lost, as UDP allows
+          }
+        },
+      }, {
+        deliver: (_assoc, data) => this.emit('message', messageBuffer(data)),
+        event: (ev) => this.onEvent(ev),
+      }, now, (t) => this.arm(t));
+      for (const d of this.early) endpoint.send(endpoint.assoc, d, now());
+      this.early = [];
+      this.runner.flush();
     };
     const family = isIP(host);
     if (family !== 0) {
@@ -185,85 +198,48 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     return { ok: true, key: res.key, authorized: error === undefined, ...(error && { error }) };
   }
 
-  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    const r = this.remote;
-    if (!this.conn || !r || rinfo.port !== r.port || !sameAddress(rinfo.address, r.address)) return;
-    const t = now();
-    // Application data once connected: straight to the listeners, nothing queued.
-    const data = this.conn.receiveApplicationData(msg, t);
-    if (data !== undefined) {
-      this.emit('message', messageBuffer(data));
-      return;
+  private onEvent(ev: ClientEndpointEvent): void {
+    switch (ev.type) {
+      case 'secure': {
+        this.authorized = this.negotiated?.authorized ?? false;
+        this.authorizationError ??= this.negotiated?.authorizationError;
+        this.emit('secureConnect');
+        const s = this.getSession();
+        if (s) this.emit('session', s);
+        return;
+      }
+      case 'keylog':
+        if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(ev.line));
+        return;
+      case 'close':
+        return this.finish(ev.error);
+      case 'wait':
+        void ev.settled.then(() => this.runner?.resume(ev.assoc));
+        return;
+      default:
+        return;
     }
-    if (!this.conn.fastHandled) this.conn.handleDatagram(msg, t);
-    this.flush();
   }
 
-  private onTimer(): void {
-    this.timer = undefined;
-    if (!this.conn) return;
-    this.conn.handleTimeout(now());
-    this.flush();
-  }
-
-  private flush(): void {
-    const conn = this.conn;
-    if (!conn) return;
-    const r = this.remote!;
-    for (const d of conn.takeTransmits()) {
-      try {
-        this.socket!.send(d, r.port, r.address);
-      } catch {
-        // closed socket: lost, as UDP allows
-      }
-    }
-    for (const ev of conn.takeEvents()) {
-      switch (ev.type) {
-        case 'secure': {
-          this.authorized = this.negotiated?.authorized ?? false;
-          this.authorizationError ??= this.negotiated?.authorizationError;
-          for (const q of this.queued) conn.send(q, now());
-          this.queued = [];
-          this.emit('secureConnect');
-          const s = this.getSession();
-          if (s) this.emit('session', s);
-          break;
-        }
-        case 'keylog':
-          if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(ev.line));
-          break;
-        case 'data':
-          this.emit('message', messageBuffer(ev.data));
-          break;
-        case 'close':
-          this.finish(ev.error);
-          break;
-        case 'wait':
-          void ev.settled.then(() => {
-            conn.resume(now());
-            this.flush();
-          });
-          break;
-        default:
-          break;
-      }
-    }
-    if (conn.takeTransmits.length) { /* drained above */ }
-    const late = conn.takeTransmits();
-    for (const d of late) this.socket?.send(d, r.port, r.address);
+  /** The next deadline changed; once established the timer does not keep the process alive. */
+  private arm(t: number | undefined): void {
+    if (t === this.timerAt && this.timer) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const t = conn.nextTimeout();
-    if (t !== undefined) {
-      this.timer = setTimeout(() => this.onTimer(), Math.max(0, t - now()));
-      if (conn.isEstablished) this.timer.unref();
-    }
+    this.timerAt = t;
+    if (t === undefined || this.closedEmitted) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = undefined;
+      this.runner?.timeout();
+    }, Math.max(0, t - now()));
+    if (this.endpoint?.established) this.timer.unref();
   }
 
   private fail(err: DtlsError): void {
-    if (this.conn && !this.conn.isClosed) {
-      this.conn.destroy(err);
-      this.flush();
+    if (this.endpoint && !this.endpoint.closed) {
+      this.endpoint.destroy(err);
+      this.runner!.flush();
     } else {
       this.finish(err);
     }
@@ -292,7 +268,8 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
 
   /** The server's address and port. */
   address(): RemoteInfo {
-    return this.remote ?? { address: this.options.host ?? 'localhost', port: this.options.port };
+    const a = this.endpoint?.assoc;
+    return a ? { address: a.address, port: a.port } : { address: this.options.host ?? 'localhost', port: this.options.port };
   }
 
   /** The server's certificate chain as PEM, leaf first. */
@@ -317,12 +294,12 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
 
   /** Details of the negotiation (suite, group, EMS ...), once the handshake completed. */
   get negotiated(): Negotiated | undefined {
-    return this.machine?.negotiated;
+    return this.endpoint?.assoc.negotiated;
   }
 
   /** The session to resume later (`connect({ session })`), once the handshake completed. */
   getSession(): Buffer | undefined {
-    const s = this.machine?.session;
+    const s = this.endpoint?.session;
     return s && Buffer.from(encodeClientSession(s));
   }
 
@@ -351,8 +328,8 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
    * Keying material (RFC 5705), e.g. for DTLS-SRTP (label 'EXTRACTOR-dtls_srtp').
    */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
-    if (!this.conn) throw new ClosedError('not connected');
-    return Buffer.from(this.conn.exportKeyingMaterial(length, label, context));
+    if (!this.endpoint) throw new ClosedError('not connected');
+    return Buffer.from(this.endpoint.conn.exportKeyingMaterial(length, label, context));
   }
 
   /** The PSK identity used, with a PSK suite. */
@@ -362,52 +339,34 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
 
   /** Whether the handshake completed and the connection is open. */
   get established(): boolean {
-    return this.conn?.isEstablished ?? false;
+    return this.endpoint?.established ?? false;
   }
 
   /** Send one message; before `secureConnect` it is queued. */
   send(message: Buffer | Uint8Array | string): void {
     const data = typeof message === 'string' ? Buffer.from(message) : message;
     if (!(data instanceof Uint8Array)) throw new TypeError('message must be a Buffer, Uint8Array or string');
-    if (this.ended || this.conn?.isClosed) throw new ClosedError();
-    if (!this.conn?.isEstablished) {
-      if (this.queued.length >= 64) throw new DtlsError('ERR_DTLS_QUEUE_FULL', 'too many messages queued before the handshake completed');
-      this.queued.push(Uint8Array.from(data));
+    if (this.ended || this.endpoint?.closed) throw new ClosedError();
+    if (!this.endpoint || !this.runner) {
+      if (this.early.length >= MAX_QUEUED_BEFORE_HANDSHAKE) throw new DtlsError('ERR_DTLS_QUEUE_FULL', 'too many messages queued before the handshake completed');
+      this.early.push(Uint8Array.from(data));
       return;
     }
-    const t = now();
-    const datagram = this.conn.sealApplicationData(data, t);
-    if (datagram !== undefined) {
-      const r = this.remote!;
-      try {
-        this.socket!.send(datagram, r.port, r.address);
-      } catch {
-        // closed socket: lost, as UDP allows
-      }
-      return;
-    }
-    this.conn.send(data, t);
-    this.flush();
+    this.runner.send(this.endpoint.assoc, data);
   }
 
   /** Send close_notify and close. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    if (!this.conn) {
+    if (!this.endpoint || !this.runner) {
       this.finish(undefined);
       return;
     }
-    this.conn.close(now());
-    this.flush();
+    this.runner.end(this.endpoint.assoc);
   }
 }
 
-function sameAddress(a: string, b: string): boolean {
-  if (a === b) return true;
-  const strip = (s: string) => (s.startsWith('::ffff:') ? s.slice(7) : s);
-  return strip(a) === strip(b);
-}
 
 let roots: Uint8Array[] | undefined;
 /** Node's bundled root CAs, when the runtime has node:tls (the default `ca` of the client). */

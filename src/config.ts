@@ -1,4 +1,4 @@
-import type { ConnectionSettings } from './connection.js';
+import type { ConnectionSettings } from './connection/settings.js';
 import { DtlsError } from './errors.js';
 import { clientDefaultSuites, defaultSuites } from './crypto/cipher-list.js';
 import type { CryptoProvider, GroupName, SigningKey } from './crypto/provider.js';

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:dgram';
-import { type ConnectionSettings, DEFAULT_SETTINGS } from './connection.js';
+import { type ConnectionSettings, DEFAULT_SETTINGS } from './connection/settings.js';
 import { parseCipherList } from './crypto/cipher-list.js';
 import { defaultProvider, providerByName } from './crypto/index.js';
 import type { CryptoProvider, GroupName, SigningKey } from './crypto/provider.js';

@@ -2,7 +2,8 @@ import * as dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { CryptoProvider } from './crypto/provider.js';
-import { type EndpointEvent, type ServerAssociation, ServerEndpoint } from './endpoint/server-endpoint.js';
+import { EndpointRunner } from './endpoint/runner.js';
+import { type ServerAssociation, ServerEndpoint, type ServerEndpointEvent } from './endpoint/server-endpoint.js';
 import { ClosedError, DtlsError } from './errors.js';
 import type { Negotiated } from './handshake/server-handshake.js';
 import { type ServerOptions, checkBoolean } from './options.js';
@@ -249,6 +250,7 @@ export class Server extends EventEmitter<ServerEvents> {
   readonly socket: dgram.Socket;
   /** @internal */
   readonly endpoint: ServerEndpoint;
+  private readonly runner: EndpointRunner<ServerAssociation>;
   /** The crypto provider in use (the `crypto` option). */
   readonly provider: CryptoProvider;
   private timer: NodeJS.Timeout | undefined;
@@ -268,7 +270,21 @@ export class Server extends EventEmitter<ServerEvents> {
     // reusePort is in Node's dgram since 22.12 / 23.1 (not in @types/node 20's SocketOptions).
     const socketOptions: dgram.SocketOptions & { reusePort?: boolean } = { type: 'udp6', reusePort };
     this.socket = options.socket ?? dgram.createSocket(socketOptions);
-    this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    this.runner = new EndpointRunner(this.endpoint, {
+      send: (data, address, port) => {
+        try {
+          this.socket.send(data, port, address);
+        } catch {
+          // The socket is closed or not bound: datagrams are lost, as UDP allows.
+        }
+      },
+    }, {
+      deliver: (assoc, data) => (assoc.handle as Peer | undefined)?.emit('message', messageBuffer(data)),
+      event: (ev) => this.onEvent(ev),
+    }, now, (t) => this.arm(t));
+    this.socket.on('message', (msg, rinfo) => {
+      if (!this.closing) this.runner.datagram(msg, rinfo.address, rinfo.port);
+    });
     this.socket.on('error', (err) => this.emit('error', err));
     this.socket.on('listening', () => this.emit('listening'));
   }
@@ -326,7 +342,7 @@ export class Server extends EventEmitter<ServerEvents> {
     }
     this.closing = true;
     this.endpoint.closeAll(now());
-    this.flush();
+    this.runner.flush();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (cb) this.once('close', cb);
@@ -340,37 +356,8 @@ export class Server extends EventEmitter<ServerEvents> {
     });
   }
 
-  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this.closing) return;
-    const t = now();
-    // Application data of an established peer: straight to its 'message'
-    // listeners, with no event queued (the endpoint's fast path).
-    const data = this.endpoint.receiveApplicationData(msg, rinfo.address, rinfo.port, t);
-    if (data !== undefined) {
-      const peer = this.endpoint.lastAssociation?.handle as Peer | undefined;
-      peer?.emit('message', messageBuffer(data));
-      return;
-    }
-    if (!this.endpoint.fastHandled) this.endpoint.handleDatagram(msg, rinfo.address, rinfo.port, t);
-    this.flush();
-  }
-
-  private onTimer(): void {
-    this.timer = undefined;
-    this.timerAt = undefined;
-    if (this.closing) return;
-    this.endpoint.handleTimeout(now());
-    this.flush();
-  }
-
-  /** Send what the endpoint produced, deliver its events, re-arm the timer. */
-  private flush(): void {
-    for (const o of this.endpoint.takeTransmits()) this.sendDatagram(o.data, o.port, o.address);
-    for (const ev of this.endpoint.takeEvents()) this.deliver(ev);
-    this.arm();
-  }
-
-  private deliver(ev: EndpointEvent): void {
+  /** An event of the endpoint, as the Server and its Peers report it. */
+  private onEvent(ev: ServerEndpointEvent): void {
     switch (ev.type) {
       case 'connection':
         this.emit('connection', { address: ev.assoc.address, port: ev.assoc.port });
@@ -381,19 +368,12 @@ export class Server extends EventEmitter<ServerEvents> {
         this.emit('secureConnection', peer);
         return;
       }
-      case 'data': {
-        const peer = ev.assoc.handle as Peer | undefined;
-        peer?.emit('message', messageBuffer(ev.data));
-        return;
-      }
       case 'keylog':
         if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(ev.line), { address: ev.assoc.address, port: ev.assoc.port });
         return;
       case 'wait':
         void ev.settled.then(() => {
-          if (this.closing) return;
-          this.endpoint.resume(ev.assoc, now());
-          this.flush();
+          if (!this.closing) this.runner.resume(ev.assoc);
         });
         return;
       case 'close': {
@@ -410,43 +390,29 @@ export class Server extends EventEmitter<ServerEvents> {
     }
   }
 
-  private arm(): void {
-    if (this.closing) return;
-    const t = this.endpoint.nextTimeout();
-    if (t === undefined) return;
+  /** The next deadline changed: one timer for the whole endpoint, armed only earlier. */
+  private arm(t: number | undefined): void {
+    if (this.closing || t === undefined) return;
     if (this.timerAt !== undefined && this.timerAt <= t) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = t;
-    this.timer = setTimeout(() => this.onTimer(), Math.max(0, t - now()));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = undefined;
+      if (!this.closing) this.runner.timeout();
+    }, Math.max(0, t - now()));
     this.timer.unref();
   }
 
   /** @internal */
   _send(assoc: ServerAssociation, data: Uint8Array): void {
     if (assoc.conn.isClosed) throw new ClosedError();
-    const t = now();
-    const datagram = this.endpoint.sealApplicationData(assoc, data, t);
-    if (datagram !== undefined) {
-      // Nothing queued before it: one record, one datagram, sent now.
-      this.sendDatagram(datagram, assoc.port, assoc.address);
-      return;
-    }
-    this.endpoint.send(assoc, data, t);
-    this.flush();
-  }
-
-  private sendDatagram(data: Uint8Array, port: number, address: string): void {
-    try {
-      this.socket.send(data, port, address);
-    } catch {
-      // The socket is closed or not bound: datagrams are lost, as UDP allows.
-    }
+    this.runner.send(assoc, data);
   }
 
   /** @internal */
   _end(assoc: ServerAssociation): void {
-    this.endpoint.close(assoc, now());
-    this.flush();
+    this.runner.end(assoc);
   }
 }
 

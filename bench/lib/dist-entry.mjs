@@ -1,7 +1,7 @@
 // The same exports as entry.ts, from the tsc build in dist/ (`node bench/run.mjs --dist`).
 export * from '../../dist/index.js';
 export { ServerEndpoint } from '../../dist/endpoint/server-endpoint.js';
-export { Connection } from '../../dist/connection.js';
+export { Connection } from '../../dist/connection/connection.js';
 export { ClientHandshake } from '../../dist/handshake/client-handshake.js';
 export { resolveServerConfig, resolveClientConfig, clientHandshakeConfig } from '../../dist/config.js';
 export { DtlsClientNode, DtlsServerNode } from '../../dist/testing/index.js';

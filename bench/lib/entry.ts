@@ -2,7 +2,7 @@
 // the public API plus the sans-IO internals the in-process measurements drive.
 export * from '../../src/index.js';
 export { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
-export { Connection } from '../../src/connection.js';
+export { Connection } from '../../src/connection/connection.js';
 export { ClientHandshake } from '../../src/handshake/client-handshake.js';
 export { resolveServerConfig, resolveClientConfig, clientHandshakeConfig } from '../../src/config.js';
 export { DtlsClientNode, DtlsServerNode } from '../../src/testing/index.js';

@@ -60,7 +60,7 @@ export function udpHandshake(newClient, port, { timeoutMs = 30_000 } = {}) {
       const t = conn.nextTimeout();
       if (t !== undefined) timer = setTimeout(() => { conn.handleTimeout(Date.now()); pump(); }, Math.max(0, t - Date.now()));
     };
-    socket.on('message', (d) => { if (!done) { conn.handleDatagram(d, Date.now()); pump(); } });
+    socket.on('message', (d) => { if (!done) { conn.receive(d, Date.now()); pump(); } });
     socket.on('error', (e) => finish(false, e.message));
     socket.bind(0, '127.0.0.1', () => {
       conn = newClient(Date.now());

@@ -49,12 +49,12 @@ function handshakes(ep, newClient, first, count, batch, close = false, deadline 
     }
     for (let h = 0; h < q.length; h += 2) {
       const from = q[h];
-      ep.handleDatagram(q[h + 1], from.address, from.port, now);
+      ep.receive(q[h + 1], from.address, from.port, now);
       q[h] = q[h + 1] = undefined;
       for (const t of ep.takeTransmits()) {
         const c = clients.get(`${t.address}|${t.port}`);
         if (!c) continue;
-        c.conn.handleDatagram(t.data, now);
+        c.conn.receive(t.data, now);
         c.conn.takeEvents();
         for (const d of c.conn.takeTransmits()) q.push(c.from, d);
       }
@@ -64,7 +64,7 @@ function handshakes(ep, newClient, first, count, batch, close = false, deadline 
       if (!c.conn.isEstablished) throw new Error(`client ${c.from.address}:${c.from.port} did not establish: ${c.conn.closeError?.message ?? c.conn.stateName}`);
       if (close) {
         c.conn.close(now);
-        for (const d of c.conn.takeTransmits()) ep.handleDatagram(d, c.from.address, c.from.port, now);
+        for (const d of c.conn.takeTransmits()) ep.receive(d, c.from.address, c.from.port, now);
         ep.takeTransmits();
         ep.takeEvents();
       }
@@ -103,7 +103,7 @@ serveWorker({
     let hvrBytes = 0;
     const burst = (n) => {
       for (let k = 0; k < n; k++, i++) {
-        ep.handleDatagram(hello, addrs[i & 4095], 1024 + (i % 64_000), Date.now());
+        ep.receive(hello, addrs[i & 4095], 1024 + (i % 64_000), Date.now());
         for (const t of ep.takeTransmits()) hvrBytes = t.data.length;
         ep.takeEvents();
       }

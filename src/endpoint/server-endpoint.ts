@@ -1,19 +1,15 @@
 import { equalBytes, toHex as hexOf } from '../codec/bytes.js';
-import { Reader } from '../codec/reader.js';
-import { Writer } from '../codec/writer.js';
-import { Connection, type ConnectionSettings } from '../connection.js';
-import { DecodeError, DtlsError } from '../errors.js';
+import { Activity, Connection, type ConnectionEvent } from '../connection/connection.js';
+import type { ConnectionSettings } from '../connection/settings.js';
+import { DtlsError } from '../errors.js';
 import { CookieFactory } from '../handshake/cookie.js';
-import { HANDSHAKE_HEADER_LENGTH, decodeHandshakeFragment, encodeHandshakeFragment } from '../handshake/header.js';
-import { type HelloPrefix, decodeClientHello, decodeHelloPrefix } from '../handshake/messages/client-hello.js';
-import { encodeHelloVerifyRequest } from '../handshake/messages/hello-verify-request.js';
-import { HandshakeType } from '../handshake/registry.js';
-import { type Negotiated, ServerHandshake, type ServerHandshakeConfig } from '../handshake/server-handshake.js';
-import { ContentType, DTLS1_0, DTLS1_2 } from '../record/content-type.js';
-import { type DtlsRecord, encodeRecord, parseDatagram } from '../record/record.js';
-import { TimerHeap } from './timer-heap.js';
+import { ServerHandshake, type ServerHandshakeConfig } from '../handshake/server-handshake.js';
 import type { TicketKeys } from '../handshake/session.js';
+import { ContentType, RECORD_HEADER_LENGTH } from '../record/content-type.js';
 import { channels, recordTrace, trace, tracingRecords } from '../trace.js';
+import { Association, type Endpoint, type EndpointEvent, EndpointQueue, type EndpointSink } from './endpoint.js';
+import { type PeekedHello, helloVerifyRequest, peekClientHello } from './front-door.js';
+import { TimerHeap } from './timer-heap.js';
 
 /** Limits of the server endpoint (S-65, DOS-07). */
 export interface EndpointLimits {
@@ -44,42 +40,30 @@ export interface ServerEndpointConfig {
 }
 
 /** One association of the server, as the endpoint tracks it. */
-export class ServerAssociation {
-  established = false;
+export class ServerAssociation extends Association<ServerHandshake> {
   /** A new address seen with a newer authenticated record, waiting for its return routability check. */
   pendingPath: { address: string; port: number } | undefined;
   /** Our CID (hex), when CIDs are in use. */
   cidKey: string | undefined;
-  /** Application-level handle (the Peer), set by the adapter. */
-  handle: unknown;
+  /** When its next deadline is in the timer heap. */
   scheduled: number | undefined;
   constructor(
     public key: string,
-    public address: string,
-    public port: number,
-    readonly conn: Connection,
-    readonly machine: ServerHandshake,
+    address: string,
+    port: number,
+    conn: Connection,
+    machine: ServerHandshake,
     readonly clientRandom: Uint8Array,
     readonly started: number,
-  ) {}
-
-  get negotiated(): Negotiated | undefined {
-    return this.machine.negotiated;
+  ) {
+    super(address, port, conn, machine);
   }
 }
 
-export type EndpointEvent =
-  | { readonly type: 'connection'; readonly assoc: ServerAssociation }
-  | { readonly type: 'secure'; readonly assoc: ServerAssociation }
-  | { readonly type: 'data'; readonly assoc: ServerAssociation; readonly data: Uint8Array }
-  | { readonly type: 'close'; readonly assoc: ServerAssociation; readonly error?: DtlsError; readonly wasEstablished: boolean }
-  | { readonly type: 'drop'; readonly address: string; readonly port: number; readonly reason: string }
-  /** The peer's address changed (Connection ID migration, RFC 9146 §6). */
-  | { readonly type: 'migrate'; readonly assoc: ServerAssociation; readonly from: { address: string; port: number } }
-  | { readonly type: 'keylog'; readonly assoc: ServerAssociation; readonly line: string }
-  /** An association waits for an asynchronous callback: call `resume(assoc, now)` once `settled` resolves. */
-  | { readonly type: 'wait'; readonly assoc: ServerAssociation; readonly settled: Promise<void> };
+/** What the server endpoint reports. */
+export type ServerEndpointEvent = EndpointEvent<ServerAssociation>;
 
+/** A datagram to send, as `takeTransmits` lists them. */
 export interface Outgoing {
   readonly address: string;
   readonly port: number;
@@ -94,24 +78,31 @@ export interface EndpointStats {
   evicted: number;
 }
 
+const isServerAssociation = (x: unknown): x is ServerAssociation => x instanceof ServerAssociation;
+
 /**
  * The server side, sans-IO: many associations keyed by address and port,
  * the stateless cookie exchange in front of them (nothing is allocated for a
  * client before its cookie verifies, S-12), limits, and one timer heap.
  */
-export class ServerEndpoint {
+export class ServerEndpoint implements Endpoint<ServerAssociation> {
   private readonly assocs = new Map<string, ServerAssociation>();
+  /**
+   * Associations by address, then port: the same map as `assocs`, looked up
+   * without building the `address|port` key string (the per-datagram path).
+   */
+  private readonly byAddress = new Map<string, Map<number, ServerAssociation>>();
   private readonly byCid = new Map<string, ServerAssociation>();
   private readonly handshaking = new Set<ServerAssociation>();
   private readonly perAddress = new Map<string, number>();
   private readonly timers = new TimerHeap<ServerAssociation>();
   private readonly cookies: CookieFactory;
-  private out: Outgoing[] = [];
-  private events: EndpointEvent[] = [];
+  private readonly queue: EndpointQueue<ServerAssociation>;
   readonly stats: EndpointStats = { helloVerifyRequests: 0, dropped: 0, handshakesStarted: 0, evicted: 0 };
 
   constructor(private readonly cfg: ServerEndpointConfig) {
     this.cookies = new CookieFactory(cfg.settings.provider, cfg.cookieSecret);
+    this.queue = new EndpointQueue((assoc, ev) => this.onConnectionEvent(assoc, ev));
   }
 
   /** The ticket keys, when tickets are on. */
@@ -130,18 +121,17 @@ export class ServerEndpoint {
     return this.assocs.values();
   }
   get(address: string, port: number): ServerAssociation | undefined {
-    return this.assocs.get(keyOf(address, port));
+    return this.byAddress.get(address)?.get(port);
   }
 
-  takeTransmits(): Outgoing[] {
-    const o = this.out;
-    this.out = [];
-    return o;
+  poll(sink: EndpointSink<ServerAssociation>): void {
+    this.queue.poll(sink, isServerAssociation);
   }
-  takeEvents(): EndpointEvent[] {
-    const e = this.events;
-    this.events = [];
-    return e;
+  takeTransmits(): Outgoing[] {
+    return this.queue.takeTransmits();
+  }
+  takeEvents(): ServerEndpointEvent[] {
+    return this.queue.takeEvents(isServerAssociation);
   }
 
   nextTimeout(): number | undefined {
@@ -149,83 +139,38 @@ export class ServerEndpoint {
   }
 
   /**
-   * Associations by address, then port: the same map as `assocs`, looked up
-   * without building the `address|port` key string (the per-datagram fast path).
+   * A datagram from address:port. Never throws. Returns the {@link Activity}
+   * bits of what it produced; `poll` takes it.
    */
-  private readonly byAddress = new Map<string, Map<number, ServerAssociation>>();
-
-  private index(assoc: ServerAssociation): void {
-    let ports = this.byAddress.get(assoc.address);
-    if (!ports) this.byAddress.set(assoc.address, (ports = new Map()));
-    ports.set(assoc.port, assoc);
-  }
-
-  private unindex(assoc: ServerAssociation): void {
-    const ports = this.byAddress.get(assoc.address);
-    if (!ports || ports.get(assoc.port) !== assoc) return;
-    ports.delete(assoc.port);
-    if (ports.size === 0) this.byAddress.delete(assoc.address);
-  }
-
-  /** The association the last {@link receiveApplicationData} delivered for. */
-  lastAssociation: ServerAssociation | undefined;
-
-  /**
-   * The allocation-free receive path (see `Connection.receiveApplicationData`):
-   * the plaintext of a datagram that is one application_data record for an
-   * established association at this address, with {@link lastAssociation}
-   * set to it. `undefined` otherwise: call {@link handleDatagram} unless
-   * {@link fastHandled} (the record was dropped; take the events). Never throws.
-   */
-  receiveApplicationData(data: Uint8Array, address: string, port: number, now: number): Uint8Array | undefined {
-    this.fastHandled = false;
-    const assoc = this.byAddress.get(address)?.get(port);
-    if (assoc === undefined || !assoc.established) return undefined;
+  receive(data: Uint8Array, address: string, port: number, now: number): number {
+    this.queue.activity = 0;
     try {
-      const pt = assoc.conn.receiveApplicationData(data, now);
-      if (pt !== undefined) {
-        this.lastAssociation = assoc;
-        return pt;
+      const assoc = this.byAddress.get(address)?.get(port);
+      // The common datagram: application data for an established association at its address.
+      if (assoc !== undefined && assoc.established && data[0] === ContentType.application_data) {
+        this.settle(assoc, assoc.conn.receive(data, now));
+      } else {
+        this.route(data, address, port, now, assoc);
       }
-      if (assoc.conn.fastHandled) {
-        this.fastHandled = true;
-        this.collect(assoc, now);
-      }
-    } catch (err) {
-      this.fastHandled = true;
-      this.dropped(address, port, `internal: ${(err as Error)?.message ?? err}`);
-    }
-    return undefined;
-  }
-
-  /** Whether the last {@link receiveApplicationData} consumed its datagram without data to deliver. */
-  fastHandled = false;
-
-  /**
-   * The allocation-free send path: the datagram carrying `data` for an
-   * established association, to send right away, or `undefined` (then call
-   * {@link send}).
-   */
-  sealApplicationData(assoc: ServerAssociation, data: Uint8Array, now: number): Uint8Array | undefined {
-    return assoc.conn.sealApplicationData(data, now);
-  }
-
-  /** A datagram from address:port. Never throws. */
-  handleDatagram(data: Uint8Array, address: string, port: number, now: number): void {
-    try {
-      this.route(data, address, port, now);
     } catch (err) {
       // Defence in depth: nothing may escape the socket handler (S-62).
       this.dropped(address, port, `internal: ${(err as Error)?.message ?? err}`);
     }
+    return this.queue.activity & ~Activity.newest;
   }
 
-  private route(data: Uint8Array, address: string, port: number, now: number): void {
+  /** Move what a connection produced out, and keep its timer (not needed when it only delivered data). */
+  private settle(assoc: ServerAssociation, activity: number): void {
+    if (activity !== 0) this.queue.collect(assoc);
+    // Data alone only moves the idle deadline later (the heap's entry fires, then
+    // reschedules); anything else may have made a deadline earlier (an early resend).
+    if ((activity & ~(Activity.delivered | Activity.newest)) !== 0 || activity === 0) this.schedule(assoc);
+  }
+
+  private route(data: Uint8Array, address: string, port: number, now: number, existing: ServerAssociation | undefined): void {
     const cidLength = this.cfg.cidLength ?? 0;
-    if (cidLength > 0 && data[0] === 25) return this.routeByCid(data, cidLength, address, port, now);
-    const key = keyOf(address, port);
-    const existing = this.assocs.get(key);
-    const hello = peekClientHello(data);
+    if (cidLength > 0 && data[0] === ContentType.tls12_cid) return this.routeByCid(data, cidLength, address, port, now);
+    const hello = peekClientHello(data, this.cfg.settings.reassembly.maxMessage);
     if (hello === undefined) {
       if (existing) return this.feed(existing, data, now);
       return this.dropped(address, port, 'no association');
@@ -255,7 +200,7 @@ export class ServerEndpoint {
       return this.dropped(address, port, 'per-address handshake limit');
     }
     while (this.handshaking.size >= this.cfg.limits.maxHandshakes) this.evictOldest();
-    this.start(key, address, port, hello, now);
+    this.start(keyOf(address, port), address, port, hello, now);
   }
 
   /**
@@ -266,24 +211,23 @@ export class ServerEndpoint {
    * 9853). Without RRC support on the peer, the newer record moves it.
    */
   private routeByCid(data: Uint8Array, cidLength: number, address: string, port: number, now: number): void {
-    if (data.length < 11 + cidLength) return this.dropped(address, port, 'truncated cid record');
-    const assoc = this.byCid.get(hexOf(data.subarray(11, 11 + cidLength)));
+    if (data.length < RECORD_HEADER_LENGTH + cidLength) return this.dropped(address, port, 'truncated cid record');
+    const assoc = this.byCid.get(hexOf(data.subarray(CID_OFFSET, CID_OFFSET + cidLength)));
     if (!assoc) return this.dropped(address, port, 'unknown cid');
     if (assoc.address === address && assoc.port === port) return this.feed(assoc, data, now);
-    assoc.conn.takeNewestFlag();
-    assoc.conn.handleDatagram(data, now);
-    if (assoc.conn.takeNewestFlag() && !assoc.conn.isClosed) {
+    const a = assoc.conn.receive(data, now);
+    this.settle(assoc, a);
+    if ((a & Activity.newest) !== 0 && !assoc.conn.isClosed) {
       if (assoc.conn.returnRoutability) {
         const challenge = assoc.conn.makePathChallenge();
         if (challenge) {
           assoc.pendingPath = { address, port };
-          this.out.push({ address, port, data: challenge });
+          this.queue.transmit(challenge, address, port);
         }
       } else {
         this.move(assoc, address, port);
       }
     }
-    this.collect(assoc, now);
   }
 
   private move(assoc: ServerAssociation, address: string, port: number): void {
@@ -299,12 +243,12 @@ export class ServerEndpoint {
     assoc.pendingPath = undefined;
     this.assocs.set(key, assoc);
     this.index(assoc);
-    this.events.push({ type: 'migrate', assoc, from });
+    this.queue.event({ type: 'migrate', assoc, from });
   }
 
   private start(key: string, address: string, port: number, hello: PeekedHello, now: number): void {
     const conn = new Connection('server', this.cfg.settings, now);
-    conn.traceLabel = `server ${address.includes(':') ? `[${address}]` : address}:${port}`;
+    conn.traceLabel = `server ${formatHostPort(address, port)}`;
     const machine = new ServerHandshake(conn, this.cfg.handshake, { address, port });
     conn.attach(machine);
     conn.setMessageSeqs(hello.messageSeq, hello.messageSeq);
@@ -317,66 +261,58 @@ export class ServerEndpoint {
     this.handshaking.add(assoc);
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     this.stats.handshakesStarted++;
-    this.events.push({ type: 'connection', assoc });
-    conn.handleRecord(hello.record);
-    this.collect(assoc, now);
+    this.queue.event({ type: 'connection', assoc });
+    this.settle(assoc, conn.receiveRecord(hello.record, now));
+    this.schedule(assoc);
   }
 
   private feed(assoc: ServerAssociation, data: Uint8Array, now: number): void {
-    assoc.conn.handleDatagram(data, now);
-    this.collect(assoc, now);
+    this.settle(assoc, assoc.conn.receive(data, now));
   }
 
-  /** Move a connection's output and events out, and keep its timer. */
-  private collect(assoc: ServerAssociation, now: number): void {
-    for (const d of assoc.conn.takeTransmits()) this.out.push({ address: assoc.address, port: assoc.port, data: d });
-    for (const ev of assoc.conn.takeEvents()) {
-      switch (ev.type) {
-        case 'secure': {
-          assoc.established = true;
-          this.leaveHandshaking(assoc);
-          const ids = assoc.negotiated?.connectionIds;
-          if (ids && ids.ours.length > 0) {
-            assoc.cidKey = hexOf(ids.ours);
-            this.byCid.set(assoc.cidKey, assoc);
-          }
-          this.events.push({ type: 'secure', assoc });
-          break;
+  /** A connection's event, as the endpoint reports it. */
+  private onConnectionEvent(assoc: ServerAssociation, ev: ConnectionEvent): void {
+    switch (ev.type) {
+      case 'secure': {
+        assoc.established = true;
+        this.leaveHandshaking(assoc);
+        const ids = assoc.negotiated?.connectionIds;
+        if (ids && ids.ours.length > 0) {
+          assoc.cidKey = hexOf(ids.ours);
+          this.byCid.set(assoc.cidKey, assoc);
         }
-        case 'pathValidated':
-          if (assoc.pendingPath) this.move(assoc, assoc.pendingPath.address, assoc.pendingPath.port);
-          break;
-        case 'data':
-          this.events.push({ type: 'data', assoc, data: ev.data });
-          break;
-        case 'close':
-          this.forget(assoc);
-          this.events.push({ type: 'close', assoc, wasEstablished: assoc.established, ...(ev.error && { error: ev.error }) });
-          break;
-        case 'wait':
-          this.events.push({ type: 'wait', assoc, settled: ev.settled });
-          break;
-        case 'keylog':
-          this.events.push({
-            type: 'keylog',
-            assoc,
-            get line() {
-              return ev.line;
-            },
-          });
-          break;
-        case 'drop':
-          this.stats.dropped++;
-          this.events.push({ type: 'drop', address: assoc.address, port: assoc.port, reason: ev.reason });
-          break;
-        default:
-          break;
+        return this.queue.event({ type: 'secure', assoc });
       }
+      case 'pathValidated':
+        if (assoc.pendingPath) this.move(assoc, assoc.pendingPath.address, assoc.pendingPath.port);
+        return;
+      case 'data':
+        return this.queue.deliver(assoc, ev.data);
+      case 'close':
+        this.forget(assoc);
+        return this.queue.event({ type: 'close', assoc, wasEstablished: assoc.established, ...(ev.error && { error: ev.error }) });
+      case 'wait':
+        return this.queue.event({ type: 'wait', assoc, settled: ev.settled });
+      case 'keylog':
+        return this.queue.event({
+          type: 'keylog',
+          assoc,
+          get line() {
+            return ev.line;
+          },
+        });
+      case 'drop':
+        this.stats.dropped++;
+        return this.queue.event({ type: 'drop', address: assoc.address, port: assoc.port, reason: ev.reason, ...(ev.epoch !== undefined && { epoch: ev.epoch }), ...(ev.seq !== undefined && { seq: ev.seq }) });
+      case 'alert':
+        return this.queue.event({ type: 'alert', assoc, direction: ev.direction, level: ev.level, description: ev.description });
+      default:
+        return;
     }
-    if (!assoc.conn.isClosed) this.schedule(assoc, now);
   }
 
-  private schedule(assoc: ServerAssociation, _now: number): void {
+  private schedule(assoc: ServerAssociation): void {
+    if (assoc.conn.isClosed) return;
     const t = assoc.conn.nextTimeout();
     if (t === undefined) return;
     if (assoc.scheduled === undefined || t < assoc.scheduled) {
@@ -396,7 +332,8 @@ export class ServerEndpoint {
       } catch {
         assoc.conn.destroy(new DtlsError('ERR_DTLS_INTERNAL', 'timer failure'));
       }
-      this.collect(assoc, now);
+      this.queue.collect(assoc);
+      this.schedule(assoc);
     }
   }
 
@@ -404,7 +341,8 @@ export class ServerEndpoint {
   resume(assoc: ServerAssociation, now: number): void {
     if (this.assocs.get(assoc.key) !== assoc) return;
     assoc.conn.resume(now);
-    this.collect(assoc, now);
+    this.queue.collect(assoc);
+    this.schedule(assoc);
   }
 
   /** Send application data to an association. */
@@ -413,14 +351,14 @@ export class ServerEndpoint {
       assoc.conn.send(data, now);
     } finally {
       // Even when send throws (closed, sequence numbers exhausted), the close is collected.
-      this.collect(assoc, now);
+      this.queue.collect(assoc);
     }
   }
 
   /** close_notify and forget. */
   close(assoc: ServerAssociation, now: number): void {
     assoc.conn.close(now);
-    this.collect(assoc, now);
+    this.queue.collect(assoc);
   }
 
   /** Close every association (close_notify to established ones). */
@@ -428,14 +366,14 @@ export class ServerEndpoint {
     for (const a of [...this.assocs.values()]) {
       if (a.established) a.conn.close(now);
       else a.conn.destroy();
-      this.collect(a, now);
+      this.queue.collect(a);
     }
     this.timers.clear();
   }
 
   private remove(assoc: ServerAssociation, error: DtlsError): void {
     assoc.conn.destroy(error);
-    this.collect(assoc, 0);
+    this.queue.collect(assoc);
   }
 
   private evictOldest(): void {
@@ -443,6 +381,19 @@ export class ServerEndpoint {
     if (!oldest) return;
     this.stats.evicted++;
     this.remove(oldest, new DtlsError('ERR_DTLS_EVICTED', 'too many concurrent handshakes'));
+  }
+
+  private index(assoc: ServerAssociation): void {
+    let ports = this.byAddress.get(assoc.address);
+    if (!ports) this.byAddress.set(assoc.address, (ports = new Map()));
+    ports.set(assoc.port, assoc);
+  }
+
+  private unindex(assoc: ServerAssociation): void {
+    const ports = this.byAddress.get(assoc.address);
+    if (!ports || ports.get(assoc.port) !== assoc) return;
+    ports.delete(assoc.port);
+    if (ports.size === 0) this.byAddress.delete(assoc.address);
   }
 
   private forget(assoc: ServerAssociation): void {
@@ -461,69 +412,32 @@ export class ServerEndpoint {
 
   private dropped(address: string, port: number, reason: string): void {
     this.stats.dropped++;
-    trace(channels.dropped, () => ({ connection: `server ${address}:${port}`, reason }));
-    this.events.push({ type: 'drop', address, port, reason });
+    trace(channels.dropped, () => ({ connection: `server ${formatHostPort(address, port)}`, reason }));
+    this.queue.event({ type: 'drop', address, port, reason });
   }
 
-  /**
-   * HelloVerifyRequest (RFC 6347 §4.2.1): server_version 0xfeff, the record
-   * sequence number copied from the ClientHello (S-13), never retransmitted,
-   * never larger than the ClientHello (amplification ≤ 1×).
-   */
   private sendHelloVerifyRequest(h: PeekedHello, helloSize: number, address: string, port: number, now: number): void {
-    const cookie = this.cookies.make(address, port, h.hello, now);
-    const body = new Writer(3 + cookie.length);
-    encodeHelloVerifyRequest(body, { serverVersion: DTLS1_0, cookie });
-    const b = body.finish();
-    const w = new Writer(HANDSHAKE_HEADER_LENGTH + b.length);
-    encodeHandshakeFragment(w, HandshakeType.hello_verify_request, b.length, h.messageSeq, 0, b);
-    const rec = encodeRecord(ContentType.handshake, DTLS1_2, 0, h.record.seq, w.finish());
-    if (rec.length > helloSize) return this.dropped(address, port, 'HVR would exceed ClientHello');
+    const hvr = helloVerifyRequest(h, this.cookies.make(address, port, h.hello, now), helloSize);
+    if (!hvr) return this.dropped(address, port, 'HVR would exceed ClientHello');
     this.stats.helloVerifyRequests++;
     if (tracingRecords()) {
-      const label = `server ${address.includes(':') ? `[${address}]` : address}:${port} (stateless)`;
+      const label = `server ${formatHostPort(address, port)} (stateless)`;
       trace(channels.recordIn, () => recordTrace(label, h.record.type, h.record.epoch, h.record.seq, h.record.fragment));
-      trace(channels.recordOut, () => recordTrace(label, ContentType.handshake, 0, h.record.seq, w.finish()));
+      trace(channels.recordOut, () => recordTrace(label, ContentType.handshake, 0, h.record.seq, hvr.fragment));
     }
-    this.out.push({ address, port, data: rec });
+    this.queue.transmit(hvr.record, address, port);
   }
 }
 
-interface PeekedHello {
-  readonly record: DtlsRecord;
-  readonly messageSeq: number;
-  readonly hello: HelloPrefix;
-}
-
-/**
- * If the datagram starts with an epoch-0 handshake record holding a whole
- * ClientHello, decode it. `undefined`: not a ClientHello; `null`: a
- * malformed or fragmented one (dropped before any state exists).
- */
-function peekClientHello(data: Uint8Array): PeekedHello | null | undefined {
-  if (data.length < 13 + HANDSHAKE_HEADER_LENGTH || data[0] !== ContentType.handshake || data[3] !== 0 || data[4] !== 0) return undefined;
-  if (data[13] !== HandshakeType.client_hello) return undefined;
-  const { records } = parseDatagram(data);
-  const record = records[0];
-  if (!record) return null;
-  try {
-    const r = new Reader(record.fragment);
-    const frag = decodeHandshakeFragment(r);
-    // Later fragments of a fragmented ClientHello belong to an association, if any.
-    if (frag.fragmentOffset !== 0) return null;
-    // A whole ClientHello is decoded completely (SM-26: malformed ones get nothing);
-    // the first fragment of one a small MTU split must hold the prefix the cookie
-    // covers: version, random, session_id and the cookie itself.
-    const hello = frag.body.length === frag.length ? decodeClientHello(new Reader(frag.body)) : decodeHelloPrefix(new Reader(frag.body));
-    return { record, messageSeq: frag.messageSeq, hello };
-  } catch (e) {
-    if (e instanceof DecodeError) return null;
-    throw e;
-  }
-}
+/** Where the CID starts in a tls12_cid record: after type, version, epoch and sequence number (RFC 9146 §4). */
+const CID_OFFSET = 11;
 
 function keyOf(address: string, port: number): string {
   return `${address}|${port}`;
 }
 
-
+/** `10.0.0.2:5000`, `[::1]:5000`. */
+export function formatHostPort(address: string, port: number): string {
+  return `${address.includes(':') ? `[${address}]` : address}:${port}`;
+}
+export type { EndpointEvent } from './endpoint.js';

@@ -1,3 +1,4 @@
+import { Tls12Secrets, deriveEpochKeys } from './key-schedule12.js';
 import { concatBytes as concat, equalBytes } from '../codec/bytes.js';
 import { Reader } from '../codec/reader.js';
 import { encode } from '../codec/writer.js';
@@ -355,8 +356,8 @@ export class ClientHandshake implements HandshakeMachine {
       if (resuming.peerRawPublicKey !== undefined) this.negotiated.peerRawPublicKey = resuming.peerRawPublicKey;
       if (resuming.pskIdentity !== undefined) this.negotiated.pskIdentity = resuming.pskIdentity;
       const master = Uint8Array.from(resuming.masterSecret);
-      this.d.masterSecretReady(suite, master, p.clientRandom, p.serverRandom);
-      this.d.deriveKeys(suite, master, p.clientRandom, p.serverRandom, resuming.encryptThenMac);
+      this.d.secretsReady(new Tls12Secrets(this.d.provider, suite, master, p.clientRandom, p.serverRandom));
+      this.d.installPendingKeys(deriveEpochKeys(this.d.provider, 'client', suite, master, p.clientRandom, p.serverRandom, resuming.encryptThenMac));
       this.state = ticketExpected ? { kind: 'expectNewSessionTicket', p, master } : { kind: 'expectChangeCipherSpec', p, master };
       return;
     }
@@ -542,14 +543,14 @@ export class ClientHandshake implements HandshakeMachine {
     const master = f.ems
       ? extendedMasterSecret(this.d.provider, h, f.pms, this.d.transcript.hash(this.d.provider, h))
       : masterSecret(this.d.provider, h, f.pms, f.clientRandom, f.serverRandom);
-    this.d.masterSecretReady(f.suite, master, f.clientRandom, f.serverRandom);
+    this.d.secretsReady(new Tls12Secrets(this.d.provider, f.suite, master, f.clientRandom, f.serverRandom));
     return master;
   }
 
   /** Derive keys, then ChangeCipherSpec and our Finished, and send the flight. */
   protected sendChangeCipherSpecAndFinished(f: FinishedFlightInput, master: Uint8Array): void {
     const h = f.suite.prfHash;
-    this.d.deriveKeys(f.suite, master, f.clientRandom, f.serverRandom, f.etm);
+    this.d.installPendingKeys(deriveEpochKeys(this.d.provider, 'client', f.suite, master, f.clientRandom, f.serverRandom, f.etm));
     const ours = verifyData(this.d.provider, h, master, 'client finished', this.d.transcript.hash(this.d.provider, h));
     this.d.sendChangeCipherSpec();
     this.d.sendMessage(HT.finished, encode((w) => encodeFinished(w, { verifyData: ours })));

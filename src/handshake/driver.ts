@@ -1,5 +1,5 @@
 import type { CryptoProvider } from '../crypto/provider.js';
-import type { CipherSuite } from '../crypto/suites.js';
+import type { EpochKeys, SessionSecrets } from './key-schedule12.js';
 import type { HandshakeMessage } from './reassembler.js';
 import type { Transcript } from './transcript.js';
 
@@ -19,8 +19,8 @@ export interface HandshakeDriver {
   sendUntracked(msgType: number, body: Uint8Array): number;
   /** Queue ChangeCipherSpec and switch the write epoch to the derived keys (S-33). */
   sendChangeCipherSpec(): void;
-  /** Derive the next epoch's keys from the master secret (RFC 5246 §6.3). */
-  deriveKeys(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array, encryptThenMac: boolean): void;
+  /** The next epoch's keys (RFC 5246 §6.3): they take effect with the ChangeCipherSpecs (S-33). */
+  installPendingKeys(keys: EpochKeys): void;
   /** The flight is complete: send it. `last` flights are not retransmitted by timer, only on the peer's retransmission. */
   flushFlight(last: boolean): void;
   /**
@@ -30,10 +30,10 @@ export interface HandshakeDriver {
    */
   suspend<T>(work: Promise<T>, resume: (value: T) => void): void;
   /**
-   * The master secret of this connection is known: kept (copied) for
-   * `exportKeyingMaterial` (RFC 5705) and reported as an NSS key-log line.
+   * The session's secrets are known: kept for `exportKeyingMaterial` and
+   * reported as NSS key-log lines.
    */
-  masterSecretReady(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): void;
+  secretsReady(secrets: SessionSecrets): void;
   /**
    * Connection IDs were negotiated (RFC 9146): `ours` for records to us,
    * `peers` for records to the peer, from epoch 1; `rrc` when both support

@@ -1,3 +1,4 @@
+import { Tls12Secrets, deriveEpochKeys } from './key-schedule12.js';
 import { concatBytes as concat, equalBytes } from '../codec/bytes.js';
 import { Reader } from '../codec/reader.js';
 import { encode } from '../codec/writer.js';
@@ -512,8 +513,8 @@ export class ServerHandshake implements HandshakeMachine {
       ? extendedMasterSecret(this.d.provider, p.suite.prfHash, pms, this.d.transcript.hash(this.d.provider, p.suite.prfHash))
       : masterSecret(this.d.provider, p.suite.prfHash, pms, p.clientRandom, p.serverRandom);
     pms.fill(0);
-    this.d.masterSecretReady(p.suite, master, p.clientRandom, p.serverRandom);
-    this.d.deriveKeys(p.suite, master, p.clientRandom, p.serverRandom, p.etm);
+    this.d.secretsReady(new Tls12Secrets(this.d.provider, p.suite, master, p.clientRandom, p.serverRandom));
+    this.d.installPendingKeys(deriveEpochKeys(this.d.provider, 'server', p.suite, master, p.clientRandom, p.serverRandom, p.etm));
     // S-35: CCS only once key exchange input is complete, i.e. after CertificateVerify when the client authenticates.
     this.state = clientKey
       ? { kind: 'expectCertificateVerify', p, master, clientKey }
@@ -604,8 +605,8 @@ export class ServerHandshake implements HandshakeMachine {
     })));
     if (o.sendTicket) this.sendNewSessionTicket({ ...s });
     const master = Uint8Array.from(s.masterSecret);
-    this.d.masterSecretReady(suite, master, hello.random, serverRandom);
-    this.d.deriveKeys(suite, master, hello.random, serverRandom, s.encryptThenMac);
+    this.d.secretsReady(new Tls12Secrets(this.d.provider, suite, master, hello.random, serverRandom));
+    this.d.installPendingKeys(deriveEpochKeys(this.d.provider, 'server', suite, master, hello.random, serverRandom, s.encryptThenMac));
     const h = suite.prfHash;
     const ours = verifyData(this.d.provider, h, master, 'server finished', this.d.transcript.hash(this.d.provider, h));
     this.d.sendChangeCipherSpec();

@@ -18,10 +18,13 @@
  * @module
  */
 import { clientHandshakeConfig, resolveClientConfig, resolveServerConfig } from '../config.js';
-import { Connection, type ConnectionEvent } from '../connection.js';
-import { type EndpointEvent, type ServerAssociation, ServerEndpoint } from '../endpoint/server-endpoint.js';
+import type { Connection, ConnectionEvent } from '../connection/connection.js';
+import { ClientAssociation, ClientEndpoint, type ClientMachineFactory } from '../endpoint/client-endpoint.js';
+import type { EndpointEvent } from '../endpoint/endpoint.js';
+import { EndpointRunner } from '../endpoint/runner.js';
+import { type ServerAssociation, ServerEndpoint, type ServerEndpointConfig } from '../endpoint/server-endpoint.js';
 import type { DtlsError } from '../errors.js';
-import { ClientHandshake, type ClientHandshakeConfig } from '../handshake/client-handshake.js';
+import type { ClientHandshake } from '../handshake/client-handshake.js';
 import type { ServerOptions } from '../options.js';
 import type { ConnectOptions } from '../client.js';
 import type { NetAddress, NetNode, OutgoingDatagram } from './network.js';
@@ -69,20 +72,53 @@ import type { NetAddress, NetNode, OutgoingDatagram } from './network.js';
  * ```
  */
 export class DtlsServerNode implements NetNode {
-  readonly endpoint: ServerEndpoint;
-  /** Every event, in order. */
-  readonly events: EndpointEvent[] = [];
+  private ep: ServerEndpoint;
+  /** Every event, in order (application data as `data` events). */
+  readonly events: EndpointEvent<ServerAssociation>[] = [];
   /** Asynchronous callbacks in flight: `await node.settle()` then run the network again. */
   private waits: { assoc: ServerAssociation; settled: Promise<void> }[] = [];
   /** Application messages received, per `address:port`. */
   readonly received = new Map<string, Uint8Array[]>();
   private out: OutgoingDatagram[] = [];
+  private runner: EndpointRunner<ServerAssociation>;
   /** Echo every message back (default true). */
   echo = true;
   private now = 0;
 
-  constructor(options: ServerOptions) {
-    this.endpoint = new ServerEndpoint(resolveServerConfig(options).config);
+  constructor(options: ServerOptions | ServerEndpointConfig) {
+    const config = 'handshake' in options && 'settings' in options ? options as ServerEndpointConfig : resolveServerConfig(options as ServerOptions).config;
+    this.ep = new ServerEndpoint(config);
+    this.runner = this.makeRunner();
+  }
+
+  /** The sans-IO server endpoint. */
+  get endpoint(): ServerEndpoint {
+    return this.ep;
+  }
+
+  /**
+   * Start over with a fresh endpoint of the given (resolved) configuration:
+   * no associations, events, messages or datagrams kept (fuzzing reuses
+   * nodes this way, resolving options once).
+   */
+  reset(config: ServerEndpointConfig): void {
+    this.ep = new ServerEndpoint(config);
+    this.runner = this.makeRunner();
+    this.events.length = 0;
+    this.received.clear();
+    this.waits = [];
+    this.out = [];
+    this.echo = true;
+  }
+
+  private makeRunner(): EndpointRunner<ServerAssociation> {
+    return new EndpointRunner(this.ep, { send: (data, address, port) => this.out.push({ to: { address, port }, data }) }, {
+      deliver: (assoc, data) => this.onData(assoc, data),
+      event: (ev) => {
+        this.events.push(ev);
+        if (ev.type === 'wait') this.waits.push({ assoc: ev.assoc, settled: ev.settled });
+      },
+    }, () => this.now);
   }
 
   /** Established associations. */
@@ -106,44 +142,34 @@ export class DtlsServerNode implements NetNode {
       const w = this.waits.shift()!;
       await w.settled;
       this.now = now;
-      this.endpoint.resume(w.assoc, now);
-      this.collect();
+      this.runner.resume(w.assoc);
     }
   }
 
   receive(data: Uint8Array, from: NetAddress, now: number): void {
     this.now = now;
-    // As the Node `Server` does: application data of an established peer takes
-    // the endpoint's fast path; everything else goes through handleDatagram.
-    const fast = this.endpoint.receiveApplicationData(data, from.address, from.port, now);
-    if (fast !== undefined) {
-      this.onData(this.endpoint.lastAssociation!, new Uint8Array(fast.buffer, fast.byteOffset, fast.byteLength));
-      return;
-    }
-    if (!this.endpoint.fastHandled) this.endpoint.handleDatagram(data, from.address, from.port, now);
-    this.collect();
+    this.runner.datagram(data, from.address, from.port);
   }
 
   private onData(assoc: ServerAssociation, data: Uint8Array): void {
-    this.events.push({ type: 'data', assoc, data });
+    // A plain Uint8Array view (node:crypto hands out Buffers).
+    const d = data.constructor === Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    this.events.push({ type: 'data', assoc, data: d });
     const k = `${assoc.address}:${assoc.port}`;
     const list = this.received.get(k) ?? [];
-    list.push(data);
+    list.push(d);
     this.received.set(k, list);
-    if (this.echo && !assoc.conn.isClosed) {
-      const datagram = this.endpoint.sealApplicationData(assoc, data, this.now);
-      if (datagram !== undefined) this.out.push({ to: { address: assoc.address, port: assoc.port }, data: datagram });
-      else this.endpoint.send(assoc, data, this.now);
-      if (!this.collecting) this.collect();
-    }
+    if (this.echo && !assoc.conn.isClosed) this.runner.send(assoc, d);
   }
-
-  private collecting = false;
 
   onTimeout(now: number): void {
     this.now = now;
-    this.endpoint.handleTimeout(now);
-    this.collect();
+    this.runner.timeout();
+  }
+
+  /** Take what the endpoint queued outside `receive` and `onTimeout` (after calling it directly). */
+  flush(): void {
+    this.runner.flush();
   }
 
   nextTimeout(): number | undefined {
@@ -154,31 +180,6 @@ export class DtlsServerNode implements NetNode {
     const o = this.out;
     this.out = [];
     return o;
-  }
-
-  private collect(): void {
-    this.collecting = true;
-    try {
-      this.collectAll();
-    } finally {
-      this.collecting = false;
-    }
-  }
-
-  private collectAll(): void {
-    for (;;) {
-      for (const t of this.endpoint.takeTransmits()) this.out.push({ to: { address: t.address, port: t.port }, data: t.data });
-      const evs = this.endpoint.takeEvents();
-      if (evs.length === 0) return;
-      for (const ev of evs) {
-        if (ev.type === 'data') {
-          this.onData(ev.assoc, ev.data);
-          continue;
-        }
-        this.events.push(ev);
-        if (ev.type === 'wait') this.waits.push({ assoc: ev.assoc, settled: ev.settled });
-      }
-    }
   }
 }
 
@@ -203,80 +204,88 @@ export class DtlsServerNode implements NetNode {
  * ```
  */
 export class DtlsClientNode implements NetNode {
-  readonly conn: Connection;
-  readonly machine: ClientHandshake;
+  readonly endpoint: ClientEndpoint;
   readonly events: ConnectionEvent[] = [];
   readonly received: Uint8Array[] = [];
   /** Virtual time the handshake completed. */
   establishedAt: number | undefined;
   private out: OutgoingDatagram[] = [];
-  private pending: Uint8Array[] = [];
+  private readonly runner: EndpointRunner<ClientAssociation>;
+  private now: number;
 
   /**
-   * @param machine builds the handshake state machine: pass a subclass of
-   *   `ClientHandshake` to script a misbehaving client.
+   * @param machine builds the handshake state machine: pass one that
+   *   misbehaves on purpose to script a client.
    */
   constructor(
     options: Omit<ConnectOptions, 'host' | 'port' | 'socket' | 'checkServerIdentity'>,
     readonly server: NetAddress,
     now = 0,
-    machine: (driver: Connection, config: ClientHandshakeConfig) => ClientHandshake = (d, c) => new ClientHandshake(d, c),
+    machine?: ClientMachineFactory,
   ) {
+    this.now = now;
     const r = resolveClientConfig(options);
     const name = options.servername ?? 'localhost';
-    this.conn = new Connection('client', r.settings, now);
-    this.machine = machine(this.conn, clientHandshakeConfig(r, options.servername, name));
-    this.conn.attach(this.machine);
-    this.collect(now);
+    this.endpoint = new ClientEndpoint(r.settings, clientHandshakeConfig(r, options.servername, name), server, now, machine);
+    this.runner = new EndpointRunner(this.endpoint, { send: (data) => this.out.push({ to: this.server, data }) }, {
+      deliver: (_assoc, data) => {
+        const d = data.constructor === Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        this.events.push({ type: 'data', data: d });
+        this.received.push(d);
+      },
+      event: (ev) => {
+        if (ev.type === 'secure') this.establishedAt = this.now;
+        const e = connectionEvent(ev);
+        if (e) this.events.push(e);
+      },
+    }, () => this.now);
+    this.runner.flush();
   }
 
+  /** The association's sans-IO core. */
+  get conn(): Connection {
+    return this.endpoint.conn;
+  }
+  /** The handshake state machine. */
+  get machine(): ClientHandshake {
+    return this.endpoint.assoc.machine;
+  }
   get established(): boolean {
-    return this.conn.isEstablished;
+    return this.endpoint.established;
   }
   get closed(): boolean {
-    return this.conn.isClosed;
+    return this.endpoint.closed;
   }
   /** The error the connection closed with, if any. */
   get error(): DtlsError | undefined {
     return this.conn.closeError;
   }
 
-  /** Send application data once established (queued before). */
+  /** Send application data (queued until the handshake completes). */
   send(data: Uint8Array, now: number): void {
-    if (!this.conn.isEstablished) {
-      this.pending.push(data);
-      return;
-    }
-    // As the Node client does: the fast path when nothing is queued, else send().
-    const datagram = this.conn.sealApplicationData(data, now);
-    if (datagram !== undefined) {
-      this.out.push({ to: this.server, data: datagram });
-      return;
-    }
-    this.conn.send(data, now);
-    this.collect(now);
+    this.now = now;
+    this.runner.send(this.endpoint.assoc, data);
+  }
+
+  /** An asynchronous callback settled: continue the handshake. */
+  resume(now: number): void {
+    this.now = now;
+    this.runner.resume(this.endpoint.assoc);
   }
 
   receive(data: Uint8Array, from: NetAddress, now: number): void {
     if (from.address !== this.server.address || from.port !== this.server.port) return;
-    const fast = this.conn.receiveApplicationData(data, now);
-    if (fast !== undefined) {
-      const d = new Uint8Array(fast.buffer, fast.byteOffset, fast.byteLength);
-      this.events.push({ type: 'data', data: d });
-      this.received.push(d);
-      return;
-    }
-    if (!this.conn.fastHandled) this.conn.handleDatagram(data, now);
-    this.collect(now);
+    this.now = now;
+    this.runner.datagram(data, from.address, from.port);
   }
 
   onTimeout(now: number): void {
-    this.conn.handleTimeout(now);
-    this.collect(now);
+    this.now = now;
+    this.runner.timeout();
   }
 
   nextTimeout(): number | undefined {
-    return this.conn.nextTimeout();
+    return this.endpoint.nextTimeout();
   }
 
   takeOutgoing(): OutgoingDatagram[] {
@@ -284,19 +293,29 @@ export class DtlsClientNode implements NetNode {
     this.out = [];
     return o;
   }
+}
 
-  private collect(now: number): void {
-    for (const d of this.conn.takeTransmits()) this.out.push({ to: this.server, data: d });
-    for (const ev of this.conn.takeEvents()) {
-      this.events.push(ev);
-      if (ev.type === 'secure') {
-        this.establishedAt = now;
-        const p = this.pending;
-        this.pending = [];
-        for (const d of p) this.conn.send(d, now);
-      }
-      if (ev.type === 'data') this.received.push(ev.data);
-    }
-    for (const d of this.conn.takeTransmits()) this.out.push({ to: this.server, data: d });
+/** A client endpoint's event as the connection reported it. */
+function connectionEvent(ev: EndpointEvent<ClientAssociation>): ConnectionEvent | undefined {
+  switch (ev.type) {
+    case 'secure':
+      return { type: 'secure' };
+    case 'close':
+      return ev.error ? { type: 'close', error: ev.error } : { type: 'close' };
+    case 'keylog':
+      return {
+        type: 'keylog',
+        get line() {
+          return ev.line;
+        },
+      };
+    case 'wait':
+      return { type: 'wait', settled: ev.settled };
+    case 'drop':
+      return { type: 'drop', reason: ev.reason, ...(ev.epoch !== undefined && { epoch: ev.epoch }), ...(ev.seq !== undefined && { seq: ev.seq }) };
+    case 'alert':
+      return { type: 'alert', direction: ev.direction, level: ev.level, description: ev.description };
+    default:
+      return undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { resolveServerConfig } from '../../src/config.js';
-import { Connection } from '../../src/connection.js';
+import { Connection } from '../../src/connection/connection.js';
 import type { SigningKey } from '../../src/crypto/provider.js';
 import { ServerHandshake, type ServerHandshakeConfig } from '../../src/handshake/server-handshake.js';
 import type { ServerOptions } from '../../src/options.js';
@@ -25,7 +25,7 @@ export class ScriptedServerNode implements NetNode {
       this.conn = new Connection('server', this.cfg.settings, now);
       this.conn.attach(this.machine(this.conn, this.cfg.handshake));
     }
-    this.conn.handleDatagram(data, now);
+    this.conn.receive(data, now);
     this.collect();
   }
   onTimeout(now: number): void {

@@ -183,7 +183,7 @@ describe('DOS-07 verified ClientHellos that never continue', () => {
     const hello = clientHelloOf(client.takeOutgoing()[0]!.data)!.hello;
     return (from: NetAddress, now: number) => {
       const dg = helloDatagram(hello, factory.make(from.address, from.port, hello, now));
-      server.endpoint.handleDatagram(dg, from.address, from.port, now);
+      server.endpoint.receive(dg, from.address, from.port, now);
       server.endpoint.takeTransmits();
       server.endpoint.takeEvents();
     };

@@ -111,8 +111,8 @@ describe('REC-06 malformed record framing on established associations', () => {
     'REC-06 both sides drop %s without a throw and stay up', (_n, len) => {
       const p = establishedPair();
       const dg = new Uint8Array(len).fill(CT.appData);
-      expect(() => p.client.conn.handleDatagram(dg, p.net.now)).not.toThrow();
-      expect(() => assocOf(p).conn.handleDatagram(dg, p.net.now)).not.toThrow();
+      expect(() => p.client.conn.receive(dg, p.net.now)).not.toThrow();
+      expect(() => assocOf(p).conn.receive(dg, p.net.now)).not.toThrow();
       injectTo(p, 'server', [dg]);
       injectTo(p, 'client', [dg]);
       expect(echoes(p, 'still up')).toBe(true);

@@ -59,7 +59,7 @@ function flood(count: number, offset: number, t: Tally): void {
     // Distinct (address, port) per ClientHello: 10.x.y.z, port 1024..65535.
     const address = `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
     const port = 1024 + ((i * 7919) % 64_512);
-    endpoint.handleDatagram(hello, address, port, i); // virtual time: 1 ms per ClientHello
+    endpoint.receive(hello, address, port, i); // virtual time: 1 ms per ClientHello
     const out = endpoint.takeTransmits();
     endpoint.takeEvents();
     t.hellos++;

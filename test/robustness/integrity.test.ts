@@ -7,7 +7,7 @@
  * authentication and fail there.
  */
 import { describe, expect, it, onTestFailed } from 'vitest';
-import { CCM8_INTEGRITY_LIMIT } from '../../src/connection.js';
+import { CCM8_INTEGRITY_LIMIT } from '../../src/connection/settings.js';
 import { nobleProvider, nodeProvider } from '../../src/crypto/index.js';
 import type { ServerAssociation } from '../../src/endpoint/server-endpoint.js';
 import { CLIENT_ADDR, SERVER_ADDR, pair, runHandshake } from '../helpers/net.js';

@@ -11,7 +11,7 @@
  */
 import { resolveServerConfig } from '../../../src/config.js';
 import { type EndpointEvent, ServerEndpoint, type ServerEndpointConfig } from '../../../src/endpoint/server-endpoint.js';
-import type { ConnectionEvent } from '../../../src/connection.js';
+import type { ConnectionEvent } from '../../../src/connection/connection.js';
 import type { CommonOptions, ServerOptions } from '../../../src/options.js';
 import type { ClientPskOption } from '../../../src/config.js';
 import type { CryptoProvider } from '../../../src/crypto/provider.js';
@@ -111,11 +111,7 @@ export function newServer(s: Scenario, cookieExchange: boolean, use: 'fuzz' | 'r
   const { node, config, provider } = slot;
   check(!node.waiting, 'a previous execution left the server waiting for a callback');
   provider.reset();
-  (node as { endpoint: ServerEndpoint }).endpoint = new ServerEndpoint(config);
-  node.events.length = 0;
-  node.received.clear();
-  node.takeOutgoing();
-  node.echo = true;
+  node.reset(config);
   return node;
 }
 

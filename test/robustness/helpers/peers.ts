@@ -5,9 +5,10 @@
  * structural assertions (buffer sizes, replay windows) instead of heap
  * measurements.
  */
+import { deriveEpochKeys } from '../../../src/handshake/key-schedule12.js';
 import { expect, onTestFailed } from 'vitest';
 import { resolveServerConfig } from '../../../src/config.js';
-import type { Connection, ConnectionEvent } from '../../../src/connection.js';
+import type { Connection, ConnectionEvent } from '../../../src/connection/connection.js';
 import { encode } from '../../../src/codec/writer.js';
 import { verifyData } from '../../../src/crypto/prf.js';
 import { type EndpointEvent, type ServerAssociation, ServerEndpoint, type ServerEndpointConfig } from '../../../src/endpoint/server-endpoint.js';
@@ -82,7 +83,7 @@ export function echoes(p: Pair, msg: string, maxTime = 5_000): boolean {
 
 /** Make the server node flush what its endpoint queued outside a receive/timeout (e.g. after endpoint.send). */
 export function flushServer(server: DtlsServerNode): void {
-  (server as unknown as { collect(): void }).collect();
+  server.flush();
 }
 
 /** Alerts a connection sent or received. */
@@ -133,7 +134,7 @@ export class EndpointNode implements NetNode {
     return this.events.filter((e) => e.type === 'secure').length;
   }
   receive(data: Uint8Array, from: NetAddress, now: number): void {
-    this.endpoint.handleDatagram(data, from.address, from.port, now);
+    this.endpoint.receive(data, from.address, from.port, now);
     this.collect(now);
   }
   onTimeout(now: number): void {
@@ -203,7 +204,7 @@ export class ScriptedClient extends ClientHandshake {
   }
   /** Derive the next epoch's keys (pendingRead/pendingWrite), as the genuine step does first. */
   derive(f: FinishedFlightInput, master: Uint8Array): void {
-    this.d.deriveKeys(f.suite, master, f.clientRandom, f.serverRandom, f.etm);
+    this.d.installPendingKeys(deriveEpochKeys(this.d.provider, 'client', f.suite, master, f.clientRandom, f.serverRandom, f.etm));
   }
   /** The genuine client verify_data over the transcript so far. */
   verifyData(f: FinishedFlightInput, master: Uint8Array): Uint8Array {

@@ -1,0 +1,174 @@
+/**
+ * What the sans-IO endpoints share: the association record, the events, the
+ * sink that takes their output, and the output queue behind `poll`. The
+ * server endpoint serves many associations behind a stateless front door;
+ * the client endpoint holds one. Both take datagrams, time and application
+ * data in through one call each, and give datagrams, delivered data and
+ * events out through `poll`.
+ *
+ * @module
+ */
+import { Activity, type Connection, type ConnectionEvent, type ConnectionSink } from '../connection/connection.js';
+import { Fifo } from '../codec/fifo.js';
+import type { DtlsError } from '../errors.js';
+import type { HandshakeMachine } from '../handshake/driver.js';
+import type { Negotiated } from '../handshake/server-handshake.js';
+
+/** A handshake machine that says what it negotiated. */
+export interface NegotiatingMachine extends HandshakeMachine {
+  readonly negotiated: Negotiated | undefined;
+}
+
+/** One association, as an endpoint tracks it. */
+export class Association<M extends NegotiatingMachine = NegotiatingMachine> {
+  established = false;
+  /** Application-level handle (a `Peer` or a client connection), set by the adapter. */
+  handle: unknown;
+  constructor(
+    public address: string,
+    public port: number,
+    readonly conn: Connection,
+    readonly machine: M,
+  ) {}
+
+  get negotiated(): Negotiated | undefined {
+    return this.machine.negotiated;
+  }
+}
+
+/** What an endpoint reports (application data goes to {@link EndpointSink.deliver}). */
+export type EndpointEvent<A extends Association = Association> =
+  /** A server's client passed the cookie exchange: its handshake started. */
+  | { readonly type: 'connection'; readonly assoc: A }
+  | { readonly type: 'secure'; readonly assoc: A }
+  /** Application data, as `takeEvents` reports it. */
+  | { readonly type: 'data'; readonly assoc: A; readonly data: Uint8Array }
+  | { readonly type: 'close'; readonly assoc: A; readonly error?: DtlsError; readonly wasEstablished: boolean }
+  | { readonly type: 'drop'; readonly address: string; readonly port: number; readonly reason: string; readonly epoch?: number; readonly seq?: number }
+  /** An alert an association sent or received. */
+  | { readonly type: 'alert'; readonly assoc: A; readonly direction: 'sent' | 'received'; readonly level: number; readonly description: number }
+  /** The peer's address changed (Connection ID migration, RFC 9146 §6). */
+  | { readonly type: 'migrate'; readonly assoc: A; readonly from: { address: string; port: number } }
+  | { readonly type: 'keylog'; readonly assoc: A; readonly line: string }
+  /** An association waits for an asynchronous callback: call `resume(assoc, now)` once `settled` resolves. */
+  | { readonly type: 'wait'; readonly assoc: A; readonly settled: Promise<void> };
+
+/** Where an endpoint's `poll` hands over its output, in order. */
+export interface EndpointSink<A extends Association = Association> {
+  transmit(datagram: Uint8Array, address: string, port: number): void;
+  /** One record's application data for `assoc` (a new array the sink owns). */
+  deliver(assoc: A, data: Uint8Array): void;
+  event(event: EndpointEvent<A>): void;
+}
+
+/** The sans-IO endpoint interface both roles implement. */
+export interface Endpoint<A extends Association = Association> {
+  /** A datagram from address:port. Never throws. Returns the {@link Activity} bits of what it produced. */
+  receive(datagram: Uint8Array, address: string, port: number, now: number): number;
+  /** Send application data on an association (throws `ERR_DTLS_CLOSED` and the like). */
+  send(assoc: A, data: Uint8Array, now: number): void;
+  /** close_notify, then close. */
+  close(assoc: A, now: number): void;
+  /** Fire every deadline up to `now`. */
+  handleTimeout(now: number): void;
+  /** An asynchronous callback of `assoc` settled: continue its handshake. */
+  resume(assoc: A, now: number): void;
+  /** Absolute time of the next deadline, or undefined. */
+  nextTimeout(): number | undefined;
+  /** Hand over datagrams, application data and events. */
+  poll(sink: EndpointSink<A>): void;
+}
+
+/**
+ * The output queue of an endpoint: datagrams (with their destination), and
+ * application data and events in order, each read from its head so that a
+ * sink calling back into the endpoint continues the same poll. Nothing is
+ * allocated per datagram.
+ */
+export class EndpointQueue<A extends Association> {
+  /** Datagrams as (bytes, address, port) triples. */
+  private readonly transmits = new Fifo<Uint8Array | string | number>();
+  /** Events, and application data as (association, bytes) pairs. */
+  private readonly outputs = new Fifo<A | Uint8Array | EndpointEvent<A>>();
+  /** Activity bits since the owner last reset them. */
+  activity = 0;
+  /** The association whose connection is being polled into this queue. */
+  private current: A | undefined;
+  private readonly connectionSink: ConnectionSink;
+
+  constructor(private readonly onConnectionEvent: (assoc: A, ev: ConnectionEvent) => void) {
+    this.connectionSink = {
+      transmit: (d) => this.transmit(d, this.current!.address, this.current!.port),
+      deliver: (d) => this.deliver(this.current!, d),
+      event: (ev) => this.onConnectionEvent(this.current!, ev),
+    };
+  }
+
+  transmit(datagram: Uint8Array, address: string, port: number): void {
+    this.transmits.push(datagram);
+    this.transmits.push(address);
+    this.transmits.push(port);
+    this.activity |= Activity.transmit;
+  }
+
+  deliver(assoc: A, d: Uint8Array): void {
+    this.outputs.push(assoc);
+    this.outputs.push(d);
+    this.activity |= Activity.delivered;
+  }
+
+  event(ev: EndpointEvent<A>): void {
+    this.outputs.push(ev);
+    this.activity |= Activity.event;
+  }
+
+  /** Move what an association's connection produced into this queue. */
+  collect(assoc: A): void {
+    const prev = this.current;
+    this.current = assoc;
+    try {
+      assoc.conn.poll(this.connectionSink);
+    } finally {
+      this.current = prev;
+    }
+  }
+
+  get hasOutput(): boolean {
+    return this.transmits.size > 0 || this.outputs.size > 0;
+  }
+
+  poll(sink: EndpointSink<A>, isAssociation: (x: unknown) => x is A): void {
+    for (;;) {
+      const d = this.transmits.shift();
+      if (d !== undefined) {
+        const address = this.transmits.shift() as string;
+        sink.transmit(d as Uint8Array, address, this.transmits.shift() as number);
+        continue;
+      }
+      const o = this.outputs.shift();
+      if (o === undefined) return;
+      if (isAssociation(o)) sink.deliver(o, this.outputs.shift() as Uint8Array);
+      else sink.event(o as EndpointEvent<A>);
+    }
+  }
+
+  /** The queued datagrams, as a list (the datagram half of {@link poll}). */
+  takeTransmits(): { address: string; port: number; data: Uint8Array }[] {
+    const out: { address: string; port: number; data: Uint8Array }[] = [];
+    for (let d = this.transmits.shift(); d !== undefined; d = this.transmits.shift()) {
+      const address = this.transmits.shift() as string;
+      out.push({ address, port: this.transmits.shift() as number, data: d as Uint8Array });
+    }
+    return out;
+  }
+
+  /** The queued application data (as `data` events) and events, as a list (the other half of {@link poll}). */
+  takeEvents(isAssociation: (x: unknown) => x is A): EndpointEvent<A>[] {
+    const out: EndpointEvent<A>[] = [];
+    for (let o = this.outputs.shift(); o !== undefined; o = this.outputs.shift()) {
+      if (isAssociation(o)) out.push({ type: 'data', assoc: o, data: this.outputs.shift() as Uint8Array });
+      else out.push(o as EndpointEvent<A>);
+    }
+    return out;
+  }
+}
