@@ -6,7 +6,8 @@ import type { CipherSuite } from './crypto/suites.js';
 import type { ServerEndpointConfig } from './endpoint/server-endpoint.js';
 import type { ClientHandshakeConfig, ClientPsk, ClientPskCallback, ServerChainCheck } from './handshake/client-handshake.js';
 import { suiteFitsKey } from './handshake/negotiation.js';
-import { type PeerAddress, type ServerHandshakeConfig, type ServerIdentity, type ServerPskConfig, isPromise } from './handshake/server-handshake.js';
+import { type PeerAddress, type ServerHandshakeConfig, type ServerIdentity, type ServerPskConfig } from './handshake/server-handshake.js';
+import { isPromise } from './handshake/common.js';
 import {
   type CommonOptions, type ServerOptions, checkBoolean, resolveCa, resolveCiphers, resolveIdentity, resolveLimits,
   type PemInput, checkInt, resolveAlpn, resolveGroups, resolveProvider, resolveSettings, resolveSrtp,

@@ -15,14 +15,11 @@
  *
  * @module
  */
-import { Fifo } from '../codec/fifo.js';
-import { Reader } from '../codec/reader.js';
 import {
-  AlertDescription, type AlertName, AlertReceivedError, ClosedError, DecodeError, DtlsError, HandshakeError,
+  AlertDescription, type AlertName, AlertReceivedError, ClosedError, DtlsError, HandshakeError,
   HandshakeTimeoutError, UnexpectedMessageError, alertFor,
 } from '../errors.js';
 import type { HandshakeDriver, HandshakeMachine } from '../handshake/driver.js';
-import { HANDSHAKE_HEADER_LENGTH, decodeHandshakeFragment } from '../handshake/header.js';
 import type { EpochKeys, SessionSecrets } from '../handshake/key-schedule12.js';
 import { type HandshakeMessage, Reassembler } from '../handshake/reassembler.js';
 import { HandshakeType, HandshakeTypes } from '../handshake/registry.js';
@@ -34,57 +31,18 @@ import type { DtlsRecord } from '../record/record.js';
 import { alertTrace, channels, recordTrace, trace, tracingRecords } from '../trace.js';
 import { ChangeCipherSpecGate } from './ccs-gate.js';
 import { FlightSender } from './flight-sender.js';
+import { IntegrityGuard } from './integrity.js';
+import { Activity, type ConnectionEvent, ConnectionOutput } from './output.js';
 import { PathValidator } from './path.js';
+import { Suspension, keepRecord } from './suspension.js';
 import type { ConnectionSettings } from './settings.js';
 
-/** What a connection reports to its owner (application data comes separately, see {@link ConnectionSink}). */
-export type ConnectionEvent =
-  | { readonly type: 'secure' }
-  /** Application data, as {@link Connection.takeEvents} reports it (a {@link ConnectionSink} gets it by `deliver`). */
-  | { readonly type: 'data'; readonly data: Uint8Array }
-  | { readonly type: 'drop'; readonly reason: string; readonly epoch?: number; readonly seq?: number }
-  | { readonly type: 'alert'; readonly direction: 'sent' | 'received'; readonly level: number; readonly description: number }
-  | { readonly type: 'close'; readonly error?: DtlsError }
-  /** A path_response answered our path_challenge: the candidate address is reachable (RFC 9853). */
-  | { readonly type: 'pathValidated' }
-  /** An NSS key-log line (`CLIENT_RANDOM <client random> <master secret>`, hex) for Wireshark. */
-  | { readonly type: 'keylog'; readonly line: string }
-  /** The handshake waits for an asynchronous callback: call `resume(now)` once `settled` resolves (it never rejects). */
-  | { readonly type: 'wait'; readonly settled: Promise<void> };
-
-/** Where {@link Connection.poll} hands over what the connection produced, in order. */
-export interface ConnectionSink {
-  /** A datagram to send to the peer. */
-  transmit(datagram: Uint8Array): void;
-  /** One record's application data (a new array the sink owns; a `Buffer` with node:crypto). */
-  deliver(data: Uint8Array): void;
-  event(event: ConnectionEvent): void;
-}
-
-/**
- * What one call did, as bits: {@link Connection.receive} and the endpoints
- * return it, so an owner polls only when there is something to take.
- */
-export const Activity = Object.freeze({
-  /** Application data was queued. */
-  delivered: 1,
-  /** Datagrams were queued. */
-  transmit: 2,
-  /** Events other than application data were queued (including drops). */
-  event: 4,
-  /** An authenticated record newer than any before arrived: the peer's address may move (RFC 9146 §6). */
-  newest: 8,
-});
+export { Activity, type ConnectionEvent, type ConnectionSink } from './output.js';
 
 type Phase = 'handshake' | 'established' | 'closed';
 
-interface Waiting {
-  readonly resume: (value: unknown) => void;
-  result?: { ok: true; value: unknown } | { ok: false; error: unknown };
-}
-
 /** One DTLS association: see the module comment. */
-export class Connection implements HandshakeDriver {
+export class Connection extends ConnectionOutput implements HandshakeDriver {
   readonly transcript = new Transcript();
   readonly records: RecordLayer;
   readonly flights: FlightSender;
@@ -93,25 +51,16 @@ export class Connection implements HandshakeDriver {
   private readonly path = new PathValidator();
   private machine!: HandshakeMachine;
   private phase: Phase = 'handshake';
-  /** Datagrams to send, and application data and events in order (re-entrant polls continue the same queues). */
-  private readonly transmits = new Fifo<Uint8Array>();
-  private readonly outputs = new Fifo<Uint8Array | ConnectionEvent>();
-  /** {@link Activity} bits of the current call. */
-  private activity = 0;
   private nextSendSeq = 0;
   /** Records of the next epoch, kept until it is installed (S-07, DOS-09). */
   private futureRecords: DtlsRecord[] = [];
   /** Application data that arrived before the peer's Finished verified: delivered once it has (S-09). */
   private earlyData: Uint8Array[] = [];
-  private waiting: Waiting | undefined;
-  /** Records received while waiting for an asynchronous callback. */
-  private held: DtlsRecord[] = [];
+  private readonly suspension: Suspension;
   private readonly handshakeDeadline: number;
   private lastReceived: number;
   private secrets: SessionSecrets | undefined;
-  /** Authentication failures tolerated before closing (S-41); 0: no limit. */
-  private integrityLimit = 0;
-  private firstBadAt: number | undefined;
+  private readonly integrity: IntegrityGuard;
   /** Current time (ms) as last given by the owner. */
   now: number;
   /** The error the connection closed with (undefined for a clean close or while open). */
@@ -126,11 +75,14 @@ export class Connection implements HandshakeDriver {
     readonly settings: ConnectionSettings,
     now: number,
   ) {
+    super();
     this.now = now;
     this.lastReceived = now;
     this.handshakeDeadline = now + settings.handshakeTimeout;
-    this.records = new RecordLayer(settings.replayWindow);
+    this.records = new RecordLayer(settings.replayWindow, () => this.traceLabel);
     this.reasm = new Reassembler(settings.reassembly);
+    this.suspension = new Suspension(settings.maxFutureRecords);
+    this.integrity = new IntegrityGuard(settings.maxBadRecords, settings.retransmitInitial);
     this.traceLabel = role;
     this.flights = new FlightSender(settings, {
       overhead: (epoch) => this.records.overhead(epoch),
@@ -169,58 +121,6 @@ export class Connection implements HandshakeDriver {
     return this.path.enabled;
   }
 
-  // --- output ------------------------------------------------------------------
-
-  private transmit(d: Uint8Array): void {
-    this.transmits.push(d);
-    this.activity |= Activity.transmit;
-  }
-
-  private emit(ev: ConnectionEvent): void {
-    this.outputs.push(ev);
-    this.activity |= Activity.event;
-  }
-
-  private deliverData(d: Uint8Array): void {
-    this.outputs.push(d);
-    this.activity |= Activity.delivered;
-  }
-
-  /** Whether anything waits to be polled. */
-  get hasOutput(): boolean {
-    return this.transmits.size > 0 || this.outputs.size > 0;
-  }
-
-  /**
-   * Hand over what the connection produced: datagrams first, then
-   * application data and events in the order they happened. A sink may call
-   * back into the connection (send, close): what that produces is handed
-   * over by the same poll.
-   */
-  poll(sink: ConnectionSink): void {
-    for (;;) {
-      const t = this.transmits.shift();
-      if (t !== undefined) {
-        sink.transmit(t);
-        continue;
-      }
-      const o = this.outputs.shift();
-      if (o === undefined) return;
-      if (o instanceof Uint8Array) sink.deliver(o);
-      else sink.event(o);
-    }
-  }
-
-  /** Datagrams to send to the peer, in order (the datagram half of {@link poll}). */
-  takeTransmits(): Uint8Array[] {
-    return this.transmits.drain();
-  }
-
-  /** Application data (as `data` events) and events, in order (the other half of {@link poll}). */
-  takeEvents(): ConnectionEvent[] {
-    return this.outputs.drain().map((o): ConnectionEvent => (o instanceof Uint8Array ? { type: 'data', data: o } : o));
-  }
-
   /** Absolute time of the next deadline, or undefined. */
   nextTimeout(): number | undefined {
     if (this.phase === 'closed') return undefined;
@@ -242,7 +142,7 @@ export class Connection implements HandshakeDriver {
     this.activity = 0;
     if (this.phase === 'closed') return 0;
     this.now = now;
-    if (this.phase === 'established' && this.waiting === undefined && !tracingRecords()) {
+    if (this.phase === 'established' && !this.suspension.active && !tracingRecords()) {
       const r = this.records.openApplicationData(data);
       if (r !== undefined) {
         if (r === null) {
@@ -279,9 +179,8 @@ export class Connection implements HandshakeDriver {
 
   private handleRecord(rec: DtlsRecord): void {
     if (this.phase === 'closed') return;
-    if (this.waiting) {
-      if (this.held.length < this.settings.maxFutureRecords) this.held.push(keep(rec));
-      else this.drop('held queue full', rec.epoch, rec.seq);
+    if (this.suspension.active) {
+      if (!this.suspension.hold(rec)) this.drop('held queue full', rec.epoch, rec.seq);
       return;
     }
     try {
@@ -304,28 +203,15 @@ export class Connection implements HandshakeDriver {
       // S-07/DOS-09: keep a few next-epoch records (e.g. Finished ahead of a delayed CCS), each once.
       if (this.futureRecords.length < this.settings.maxFutureRecords
         && !this.futureRecords.some((r) => r.epoch === rec.epoch && r.seq === rec.seq)) {
-        this.futureRecords.push(keep(rec));
+        this.futureRecords.push(keepRecord(rec));
         return;
       }
     }
     this.drop(reason, epoch, seq);
     if (reason !== 'bad mac') return;
-    if (this.phase === 'handshake' && epoch === this.records.currentReadEpoch && epoch > 0) {
-      // The peer's Finished flight does not authenticate under the keys we derived.
-      // Once is a corrupted datagram; twice (its retransmission too) means the keys
-      // differ — a wrong or unknown PSK: fail fast with decrypt_error (same for both).
-      // A burst (a flood, or buffered records replayed at the CCS) counts once: the
-      // second failure must come a retransmission later.
-      if (this.firstBadAt === undefined) this.firstBadAt = this.now;
-      else if (this.now - this.firstBadAt >= this.settings.retransmitInitial / 2) {
-        this.fail(new HandshakeError('ERR_DTLS_BAD_FINISHED', 'the peer\'s Finished flight does not authenticate: the keys differ (wrong pre-shared key?)', 'decrypt_error'));
-        return;
-      }
-    }
-    const limit = this.integrityLimit;
-    if (limit > 0 && this.records.badRecords >= limit) {
-      this.fail(new DtlsError('ERR_DTLS_TOO_MANY_BAD_RECORDS', `${this.records.badRecords} records failed authentication`, 'bad_record_mac'));
-    }
+    const peerFlight = this.phase === 'handshake' && epoch === this.records.currentReadEpoch && epoch > 0;
+    const error = this.integrity.onBadRecord(this.now, peerFlight, this.records.badRecords);
+    if (error) this.fail(error);
   }
 
   private drop(reason: string, epoch?: number, seq?: number): void {
@@ -363,38 +249,16 @@ export class Connection implements HandshakeDriver {
       if (this.flights.holdsLastFlight) this.flights.peerRetransmitted(this.now);
       return this.drop('old epoch handshake', rec.epoch, rec.seq);
     }
-    const r = new Reader(rec.data);
-    let sawOld = false;
-    while (r.remaining > 0) {
-      if (r.remaining < HANDSHAKE_HEADER_LENGTH) {
-        // FRAG-08: a header split across records is rejected.
-        this.drop('truncated handshake header', rec.epoch, rec.seq);
-        break;
-      }
-      let frag;
-      try {
-        frag = decodeHandshakeFragment(r);
-      } catch (e) {
-        if (!(e instanceof DecodeError)) throw e;
-        this.drop('bad handshake fragment', rec.epoch, rec.seq);
-        break;
-      }
-      if (frag.msgType === HandshakeType.hello_request) {
-        // S-44: HelloRequest is ignored (renegotiation is refused, S-43).
-        continue;
-      }
-      const res = this.reasm.add(frag, rec.epoch);
-      if (res === 'old') sawOld = true;
-      else if (res === 'dropped') this.drop('handshake fragment outside limits', rec.epoch, rec.seq);
-      else this.flights.peerFlightPartial(this.now);
-    }
-    if (sawOld) this.flights.peerRetransmitted(this.now);
+    const got = this.reasm.addRecord(rec.data, rec.epoch);
+    for (const reason of got.drops) this.drop(reason, rec.epoch, rec.seq);
+    if (got.buffered) this.flights.peerFlightPartial(this.now);
+    if (got.old) this.flights.peerRetransmitted(this.now);
     this.processMessages();
   }
 
   /** Deliver complete in-order messages to the state machine, iteratively (S-44). */
   private processMessages(): void {
-    for (let msg = this.reasm.peek(); msg && !this.waiting; msg = this.reasm.peek()) {
+    for (let msg = this.reasm.peek(); msg && !this.suspension.active; msg = this.reasm.peek()) {
       if (this.phase !== 'handshake') {
         this.reasm.pop();
         // S-43: a new handshake (renegotiation) is refused with a warning; any other
@@ -553,7 +417,7 @@ export class Connection implements HandshakeDriver {
     if (data.length > MAX_PLAINTEXT) {
       throw new DtlsError('ERR_DTLS_MESSAGE_TOO_LONG', `message of ${data.length} bytes exceeds ${MAX_PLAINTEXT}`);
     }
-    const rec = this.sealTraced(ContentType.application_data, data, this.records.currentWriteEpoch);
+    const rec = this.records.seal(ContentType.application_data, data, this.records.currentWriteEpoch);
     if (rec === null) {
       // S-06: never wrap the sequence number.
       this.sendAlert(1, AlertDescription.close_notify);
@@ -611,36 +475,22 @@ export class Connection implements HandshakeDriver {
   }
 
   suspend<T>(work: Promise<T>, resume: (value: T) => void): void {
-    const w: Waiting = { resume: resume as (v: unknown) => void };
-    this.waiting = w;
-    const settled = work.then(
-      (value) => { w.result = { ok: true, value }; },
-      (error: unknown) => { w.result = { ok: false, error }; },
-    );
-    this.emit({ type: 'wait', settled });
+    this.emit({ type: 'wait', settled: this.suspension.suspend(work, resume) });
   }
 
   /** An asynchronous callback settled: continue the handshake, then the input held meanwhile. */
   resume(now: number): number {
     this.activity = 0;
-    const w = this.waiting;
-    if (!w || !w.result || this.phase === 'closed') return 0;
+    if (this.phase === 'closed') return 0;
     this.now = now;
-    this.waiting = undefined;
     try {
-      if (!w.result.ok) {
-        const e = w.result.error;
-        throw e instanceof DtlsError ? e : new DtlsError('ERR_DTLS_CALLBACK', `callback failed: ${(e as Error)?.message ?? e}`, 'internal_error', { cause: e });
-      }
-      w.resume(w.result.value);
+      if (!this.suspension.resume()) return 0;
       this.processMessages();
     } catch (err) {
       this.fail(err);
       return this.activity;
     }
-    const held = this.held;
-    this.held = [];
-    for (const r of held) {
+    for (const r of this.suspension.takeHeld()) {
       this.handleRecord(r);
       if (this.isClosed) break;
     }
@@ -648,7 +498,7 @@ export class Connection implements HandshakeDriver {
   }
 
   installPendingKeys(keys: EpochKeys): void {
-    this.integrityLimit = this.settings.maxBadRecords > 0 ? this.settings.maxBadRecords : keys.integrityLimit;
+    this.integrity.setSuiteLimit(keys.integrityLimit);
     this.ccs.install(keys);
   }
 
@@ -700,26 +550,14 @@ export class Connection implements HandshakeDriver {
 
   // --- sending -----------------------------------------------------------------
 
-  /** Seal a record, publishing it on `puredtls:record:out` when traced. */
-  private sealTraced(type: number, data: Uint8Array, epoch: number): Uint8Array | null {
-    if (channels.recordOut?.hasSubscribers) this.traceRecordOut(type, data, epoch);
-    return this.records.seal(type, data, epoch);
-  }
-
-  /** Apart from {@link sealTraced}: a closure there would make every call allocate its context. */
-  private traceRecordOut(type: number, data: Uint8Array, epoch: number): void {
-    const seq = this.records.nextWriteSeq(epoch);
-    trace(channels.recordOut, () => recordTrace(this.traceLabel, type, epoch, seq, data));
-  }
-
   private sealOrThrow(type: number, data: Uint8Array, epoch: number): Uint8Array {
-    const rec = this.sealTraced(type, data, epoch);
+    const rec = this.records.seal(type, data, epoch);
     if (rec === null) throw new DtlsError('ERR_DTLS_SEQUENCE_EXHAUSTED', 'record sequence numbers exhausted');
     return rec;
   }
 
   private sendAlert(level: number, description: number): void {
-    const rec = this.sealTraced(ContentType.alert, Uint8Array.of(level, description), this.records.currentWriteEpoch);
+    const rec = this.records.seal(ContentType.alert, Uint8Array.of(level, description), this.records.currentWriteEpoch);
     if (rec) this.transmit(rec);
     trace(channels.alertSent, () => alertTrace(this.traceLabel, level, description));
     this.emit({ type: 'alert', direction: 'sent', level, description });
@@ -743,8 +581,7 @@ export class Connection implements HandshakeDriver {
     this.transcript.clear();
     this.futureRecords = [];
     this.earlyData = [];
-    this.held = [];
-    this.waiting = undefined;
+    this.suspension.clear();
     this.machine?.wipe();
     this.ccs.wipe();
     this.records.wipe();
@@ -752,9 +589,4 @@ export class Connection implements HandshakeDriver {
     this.secrets = undefined;
     this.emit(error ? { type: 'close', error } : { type: 'close' });
   }
-}
-
-/** A copy of a record to keep past the datagram it came in (a `subarray` aliases it). */
-function keep(rec: DtlsRecord): DtlsRecord {
-  return { ...rec, fragment: rec.fragment.slice(), raw: new Uint8Array(0) };
 }

@@ -11,7 +11,7 @@ import type { ConnectionSettings } from '../connection/settings.js';
 import { ClosedError, DtlsError } from '../errors.js';
 import { ClientHandshake, type ClientHandshakeConfig } from '../handshake/client-handshake.js';
 import type { ClientSession } from '../handshake/session.js';
-import { Association, type Endpoint, type EndpointEvent, EndpointQueue, type EndpointSink } from './endpoint.js';
+import { Association, type Endpoint, type EndpointEvent, EndpointQueue, type EndpointSink, commonEndpointEvent } from './endpoint.js';
 import { formatHostPort } from './server-endpoint.js';
 
 /** The client's one association. */
@@ -146,22 +146,11 @@ export class ClientEndpoint implements Endpoint<ClientAssociation> {
       case 'close':
         this.queued = [];
         return this.queue.event({ type: 'close', assoc, wasEstablished: assoc.established, ...(ev.error && { error: ev.error }) });
-      case 'wait':
-        return this.queue.event({ type: 'wait', assoc, settled: ev.settled });
-      case 'keylog':
-        return this.queue.event({
-          type: 'keylog',
-          assoc,
-          get line() {
-            return ev.line;
-          },
-        });
-      case 'drop':
-        return this.queue.event({ type: 'drop', address: assoc.address, port: assoc.port, reason: ev.reason, ...(ev.epoch !== undefined && { epoch: ev.epoch }), ...(ev.seq !== undefined && { seq: ev.seq }) });
-      case 'alert':
-        return this.queue.event({ type: 'alert', assoc, direction: ev.direction, level: ev.level, description: ev.description });
-      default:
+      default: {
+        const e = commonEndpointEvent(assoc, ev);
+        if (e) this.queue.event(e);
         return;
+      }
     }
   }
 }

@@ -53,6 +53,33 @@ export type EndpointEvent<A extends Association = Association> =
   /** An association waits for an asynchronous callback: call `resume(assoc, now)` once `settled` resolves. */
   | { readonly type: 'wait'; readonly assoc: A; readonly settled: Promise<void> };
 
+/**
+ * The endpoint event of a connection event both roles report the same way
+ * (wait, keylog, drop, alert); `undefined` for the others, which each
+ * endpoint handles itself.
+ */
+export function commonEndpointEvent<A extends Association>(assoc: A, ev: ConnectionEvent): EndpointEvent<A> | undefined {
+  switch (ev.type) {
+    case 'wait':
+      return { type: 'wait', assoc, settled: ev.settled };
+    case 'keylog':
+      // The line is built only when read (see Connection.secretsReady).
+      return {
+        type: 'keylog',
+        assoc,
+        get line() {
+          return ev.line;
+        },
+      };
+    case 'drop':
+      return { type: 'drop', address: assoc.address, port: assoc.port, reason: ev.reason, ...(ev.epoch !== undefined && { epoch: ev.epoch }), ...(ev.seq !== undefined && { seq: ev.seq }) };
+    case 'alert':
+      return { type: 'alert', assoc, direction: ev.direction, level: ev.level, description: ev.description };
+    default:
+      return undefined;
+  }
+}
+
 /** Where an endpoint's `poll` hands over its output, in order. */
 export interface EndpointSink<A extends Association = Association> {
   transmit(datagram: Uint8Array, address: string, port: number): void;

@@ -7,7 +7,7 @@ import { ServerHandshake, type ServerHandshakeConfig } from '../handshake/server
 import type { TicketKeys } from '../handshake/session.js';
 import { ContentType, RECORD_HEADER_LENGTH } from '../record/content-type.js';
 import { channels, recordTrace, trace, tracingRecords } from '../trace.js';
-import { Association, type Endpoint, type EndpointEvent, EndpointQueue, type EndpointSink } from './endpoint.js';
+import { Association, type Endpoint, type EndpointEvent, EndpointQueue, type EndpointSink, commonEndpointEvent } from './endpoint.js';
 import { type PeekedHello, helloVerifyRequest, peekClientHello } from './front-door.js';
 import { TimerHeap } from './timer-heap.js';
 
@@ -291,23 +291,12 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
       case 'close':
         this.forget(assoc);
         return this.queue.event({ type: 'close', assoc, wasEstablished: assoc.established, ...(ev.error && { error: ev.error }) });
-      case 'wait':
-        return this.queue.event({ type: 'wait', assoc, settled: ev.settled });
-      case 'keylog':
-        return this.queue.event({
-          type: 'keylog',
-          assoc,
-          get line() {
-            return ev.line;
-          },
-        });
-      case 'drop':
-        this.stats.dropped++;
-        return this.queue.event({ type: 'drop', address: assoc.address, port: assoc.port, reason: ev.reason, ...(ev.epoch !== undefined && { epoch: ev.epoch }), ...(ev.seq !== undefined && { seq: ev.seq }) });
-      case 'alert':
-        return this.queue.event({ type: 'alert', assoc, direction: ev.direction, level: ev.level, description: ev.description });
-      default:
+      default: {
+        const e = commonEndpointEvent(assoc, ev);
+        if (e?.type === 'drop') this.stats.dropped++;
+        if (e) this.queue.event(e);
         return;
+      }
     }
   }
 

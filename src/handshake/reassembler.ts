@@ -1,4 +1,6 @@
-import type { HandshakeFragment } from './header.js';
+import { Reader } from '../codec/reader.js';
+import { DecodeError } from '../errors.js';
+import { HANDSHAKE_HEADER_LENGTH, type HandshakeFragment, decodeHandshakeFragment } from './header.js';
 import { HandshakeType } from './registry.js';
 
 /** A whole handshake message, in order. */
@@ -45,6 +47,16 @@ interface Partial {
 /** What `add` did with a fragment. */
 export type AddResult = 'old' | 'buffered' | 'dropped';
 
+/** What {@link Reassembler.addRecord} did with a handshake record's fragments. */
+export interface RecordIntake {
+  /** A fragment of a message already processed: the peer resent a flight. */
+  readonly old: boolean;
+  /** A fragment was buffered (part of the next flight arrived). */
+  readonly buffered: boolean;
+  /** Why fragments (or the rest of the record) were dropped, in order. */
+  readonly drops: readonly string[];
+}
+
 /**
  * Reassembles handshake messages from fragments (RFC 6347 §4.2.3), keyed by
  * message_seq (S-21). Handles overlap, duplication, reordering and
@@ -74,6 +86,39 @@ export class Reassembler {
   /** Bytes currently buffered. */
   get bufferedBytes(): number {
     return this.buffered;
+  }
+
+  /**
+   * Every fragment of a handshake record (RFC 6347 §4.2.2: a record may hold
+   * several, never a header split across records, FRAG-08). HelloRequest is
+   * ignored (S-44: renegotiation is refused, S-43). Never throws on bad
+   * input: what cannot be decoded ends the record and is reported.
+   */
+  addRecord(data: Uint8Array, epoch: number): RecordIntake {
+    const r = new Reader(data);
+    let old = false;
+    let buffered = false;
+    const drops: string[] = [];
+    while (r.remaining > 0) {
+      if (r.remaining < HANDSHAKE_HEADER_LENGTH) {
+        drops.push('truncated handshake header');
+        break;
+      }
+      let frag;
+      try {
+        frag = decodeHandshakeFragment(r);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        drops.push('bad handshake fragment');
+        break;
+      }
+      if (frag.msgType === HandshakeType.hello_request) continue;
+      const res = this.add(frag, epoch);
+      if (res === 'old') old = true;
+      else if (res === 'dropped') drops.push('handshake fragment outside limits');
+      else buffered = true;
+    }
+    return { old, buffered, drops };
   }
 
   add(f: HandshakeFragment, epoch: number): AddResult {

@@ -1,16 +1,18 @@
-import { Tls12Secrets, deriveEpochKeys } from './key-schedule12.js';
 import { concatBytes as concat, equalBytes } from '../codec/bytes.js';
-import { Reader } from '../codec/reader.js';
+import type { Reader } from '../codec/reader.js';
 import { encode } from '../codec/writer.js';
-import { constantTimeEqual } from '../crypto/ct.js';
-import { extendedMasterSecret, masterSecret, verifyData } from '../crypto/prf.js';
 import type { GroupName, KeyShare, SigningKey, VerifyingKey } from '../crypto/provider.js';
 import { type CipherSuite, EMPTY_RENEGOTIATION_INFO_SCSV, suiteById } from '../crypto/suites.js';
-import { DecodeError, DtlsError, HandshakeError, UnexpectedMessageError } from '../errors.js';
+import { type DtlsError, HandshakeError } from '../errors.js';
 import { DTLS1_2 } from '../record/content-type.js';
-import type { HandshakeDriver, HandshakeMachine } from './driver.js';
 import {
-  CertificateType, type Extension, alpn, certificateTypes, connectionIdExt, ecPointFormats, findExtension, isEmptyExtension, renegotiationInfo, serverName,
+  type HelloParams, type Negotiated, Tls12Machine, checkFinished, encryptThenMacOf, extendedMasterSecretOf, flagExtension,
+  importRawPublicKey, isPromise, masterFromPremaster, pskPremaster, renegotiationInfoOf, sendChangeCipherSpecAndFinished,
+  sessionOf, untrustedRawPublicKey, useMaster,
+} from './common.js';
+import type { HandshakeDriver } from './driver.js';
+import {
+  CertificateType, type Extension, alpn, certificateTypes, connectionIdExt, ecPointFormats, findExtension, renegotiationInfo, serverName,
   signatureAlgorithms, srtpProfileName, supportedGroups, useSrtp,
 } from './extensions.js';
 import { decodeCertificate, decodeRawPublicKeyCertificate, encodeCertificate, encodeRawPublicKeyCertificate } from './messages/certificate.js';
@@ -18,16 +20,17 @@ import { decodeCertificateVerify } from './messages/certificate-verify.js';
 import { encodeCertificateRequest } from './messages/certificate-request.js';
 import { type ClientHello, decodeClientHello } from './messages/client-hello.js';
 import { decodeClientKeyExchange } from './messages/client-key-exchange.js';
-import { decodeFinished, encodeFinished } from './messages/finished.js';
 import { encodeNewSessionTicket } from './messages/new-session-ticket.js';
 import type { Session, SessionCache, TicketKeys } from './session.js';
 import { encodeServerHello } from './messages/server-hello.js';
 import { encodeEcdhParams, encodeServerKeyExchange } from './messages/server-key-exchange.js';
 import {
-  SIGNATURE_SCHEMES, chooseGroup, chooseSignatureScheme, groupById, groupId, schemeKeyKind, suiteFitsKey,
+  SIGNATURE_SCHEMES, chooseGroup, chooseSignatureScheme, groupId, schemeKeyKind, suiteFitsKey,
 } from './negotiation.js';
 import type { HandshakeMessage } from './reassembler.js';
-import { ClientCertificateType, ExtensionType, HandshakeType as HT, HandshakeTypes } from './registry.js';
+import { ClientCertificateType, ExtensionType, HandshakeType as HT, NamedGroup } from './registry.js';
+
+export type { Negotiated } from './common.js';
 
 /** Result of checking a client's certificate chain (the connection layer supplies the check). */
 export type ClientChainCheck =
@@ -88,69 +91,16 @@ export interface ServerPskConfig {
   readonly hint?: Uint8Array;
 }
 
-/**
- * What a handshake negotiated: the `negotiated` property of a {@link Peer}
- * and of a {@link ClientConnection}, once the handshake completed.
- *
- * @example
- * ```ts
- * import { readFileSync } from 'node:fs';
- * import { connectAsync, type Negotiated } from 'puredtls';
- *
- * const client = await connectAsync({ host: 'localhost', port: 4433, ca: readFileSync('ca.pem') });
- * const n: Negotiated | undefined = client.negotiated;
- * console.log(n?.suite.openssl, n?.group, n?.extendedMasterSecret, n?.resumed ? 'resumed' : 'full handshake');
- * ```
- */
-export interface Negotiated {
-  /** The cipher suite. */
-  suite: CipherSuite;
-  /** The ECDHE group (`x25519`, `secp256r1`, `secp384r1`); absent for plain PSK and resumed handshakes. */
-  group?: string;
-  /** The extended master secret (RFC 7627) in use. */
-  extendedMasterSecret: boolean;
-  /** encrypt_then_mac (RFC 7366) in use. */
-  encryptThenMac: boolean;
-  /** On a server: the name the client asked for (SNI, RFC 6066). */
-  servername?: string;
-  /** The peer's certificate chain, DER, leaf first (empty when it sent none). */
-  peerCertificates: Uint8Array[];
-  /** Whether the peer's certificate (or raw public key) verified; on a server that requests none, true. */
-  authorized: boolean;
-  /** Why it did not verify (when the handshake went on regardless). */
-  authorizationError?: DtlsError;
-  /** The TLS SignatureScheme of the server's ServerKeyExchange signature (certificate suites, full handshakes). */
-  signatureScheme?: number;
-  /** The PSK identity the client used. */
-  pskIdentity?: string;
-  /** The handshake resumed a session (abbreviated handshake). */
-  resumed: boolean;
-  /** The ALPN protocol agreed on (RFC 7301). */
-  alpnProtocol?: string;
-  /** The DTLS-SRTP profile agreed on (RFC 5764), by its OpenSSL name. */
-  srtpProfile?: string;
-  /** The peer's raw public key (SPKI DER), when it authenticated with one (RFC 7250). */
-  peerRawPublicKey?: Uint8Array;
-  /** Connection IDs in use (RFC 9146): ours (in records to us) and the peer's. */
-  connectionIds?: { readonly ours: Uint8Array; readonly peers: Uint8Array };
-}
-
-interface Params {
+interface Params extends HelloParams {
   /** The certificate type the client will send (RFC 7250). */
   readonly clientCertType?: number;
-  /** encrypt_then_mac in use (CBC suites only). */
-  readonly etm: boolean;
   /** The session ID we sent in ServerHello. */
   readonly sessionId: Uint8Array;
   /** The client asked for a ticket and we will send one (RFC 5077 §3.2). */
   readonly sendTicket: boolean;
   /** Resuming this session (abbreviated handshake). */
   readonly resuming?: Session;
-  readonly suite: CipherSuite;
-  readonly clientRandom: Uint8Array;
-  readonly serverRandom: Uint8Array;
   readonly share?: KeyShare;
-  readonly ems: boolean;
 }
 
 type State =
@@ -163,7 +113,7 @@ type State =
   | { readonly kind: 'done' };
 
 /** The message types each state accepts: anything else is an unexpected message (S-34). */
-const accepts: Record<State['kind'], readonly number[]> = {
+const ACCEPTS: { readonly [K in State['kind']]: readonly number[] } = {
   expectClientHello: [HT.client_hello],
   expectCertificate: [HT.certificate],
   expectClientKeyExchange: [HT.client_key_exchange],
@@ -175,39 +125,40 @@ const accepts: Record<State['kind'], readonly number[]> = {
 
 const PEER_TYPES: readonly number[] = [HT.client_hello, HT.certificate, HT.client_key_exchange, HT.certificate_verify, HT.finished];
 
+/** What the ClientHello's extensions ask, decoded once. */
+interface HelloAsks {
+  readonly secureReneg: boolean;
+  readonly ems: boolean;
+  readonly sendTicket: boolean;
+  readonly servername: string | undefined;
+  readonly ticketExt: Uint8Array | undefined;
+  readonly extras: Extras;
+}
+
+/** ALPN and use_srtp answers. */
+interface Extras {
+  readonly extensions: Extension[];
+  readonly alpnProtocol?: string;
+  readonly srtpProfile?: string;
+}
+
 /**
- * The server side of the DTLS 1.2 full handshake (RFC 6347 §4.2.4 flights
- * 4 and 6; RFC 5246 §7.3). Starts from a ClientHello whose cookie verified.
+ * The server side of the DTLS 1.2 handshake (RFC 6347 §4.2.4 flights 4 and
+ * 6; RFC 5246 §7.3), full and abbreviated. Starts from a ClientHello whose
+ * cookie verified.
  */
-export class ServerHandshake implements HandshakeMachine {
-  private state: State = { kind: 'expectClientHello' };
-  negotiated: Negotiated | undefined;
+export class ServerHandshake extends Tls12Machine<State> {
+  readonly peerMessageTypes = PEER_TYPES;
 
   constructor(
-    protected readonly d: HandshakeDriver,
-    protected readonly cfg: ServerHandshakeConfig,
-    protected readonly peer: PeerAddress = { address: '', port: 0 },
-  ) {}
-
-  get stateName(): string {
-    return this.state.kind;
-  }
-  get accepts(): readonly number[] {
-    return accepts[this.state.kind];
-  }
-  get peerMessageTypes(): readonly number[] {
-    return PEER_TYPES;
-  }
-  get expectsChangeCipherSpec(): boolean {
-    return this.state.kind === 'expectChangeCipherSpec';
+    d: HandshakeDriver,
+    private readonly cfg: ServerHandshakeConfig,
+    private readonly peer: PeerAddress = { address: '', port: 0 },
+  ) {
+    super(d, { kind: 'expectClientHello' }, ACCEPTS);
   }
 
-  handleMessage(msg: HandshakeMessage): void {
-    const st = this.state;
-    if (!accepts[st.kind].includes(msg.msgType)) {
-      throw new UnexpectedMessageError(accepts[st.kind].map((t) => HandshakeTypes.nameOf(t)), HandshakeTypes.nameOf(msg.msgType));
-    }
-    const r = new Reader(msg.body);
+  protected onMessage(st: State, msg: HandshakeMessage, r: Reader): void {
     switch (st.kind) {
       case 'expectClientHello': {
         const hello = decodeClientHello(r);
@@ -223,14 +174,8 @@ export class ServerHandshake implements HandshakeMachine {
       case 'expectFinished':
         return this.onFinished(st.p, st.master, r, msg);
       default:
-        throw new UnexpectedMessageError([], HandshakeTypes.nameOf(msg.msgType));
+        return;
     }
-  }
-
-  handleChangeCipherSpec(): void {
-    const st = this.state;
-    if (st.kind !== 'expectChangeCipherSpec') throw new UnexpectedMessageError([], 'change_cipher_spec');
-    this.state = { kind: 'expectFinished', p: st.p, master: st.master };
   }
 
   private onClientHello(hello: ClientHello): void {
@@ -242,44 +187,30 @@ export class ServerHandshake implements HandshakeMachine {
       throw new HandshakeError('ERR_DTLS_NO_NULL_COMPRESSION', 'client does not offer null compression', 'illegal_parameter');
     }
     const exts = hello.extensions;
-    const reneg = findExtension(exts, ExtensionType.renegotiation_info);
-    if (reneg !== undefined && renegotiationInfo.decode(reneg).length !== 0) {
-      throw new HandshakeError('ERR_DTLS_RENEGOTIATION', 'non-empty renegotiation_info on an initial handshake', 'handshake_failure');
-    }
-    const secureReneg = reneg !== undefined || hello.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV);
-    const emsExt = findExtension(exts, ExtensionType.extended_master_secret);
-    const ems = emsExt !== undefined && isEmptyExtension(emsExt, 'extended_master_secret');
-    if (!ems && this.cfg.requireExtendedMasterSecret) {
-      throw new HandshakeError('ERR_DTLS_EMS_REQUIRED', 'client does not offer extended_master_secret', 'handshake_failure');
-    }
-    const groupsExt = findExtension(exts, ExtensionType.supported_groups);
-    const groups = groupsExt && supportedGroups.decode(groupsExt);
-    const formatsExt = findExtension(exts, ExtensionType.ec_point_formats);
-    const formats = formatsExt && ecPointFormats.decode(formatsExt);
-    const sigExt = findExtension(exts, ExtensionType.signature_algorithms);
-    const sigAlgs = sigExt && signatureAlgorithms.decode(sigExt);
+    const secureReneg = renegotiationInfoOf(exts, 'on an initial handshake') || hello.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV);
+    const ems = extendedMasterSecretOf(exts, this.cfg.requireExtendedMasterSecret, 'client does not offer extended_master_secret');
     const sniExt = findExtension(exts, ExtensionType.server_name);
-    const servername = sniExt && sniExt.length > 0 ? serverName.decode(sniExt) : undefined;
-
     const ticketExt = findExtension(exts, ExtensionType.session_ticket);
-    const tickets = this.cfg.sessions?.tickets;
-    const sendTicket = ticketExt !== undefined && tickets !== undefined;
-    const extras = this.negotiateExtras(exts);
+    const asks: HelloAsks = {
+      secureReneg, ems, ticketExt,
+      servername: sniExt && sniExt.length > 0 ? serverName.decode(sniExt) : undefined,
+      sendTicket: ticketExt !== undefined && this.cfg.sessions?.tickets !== undefined,
+      extras: this.negotiateExtras(exts),
+    };
     const resumable = this.findSession(hello, ticketExt, ems);
-    if (resumable) return this.resume(hello, resumable, { secureReneg, ems, sendTicket, servername, ticketExt, extras });
-
-    const proceed = (identity: ServerIdentity | undefined) =>
-      this.fullHandshake(hello, identity, { secureReneg, ems, sendTicket, servername, groups, formats, sigAlgs, extras });
+    if (resumable) return this.resume(hello, resumable, asks);
+    const proceed = (identity: ServerIdentity | undefined) => this.fullHandshake(hello, identity, asks);
     const sni = this.cfg.sni;
-    const chosen = sni && servername !== undefined ? sni(servername) : undefined;
+    const chosen = sni && asks.servername !== undefined ? sni(asks.servername) : undefined;
     if (isPromise(chosen)) this.d.suspend(chosen, proceed);
     else proceed(chosen);
   }
 
   /** ALPN (RFC 7301 §3.2) and use_srtp (RFC 5764 §4.1.1): what we answer, and the extensions saying it. */
-  private negotiateExtras(exts: readonly Extension[]): { extensions: Extension[]; alpnProtocol?: string; srtpProfile?: string } {
+  private negotiateExtras(exts: readonly Extension[]): Extras {
     const extensions: Extension[] = [];
-    const out: { extensions: Extension[]; alpnProtocol?: string; srtpProfile?: string } = { extensions };
+    let alpnProtocol: string | undefined;
+    let srtpProfile: string | undefined;
     const alpnExt = findExtension(exts, ExtensionType.application_layer_protocol_negotiation);
     const ours = this.cfg.alpnProtocols;
     if (alpnExt !== undefined && ours && ours.length > 0) {
@@ -287,7 +218,7 @@ export class ServerHandshake implements HandshakeMachine {
       const pick = ours.find((p) => theirs.some((t) => equalBytes(t, p)));
       if (!pick) throw new HandshakeError('ERR_DTLS_NO_APPLICATION_PROTOCOL', 'no ALPN protocol in common', 'no_application_protocol');
       extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encode((w) => alpn.encode(w, [pick])) });
-      out.alpnProtocol = new TextDecoder().decode(pick);
+      alpnProtocol = new TextDecoder().decode(pick);
     }
     const srtpExt = findExtension(exts, ExtensionType.use_srtp);
     const profiles = this.cfg.srtpProfiles;
@@ -296,53 +227,60 @@ export class ServerHandshake implements HandshakeMachine {
       const pick = profiles.find((p) => offered.includes(p));
       if (pick !== undefined) {
         extensions.push({ type: ExtensionType.use_srtp, data: encode((w) => useSrtp.encode(w, [pick])) });
-        out.srtpProfile = srtpProfileName(pick);
+        srtpProfile = srtpProfileName(pick);
       }
     }
-    return out;
+    return { extensions, ...(alpnProtocol !== undefined && { alpnProtocol }), ...(srtpProfile !== undefined && { srtpProfile }) };
   }
 
   /**
    * Connection ID (RFC 9146 §3): when the client offers one and we have CIDs on,
    * answer with ours; with AEAD suites only (CBC's CID MAC layout is not done).
    * With both sides offering `rrc`, addresses move only after a return
-   * routability check (RFC 9853).
+   * routability check (RFC 9853). Returns the ids in use.
    */
-  private negotiateConnectionId(exts: readonly Extension[], suite: CipherSuite, extensions: Extension[]): void {
+  private negotiateConnectionId(exts: readonly Extension[], suite: CipherSuite, extensions: Extension[]): Negotiated['connectionIds'] {
     const offered = findExtension(exts, ExtensionType.connection_id);
     const make = this.cfg.connectionId;
-    if (offered === undefined || !make || suite.protection.kind !== 'aead') return;
+    if (offered === undefined || !make || suite.protection.kind !== 'aead') return undefined;
     const peers = connectionIdExt.decode(offered);
     const ours = make();
     const rrc = findExtension(exts, ExtensionType.rrc) !== undefined;
     extensions.push({ type: ExtensionType.connection_id, data: encode((w) => connectionIdExt.encode(w, ours)) });
-    if (rrc) extensions.push({ type: ExtensionType.rrc, data: new Uint8Array(0) });
+    if (rrc) extensions.push(flagExtension(ExtensionType.rrc));
     this.d.setConnectionIds(ours, peers, rrc);
-    this.negotiated!.connectionIds = { ours, peers };
+    return { ours, peers };
   }
 
-  private fullHandshake(
-    hello: ClientHello,
-    identity: ServerIdentity | undefined,
-    o: {
-      secureReneg: boolean; ems: boolean; sendTicket: boolean; servername: string | undefined;
-      groups: number[] | undefined; formats: number[] | undefined; sigAlgs: number[] | undefined;
-      extras: { extensions: Extension[]; alpnProtocol?: string; srtpProfile?: string };
-    },
-  ): void {
-    const { secureReneg, ems, sendTicket, servername, groups, formats, sigAlgs } = o;
+  /** The extensions both ServerHellos end with (RFC 5746, RFC 7627, RFC 7366, RFC 5077). */
+  private commonServerHelloExtensions(asks: HelloAsks, etm: boolean): Extension[] {
+    const out: Extension[] = [];
+    if (asks.secureReneg) out.push({ type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0)), 1) });
+    if (asks.ems) out.push(flagExtension(ExtensionType.extended_master_secret));
+    if (etm) out.push(flagExtension(ExtensionType.encrypt_then_mac));
+    if (asks.sendTicket) out.push(flagExtension(ExtensionType.session_ticket));
+    return out;
+  }
+
+  private fullHandshake(hello: ClientHello, identity: ServerIdentity | undefined, asks: HelloAsks): void {
     const exts = hello.extensions;
+    const groupsExt = findExtension(exts, ExtensionType.supported_groups);
+    const groups = groupsExt && supportedGroups.decode(groupsExt);
+    const formatsExt = findExtension(exts, ExtensionType.ec_point_formats);
+    const formats = formatsExt && ecPointFormats.decode(formatsExt);
+    const sigExt = findExtension(exts, ExtensionType.signature_algorithms);
+    const sigAlgs = sigExt && signatureAlgorithms.decode(sigExt);
     const certChain = identity?.certChain ?? this.cfg.certChain;
     const group = formats && !formats.includes(0) ? undefined : chooseGroup(groups, this.cfg.groups);
     const key = identity?.signingKey ?? this.cfg.signingKey;
     const types = this.certificateTypes(exts, certChain);
     const scheme = key && chooseSignatureScheme(key, sigAlgs);
     // RFC 8422 §5.1: an ECDSA certificate must be on a curve the client listed.
-    const keyCurve = key?.kind === 'ecdsa' && key.curve ? curveGroupId(key.curve) : undefined;
+    const keyCurve = key?.kind === 'ecdsa' && key.curve ? CURVE_GROUPS[key.curve] : undefined;
     const curveAcceptable = keyCurve === undefined || groups === undefined || groups.includes(keyCurve);
     const suite = this.cfg.suites.find((s) => {
       if (!hello.cipherSuites.includes(s.id)) return false;
-      if (s.kx === 'ECDHE' || s.kx === 'ECDHE_PSK') { if (!group) return false; }
+      if ((s.kx === 'ECDHE' || s.kx === 'ECDHE_PSK') && !group) return false;
       if (s.auth === 'PSK') return this.cfg.psk !== undefined;
       return types.server !== undefined && suiteFitsKey(s, key?.kind) && scheme !== undefined && curveAcceptable;
     });
@@ -350,43 +288,43 @@ export class ServerHandshake implements HandshakeMachine {
 
     const serverRandom = this.d.provider.randomBytes(32);
     const share = suite.kx !== 'PSK' ? this.d.provider.generateKeyShare(group!) : undefined;
-    const etmExt = findExtension(exts, ExtensionType.encrypt_then_mac);
-    // RFC 7366 §3: answer encrypt_then_mac only when a CBC suite was chosen.
-    const etm = etmExt !== undefined && isEmptyExtension(etmExt, 'encrypt_then_mac') && suite.protection.kind === 'cbc';
+    const etm = encryptThenMacOf(exts, suite);
     const sessionId = this.cfg.sessions?.cache ? this.d.provider.randomBytes(32) : new Uint8Array(0);
-    const p: Params = { suite, clientRandom: hello.random, serverRandom, ...(share && { share }), ems, etm, sessionId, sendTicket, clientCertType: types.client };
-    this.negotiated = {
-      suite, extendedMasterSecret: ems, encryptThenMac: etm, peerCertificates: [], resumed: false, authorized: !this.cfg.requestCert,
-      ...(share && { group: share.group }), ...(servername !== undefined && { servername }),
-      ...(scheme !== undefined && suite.auth !== 'PSK' && { signatureScheme: scheme }),
-      ...(o.extras.alpnProtocol !== undefined && { alpnProtocol: o.extras.alpnProtocol }),
-      ...(o.extras.srtpProfile !== undefined && { srtpProfile: o.extras.srtpProfile }),
-    };
+    const certAuth = suite.auth !== 'PSK';
 
     // Flight 4: ServerHello, Certificate, ServerKeyExchange, [CertificateRequest], ServerHelloDone.
     const extensions: Extension[] = [];
-    if (servername !== undefined && this.cfg.sni) extensions.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
-    extensions.push(...o.extras.extensions);
-    this.negotiateConnectionId(exts, suite, extensions);
-    if (suite.auth !== 'PSK') extensions.push(...types.extensions(this.cfg.requestCert));
-    if (secureReneg) extensions.push({ type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0)), 1) });
-    if (ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
-    if (etm) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });
-    if (sendTicket) extensions.push({ type: ExtensionType.session_ticket, data: new Uint8Array(0) });
+    if (asks.servername !== undefined && this.cfg.sni) extensions.push(flagExtension(ExtensionType.server_name));
+    extensions.push(...asks.extras.extensions);
+    const connectionIds = this.negotiateConnectionId(exts, suite, extensions);
+    if (certAuth) extensions.push(...types.extensions(this.cfg.requestCert));
+    extensions.push(...this.commonServerHelloExtensions(asks, etm));
     if (formats && share) extensions.push({ type: ExtensionType.ec_point_formats, data: encode((w) => ecPointFormats.encode(w, [0]), 2) });
+    const neg: Negotiated = {
+      suite, extendedMasterSecret: asks.ems, encryptThenMac: etm, peerCertificates: [], resumed: false,
+      // Nothing to verify without a certificate request (or with PSK): authorized.
+      authorized: !(this.cfg.requestCert && certAuth),
+      ...(share && { group: share.group }), ...(asks.servername !== undefined && { servername: asks.servername }),
+      ...(scheme !== undefined && certAuth && { signatureScheme: scheme }),
+      ...(asks.extras.alpnProtocol !== undefined && { alpnProtocol: asks.extras.alpnProtocol }),
+      ...(asks.extras.srtpProfile !== undefined && { srtpProfile: asks.extras.srtpProfile }),
+      ...(connectionIds && { connectionIds }),
+    };
+    const p: Params = {
+      suite, clientRandom: hello.random, serverRandom, ...(share && { share }), ems: asks.ems, etm, sessionId,
+      sendTicket: asks.sendTicket, clientCertType: types.client, neg,
+    };
     this.d.sendMessage(HT.server_hello, encode((w) => encodeServerHello(w, {
-      serverVersion: DTLS1_2, random: serverRandom, sessionId,
-      cipherSuite: suite.id, compressionMethod: 0, extensions,
+      serverVersion: DTLS1_2, random: serverRandom, sessionId, cipherSuite: suite.id, compressionMethod: 0, extensions,
     })));
     const ecdh = share && { namedGroup: groupId(share.group), publicKey: share.publicKey };
-    const certAuth = suite.auth !== 'PSK';
     if (certAuth) {
       this.d.sendMessage(HT.certificate, types.server === CertificateType.RawPublicKey
         ? encode((w) => encodeRawPublicKeyCertificate(w, this.cfg.rawPublicKey!))
         : certificateBody(certChain));
       const params = encode((w) => encodeEcdhParams(w, ecdh!), 4 + ecdh!.publicKey.length);
-      const signed = concat(hello.random, serverRandom, params);
-      this.d.sendMessage(HT.server_key_exchange, encode((w) => encodeServerKeyExchange(w, { ecdh: ecdh!, ...this.signKeyExchange(key!, scheme!, signed) })));
+      const signature = key!.sign(scheme!, concat(hello.random, serverRandom, params));
+      this.d.sendMessage(HT.server_key_exchange, encode((w) => encodeServerKeyExchange(w, { ecdh: ecdh!, signature: { scheme: scheme!, signature } })));
     } else if (suite.kx === 'ECDHE_PSK' || this.cfg.psk?.hint) {
       // RFC 4279 §2: PSK sends ServerKeyExchange only to carry a hint; RFC 5489: ECDHE_PSK always, unsigned.
       const pskIdentityHint = this.cfg.psk?.hint ?? new Uint8Array(0);
@@ -402,12 +340,6 @@ export class ServerHandshake implements HandshakeMachine {
     this.d.sendMessage(HT.server_hello_done, new Uint8Array(0));
     this.d.flushFlight(false);
     this.state = this.cfg.requestCert && certAuth ? { kind: 'expectCertificate', p } : { kind: 'expectClientKeyExchange', p };
-    if (!certAuth) this.negotiated.authorized = true;
-  }
-
-  /** The ServerKeyExchange signature (tests override it to script a misbehaving server). */
-  protected signKeyExchange(key: SigningKey, scheme: number, signed: Uint8Array): { signature?: { scheme: number; signature: Uint8Array } } {
-    return { signature: { scheme, signature: key.sign(scheme, signed) } };
   }
 
   /**
@@ -433,60 +365,40 @@ export class ServerHandshake implements HandshakeMachine {
     };
   }
 
+  /** The client's certificate, verified, or refused (rejectUnauthorized), or accepted unverified. */
   private onCertificate(p: Params, r: Reader, msg: HandshakeMessage): void {
     if (p.clientCertType === CertificateType.RawPublicKey) return this.onRawPublicKey(p, r, msg);
     const { certificates } = decodeCertificate(r);
     this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
-    const neg = this.negotiated!;
     if (certificates.length === 0) {
       // S-55: an empty Certificate when one is required.
-      if (this.cfg.rejectUnauthorized) {
-        throw new HandshakeError('ERR_DTLS_NO_PEER_CERTIFICATE', 'client sent no certificate', 'handshake_failure');
-      }
-      neg.authorized = false;
-      neg.authorizationError = new HandshakeError('ERR_DTLS_NO_PEER_CERTIFICATE', 'client sent no certificate', 'handshake_failure');
-      this.state = { kind: 'expectClientKeyExchange', p };
+      const error = new HandshakeError('ERR_DTLS_NO_PEER_CERTIFICATE', 'client sent no certificate', 'handshake_failure');
+      if (this.cfg.rejectUnauthorized) throw error;
+      this.state = { kind: 'expectClientKeyExchange', p: withNeg(p, { authorized: false, authorizationError: error }) };
       return;
     }
-    neg.peerCertificates = [...certificates];
     const check = this.cfg.checkClientChain(certificates);
-    if (!check.ok) {
-      if (this.cfg.rejectUnauthorized || !check.key) throw check.error;
-      neg.authorized = false;
-      neg.authorizationError = check.error;
-      this.state = { kind: 'expectClientKeyExchange', p, clientKey: check.key };
-      return;
-    }
-    neg.authorized = true;
-    this.state = { kind: 'expectClientKeyExchange', p, clientKey: check.key };
+    if (!check.ok && (this.cfg.rejectUnauthorized || !check.key)) throw check.error;
+    const neg = check.ok
+      ? { peerCertificates: [...certificates], authorized: true }
+      : { peerCertificates: [...certificates], authorized: false, authorizationError: check.error };
+    this.state = { kind: 'expectClientKeyExchange', p: withNeg(p, neg), clientKey: check.key };
   }
 
   /** The client authenticates with a raw public key: trusted only if verifyRawPublicKey says so. */
   private onRawPublicKey(p: Params, r: Reader, msg: HandshakeMessage): void {
     const spki = decodeRawPublicKeyCertificate(r);
     this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
-    const neg = this.negotiated!;
     if (spki.length === 0) {
       if (this.cfg.rejectUnauthorized) throw new HandshakeError('ERR_DTLS_NO_PEER_CERTIFICATE', 'client sent no raw public key', 'handshake_failure');
-      neg.authorized = false;
-      this.state = { kind: 'expectClientKeyExchange', p };
+      this.state = { kind: 'expectClientKeyExchange', p: withNeg(p, { authorized: false }) };
       return;
     }
-    let key: VerifyingKey;
-    try {
-      key = this.d.provider.importVerifyingKey(spki);
-    } catch {
-      throw new HandshakeError('ERR_DTLS_BAD_CERTIFICATE', 'client raw public key cannot be parsed', 'bad_certificate');
-    }
-    neg.peerRawPublicKey = spki;
+    const key = importRawPublicKey(this.d.provider, spki, 'client');
     const trusted = this.cfg.verifyRawPublicKey!(spki) === true;
-    if (!trusted) {
-      const error = new HandshakeError('ERR_DTLS_RAW_KEY_UNTRUSTED', 'client raw public key is not trusted', 'bad_certificate');
-      if (this.cfg.rejectUnauthorized) throw error;
-      neg.authorizationError = error;
-    }
-    neg.authorized = trusted;
-    this.state = { kind: 'expectClientKeyExchange', p, clientKey: key };
+    if (!trusted && this.cfg.rejectUnauthorized) throw untrustedRawPublicKey('client');
+    const neg = { peerRawPublicKey: spki, authorized: trusted, ...(!trusted && { authorizationError: untrustedRawPublicKey('client') }) };
+    this.state = { kind: 'expectClientKeyExchange', p: withNeg(p, neg), clientKey: key };
   }
 
   private onClientKeyExchange(p: Params, clientKey: VerifyingKey | undefined, r: Reader, msg: HandshakeMessage): void {
@@ -496,25 +408,21 @@ export class ServerHandshake implements HandshakeMachine {
     if (p.suite.kx === 'ECDHE') return this.keysReady(p, clientKey, ecdhSecret!);
     // PSK and ECDHE_PSK (RFC 4279 §2, RFC 5489 §2): find the key, perhaps asynchronously.
     const identity = cke.pskIdentity!;
-    this.negotiated!.pskIdentity = new TextDecoder().decode(identity);
+    const withIdentity = withNeg(p, { pskIdentity: new TextDecoder().decode(identity) });
     const found = this.cfg.psk!.lookup(identity, this.peer);
     const withKey = (key: Uint8Array | null | undefined) => {
       // An unknown identity continues with a random key: the client sees the same
       // decrypt_error, after the same work, as for a wrong key (RFC 4279 §5, CRY-06).
       const psk = key && key.length > 0 ? key : this.d.provider.randomBytes(32);
-      this.keysReady(p, clientKey, pskPremaster(psk, ecdhSecret));
+      this.keysReady(withIdentity, clientKey, pskPremaster(psk, ecdhSecret));
     };
     if (isPromise(found)) this.d.suspend(found, withKey);
     else withKey(found);
   }
 
   private keysReady(p: Params, clientKey: VerifyingKey | undefined, pms: Uint8Array): void {
-    const master = p.ems
-      ? extendedMasterSecret(this.d.provider, p.suite.prfHash, pms, this.d.transcript.hash(this.d.provider, p.suite.prfHash))
-      : masterSecret(this.d.provider, p.suite.prfHash, pms, p.clientRandom, p.serverRandom);
-    pms.fill(0);
-    this.d.secretsReady(new Tls12Secrets(this.d.provider, p.suite, master, p.clientRandom, p.serverRandom));
-    this.d.installPendingKeys(deriveEpochKeys(this.d.provider, 'server', p.suite, master, p.clientRandom, p.serverRandom, p.etm));
+    const master = masterFromPremaster(this.d, p, pms);
+    useMaster(this.d, 'server', p, master);
     // S-35: CCS only once key exchange input is complete, i.e. after CertificateVerify when the client authenticates.
     this.state = clientKey
       ? { kind: 'expectCertificateVerify', p, master, clientKey }
@@ -535,27 +443,15 @@ export class ServerHandshake implements HandshakeMachine {
   }
 
   private onFinished(p: Params, master: Uint8Array, r: Reader, msg: HandshakeMessage): void {
-    if (msg.epoch === 0) throw new HandshakeError('ERR_DTLS_FINISHED_EPOCH', 'Finished in epoch 0', 'unexpected_message');
-    const { verifyData: got } = decodeFinished(r);
-    const h = p.suite.prfHash;
-    const want = verifyData(this.d.provider, h, master, 'client finished', this.d.transcript.hash(this.d.provider, h));
-    if (!constantTimeEqual(got, want)) {
-      throw new HandshakeError('ERR_DTLS_BAD_FINISHED', 'client Finished does not verify', 'decrypt_error');
-    }
-    this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
+    checkFinished(this.d, p, master, 'client', msg, r);
     if (!p.resuming) {
       // Flight 6: [NewSessionTicket], ChangeCipherSpec, Finished.
-      const session = this.sessionOf(p, master);
+      const session = sessionOf(p, master, Math.floor(this.d.now / 1000), true);
       this.cfg.sessions?.cache?.set(p.sessionId, session);
       if (p.sendTicket) this.sendNewSessionTicket(session);
-      const ours = verifyData(this.d.provider, h, master, 'server finished', this.d.transcript.hash(this.d.provider, h));
-      this.d.sendChangeCipherSpec();
-      this.d.sendMessage(HT.finished, encode((w) => encodeFinished(w, { verifyData: ours })));
-      this.d.flushFlight(true);
+      sendChangeCipherSpecAndFinished(this.d, p, master, 'server', true);
     }
-    master.fill(0);
-    this.state = { kind: 'done' };
-    this.d.complete();
+    this.finish(p.neg);
   }
 
   /** A session to resume: from the ticket (preferred) or the cache, usable with this ClientHello (RFC 7627 §5.3). */
@@ -577,53 +473,34 @@ export class ServerHandshake implements HandshakeMachine {
   }
 
   /** The abbreviated handshake (RFC 5246 §7.3): ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished. */
-  private resume(hello: ClientHello, s: Session, o: {
-    secureReneg: boolean; ems: boolean; sendTicket: boolean; servername: string | undefined; ticketExt: Uint8Array | undefined;
-    extras: { extensions: Extension[]; alpnProtocol?: string; srtpProfile?: string };
-  }): void {
+  private resume(hello: ClientHello, s: Session, asks: HelloAsks): void {
     const suite = suiteById(s.suiteId)!;
     const serverRandom = this.d.provider.randomBytes(32);
     // Echo the client's session ID: that is what tells it we resume (RFC 5077 §3.4 for tickets).
     const sessionId = hello.sessionId;
-    const p: Params = { suite, clientRandom: hello.random, serverRandom, ems: o.ems, etm: s.encryptThenMac, sessionId, sendTicket: o.sendTicket, resuming: s };
-    this.negotiated = {
-      suite, extendedMasterSecret: o.ems, encryptThenMac: s.encryptThenMac, peerCertificates: [...s.peerCertificates],
+    const extensions: Extension[] = [...asks.extras.extensions];
+    const connectionIds = this.negotiateConnectionId(hello.extensions, suite, extensions);
+    extensions.push(...this.commonServerHelloExtensions(asks, s.encryptThenMac));
+    const neg: Negotiated = {
+      suite, extendedMasterSecret: asks.ems, encryptThenMac: s.encryptThenMac, peerCertificates: [...s.peerCertificates],
       authorized: s.authorized, resumed: true,
       ...(s.peerRawPublicKey !== undefined && { peerRawPublicKey: s.peerRawPublicKey }),
-      ...(s.pskIdentity !== undefined && { pskIdentity: s.pskIdentity }), ...(o.servername !== undefined && { servername: o.servername }),
-      ...(o.extras.alpnProtocol !== undefined && { alpnProtocol: o.extras.alpnProtocol }),
-      ...(o.extras.srtpProfile !== undefined && { srtpProfile: o.extras.srtpProfile }),
+      ...(s.pskIdentity !== undefined && { pskIdentity: s.pskIdentity }), ...(asks.servername !== undefined && { servername: asks.servername }),
+      ...(asks.extras.alpnProtocol !== undefined && { alpnProtocol: asks.extras.alpnProtocol }),
+      ...(asks.extras.srtpProfile !== undefined && { srtpProfile: asks.extras.srtpProfile }),
+      ...(connectionIds && { connectionIds }),
     };
-    const extensions: Extension[] = [...o.extras.extensions];
-    this.negotiateConnectionId(hello.extensions, suite, extensions);
-    if (o.secureReneg) extensions.push({ type: ExtensionType.renegotiation_info, data: encode((w) => renegotiationInfo.encode(w, new Uint8Array(0))) });
-    if (o.ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
-    if (s.encryptThenMac) extensions.push({ type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) });
-    if (o.sendTicket) extensions.push({ type: ExtensionType.session_ticket, data: new Uint8Array(0) });
+    const p: Params = {
+      suite, clientRandom: hello.random, serverRandom, ems: asks.ems, etm: s.encryptThenMac, sessionId, sendTicket: asks.sendTicket, resuming: s, neg,
+    };
     this.d.sendMessage(HT.server_hello, encode((w) => encodeServerHello(w, {
       serverVersion: DTLS1_2, random: serverRandom, sessionId, cipherSuite: suite.id, compressionMethod: 0, extensions,
     })));
-    if (o.sendTicket) this.sendNewSessionTicket({ ...s });
+    if (asks.sendTicket) this.sendNewSessionTicket({ ...s });
     const master = Uint8Array.from(s.masterSecret);
-    this.d.secretsReady(new Tls12Secrets(this.d.provider, suite, master, hello.random, serverRandom));
-    this.d.installPendingKeys(deriveEpochKeys(this.d.provider, 'server', suite, master, hello.random, serverRandom, s.encryptThenMac));
-    const h = suite.prfHash;
-    const ours = verifyData(this.d.provider, h, master, 'server finished', this.d.transcript.hash(this.d.provider, h));
-    this.d.sendChangeCipherSpec();
-    this.d.sendMessage(HT.finished, encode((w) => encodeFinished(w, { verifyData: ours })));
-    this.d.flushFlight(false);
+    useMaster(this.d, 'server', p, master);
+    sendChangeCipherSpecAndFinished(this.d, p, master, 'server', false);
     this.state = { kind: 'expectChangeCipherSpec', p, master };
-  }
-
-  private sessionOf(p: Params, master: Uint8Array): Session {
-    const n = this.negotiated!;
-    return {
-      suiteId: p.suite.id, masterSecret: Uint8Array.from(master), extendedMasterSecret: p.ems, encryptThenMac: p.etm,
-      // The leaf is the verified identity; the rest of the chain would only swell tickets.
-      created: Math.floor(this.d.now / 1000), peerCertificates: n.peerCertificates.slice(0, 1), authorized: n.authorized,
-      ...(n.pskIdentity !== undefined && { pskIdentity: n.pskIdentity }), ...(n.servername !== undefined && { servername: n.servername }),
-      ...(n.peerRawPublicKey !== undefined && { peerRawPublicKey: n.peerRawPublicKey }),
-    };
   }
 
   private sendNewSessionTicket(s: Session): void {
@@ -633,32 +510,17 @@ export class ServerHandshake implements HandshakeMachine {
     if (ticket.length > 0xffff) ticket = new Uint8Array(0);
     this.d.sendMessage(HT.new_session_ticket, encode((w) => encodeNewSessionTicket(w, { lifetimeHint: tickets.lifetimeSeconds, ticket })));
   }
-
-  wipe(): void {
-    const st = this.state;
-    if ('master' in st) st.master.fill(0);
-    this.state = { kind: 'done' };
-  }
 }
 
-/**
- * The PSK premaster secret (RFC 4279 §2, RFC 5489 §2):
- * `opaque other_secret<0..2^16-1>; opaque psk<0..2^16-1>;` where other_secret
- * is N zero bytes for plain PSK and the ECDH secret for ECDHE_PSK.
- */
-export function pskPremaster(psk: Uint8Array, ecdhSecret: Uint8Array | undefined): Uint8Array {
-  const other = ecdhSecret ?? new Uint8Array(psk.length);
-  const out = new Uint8Array(4 + other.length + psk.length);
-  out[0] = other.length >>> 8;
-  out[1] = other.length & 0xff;
-  out.set(other, 2);
-  out[2 + other.length] = psk.length >>> 8;
-  out[3 + other.length] = psk.length & 0xff;
-  out.set(psk, 4 + other.length);
-  if (ecdhSecret) ecdhSecret.fill(0);
-  return out;
+/** The hello facts with more negotiated. */
+function withNeg(p: Params, more: Partial<Negotiated>): Params {
+  return { ...p, neg: { ...p.neg, ...more } };
 }
 
+/** The NamedGroup of an ECDSA key's curve (RFC 8422 §5.1.1). */
+const CURVE_GROUPS: Readonly<Record<string, number>> = Object.freeze({
+  'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1, 'P-521': NamedGroup.secp521r1,
+});
 
 /** Certificate message bodies by chain: a server presents the same chain to every client. */
 const certificateBodies = new WeakMap<readonly Uint8Array[], Uint8Array>();
@@ -678,14 +540,3 @@ function certificateBody(certChain: readonly Uint8Array[]): Uint8Array {
   }
   return body;
 }
-
-function curveGroupId(curve: string): number | undefined {
-  return curve === 'P-256' ? 23 : curve === 'P-384' ? 24 : curve === 'P-521' ? 25 : undefined;
-}
-
-export function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
-  return typeof (v as { then?: unknown })?.then === 'function';
-}
-
-
-

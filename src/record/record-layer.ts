@@ -3,6 +3,7 @@ import { ContentType, DTLS1_0, DTLS1_2, MAX_PLAINTEXT, MAX_SEQUENCE, RECORD_HEAD
 import type { RecordProtection } from './protection.js';
 import { type DtlsRecord, writeRecordHeader } from './record.js';
 import { ReplayWindow } from './replay-window.js';
+import { channels, recordTrace, trace } from '../trace.js';
 
 /** Why a record was dropped, for counters and the `puredtls:record:dropped` channel. */
 export type DropReason =
@@ -75,7 +76,11 @@ export class RecordLayer {
   /** Set when the last record opened was newer than every one before (read and cleared by the owner). */
   newestSeen = false;
 
-  constructor(private readonly replayWindowSize = 64) {
+  /**
+   * @param traceLabel how the association is named on the `puredtls:record:out`
+   *   channel; without it, sealed records are not published there.
+   */
+  constructor(private readonly replayWindowSize = 64, private readonly traceLabel?: () => string) {
     this.read.set(0, { epoch: 0, protection: null, window: new ReplayWindow(replayWindowSize) });
     this.write.set(0, { epoch: 0, protection: null, nextSeq: 0 });
   }
@@ -259,6 +264,7 @@ export class RecordLayer {
     const seq = forceSeq ?? st.nextSeq;
     if (seq >= MAX_SEQUENCE) return null;
     if (forceSeq === undefined) st.nextSeq = seq + 1;
+    if (this.traceLabel !== undefined && channels.recordOut?.hasSubscribers) this.traceOut(type, data, epoch, seq);
     const p = st.protection;
     const peers = this.cid?.peers;
     if (epoch > 0 && peers && peers.length > 0 && p) {
@@ -300,6 +306,11 @@ export class RecordLayer {
     writeRecordHeader(out, 0, type, version, epoch, seq, fragment.length);
     out.set(fragment, RECORD_HEADER_LENGTH);
     return out;
+  }
+
+  /** Apart from {@link seal}: a closure there would make every call allocate its context. */
+  private traceOut(type: number, data: Uint8Array, epoch: number, seq: number): void {
+    trace(channels.recordOut, () => recordTrace(this.traceLabel!(), type, epoch, seq, data));
   }
 
   private writeCidHeader(out: Uint8Array, version: number, epoch: number, seq: number, peers: Uint8Array, length: number): void {

@@ -17,7 +17,7 @@ import { pki } from '../helpers/pki.js';
 import { ScriptedServerNode } from '../helpers/scripted.js';
 import {
   type Pair, alertsOf, assocOf, dropsOf, echoes, establishedPair, injectTo, internals, loggedPair, pskClient, pskServer,
-  scripted,
+  finishedWith, scripted,
 } from './helpers/peers.js';
 import {
   CT, DTLS10, EXT, HT, type PlainMessage, clientHelloOf, concat, decodeSH, encodeHello, encodeSH, filterRecords, forged, fragment, fragmentsOf,
@@ -177,11 +177,14 @@ describe('SM-03 ClientKeyExchange then Finished with no ChangeCipherSpec', () =>
 
 describe('SM-04 / S-36 Finished in epoch 0', () => {
   /** The client sends CKE, then a genuine Finished in plaintext, then CCS. */
-  const plaintextFinished = scripted((self, f, master) => {
-    self.derive(f, master);
-    self.send(HT.finished, self.finishedBody(self.verifyData(f, master)));
-    self.ccs();
-    self.flush();
+  const plaintextFinished = scripted({
+    changeCipherSpec: () => false,
+    message: (type, body, out) => {
+      if (type !== HT.finished) return body;
+      out.send(type, body);
+      out.changeCipherSpec();
+      return null;
+    },
   });
   function run(reorder: boolean) {
     const net = new VirtualNetwork({ seed: 4 });
@@ -227,13 +230,7 @@ describe('SM-05 an extra Finished after a complete handshake', () => {
    */
   function run(reordered: boolean) {
     let verify: Uint8Array | undefined;
-    const machine = scripted((self, f, master) => {
-      verify = self.verifyData(f, master);
-      self.derive(f, master);
-      self.ccs();
-      self.send(HT.finished, self.finishedBody(verify));
-      self.flush();
-    });
+    const machine = scripted(finishedWith((v) => (verify = v)));
     const net = new VirtualNetwork({ seed: 5, log: true });
     const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256') });
     const client = new DtlsClientNode({ ca: CA, servername: 'localhost', handshakeTimeout: 5_000 }, SERVER_ADDR, 0, machine);

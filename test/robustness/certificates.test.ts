@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { encode } from '../../src/codec/writer.js';
 import { nodeProvider } from '../../src/crypto/index.js';
 import { SignatureScheme } from '../../src/crypto/provider.js';
-import { ClientHandshake, type FinishedFlightInput } from '../../src/handshake/client-handshake.js';
+import { ClientHandshake } from '../../src/handshake/client-handshake.js';
 import { encodeCertificate } from '../../src/handshake/messages/certificate.js';
 import { encodeCertificateVerify } from '../../src/handshake/messages/certificate-verify.js';
-import { encodeClientKeyExchange } from '../../src/handshake/messages/client-key-exchange.js';
 import { HandshakeType as HT } from '../../src/handshake/registry.js';
 import { DtlsClientNode, DtlsServerNode } from '../../src/testing/dtls.js';
 import { VirtualNetwork } from '../../src/testing/network.js';
@@ -13,47 +12,53 @@ import { loadPrivateKey } from '../../src/x509/keys.js';
 import { certificatesFromPem } from '../../src/x509/pem.js';
 import { CLIENT_ADDR, SERVER_ADDR, serverIdentity } from '../helpers/net.js';
 import { pki } from '../helpers/pki.js';
+import { type Interceptor, intercept } from '../helpers/intercept.js';
 import { ScriptedServerNode, serverSigningWith } from '../helpers/scripted.js';
-
-type Flight5 = (self: ScriptedClient, f: FinishedFlightInput) => Uint8Array;
-
-/** A client whose last flight is scripted. */
-class ScriptedClient extends ClientHandshake {
-  static script: Flight5;
-  send(msgType: number, body: Uint8Array): void {
-    this.d.sendMessage(msgType, body);
-  }
-  transcriptBytes(): Uint8Array {
-    return this.d.transcript.bytes();
-  }
-  master(f: FinishedFlightInput): Uint8Array {
-    return this.computeMaster(f);
-  }
-  finish(f: FinishedFlightInput, master: Uint8Array): void {
-    this.sendChangeCipherSpecAndFinished(f, master);
-  }
-  protected override sendFinishedFlight(f: FinishedFlightInput): Uint8Array {
-    return ScriptedClient.script(this, f);
-  }
-}
 
 const clientChain = certificatesFromPem(pki('client-ecdsa.crt.pem'));
 const clientKey = nodeProvider.importSigningKey(loadPrivateKey(pki('client-ecdsa.key.pem')).pkcs8);
 const otherKey = nodeProvider.importSigningKey(loadPrivateKey(pki('client-selfsigned.key.pem')).pkcs8);
 
-function cke(self: ScriptedClient, f: FinishedFlightInput): void {
-  self.send(HT.client_key_exchange, encode((w) => encodeClientKeyExchange(w, { publicKey: f.publicKey })));
+/**
+ * How a test rewrites the genuine client's flight 5 (which, with no client
+ * certificate configured, is an empty Certificate when one is requested,
+ * ClientKeyExchange, ChangeCipherSpec, Finished).
+ */
+interface Flight5 {
+  /** The Certificate to send instead (and before ClientKeyExchange when the server asked for none). */
+  readonly chain?: readonly Uint8Array[];
+  /** A CertificateVerify to send before ChangeCipherSpec, over the transcript so far. */
+  readonly verify?: (transcript: Uint8Array) => { scheme: number; signature: Uint8Array };
 }
-function certificate(self: ScriptedClient, chain: readonly Uint8Array[]): void {
-  self.send(HT.certificate, encode((w) => encodeCertificate(w, { certificates: chain }), 4096));
+
+function certificateBody(chain: readonly Uint8Array[]): Uint8Array {
+  return encode((w) => encodeCertificate(w, { certificates: chain }), 4096);
+}
+
+function flight5(f: Flight5): Interceptor {
+  let certificateSent = false;
+  return {
+    message: (type, body, out) => {
+      if (type === HT.certificate && f.chain) {
+        certificateSent = true;
+        return certificateBody(f.chain);
+      }
+      if (type === HT.client_key_exchange && f.chain && !certificateSent) out.send(HT.certificate, certificateBody(f.chain));
+      return body;
+    },
+    changeCipherSpec: (out) => {
+      const verify = f.verify;
+      if (verify) out.send(HT.certificate_verify, encode((w) => encodeCertificateVerify(w, verify(out.transcript()))));
+      return true;
+    },
+  };
 }
 
 /** Run a scripted client against a real server that requires (or not) client certificates. */
 function runScripted(script: Flight5, server: { requestCert?: boolean; rejectUnauthorized?: boolean } = { requestCert: true, rejectUnauthorized: true }) {
-  ScriptedClient.script = script;
   const net = new VirtualNetwork({ seed: 1 });
   const srv = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), ca: pki('ca-bundle.pem'), handshakeTimeout: 10_000, ...server });
-  const cli = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', handshakeTimeout: 10_000 }, SERVER_ADDR, 0, (d, c) => new ScriptedClient(d, c));
+  const cli = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', handshakeTimeout: 10_000 }, SERVER_ADDR, 0, (d, c) => new ClientHandshake(intercept(d, flight5(script)), c));
   const serverFinished: number[] = [];
   net.link(SERVER_ADDR, CLIENT_ADDR, { filter: (d) => { if (d.flight === 6) serverFinished.push(d.time); return 'pass'; } });
   net.attach(SERVER_ADDR, srv, { role: 'server' });
@@ -65,80 +70,47 @@ function runScripted(script: Flight5, server: { requestCert?: boolean; rejectUna
 
 describe('client authentication bypass attempts (ROBUSTNESS.md CERT-*)', () => {
   it('CERT-01 a Certificate without CertificateVerify, then CCS and Finished, never completes and the server never sends Finished', () => {
-    const { srv, serverFinished } = runScripted((self, f) => {
-      certificate(self, clientChain);
-      cke(self, f);
-      const master = self.master(f);
-      self.finish(f, master); // no CertificateVerify
-      return master;
-    });
+    const { srv, serverFinished } = runScripted({ chain: clientChain }); // no CertificateVerify
     expect(srv.established).toBe(0);
     expect(serverFinished).toEqual([]);
     expect(srv.events.some((e) => e.type === 'secure')).toBe(false);
   });
 
   it('CERT-02 an empty Certificate when one is required gets handshake_failure', () => {
-    const { srv, cli } = runScripted((self, f) => {
-      certificate(self, []);
-      cke(self, f);
-      const master = self.master(f);
-      self.finish(f, master);
-      return master;
-    });
+    const { srv, cli } = runScripted({ chain: [] });
     expect(srv.established).toBe(0);
     expect(srv.errors[0]?.alert).toBe('handshake_failure');
     expect(cli.error?.alert).toBe('handshake_failure');
   });
 
-  const badVerify: [string, (self: ScriptedClient) => { scheme: number; signature: Uint8Array }][] = [
-    ['signed with the wrong key', (self) => ({ scheme: SignatureScheme.ecdsa_secp256r1_sha256, signature: otherKey.sign(SignatureScheme.ecdsa_secp256r1_sha256, self.transcriptBytes()) })],
-    ['over the wrong transcript', (self) => {
-      const t = self.transcriptBytes();
+  const badVerify: [string, (transcript: Uint8Array) => { scheme: number; signature: Uint8Array }][] = [
+    ['signed with the wrong key', (t) => ({ scheme: SignatureScheme.ecdsa_secp256r1_sha256, signature: otherKey.sign(SignatureScheme.ecdsa_secp256r1_sha256, t) })],
+    ['over the wrong transcript', (t) => {
       const wrong = Uint8Array.from(t);
       wrong[wrong.length - 1]! ^= 1;
       return { scheme: SignatureScheme.ecdsa_secp256r1_sha256, signature: clientKey.sign(SignatureScheme.ecdsa_secp256r1_sha256, wrong) };
     }],
-    ['with an algorithm not offered (ecdsa_sha1)', (self) => ({ scheme: SignatureScheme.ecdsa_sha1, signature: clientKey.sign(SignatureScheme.ecdsa_sha1, self.transcriptBytes()) })],
-    ['with an RSA scheme for an ECDSA key', (self) => ({ scheme: SignatureScheme.rsa_pkcs1_sha256, signature: clientKey.sign(SignatureScheme.ecdsa_secp256r1_sha256, self.transcriptBytes()) })],
+    ['with an algorithm not offered (ecdsa_sha1)', (t) => ({ scheme: SignatureScheme.ecdsa_sha1, signature: clientKey.sign(SignatureScheme.ecdsa_sha1, t) })],
+    ['with an RSA scheme for an ECDSA key', (t) => ({ scheme: SignatureScheme.rsa_pkcs1_sha256, signature: clientKey.sign(SignatureScheme.ecdsa_secp256r1_sha256, t) })],
   ];
   it.each(badVerify)('CERT-03 a CertificateVerify %s gets decrypt_error', (_name, makeCv) => {
-    const { srv, cli } = runScripted((self, f) => {
-      certificate(self, clientChain);
-      cke(self, f);
-      const master = self.master(f);
-      const cv = makeCv(self);
-      self.send(HT.certificate_verify, encode((w) => encodeCertificateVerify(w, cv)));
-      self.finish(f, master);
-      return master;
-    });
+    const { srv, cli } = runScripted({ chain: clientChain, verify: makeCv });
     expect(srv.established).toBe(0);
     expect(srv.errors[0]?.alert).toBe('decrypt_error');
     expect(cli.error?.alert).toBe('decrypt_error');
   });
 
   it('CERT-03 a CertificateVerify signed with the wrong key is refused even when rejectUnauthorized is false', () => {
-    const { srv } = runScripted((self, f) => {
-      certificate(self, clientChain);
-      cke(self, f);
-      const master = self.master(f);
-      self.send(HT.certificate_verify, encode((w) => encodeCertificateVerify(w, {
-        scheme: SignatureScheme.ecdsa_secp256r1_sha256, signature: otherKey.sign(SignatureScheme.ecdsa_secp256r1_sha256, self.transcriptBytes()),
-      })));
-      self.finish(f, master);
-      return master;
+    const { srv } = runScripted({
+      chain: clientChain,
+      verify: (t) => ({ scheme: SignatureScheme.ecdsa_secp256r1_sha256, signature: otherKey.sign(SignatureScheme.ecdsa_secp256r1_sha256, t) }),
     }, { requestCert: true, rejectUnauthorized: false });
     expect(srv.established).toBe(0);
     expect(srv.errors[0]?.alert).toBe('decrypt_error');
   });
 
   it('CERT-06 a Certificate the server did not request gets unexpected_message', () => {
-    const { srv, cli } = runScripted((self, f) => {
-      certificate(self, clientChain);
-      cke(self, f);
-      const master = self.master(f);
-      self.finish(f, master);
-      return master;
-    }, { requestCert: false });
+    const { srv, cli } = runScripted({ chain: clientChain }, { requestCert: false });
     expect(srv.established).toBe(0);
     expect(srv.errors[0]?.alert).toBe('unexpected_message');
     expect(cli.error?.alert).toBe('unexpected_message');
@@ -146,13 +118,7 @@ describe('client authentication bypass attempts (ROBUSTNESS.md CERT-*)', () => {
 
   it('CERT-08 a 1,000-certificate, 200 KB chain is refused by the size cap before parsing', () => {
     const big = Array.from({ length: 1000 }, () => clientChain[0]!.subarray(0, 200));
-    const { srv } = runScripted((self, f) => {
-      certificate(self, big);
-      cke(self, f);
-      const master = self.master(f);
-      self.finish(f, master);
-      return master;
-    });
+    const { srv } = runScripted({ chain: big });
     expect(srv.established).toBe(0);
     // Nothing was buffered for it: the declared length was checked first.
     for (const a of srv.endpoint.associations()) expect(a.conn.handshakeState).not.toBe('expectClientKeyExchange');
@@ -161,13 +127,7 @@ describe('client authentication bypass attempts (ROBUSTNESS.md CERT-*)', () => {
 
   it('CERT-08 a truncated DER length inside Certificate gets bad_certificate, without a throw', () => {
     const truncated = clientChain[0]!.subarray(0, 120);
-    const { srv } = runScripted((self, f) => {
-      certificate(self, [truncated]);
-      cke(self, f);
-      const master = self.master(f);
-      self.finish(f, master);
-      return master;
-    });
+    const { srv } = runScripted({ chain: [truncated] });
     expect(srv.established).toBe(0);
     expect(['bad_certificate', 'decode_error']).toContain(srv.errors[0]?.alert);
   });

@@ -5,16 +5,14 @@
  * structural assertions (buffer sizes, replay windows) instead of heap
  * measurements.
  */
-import { deriveEpochKeys } from '../../../src/handshake/key-schedule12.js';
 import { expect, onTestFailed } from 'vitest';
 import { resolveServerConfig } from '../../../src/config.js';
 import type { Connection, ConnectionEvent } from '../../../src/connection/connection.js';
 import { encode } from '../../../src/codec/writer.js';
-import { verifyData } from '../../../src/crypto/prf.js';
+import { Reader } from '../../../src/codec/reader.js';
 import { type EndpointEvent, type ServerAssociation, ServerEndpoint, type ServerEndpointConfig } from '../../../src/endpoint/server-endpoint.js';
-import { ClientHandshake, type ClientHandshakeConfig, type FinishedFlightInput } from '../../../src/handshake/client-handshake.js';
-import { encodeClientKeyExchange } from '../../../src/handshake/messages/client-key-exchange.js';
-import { encodeFinished } from '../../../src/handshake/messages/finished.js';
+import { ClientHandshake, type ClientHandshakeConfig } from '../../../src/handshake/client-handshake.js';
+import { decodeFinished, encodeFinished } from '../../../src/handshake/messages/finished.js';
 import type { Reassembler } from '../../../src/handshake/reassembler.js';
 import type { ServerOptions } from '../../../src/options.js';
 import type { DtlsRecord } from '../../../src/record/record.js';
@@ -23,6 +21,7 @@ import type { ReplayWindow } from '../../../src/record/replay-window.js';
 import type { DtlsClientNode, DtlsServerNode } from '../../../src/testing/dtls.js';
 import type { NetAddress, NetNode, OutgoingDatagram } from '../../../src/testing/network.js';
 import { CLIENT_ADDR, SERVER_ADDR, type PairOptions, pair, runHandshake } from '../../helpers/net.js';
+import { type Interceptor, intercept } from '../../helpers/intercept.js';
 import { pki } from '../../helpers/pki.js';
 import { HT } from './wire.js';
 
@@ -187,65 +186,30 @@ export function memoChainClient(): (d: Connection, c: ClientHandshakeConfig) => 
   return (d, c) => new ClientHandshake(d, { ...c, checkServerChain: memoized(c.checkServerChain, memo) });
 }
 
-// --- a scriptable client ----------------------------------------------------------
-
-export type FinishScript = (self: ScriptedClient, f: FinishedFlightInput, master: Uint8Array) => void;
+// --- a scripted client ---------------------------------------------------------
 
 /**
- * A client whose ChangeCipherSpec/Finished step is scripted: `script` replaces
- * "derive keys, CCS, Finished, send". The default does the genuine thing.
+ * A machine factory for `DtlsClientNode`: the genuine client, whose outgoing
+ * messages `script` rewrites (see test/helpers/intercept.ts). With `memo`,
+ * the chain check runs once per factory.
  */
-export class ScriptedClient extends ClientHandshake {
-  constructor(d: Connection, c: ClientHandshakeConfig, private readonly script?: FinishScript) {
-    super(d, c);
-  }
-  get driver(): Connection {
-    return this.d as Connection;
-  }
-  /** Derive the next epoch's keys (pendingRead/pendingWrite), as the genuine step does first. */
-  derive(f: FinishedFlightInput, master: Uint8Array): void {
-    this.d.installPendingKeys(deriveEpochKeys(this.d.provider, 'client', f.suite, master, f.clientRandom, f.serverRandom, f.etm));
-  }
-  /** The genuine client verify_data over the transcript so far. */
-  verifyData(f: FinishedFlightInput, master: Uint8Array): Uint8Array {
-    const h = f.suite.prfHash;
-    return verifyData(this.d.provider, h, master, 'client finished', this.d.transcript.hash(this.d.provider, h));
-  }
-  send(msgType: number, body: Uint8Array): void {
-    this.d.sendMessage(msgType, body);
-  }
-  ccs(): void {
-    this.d.sendChangeCipherSpec();
-  }
-  flush(last = false): void {
-    this.d.flushFlight(last);
-  }
-  finishedBody(verify: Uint8Array): Uint8Array {
-    return encode((w) => encodeFinished(w, { verifyData: verify }));
-  }
-  cke(f: FinishedFlightInput): void {
-    this.d.sendMessage(HT.client_key_exchange, encode((w) => encodeClientKeyExchange(w, { publicKey: f.publicKey })));
-  }
-  protected override sendChangeCipherSpecAndFinished(f: FinishedFlightInput, master: Uint8Array): void {
-    if (!this.script) return super.sendChangeCipherSpecAndFinished(f, master);
-    this.script(this, f, master);
-  }
-}
-
-/** A machine factory for `DtlsClientNode` running `script` (with `memo`, the chain check runs once per factory). */
-export function scripted(script: FinishScript, o: { memo?: boolean } = {}): (d: Connection, c: ClientHandshakeConfig) => ClientHandshake {
+export function scripted(script: Interceptor, o: { memo?: boolean } = {}): (d: Connection, c: ClientHandshakeConfig) => ClientHandshake {
   const memo = o.memo ? new Map<string, ReturnType<ChainCheck>>() : undefined;
-  return (d, c) => new ScriptedClient(d, memo ? { ...c, checkServerChain: memoized(c.checkServerChain, memo) } : c, script);
+  return (d, c) => new ClientHandshake(intercept(d, script), memo ? { ...c, checkServerChain: memoized(c.checkServerChain, memo) } : c);
 }
 
-/** A client finishing with a wrong verify_data (a bad Finished). */
-export const badFinished: FinishScript = (self, f, master) => {
-  self.derive(f, master);
-  const v = self.verifyData(f, master);
-  v[0]! ^= 0x80;
-  self.ccs();
-  self.send(HT.finished, self.finishedBody(v));
-  self.flush();
-};
+/** Rewrites the verify_data of the Finished a machine sends. */
+export function finishedWith(edit: (verifyData: Uint8Array) => Uint8Array): Interceptor {
+  return {
+    message: (type, body) => (type === HT.finished ? encode((w) => encodeFinished(w, { verifyData: edit(decodeFinished(new Reader(body)).verifyData) })) : body),
+  };
+}
+
+/** A client finishing with a wrong verify_data (a bad Finished: byte 0 flipped). */
+export const badFinished: Interceptor = finishedWith((v) => {
+  const bad = Uint8Array.from(v);
+  bad[0]! ^= 0x80;
+  return bad;
+});
 
 export { CLIENT_ADDR, SERVER_ADDR, type DtlsClientNode };
