@@ -286,34 +286,26 @@ function fieldsOf(r: Reader, sizes: readonly (1 | 2 | 3 | 6)[]): number[] {
 /** The record at the reader's position; the reader moves past it unless it is malformed. */
 function describeRecord(data: Uint8Array, r: Reader, cidLength: number | undefined): RecordInfo {
   const offset = r.offset;
-  const remaining = r.remaining;
-  const prefix = new Reader(data, offset);
-  const [type = 0, version = 0, epoch = 0, seq = 0] = fieldsOf(prefix, RECORD_PREFIX);
+  const type = data[offset]!;
   const cid = type === ContentType.tls12_cid;
-  const base = { offset, type, typeName: contentTypeName(type), version, epoch, seq, length: 0 };
-  if (remaining < RECORD_HEADER_LENGTH) {
-    return {
-      ...base,
-      fragment: data.subarray(data.length),
-      encrypted: false,
-      malformed: `truncated record header (${remaining} of ${RECORD_HEADER_LENGTH} bytes)`,
-    };
-  }
-  if (cid && (cidLength === undefined || !Number.isInteger(cidLength) || cidLength < 0)) {
-    return { ...base, fragment: prefix.rest(), encrypted: true, malformed: 'tls12_cid record: connection ID length unknown (pass cidLength)' };
-  }
-  const cidBytes = cid ? (cidLength as number) : 0;
-  if (remaining < recordHeaderLength(type, cidBytes)) {
-    return { ...base, fragment: prefix.rest(), encrypted: true, malformed: `truncated tls12_cid record header (cid length ${cidBytes})` };
+  // -1: a tls12_cid record whose CID length the caller did not give.
+  const cidBytes = !cid ? 0 : cidLength !== undefined && Number.isInteger(cidLength) && cidLength >= 0 ? cidLength : -1;
+  if (r.remaining < RECORD_HEADER_LENGTH || cidBytes < 0 || r.remaining < recordHeaderLength(type, cidBytes)) {
+    return unframed(data, r, cidBytes);
   }
   const header = readRecordHeader(r, cidBytes);
   const available = r.remaining;
   const fragmentStart = r.offset;
   const rec: RecordInfo = {
-    ...base,
+    offset,
+    type,
+    typeName: contentTypeName(type),
+    version: header.version,
+    epoch: header.epoch,
+    seq: header.seq,
     length: header.length,
     fragment: r.bytes(Math.min(header.length, available)),
-    encrypted: cid || epoch >= 1,
+    encrypted: cid || header.epoch >= 1,
   };
   if (header.cid !== undefined) rec.cid = header.cid;
   if (header.length > available) rec.malformed = `record length ${header.length} exceeds the ${available} remaining bytes`;
@@ -324,6 +316,24 @@ function describeRecord(data: Uint8Array, r: Reader, cidLength: number | undefin
       rec.alert = { level: alert.u8('alert level'), description: alert.u8('alert description') };
     }
   }
+  return rec;
+}
+
+/**
+ * A record whose header cannot be read (truncated, or a tls12_cid record of
+ * unknown CID length): its fields as far as they go, and why it stops there.
+ */
+function unframed(data: Uint8Array, r: Reader, cidBytes: number): RecordInfo {
+  const offset = r.offset;
+  const remaining = r.remaining;
+  const [type = 0, version = 0, epoch = 0, seq = 0] = fieldsOf(r, RECORD_PREFIX);
+  const rec: RecordInfo = { offset, type, typeName: contentTypeName(type), version, epoch, seq, length: 0, fragment: r.rest(), encrypted: true };
+  if (remaining < RECORD_HEADER_LENGTH) {
+    rec.fragment = data.subarray(data.length);
+    rec.encrypted = false;
+    rec.malformed = `truncated record header (${remaining} of ${RECORD_HEADER_LENGTH} bytes)`;
+  } else if (cidBytes < 0) rec.malformed = 'tls12_cid record: connection ID length unknown (pass cidLength)';
+  else rec.malformed = `truncated tls12_cid record header (cid length ${cidBytes})`;
   return rec;
 }
 
