@@ -147,14 +147,14 @@ export interface ImpairmentOptions<Info> {
   reorder?: number;
   /** Extra hold-back of a reordered datagram, default {@link DEFAULT_REORDER_DELAY} ms. */
   reorderDelay?: number;
-  /** Largest datagram in bytes (1 to {@link MAX_DATAGRAM}); larger ones are dropped (or cut, with `truncate`). */
+  /** Largest datagram in bytes (1 to 65 507, the largest UDP payload); larger ones are dropped (or cut, with `truncate`). */
   mtu?: number;
   /** Cut datagrams larger than `mtu` to `mtu` bytes instead of dropping them. */
   truncate?: boolean;
   /**
    * Coalescing window in ms: datagrams of this direction within `pack` ms of
    * the first one are concatenated into one datagram (never above `mtu`, or
-   * {@link MAX_DATAGRAM}), sent when the window closes. `0` packs what is
+   * 65 507 bytes), sent when the window closes. `0` packs what is
    * sent at the same instant.
    */
   pack?: number;
@@ -329,7 +329,20 @@ export interface LaneDatagram {
   readonly label: string;
 }
 
-/** The decisions a lane notes (when asked to), for the adapters' logs. */
+/**
+ * The decisions of the impairment pipeline, as the logs name them: the
+ * {@link VirtualNetwork}'s {@link LogEntry} events and the lines of the
+ * proxy's `log` option.
+ *
+ * @example
+ * ```ts
+ * import type { ImpairmentEvent, VirtualNetwork } from 'puredtls/testing';
+ *
+ * declare const net: VirtualNetwork; // made with { log: true }
+ * const losses: readonly ImpairmentEvent[] = ['drop', 'mtu-drop', 'filter-drop'];
+ * const lost = net.log.filter((e) => (losses as readonly string[]).includes(e.event)).length;
+ * ```
+ */
 export type ImpairmentEvent =
   | 'inject'
   | 'filter-drop'

@@ -52,31 +52,6 @@ export {
   type HandshakeInfo,
   type RecordInfo,
 } from './describe.js';
-export { formatAddress, type NetAddress } from './address.js';
-export {
-  DEFAULT_DELAY,
-  DEFAULT_REORDER_DELAY,
-  type DelayRange,
-  type FilterVerdict,
-  type ImpairmentCounters,
-  type ImpairmentOptions,
-} from './impairments.js';
-export { formatLogEntry, type LogEntry, type LogEvent } from './network-log.js';
-export {
-  VirtualNetworkError,
-  type AttachOptions,
-  type DatagramFilter,
-  type DatagramInfo,
-  type DirectionStats,
-  type Impairments,
-  type NetNode,
-  type NodeHandle,
-  type NodeRole,
-  type OutgoingDatagram,
-  type RunOptions,
-  type RunResult,
-  type VirtualNetworkOptions,
-} from './network-types.js';
-export { VirtualNetwork } from './network.js';
+export * from './network.js';
 export { DtlsServerNode, DtlsClientNode } from './dtls.js';
 export * from '../proxy/index.js';

@@ -3,9 +3,12 @@
  *
  * @module
  */
+import type { ImpairmentEvent } from './impairments.js';
 
 /**
- * Kinds of {@link LogEntry}.
+ * Kinds of {@link LogEntry}: the network's own events (a node attached, sent,
+ * received, timed out; a datagram injected by {@link VirtualNetwork.inject})
+ * and the impairment pipeline's decisions ({@link ImpairmentEvent}).
  *
  * @example
  * ```ts
@@ -16,24 +19,7 @@
  * const lost = net.log.filter((e) => losses.includes(e.event)).map((e) => e.label); // e.g. ['#2', '#5']
  * ```
  */
-export type LogEvent =
-  | 'attach'
-  | 'detach'
-  | 'send'
-  | 'inject'
-  | 'filter-drop'
-  | 'filter-delay'
-  | 'filter-replace'
-  | 'mtu-drop'
-  | 'truncate'
-  | 'pack'
-  | 'drop'
-  | 'duplicate'
-  | 'bitflip'
-  | 'reorder'
-  | 'deliver'
-  | 'undeliverable'
-  | 'timeout';
+export type LogEvent = 'attach' | 'detach' | 'send' | 'inject' | 'deliver' | 'undeliverable' | 'timeout' | ImpairmentEvent;
 
 /**
  * One line of the event log ({@link VirtualNetwork.log}).

@@ -77,24 +77,11 @@ export {
   type DelayRange,
   type FilterVerdict,
   type ImpairmentCounters,
+  type ImpairmentEvent,
   type ImpairmentOptions,
 } from './impairments.js';
-export { formatLogEntry, type LogEntry, type LogEvent } from './network-log.js';
-export {
-  VirtualNetworkError,
-  type AttachOptions,
-  type DatagramFilter,
-  type DatagramInfo,
-  type DirectionStats,
-  type Impairments,
-  type NetNode,
-  type NodeHandle,
-  type NodeRole,
-  type OutgoingDatagram,
-  type RunOptions,
-  type RunResult,
-  type VirtualNetworkOptions,
-} from './network-types.js';
+export * from './network-log.js';
+export * from './network-types.js';
 
 // ---------------------------------------------------------------------------
 // Internals
