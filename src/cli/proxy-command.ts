@@ -5,6 +5,7 @@
  * @module
  */
 import { startUdpProxy, type HostPort, type ProxyStats, type UdpProxyOptions } from '../proxy/index.js';
+import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CLIENTS } from '../proxy/udp-proxy.js';
 import { MAX_PORT, formatAddress } from '../testing/address.js';
 import { DEFAULT_DELAY, DEFAULT_REORDER_DELAY } from '../testing/impairments.js';
 import { parseArgs } from './args.js';
@@ -34,8 +35,8 @@ Options:
   --inject P              probability of sending a forged record (the
                           datagram's first record header, a random body)
                           after a datagram
-  --max-clients N         client sessions kept at once (default 1024)
-  --idle-timeout MS       close a client session idle this long (default 60000)
+  --max-clients N         client sessions kept at once (default ${DEFAULT_MAX_CLIENTS})
+  --idle-timeout MS       close a client session idle this long (default ${DEFAULT_IDLE_TIMEOUT})
   --verbose               print every impairment decision
   --quiet                 print only the "proxying" line and errors
   --help                  this text

@@ -331,10 +331,10 @@ export interface UdpProxy {
 // Internals
 // ---------------------------------------------------------------------------
 
-/** Defaults of {@link UdpProxyOptions}. */
-const DEFAULT_MAX_CLIENTS = 1024;
-const DEFAULT_IDLE_TIMEOUT = 60_000;
-const DEFAULT_MAX_QUEUED = 4096;
+/** Defaults of {@link UdpProxyOptions} (the command line's help shows them). */
+export const DEFAULT_MAX_CLIENTS = 1024;
+export const DEFAULT_IDLE_TIMEOUT = 60_000;
+export const DEFAULT_MAX_QUEUED = 4096;
 /** Largest value of the integer options (setTimeout's largest delay). */
 const MAX_INT_OPTION = 2 ** 31 - 1;
 /** Event priorities at one instant: pack windows and filter releases first, then sends. */

@@ -9,9 +9,11 @@
  *   and after **every** call into a node drains `takeOutgoing()` and re-reads
  *   `nextTimeout()`.
  * - Each direction (`from → to`) has its own impairments (loss, duplication,
- *   latency, reordering, MTU, packing, bit flips, a programmable filter) and
- *   its own random stream, so traffic in one direction does not change the
- *   random decisions taken in another.
+ *   latency, reordering, MTU, packing, bit flips, a programmable filter,
+ *   injection) and its own random stream, so traffic in one direction does
+ *   not change the random decisions taken in another. The impairments are the
+ *   pipeline of `impairments.ts`, which the UDP proxy runs too; this module
+ *   is the event loop around it (nodes, timers, deliveries, the log).
  *
  * @example A lossy handshake
  * ```ts
