@@ -5,6 +5,9 @@
  * @module
  */
 import { startUdpProxy, type HostPort, type ProxyStats, type UdpProxyOptions } from '../proxy/index.js';
+import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CLIENTS } from '../proxy/udp-proxy.js';
+import { MAX_PORT, formatAddress } from '../testing/address.js';
+import { DEFAULT_DELAY, DEFAULT_REORDER_DELAY } from '../testing/impairments.js';
 import { parseArgs } from './args.js';
 
 export const PROXY_HELP = `Usage: puredtls proxy --listen HOST:PORT --target HOST:PORT [options]
@@ -21,9 +24,9 @@ Options:
   --drop P                probability that a datagram is lost (0..1)
   --dup P                 probability that a datagram is delivered twice
   --delay MIN-MAX         added one-way latency in ms, uniform in MIN..MAX
-                          (or a fixed N)
+                          (or a fixed N; default ${DEFAULT_DELAY}, 0 forwards at once)
   --reorder P             probability that a datagram is held back by
-                          --reorder-delay ms (default 10)
+                          --reorder-delay ms (default ${DEFAULT_REORDER_DELAY})
   --reorder-delay MS      hold-back of a reordered datagram
   --mtu N                 drop datagrams larger than N bytes
   --truncate              with --mtu: cut larger datagrams instead of dropping them
@@ -32,8 +35,8 @@ Options:
   --inject P              probability of sending a forged record (the
                           datagram's first record header, a random body)
                           after a datagram
-  --max-clients N         client sessions kept at once (default 1024)
-  --idle-timeout MS       close a client session idle this long (default 60000)
+  --max-clients N         client sessions kept at once (default ${DEFAULT_MAX_CLIENTS})
+  --idle-timeout MS       close a client session idle this long (default ${DEFAULT_IDLE_TIMEOUT})
   --verbose               print every impairment decision
   --quiet                 print only the "proxying" line and errors
   --help                  this text
@@ -57,7 +60,7 @@ export function parseHostPort(name: string, s: string): HostPort {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]*):(\d+)$/.exec(s);
   if (!m) throw new Error(`--${name} takes HOST:PORT (or [IPv6]:PORT), got ${JSON.stringify(s)}`);
   const port = Number(m[2]);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--${name}: bad port ${m[2]}`);
+  if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) throw new Error(`--${name}: bad port ${m[2]}`);
   return { host: m[1] || '0.0.0.0', port };
 }
 
@@ -126,10 +129,6 @@ export function proxyOptionsFromArgs(argv: readonly string[]): UdpProxyOptions |
   return o;
 }
 
-function fmt(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** The counters as a few lines of text. */
 export function formatProxyStats(s: ProxyStats): string {
   const dir = (name: string, d: ProxyStats['clientToServer']) =>
@@ -154,7 +153,7 @@ export async function runProxy(argv: string[]): Promise<number> {
   if (argv.includes('--verbose')) o.log = (line) => console.log(line);
   const proxy = await startUdpProxy(o);
   const a = proxy.address();
-  console.log(`proxying udp://${fmt(a.address, a.port)} -> udp://${fmt(proxy.target.address, proxy.target.port)}`);
+  console.log(`proxying udp://${formatAddress(a)} -> udp://${formatAddress(proxy.target)}`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

@@ -1,23 +1,27 @@
 /**
  * A UDP impairment proxy on real sockets (`node:dgram`): it sits between DTLS
  * clients and a server and loses, duplicates, delays, reorders, coalesces,
- * truncates, corrupts and injects datagrams, in both directions, with every
- * random decision drawn from a seeded {@link Prng}.
+ * truncates, corrupts, filters and injects datagrams, in both directions,
+ * with every random decision drawn from a seeded {@link Prng}.
  *
- * It is the real-socket twin of the in-memory {@link VirtualNetwork}: the same
- * impairments, applied in the same order, so a scenario found on the virtual
- * network can be replayed between real processes (puredtls, `openssl
- * s_client`/`s_server`, `gnutls-cli`/`gnutls-serv`).
+ * It is the real-socket twin of the in-memory {@link VirtualNetwork}: both
+ * run one impairment pipeline (src/testing/impairments.ts: the same
+ * {@link ImpairmentOptions}, validation, defaults, order and counters), and
+ * client n's datagrams draw from the random stream of the virtual network's
+ * direction `client<n>:0 → server:0` (the replies from the reverse one), so a
+ * scenario found on the virtual network replays, decision for decision,
+ * between real processes (puredtls, `openssl s_client`/`s_server`,
+ * `gnutls-cli`/`gnutls-serv`).
  *
  * How it works:
  * - One listening socket faces the clients. Each client address gets its own
  *   upstream socket (an ephemeral port) towards the target, so the target sees
  *   one distinct 5-tuple per client and many clients can share the proxy.
- * - Each direction of each client has its own random stream, forked from the
- *   seed by the client's arrival number (`client0`, `client1`, ...), so the
- *   decisions for the n-th client do not depend on other clients' traffic.
- *   Timing on real sockets is not deterministic, so a seed fixes the sequence
- *   of decisions per direction, not the interleaving.
+ * - Each direction of each client has its own random stream, chosen by the
+ *   client's arrival number (0, 1, ...), so the decisions for the n-th client
+ *   do not depend on other clients' traffic. Timing on real sockets is not
+ *   deterministic, so a seed fixes the sequence of decisions per direction,
+ *   not the interleaving.
  * - Everything is bounded: at most {@link UdpProxyOptions.maxClients} client
  *   sessions (least recently active evicted), idle sessions closed after
  *   {@link UdpProxyOptions.idleTimeout}, at most
@@ -45,8 +49,22 @@ import * as dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { copyBytes } from '../codec/reader.js';
+import { MAX_PORT, type NetAddress, formatAddress } from '../testing/address.js';
 import { EventHeap } from '../testing/clock.js';
-import { Prng, type Seed } from '../testing/prng.js';
+import {
+  ImpairmentLane,
+  checkInt,
+  directionStream,
+  resolveImpairments,
+  type DelayRange,
+  type ImpairmentCounters,
+  type ImpairmentOptions,
+  type ImpairmentStep,
+  type LaneDatagram,
+  type ResolvedImpairments,
+} from '../testing/impairments.js';
+import type { Prng, Seed } from '../testing/prng.js';
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -69,7 +87,8 @@ export interface HostPort {
 }
 
 /**
- * A uniform latency range in ms (integers give integer delays, inclusive).
+ * A uniform latency range in ms (integers give integer delays, inclusive):
+ * the {@link DelayRange} of the shared pipeline.
  *
  * @example
  * ```ts
@@ -79,10 +98,7 @@ export interface HostPort {
  * const slowLink: ProxyImpairments = { delay: jitter };
  * ```
  */
-export interface ProxyDelayRange {
-  min: number;
-  max: number;
-}
+export type ProxyDelayRange = DelayRange;
 
 /**
  * Direction of a datagram through the proxy.
@@ -99,7 +115,8 @@ export interface ProxyDelayRange {
 export type ProxyDirection = 'clientToServer' | 'serverToClient';
 
 /**
- * What an {@link InjectFunction} sees: one datagram as it entered the proxy.
+ * What the hooks (an {@link InjectFunction}, a `filter`) see: one datagram as
+ * it entered the proxy, before any impairment.
  *
  * @example Log every datagram's records, inject nothing
  * ```ts
@@ -128,8 +145,9 @@ export interface ProxyDatagramInfo {
 }
 
 /**
- * Crafts datagrams to inject after a datagram: they are sent in the same
- * direction right after it (before its own delay), without further impairment.
+ * Crafts datagrams to inject after a datagram: they are sent at once in the
+ * same direction (after the datagram itself if it is forwarded at once, so
+ * before it under the default 1 ms delay), without any impairment.
  * Return `undefined` or `[]` to inject nothing.
  *
  * @example After the client's third datagram, send a copy of it with one byte changed
@@ -151,11 +169,13 @@ export interface ProxyDatagramInfo {
 export type InjectFunction = (dg: ProxyDatagramInfo) => readonly Uint8Array[] | undefined;
 
 /**
- * Impairments of one direction. Applied in the order of the
- * {@link VirtualNetwork}: `mtu` (drop or `truncate`), `pack`, then on the wire
- * `drop`, `duplicate`, and per copy `bitflip`, `delay`, `reorder`; `inject`
- * adds crafted datagrams after a datagram that survived `mtu`.
- * Probabilities are in [0, 1], times in ms.
+ * Impairments of one direction: the {@link ImpairmentOptions} of the
+ * pipeline shared with the {@link VirtualNetwork}, whose hooks see a
+ * {@link ProxyDatagramInfo}. Applied in the same order: `inject` and
+ * `filter` on the datagram as it entered, then `mtu` (drop or `truncate`),
+ * `pack`, then on the wire `drop`, `duplicate`, and per copy `bitflip`,
+ * `delay` (default {@link DEFAULT_DELAY}, 1 ms; `0` forwards at once),
+ * `reorder`. Probabilities are in [0, 1], times in ms.
  *
  * @example Impair only the server's datagrams
  * ```ts
@@ -165,39 +185,13 @@ export type InjectFunction = (dg: ProxyDatagramInfo) => readonly Uint8Array[] | 
  * const proxy = await startUdpProxy({
  *   listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: 4433 },
  *   serverToClient: lossy,
+ *   // and lose the client's first datagram
+ *   clientToServer: { filter: (dg) => (dg.index === 0 ? 'drop' : 'pass') },
  * });
  * ```
  */
-export interface ProxyImpairments {
-  /** Probability that a datagram is lost. */
-  drop?: number;
-  /** Probability that a datagram is delivered twice (the copy gets its own delay). */
-  duplicate?: number;
-  /** One-way added latency: fixed ms, or a uniform range. Default 0 (forward at once). */
-  delay?: number | ProxyDelayRange;
-  /** Probability that a datagram is held back by an extra `reorderDelay` ms. */
-  reorder?: number;
-  /** Extra hold-back of a reordered datagram in ms. Default 10. */
-  reorderDelay?: number;
-  /** Largest datagram in bytes; larger ones are dropped (or cut, with `truncate`). */
-  mtu?: number;
-  /** Cut datagrams above `mtu` instead of dropping them. */
-  truncate?: boolean;
-  /**
-   * Coalescing window in ms: datagrams of this direction arriving within
-   * `pack` ms of the first are concatenated into one (never above `mtu`, or
-   * 65 507 bytes), sent when the window closes.
-   */
-  pack?: number;
-  /** Probability of flipping one uniformly chosen bit of a datagram. */
-  bitflip?: number;
-  /**
-   * Injection of crafted datagrams. A probability `p`: after a datagram, with
-   * probability `p`, also send a forged DTLS record that copies the first
-   * record's header (type, version, epoch, sequence number) over a random
-   * body of random length — a record the peer must drop without harm
-   * (ROBUSTNESS S-03, S-19, S-62). Or an {@link InjectFunction}.
-   */
+export interface ProxyImpairments extends ImpairmentOptions<ProxyDatagramInfo> {
+  /** A probability of forging a record after a datagram, or an {@link InjectFunction}: see {@link ImpairmentOptions.inject}. */
   inject?: number | InjectFunction;
 }
 
@@ -222,7 +216,12 @@ export interface UdpProxyOptions extends ProxyImpairments {
   listen: HostPort;
   /** The server the proxy forwards to. A host name is resolved once, at start. */
   target: HostPort;
-  /** Seed of every random decision (default 1). */
+  /**
+   * Seed of every random decision (default 1). Client n's datagrams to the
+   * target draw from the stream of the {@link VirtualNetwork} direction
+   * `{ address: 'client<n>', port: 0 } → { address: 'server', port: 0 }`
+   * under the same seed, and the target's replies from the reverse direction.
+   */
   seed?: Seed;
   /** Overrides for datagrams from the clients to the target. */
   clientToServer?: ProxyImpairments;
@@ -232,14 +231,15 @@ export interface UdpProxyOptions extends ProxyImpairments {
   maxClients?: number;
   /** A client session with no traffic either way for this many ms is closed. Default 60 000. */
   idleTimeout?: number;
-  /** Datagrams held back (delayed, reordered or packed) at once, over the whole proxy. Default 4096. */
+  /** Datagrams held back (delayed, reordered, or held by a `filter`) at once, over the whole proxy. Default 4096. */
   maxQueued?: number;
   /** Called with one line per impairment decision (for `--verbose`). */
   log?: (line: string) => void;
 }
 
 /**
- * Counters of one direction, summed over all clients.
+ * Counters of one direction, summed over all clients. The impairment
+ * counters ({@link ImpairmentCounters}) are those the {@link VirtualNetwork} keeps too.
  *
  * @example
  * ```ts
@@ -250,25 +250,11 @@ export interface UdpProxyOptions extends ProxyImpairments {
  * console.log(`lost ${(100 * lossRate(proxy.stats.clientToServer)).toFixed(1)}% of the clients' datagrams`);
  * ```
  */
-export interface ProxyDirectionStats {
+export interface ProxyDirectionStats extends ImpairmentCounters {
   /** Datagrams that entered the proxy. */
   received: number;
   /** Datagrams sent out (duplicates, packs and injections included). */
   forwarded: number;
-  /** Datagrams lost by `drop` or `mtu`. */
-  dropped: number;
-  /** Extra copies made by `duplicate`. */
-  duplicated: number;
-  /** Datagrams held back by `reorder`. */
-  reordered: number;
-  /** Datagrams with a flipped bit. */
-  corrupted: number;
-  /** Datagrams cut to the MTU. */
-  truncated: number;
-  /** Datagrams merged into a preceding one by `pack` (a pack of 3 counts 2). */
-  packed: number;
-  /** Crafted datagrams injected. */
-  injected: number;
   /** Datagrams dropped because `maxQueued` datagrams were already held back. */
   overflow: number;
   /** Bytes that entered the proxy. */
@@ -345,31 +331,26 @@ export interface UdpProxy {
 // Internals
 // ---------------------------------------------------------------------------
 
-/** Largest UDP payload over IPv4. */
-const MAX_DATAGRAM = 65_507;
-const DTLS_HEADER = 13;
+/** Defaults of {@link UdpProxyOptions} (the command line's help shows them). */
+export const DEFAULT_MAX_CLIENTS = 1024;
+export const DEFAULT_IDLE_TIMEOUT = 60_000;
+export const DEFAULT_MAX_QUEUED = 4096;
+/** Largest value of the integer options (setTimeout's largest delay). */
+const MAX_INT_OPTION = 2 ** 31 - 1;
+/** Event priorities at one instant: pack windows and filter releases first, then sends. */
+const PRIO_INTERNAL = 0;
+const PRIO_SEND = 1;
 
-interface ResolvedImpairments {
-  drop: number;
-  duplicate: number;
-  delay: number | ProxyDelayRange;
-  reorder: number;
-  reorderDelay: number;
-  mtu: number | undefined;
-  truncate: boolean;
-  pack: number | undefined;
-  bitflip: number;
-  inject: number | InjectFunction | undefined;
-}
+/** The target as the proxy's random streams name it (client n is `client<n>:0`). */
+const STREAM_SERVER: NetAddress = Object.freeze({ address: 'server', port: 0 });
+const streamClient = (index: number): NetAddress => ({ address: `client${index}`, port: 0 });
 
 interface Lane {
   readonly direction: ProxyDirection;
-  readonly imp: ResolvedImpairments;
+  readonly imp: ResolvedImpairments<ProxyDatagramInfo>;
   readonly rng: Prng;
+  readonly pipeline: ImpairmentLane<ProxyDatagramInfo>;
   readonly stats: ProxyDirectionStats;
-  index: number;
-  pack: { items: Uint8Array[]; size: number; gen: number } | undefined;
-  packGen: number;
 }
 
 interface Session {
@@ -386,6 +367,7 @@ interface Session {
 
 type QueuedEvent = { time: number; prio: number; seq: number } & (
   | { kind: 'send'; session: Session; lane: Lane; data: Uint8Array }
+  | { kind: 'release'; session: Session; lane: Lane; datagram: LaneDatagram }
   | { kind: 'flush'; session: Session; lane: Lane; gen: number }
 );
 
@@ -394,80 +376,23 @@ const emptyStats = (): ProxyDirectionStats => ({
   injected: 0, overflow: 0, bytesIn: 0, bytesOut: 0,
 });
 
-function checkProbability(where: string, name: string, v: unknown): number {
-  if (v === undefined) return 0;
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new RangeError(`${where}: ${name} must be a probability in [0, 1], got ${String(v)}`);
-  return v;
-}
-
-function checkMs(where: string, name: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`${where}: ${name} must be a finite number ≥ 0, got ${String(v)}`);
-  return v;
-}
-
-function checkPositiveInt(where: string, name: string, v: unknown, dflt: number, max = 2 ** 31 - 1): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new RangeError(`${where}: ${name} must be an integer in [1, ${max}], got ${String(v)}`);
-  return v;
-}
-
-function resolveImpairments(base: ProxyImpairments, over: ProxyImpairments | undefined, where: string): ResolvedImpairments {
-  const m: ProxyImpairments = { ...base, ...over };
-  let delay: number | ProxyDelayRange = 0;
-  if (typeof m.delay === 'number') delay = checkMs(where, 'delay', m.delay) ?? 0;
-  else if (m.delay !== undefined) {
-    if (typeof m.delay !== 'object' || m.delay === null) throw new RangeError(`${where}: delay must be a number or { min, max }`);
-    const min = checkMs(where, 'delay.min', m.delay.min);
-    const max = checkMs(where, 'delay.max', m.delay.max);
-    if (min === undefined || max === undefined || max < min) throw new RangeError(`${where}: delay needs 0 ≤ min ≤ max`);
-    delay = { min, max };
-  }
-  if (m.inject !== undefined && typeof m.inject !== 'function') checkProbability(where, 'inject', m.inject);
-  return {
-    drop: checkProbability(where, 'drop', m.drop),
-    duplicate: checkProbability(where, 'duplicate', m.duplicate),
-    delay,
-    reorder: checkProbability(where, 'reorder', m.reorder),
-    reorderDelay: checkMs(where, 'reorderDelay', m.reorderDelay) ?? 10,
-    mtu: m.mtu === undefined ? undefined : checkPositiveInt(where, 'mtu', m.mtu, 0, MAX_DATAGRAM),
-    truncate: m.truncate === true,
-    pack: checkMs(where, 'pack', m.pack),
-    bitflip: checkProbability(where, 'bitflip', m.bitflip),
-    inject: m.inject,
-  };
-}
-
 function checkHostPort(name: string, v: unknown): HostPort {
   const hp = v as HostPort | undefined;
   if (hp === null || typeof hp !== 'object' || typeof hp.host !== 'string' || hp.host.length === 0) {
     throw new TypeError(`startUdpProxy: ${name} must be { host, port }`);
   }
-  if (!Number.isInteger(hp.port) || hp.port < 0 || hp.port > 65_535) throw new RangeError(`startUdpProxy: ${name}.port must be 0..65535, got ${String(hp.port)}`);
+  if (!Number.isInteger(hp.port) || hp.port < 0 || hp.port > MAX_PORT) {
+    throw new RangeError(`startUdpProxy: ${name}.port must be 0..${MAX_PORT}, got ${String(hp.port)}`);
+  }
   return hp;
 }
 
-/**
- * A forged DTLS record: the first record's 13-byte header (type, version,
- * epoch, sequence number) over 1–64 random bytes, with a consistent length
- * field. For a datagram too short to hold a header, random bytes of its size.
- */
-export function forgeRecord(data: Uint8Array, rng: Prng): Uint8Array {
-  if (data.length < DTLS_HEADER) return rng.bytes(Math.max(1, data.length));
-  const len = 1 + rng.int(64);
-  const out = new Uint8Array(DTLS_HEADER + len);
-  out.set(data.subarray(0, 11), 0);
-  out[11] = len >>> 8;
-  out[12] = len & 0xff;
-  out.set(rng.bytes(len), DTLS_HEADER);
-  return out;
+/** The impairments of one direction: the common ones, overridden by the direction's own. */
+function laneImpairments(base: ProxyImpairments, own: ProxyImpairments | undefined, where: string): ResolvedImpairments<ProxyDatagramInfo> {
+  return resolveImpairments<ProxyDatagramInfo>({ ...base, ...own }, where);
 }
 
 const clock = (): number => performance.now();
-
-function fmtAddr(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
 
 /**
  * Start a UDP impairment proxy.
@@ -498,12 +423,12 @@ export async function startUdpProxy(options: UdpProxyOptions): Promise<UdpProxy>
   const listen = checkHostPort('listen', options.listen);
   const targetOpt = checkHostPort('target', options.target);
   if (targetOpt.port === 0) throw new RangeError('startUdpProxy: target.port must not be 0');
-  const up = resolveImpairments(options, options.clientToServer, 'startUdpProxy clientToServer');
-  const down = resolveImpairments(options, options.serverToClient, 'startUdpProxy serverToClient');
-  const maxClients = checkPositiveInt('startUdpProxy', 'maxClients', options.maxClients, 1024);
-  const idleTimeout = checkPositiveInt('startUdpProxy', 'idleTimeout', options.idleTimeout, 60_000);
-  const maxQueued = checkPositiveInt('startUdpProxy', 'maxQueued', options.maxQueued, 4096);
-  const root = new Prng(options.seed ?? 1);
+  const up = laneImpairments(options, options.clientToServer, 'startUdpProxy clientToServer');
+  const down = laneImpairments(options, options.serverToClient, 'startUdpProxy serverToClient');
+  const maxClients = checkInt('startUdpProxy', 'maxClients', options.maxClients, DEFAULT_MAX_CLIENTS, 1, MAX_INT_OPTION);
+  const idleTimeout = checkInt('startUdpProxy', 'idleTimeout', options.idleTimeout, DEFAULT_IDLE_TIMEOUT, 1, MAX_INT_OPTION);
+  const maxQueued = checkInt('startUdpProxy', 'maxQueued', options.maxQueued, DEFAULT_MAX_QUEUED, 1, MAX_INT_OPTION);
+  const seed = options.seed ?? 1;
   const log = options.log;
 
   let target: { address: string; port: number; family: 4 | 6 };
@@ -567,8 +492,11 @@ export async function startUdpProxy(options: UdpProxyOptions): Promise<UdpProxy>
       if (ev.kind === 'send') {
         stats.queued--;
         emit(ev.session, ev.lane, ev.data);
-      } else if (ev.lane.pack?.gen === ev.gen) {
-        flushPack(ev.session, ev.lane, now);
+      } else if (ev.kind === 'release') {
+        stats.queued--;
+        if (!ev.session.closed) apply(ev.session, ev.lane, ev.lane.pipeline.resume(ev.datagram, now, ev.lane.imp), now);
+      } else if (!ev.session.closed) {
+        apply(ev.session, ev.lane, ev.lane.pipeline.flush(ev.gen, now, ev.lane.imp), now);
       }
     }
     // Idle sessions: the map is ordered by last activity.
@@ -581,7 +509,7 @@ export async function startUdpProxy(options: UdpProxyOptions): Promise<UdpProxy>
   };
 
   const schedule = (ev: QueuedEvent): boolean => {
-    if (ev.kind === 'send') {
+    if (ev.kind !== 'flush') {
       if (stats.queued >= maxQueued) {
         ev.lane.stats.overflow++;
         return false;
@@ -596,6 +524,13 @@ export async function startUdpProxy(options: UdpProxyOptions): Promise<UdpProxy>
 
   // --- sessions ------------------------------------------------------------
 
+  /** One direction of client `index`: its impairments, its random stream, its pipeline. */
+  const lane = (direction: ProxyDirection, index: number, imp: ResolvedImpairments<ProxyDatagramInfo>, laneStats: ProxyDirectionStats): Lane => {
+    const client = streamClient(index);
+    const rng = direction === 'clientToServer' ? directionStream(seed, client, STREAM_SERVER) : directionStream(seed, STREAM_SERVER, client);
+    return { direction, imp, rng, stats: laneStats, pipeline: new ImpairmentLane(rng, laneStats, { notes: log !== undefined }) };
+  };
+
   const closeSession = (s: Session, why: string): void => {
     if (s.closed) return;
     s.closed = true;
@@ -606,7 +541,7 @@ export async function startUdpProxy(options: UdpProxyOptions): Promise<UdpProxy>
     } catch {
       // already closed
     }
-    log?.(`client ${s.index} ${fmtAddr(s.address, s.port)} closed (${why})`);
+    log?.(`client ${s.index} ${formatAddress(s)} closed (${why})`);
     // Its queued datagrams are skipped when they come due (emit checks `closed`).
   };
 
@@ -619,8 +554,8 @@ export async function startUdpProxy(options: UdpProxyOptions): Promise<UdpProxy>
     const upstream = dgram.createSocket({ type: target.family === 6 ? 'udp6' : 'udp4' });
     const s: Session = {
       key: `${address}|${port}`, index, address, port, upstream, lastActive: now, closed: false,
-      up: { direction: 'clientToServer', imp: up, rng: root.fork(`client${index}:clientToServer`), stats: stats.clientToServer, index: 0, pack: undefined, packGen: 0 },
-      down: { direction: 'serverToClient', imp: down, rng: root.fork(`client${index}:serverToClient`), stats: stats.serverToClient, index: 0, pack: undefined, packGen: 0 },
+      up: lane('clientToServer', index, up, stats.clientToServer),
+      down: lane('serverToClient', index, down, stats.serverToClient),
     };
     upstream.on('error', () => { stats.errors++; });
     upstream.on('message', (msg, rinfo) => {
@@ -630,13 +565,13 @@ export async function startUdpProxy(options: UdpProxyOptions): Promise<UdpProxy>
         return;
       }
       touch(s, clock());
-      ingress(s, s.down, new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+      ingress(s, s.down, msg);
     });
     // Bind at once so that replies can come back before the first send completes.
     upstream.bind(0, target.family === 6 ? '::' : '0.0.0.0');
     sessions.set(s.key, s);
     stats.clients = sessions.size;
-    log?.(`client ${index} ${fmtAddr(address, port)} opened`);
+    log?.(`client ${index} ${formatAddress({ address, port })} opened`);
     return s;
   };
 
@@ -677,119 +612,47 @@ export async function startUdpProxy(options: UdpProxyOptions): Promise<UdpProxy>
 
   const what = (s: Session, lane: Lane): string => `client ${s.index} ${lane.direction === 'clientToServer' ? '->' : '<-'}`;
 
-  /** A datagram entered the proxy. */
-  const ingress = (s: Session, lane: Lane, data: Uint8Array): void => {
-    const imp = lane.imp;
-    const index = lane.index++;
+  /** A datagram entered the proxy: through the pipeline. */
+  const ingress = (s: Session, lane: Lane, msg: Uint8Array): void => {
     lane.stats.received++;
-    lane.stats.bytesIn += data.length;
-    let d = data;
-    if (imp.mtu !== undefined && d.length > imp.mtu) {
-      if (!imp.truncate) {
-        lane.stats.dropped++;
-        log?.(`${what(s, lane)} #${index} ${d.length}B mtu-drop`);
-        return;
-      }
-      lane.stats.truncated++;
-      log?.(`${what(s, lane)} #${index} ${d.length}B truncated to ${imp.mtu}`);
-      d = d.subarray(0, imp.mtu);
-    }
-    const injected = craft(s, lane, index, d);
-    if (imp.pack === undefined) wire(s, lane, d.slice(), `#${index}`);
-    else addToPack(s, lane, d.slice(), clock());
-    for (const x of injected) {
-      lane.stats.injected++;
-      log?.(`${what(s, lane)} #${index} inject ${x.length}B`);
-      emit(s, lane, x);
-    }
-  };
-
-  const craft = (s: Session, lane: Lane, index: number, d: Uint8Array): readonly Uint8Array[] => {
-    const inj = lane.imp.inject;
-    if (inj === undefined) return [];
-    if (typeof inj === 'number') return lane.rng.chance(inj) ? [forgeRecord(d, lane.rng)] : [];
-    const r = inj({ direction: lane.direction, client: { address: s.address, port: s.port }, clientIndex: s.index, index, data: d.slice(), rng: lane.rng });
-    return r ?? [];
-  };
-
-  const addToPack = (s: Session, lane: Lane, d: Uint8Array, now: number): void => {
-    const limit = lane.imp.mtu ?? MAX_DATAGRAM;
-    let p = lane.pack;
-    if (p !== undefined && p.size + d.length > limit) {
-      flushPack(s, lane, now);
-      p = undefined;
-    }
-    if (p === undefined) {
-      p = { items: [], size: 0, gen: ++lane.packGen };
-      lane.pack = p;
-      schedule({ time: now + (lane.imp.pack ?? 0), prio: 0, seq: 0, kind: 'flush', session: s, lane, gen: p.gen });
-    }
-    p.items.push(d);
-    p.size += d.length;
-  };
-
-  const flushPack = (s: Session, lane: Lane, _now: number): void => {
-    const p = lane.pack;
-    lane.pack = undefined;
-    if (p === undefined || p.items.length === 0 || s.closed) return;
-    if (p.items.length === 1) {
-      wire(s, lane, p.items[0]!, 'pack');
-      return;
-    }
-    lane.stats.packed += p.items.length - 1;
-    const out = new Uint8Array(p.size);
-    let o = 0;
-    for (const it of p.items) {
-      out.set(it, o);
-      o += it.length;
-    }
-    log?.(`${what(s, lane)} packed ${p.items.length} datagrams into ${out.length}B`);
-    wire(s, lane, out, 'pack');
-  };
-
-  /** drop, duplicate, then per copy bitflip, delay, reorder. */
-  const wire = (s: Session, lane: Lane, d: Uint8Array, label: string): void => {
-    const imp = lane.imp;
-    const rng = lane.rng;
-    if (rng.chance(imp.drop)) {
-      lane.stats.dropped++;
-      log?.(`${what(s, lane)} ${label} ${d.length}B drop`);
-      return;
-    }
-    const copies = [d];
-    if (rng.chance(imp.duplicate)) {
-      lane.stats.duplicated++;
-      copies.push(d.slice());
-      log?.(`${what(s, lane)} ${label} duplicate`);
-    }
+    lane.stats.bytesIn += msg.length;
     const now = clock();
-    for (const c of copies) {
-      if (c.length > 0 && rng.chance(imp.bitflip)) {
-        const bit = rng.int(c.length * 8);
-        c[bit >>> 3] = c[bit >>> 3]! ^ (1 << (bit & 7));
-        lane.stats.corrupted++;
-        log?.(`${what(s, lane)} ${label} bitflip byte ${bit >>> 3} bit ${bit & 7}`);
+    const steps = lane.pipeline.send(copyBytes(msg), now, lane.imp, (index, data): ProxyDatagramInfo => ({
+      direction: lane.direction,
+      client: { address: s.address, port: s.port },
+      clientIndex: s.index,
+      index,
+      data: data.slice(),
+      rng: lane.rng,
+    }));
+    apply(s, lane, steps, now);
+  };
+
+  /** Carry out the pipeline's decisions: send now, or hold back on the proxy's one timer. */
+  const apply = (s: Session, lane: Lane, steps: readonly ImpairmentStep[], now: number): void => {
+    for (const step of steps) {
+      switch (step.kind) {
+        case 'note':
+          log?.(`${what(s, lane)} ${step.event} ${step.datagram.label} ${step.datagram.data.length}B${step.detail === undefined ? '' : ` ${step.detail}`}`);
+          break;
+        case 'deliver':
+          if (step.at <= now) emit(s, lane, step.datagram.data);
+          else schedule({ time: step.at, prio: PRIO_SEND, seq: 0, kind: 'send', session: s, lane, data: step.datagram.data });
+          break;
+        case 'release':
+          schedule({ time: step.at, prio: PRIO_INTERNAL, seq: 0, kind: 'release', session: s, lane, datagram: step.datagram });
+          break;
+        case 'flush':
+          schedule({ time: step.at, prio: PRIO_INTERNAL, seq: 0, kind: 'flush', session: s, lane, gen: step.gen });
+          break;
       }
-      let delay: number;
-      const dl = imp.delay;
-      if (typeof dl === 'number') delay = dl;
-      else if (Number.isInteger(dl.min) && Number.isInteger(dl.max)) delay = dl.min + rng.int(dl.max - dl.min + 1);
-      else delay = rng.range(dl.min, dl.max);
-      if (rng.chance(imp.reorder)) {
-        delay += imp.reorderDelay;
-        lane.stats.reordered++;
-        log?.(`${what(s, lane)} ${label} reorder +${imp.reorderDelay}ms`);
-      }
-      // Nothing held back in this direction and no delay: forward at once.
-      if (delay <= 0) emit(s, lane, c);
-      else schedule({ time: now + delay, prio: 1, seq: 0, kind: 'send', session: s, lane, data: c });
     }
   };
 
   socket.on('message', (msg, rinfo) => {
     if (closed) return;
     const s = sessionFor(rinfo.address, rinfo.port, clock());
-    ingress(s, s.up, new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+    ingress(s, s.up, msg);
   });
 
   const address = socket.address();

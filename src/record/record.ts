@@ -1,6 +1,6 @@
 import { Reader } from '../codec/reader.js';
 import { DecodeError } from '../errors.js';
-import { MAX_CIPHERTEXT, RECORD_HEADER_LENGTH } from './content-type.js';
+import { ContentType, MAX_CIPHERTEXT, RECORD_HEADER_LENGTH } from './content-type.js';
 
 /**
  * A DTLS record as read off a datagram (RFC 6347 §4.1):
@@ -37,6 +37,47 @@ export interface ParsedDatagram {
 }
 
 /**
+ * The header of a DTLS record (RFC 6347 §4.1); a `tls12_cid` record (RFC 9146
+ * §4) carries its connection ID between the sequence number and the length.
+ */
+export interface RecordHeader {
+  readonly type: number;
+  readonly version: number;
+  readonly epoch: number;
+  /** 48-bit sequence number; exact as a JavaScript number. */
+  readonly seq: number;
+  /** The connection ID of a tls12_cid record (aliases the input). */
+  readonly cid?: Uint8Array;
+  /** The `length` field: the fragment's declared size. */
+  readonly length: number;
+}
+
+/**
+ * Size of the header of a record of content type `type`: 13 bytes, plus the
+ * connection ID of a tls12_cid record. RFC 9146 §4: the header does not say
+ * how long the CID is; only its receiver knows (`cidLength`).
+ */
+export function recordHeaderLength(type: number, cidLength: number): number {
+  return type === ContentType.tls12_cid ? RECORD_HEADER_LENGTH + cidLength : RECORD_HEADER_LENGTH;
+}
+
+/**
+ * Read one record header; a tls12_cid record's CID is `cidLength` bytes long.
+ *
+ * @throws DecodeError (`ERR_DTLS_DECODE`) naming the field, on short input
+ *   (fewer than {@link recordHeaderLength} bytes).
+ */
+export function readRecordHeader(r: Reader, cidLength: number): RecordHeader {
+  const type = r.u8('record type');
+  const version = r.u16('record version');
+  const epoch = r.u16('record epoch');
+  const seq = r.u48('record sequence_number');
+  if (type !== ContentType.tls12_cid) return { type, version, epoch, seq, length: r.u16('record length') };
+  const cid = r.bytes(cidLength, 'record connection_id');
+  return { type, version, epoch, seq, cid, length: r.u16('record length') };
+}
+
+/**
  * Split a datagram into records. A record whose length runs past the end of
  * the datagram or above 2^14+2048 ends parsing: it and the rest of the
  * datagram are dropped (S-02). Never throws.
@@ -47,19 +88,11 @@ export function parseDatagram(data: Uint8Array, cidLength = 0): ParsedDatagram {
   while (r.remaining > 0) {
     if (r.remaining < RECORD_HEADER_LENGTH) return { records, dropped: 'truncated record header' };
     const start = r.offset;
-    const type = r.u8();
-    const version = r.u16();
-    const epoch = r.u16();
-    const seq = r.u48();
-    let cid: Uint8Array | undefined;
-    if (type === TLS12_CID) {
-      // RFC 9146 §4: the CID sits between the sequence number and the length; only
-      // its receiver knows its length. Without a CID of ours the record cannot be framed.
-      if (cidLength === 0) return { records, dropped: 'tls12_cid record without a negotiated CID' };
-      if (r.remaining < cidLength + 2) return { records, dropped: 'truncated record header' };
-      cid = r.bytes(cidLength);
-    }
-    const length = r.u16();
+    const type = data[start]!;
+    // Without a CID of ours a tls12_cid record cannot be framed.
+    if (type === ContentType.tls12_cid && cidLength === 0) return { records, dropped: 'tls12_cid record without a negotiated CID' };
+    if (r.remaining < recordHeaderLength(type, cidLength)) return { records, dropped: 'truncated record header' };
+    const { version, epoch, seq, cid, length } = readRecordHeader(r, cidLength);
     if (length > MAX_CIPHERTEXT) return { records, dropped: 'record length above 2^14+2048' };
     // REC-06: no record of ours is empty (a protected one carries at least a tag).
     if (length === 0) return { records, dropped: 'zero-length record' };
@@ -69,8 +102,6 @@ export function parseDatagram(data: Uint8Array, cidLength = 0): ParsedDatagram {
   }
   return { records };
 }
-
-const TLS12_CID = 25;
 
 /** Write a record header at `offset` of `out`. */
 export function writeRecordHeader(

@@ -23,9 +23,19 @@
  * @module
  */
 
+import { Reader } from '../codec/reader.js';
+import { DecodeError } from '../errors.js';
+import { HANDSHAKE_HEADER_LENGTH as HEADER_LENGTH, decodeHandshakeFragment } from '../handshake/header.js';
+import { decodeHelloPrefix } from '../handshake/messages/client-hello.js';
+import { decodeHelloVerifyRequest } from '../handshake/messages/hello-verify-request.js';
+import { HandshakeTypes } from '../handshake/registry.js';
+import { ContentType as ContentTypes, RECORD_HEADER_LENGTH as RECORD_HEADER } from '../record/content-type.js';
+import { readRecordHeader, recordHeaderLength } from '../record/record.js';
+
 /**
  * Size of a DTLS record header: type, version, epoch, sequence_number,
- * length (a `tls12_cid` record adds its connection ID).
+ * length (a `tls12_cid` record adds its connection ID). The record layer's
+ * own constant.
  *
  * @example
  * ```ts
@@ -35,11 +45,11 @@
  * const headerBytes = describeDatagram(datagram).length * RECORD_HEADER_LENGTH; // without connection IDs
  * ```
  */
-export const RECORD_HEADER_LENGTH = 13;
+export const RECORD_HEADER_LENGTH = RECORD_HEADER;
 
 /**
  * Size of a DTLS handshake message header: msg_type, length, message_seq,
- * fragment_offset, fragment_length.
+ * fragment_offset, fragment_length. The handshake layer's own constant.
  *
  * @example
  * ```ts
@@ -49,11 +59,11 @@ export const RECORD_HEADER_LENGTH = 13;
  * const bodyOffset = RECORD_HEADER_LENGTH + HANDSHAKE_HEADER_LENGTH; // 25
  * ```
  */
-export const HANDSHAKE_HEADER_LENGTH = 12;
+export const HANDSHAKE_HEADER_LENGTH = HEADER_LENGTH;
 
 /**
- * DTLS record content types (RFC 6347, RFC 9146): the `type` of a
- * {@link RecordInfo}.
+ * DTLS record content types (RFC 6347, RFC 9146, RFC 9853): the `type` of a
+ * {@link RecordInfo}. The record layer's own registry.
  *
  * @example
  * ```ts
@@ -64,17 +74,11 @@ export const HANDSHAKE_HEADER_LENGTH = 12;
  *   dg.records.some((r) => r.type === ContentType.application_data) ? 'drop' : 'pass';
  * ```
  */
-export const ContentType = Object.freeze({
-  change_cipher_spec: 20,
-  alert: 21,
-  handshake: 22,
-  application_data: 23,
-  tls12_cid: 25,
-} as const);
+export const ContentType = ContentTypes;
 
 /**
  * Handshake message types used by DTLS 1.2: the `msgType` of a
- * {@link HandshakeInfo}.
+ * {@link HandshakeInfo}. The handshake layer's own registry.
  *
  * @example
  * ```ts
@@ -85,23 +89,14 @@ export const ContentType = Object.freeze({
  *   dg.records.some((r) => r.handshake?.some((h) => h.msgType === HandshakeType.certificate)) ? { delay: 500 } : 'pass';
  * ```
  */
-export const HandshakeType = Object.freeze({
-  hello_request: 0,
-  client_hello: 1,
-  server_hello: 2,
-  hello_verify_request: 3,
-  new_session_ticket: 4,
-  certificate: 11,
-  server_key_exchange: 12,
-  certificate_request: 13,
-  server_hello_done: 14,
-  certificate_verify: 15,
-  client_key_exchange: 16,
-  finished: 20,
-} as const);
+export const HandshakeType = HandshakeTypes.values;
 
-const contentTypeNames = new Map<number, string>(Object.entries(ContentType).map(([k, v]) => [v, k]));
-const handshakeTypeNames = new Map<number, string>(Object.entries(HandshakeType).map(([k, v]) => [v, k]));
+/** Value → name of a frozen name → value registry. */
+function namesOf(values: Readonly<Record<string, number>>): ReadonlyMap<number, string> {
+  return new Map(Object.entries(values).map(([k, v]) => [v, k]));
+}
+const contentTypeNames = namesOf(ContentType);
+const handshakeTypeNames = namesOf(HandshakeType);
 
 /**
  * Name of a content type, or `unknown(n)`.
@@ -242,13 +237,11 @@ export interface DescribeOptions {
   cidLength?: number;
 }
 
-const u16 = (b: Uint8Array, o: number): number => ((b[o] as number) << 8) | (b[o + 1] as number);
-const u24 = (b: Uint8Array, o: number): number =>
-  ((b[o] as number) << 16) | ((b[o + 1] as number) << 8) | (b[o + 2] as number);
-
 /**
- * Parse the DTLS records in a datagram, one after another. Never throws:
- * stops at the first malformed record and marks it with `malformed`.
+ * Parse the DTLS records in a datagram, one after another, with the stack's
+ * own decoders (the record layer's header reader, the handshake layer's
+ * fragment decoder). Never throws: stops at the first record they reject and
+ * marks it with `malformed`, showing what its header fields say.
  * Returned byte arrays are views into `data` (no copies).
  *
  * @example
@@ -263,150 +256,155 @@ const u24 = (b: Uint8Array, o: number): number =>
  */
 export function describeDatagram(data: Uint8Array, options: DescribeOptions = {}): RecordInfo[] {
   const out: RecordInfo[] = [];
-  let pos = 0;
-  while (pos < data.length) {
-    const remaining = data.length - pos;
-    if (remaining < RECORD_HEADER_LENGTH) {
-      const type = data[pos] as number;
-      out.push({
-        offset: pos,
-        type,
-        typeName: contentTypeName(type),
-        version: remaining >= 3 ? u16(data, pos + 1) : 0,
-        epoch: remaining >= 5 ? u16(data, pos + 3) : 0,
-        seq: 0,
-        length: 0,
-        fragment: data.subarray(pos + remaining),
-        encrypted: false,
-        malformed: `truncated record header (${remaining} of ${RECORD_HEADER_LENGTH} bytes)`,
-      });
-      break;
-    }
-    const type = data[pos] as number;
-    const version = u16(data, pos + 1);
-    const epoch = u16(data, pos + 3);
-    const seq = u16(data, pos + 5) * 0x1_0000_0000 + u16(data, pos + 7) * 0x1_0000 + u16(data, pos + 9);
-    const rec: RecordInfo = {
-      offset: pos,
-      type,
-      typeName: contentTypeName(type),
-      version,
-      epoch,
-      seq,
-      length: 0,
-      fragment: data.subarray(0, 0),
-      encrypted: epoch >= 1,
-    };
-    let hdrEnd = pos + 11;
-    if (type === ContentType.tls12_cid) {
-      rec.encrypted = true;
-      const cidLength = options.cidLength;
-      if (cidLength === undefined || !Number.isInteger(cidLength) || cidLength < 0) {
-        rec.fragment = data.subarray(hdrEnd);
-        rec.malformed = 'tls12_cid record: connection ID length unknown (pass cidLength)';
-        out.push(rec);
-        break;
-      }
-      if (hdrEnd + cidLength + 2 > data.length) {
-        rec.fragment = data.subarray(Math.min(hdrEnd, data.length));
-        rec.malformed = `truncated tls12_cid record header (cid length ${cidLength})`;
-        out.push(rec);
-        break;
-      }
-      rec.cid = data.subarray(hdrEnd, hdrEnd + cidLength);
-      hdrEnd += cidLength;
-    }
-    const length = u16(data, hdrEnd);
-    const fragStart = hdrEnd + 2;
-    rec.length = length;
-    const available = data.length - fragStart;
-    const fragEnd = fragStart + Math.min(length, available);
-    rec.fragment = data.subarray(fragStart, fragEnd);
-    if (length > available) {
-      rec.malformed = `record length ${length} exceeds the ${available} remaining bytes`;
-    }
-    if (!rec.encrypted) {
-      if (type === ContentType.handshake) rec.handshake = describeHandshakes(data, fragStart, fragEnd);
-      else if (type === ContentType.alert && rec.fragment.length >= 2) {
-        rec.alert = { level: rec.fragment[0] as number, description: rec.fragment[1] as number };
-      }
-    }
+  const r = new Reader(data);
+  while (r.remaining > 0) {
+    const rec = describeRecord(data, r, options.cidLength);
     out.push(rec);
     if (rec.malformed !== undefined) break;
-    pos = fragEnd;
   }
   return out;
+}
+
+/** Field sizes of a record header up to the sequence number: type, version, epoch, sequence_number. */
+const RECORD_PREFIX = [1, 2, 2, 6] as const;
+/** Field sizes of a handshake header: msg_type, length, message_seq, fragment_offset, fragment_length. */
+const HANDSHAKE_FIELDS = [1, 3, 2, 3, 3] as const;
+
+/**
+ * Read the fields of a header that cannot be read whole (truncated, or
+ * rejected by the stack's decoder), as far as the bytes go; the missing ones are 0.
+ */
+function fieldsOf(r: Reader, sizes: readonly (1 | 2 | 3 | 6)[]): number[] {
+  const out: number[] = [];
+  for (const n of sizes) {
+    if (r.remaining < n) out.push(0);
+    else out.push(n === 1 ? r.u8() : n === 2 ? r.u16() : n === 3 ? r.u24() : r.u48());
+  }
+  return out;
+}
+
+/** The record at the reader's position; the reader moves past it unless it is malformed. */
+function describeRecord(data: Uint8Array, r: Reader, cidLength: number | undefined): RecordInfo {
+  const offset = r.offset;
+  const type = data[offset]!;
+  const cid = type === ContentType.tls12_cid;
+  // -1: a tls12_cid record whose CID length the caller did not give.
+  const cidBytes = !cid ? 0 : cidLength !== undefined && Number.isInteger(cidLength) && cidLength >= 0 ? cidLength : -1;
+  if (r.remaining < RECORD_HEADER_LENGTH || cidBytes < 0 || r.remaining < recordHeaderLength(type, cidBytes)) {
+    return unframed(data, r, cidBytes);
+  }
+  const header = readRecordHeader(r, cidBytes);
+  const available = r.remaining;
+  const fragmentStart = r.offset;
+  const rec: RecordInfo = {
+    offset,
+    type,
+    typeName: contentTypeName(type),
+    version: header.version,
+    epoch: header.epoch,
+    seq: header.seq,
+    length: header.length,
+    fragment: r.bytes(Math.min(header.length, available)),
+    encrypted: cid || header.epoch >= 1,
+  };
+  if (header.cid !== undefined) rec.cid = header.cid;
+  if (header.length > available) rec.malformed = `record length ${header.length} exceeds the ${available} remaining bytes`;
+  if (!rec.encrypted) {
+    if (type === ContentType.handshake) rec.handshake = describeHandshakes(data, fragmentStart, r.offset);
+    else if (type === ContentType.alert && rec.fragment.length >= 2) {
+      const alert = new Reader(rec.fragment);
+      rec.alert = { level: alert.u8('alert level'), description: alert.u8('alert description') };
+    }
+  }
+  return rec;
+}
+
+/**
+ * A record whose header cannot be read (truncated, or a tls12_cid record of
+ * unknown CID length): its fields as far as they go, and why it stops there.
+ */
+function unframed(data: Uint8Array, r: Reader, cidBytes: number): RecordInfo {
+  const offset = r.offset;
+  const remaining = r.remaining;
+  const [type = 0, version = 0, epoch = 0, seq = 0] = fieldsOf(r, RECORD_PREFIX);
+  const rec: RecordInfo = { offset, type, typeName: contentTypeName(type), version, epoch, seq, length: 0, fragment: r.rest(), encrypted: true };
+  if (remaining < RECORD_HEADER_LENGTH) {
+    rec.fragment = data.subarray(data.length);
+    rec.encrypted = false;
+    rec.malformed = `truncated record header (${remaining} of ${RECORD_HEADER_LENGTH} bytes)`;
+  } else if (cidBytes < 0) rec.malformed = 'tls12_cid record: connection ID length unknown (pass cidLength)';
+  else rec.malformed = `truncated tls12_cid record header (cid length ${cidBytes})`;
+  return rec;
 }
 
 function describeHandshakes(data: Uint8Array, start: number, end: number): HandshakeInfo[] {
   const out: HandshakeInfo[] = [];
-  let pos = start;
-  while (pos < end) {
-    const remaining = end - pos;
-    if (remaining < HANDSHAKE_HEADER_LENGTH) {
-      const msgType = data[pos] as number;
-      out.push({
-        offset: pos,
-        msgType,
-        name: handshakeTypeName(msgType),
-        length: remaining >= 4 ? u24(data, pos + 1) : 0,
-        messageSeq: remaining >= 6 ? u16(data, pos + 4) : 0,
-        fragmentOffset: remaining >= 9 ? u24(data, pos + 6) : 0,
-        fragmentLength: 0,
-        body: data.subarray(end, end),
-        malformed: `truncated handshake header (${remaining} of ${HANDSHAKE_HEADER_LENGTH} bytes)`,
-      });
-      break;
-    }
-    const msgType = data[pos] as number;
-    const length = u24(data, pos + 1);
-    const messageSeq = u16(data, pos + 4);
-    const fragmentOffset = u24(data, pos + 6);
-    const fragmentLength = u24(data, pos + 9);
-    const bodyStart = pos + HANDSHAKE_HEADER_LENGTH;
-    const bodyEnd = bodyStart + Math.min(fragmentLength, end - bodyStart);
-    const hs: HandshakeInfo = {
-      offset: pos,
-      msgType,
-      name: handshakeTypeName(msgType),
-      length,
-      messageSeq,
-      fragmentOffset,
-      fragmentLength,
-      body: data.subarray(bodyStart, bodyEnd),
-    };
-    if (fragmentLength > end - bodyStart) {
-      hs.malformed = `fragment_length ${fragmentLength} exceeds the ${end - bodyStart} remaining bytes of the record`;
-    } else if (fragmentOffset + fragmentLength > length) {
-      hs.malformed = `fragment ${fragmentOffset}+${fragmentLength} exceeds message length ${length}`;
-    }
-    if (fragmentOffset === 0) {
-      const cookieLength = cookieLengthOf(msgType, hs.body);
-      if (cookieLength !== undefined) hs.cookieLength = cookieLength;
-    }
+  const r = new Reader(data, start, end);
+  while (r.remaining > 0) {
+    const hs = describeHandshake(data, r, end);
     out.push(hs);
     if (hs.malformed !== undefined) break;
-    pos = bodyEnd;
   }
   return out;
 }
 
-/** Cookie length of a ClientHello / HelloVerifyRequest body starting at offset 0, if visible. */
-function cookieLengthOf(msgType: number, body: Uint8Array): number | undefined {
-  if (msgType === HandshakeType.client_hello) {
-    // client_version(2) random(32) session_id<0..32> cookie<0..2^8-1>
-    const sidAt = 34;
-    if (body.length <= sidAt) return undefined;
-    const cookieAt = sidAt + 1 + (body[sidAt] as number);
-    if (body.length <= cookieAt) return undefined;
-    return body[cookieAt] as number;
+/** The handshake fragment at the reader's position, as the handshake layer decodes it (or why it does not). */
+function describeHandshake(data: Uint8Array, r: Reader, end: number): HandshakeInfo {
+  const offset = r.offset;
+  const remaining = r.remaining;
+  if (remaining >= HANDSHAKE_HEADER_LENGTH) {
+    try {
+      const f = decodeHandshakeFragment(r);
+      return withCookie({
+        offset,
+        msgType: f.msgType,
+        name: handshakeTypeName(f.msgType),
+        length: f.length,
+        messageSeq: f.messageSeq,
+        fragmentOffset: f.fragmentOffset,
+        fragmentLength: f.body.length,
+        body: f.body,
+      });
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+    }
   }
-  if (msgType === HandshakeType.hello_verify_request) {
-    // server_version(2) cookie<0..2^8-1>
-    if (body.length <= 2) return undefined;
-    return body[2] as number;
+  // Rejected: show what the header says and the bytes that are there.
+  const fields = new Reader(data, offset, end);
+  const [msgType = 0, length = 0, messageSeq = 0, fragmentOffset = 0, fragmentLength = 0] = fieldsOf(fields, HANDSHAKE_FIELDS);
+  const available = fields.remaining;
+  let malformed: string;
+  if (remaining < HANDSHAKE_HEADER_LENGTH) malformed = `truncated handshake header (${remaining} of ${HANDSHAKE_HEADER_LENGTH} bytes)`;
+  else if (fragmentLength > available) malformed = `fragment_length ${fragmentLength} exceeds the ${available} remaining bytes of the record`;
+  else malformed = `fragment ${fragmentOffset}+${fragmentLength} exceeds message length ${length}`;
+  return withCookie({
+    offset,
+    msgType,
+    name: handshakeTypeName(msgType),
+    length,
+    messageSeq,
+    fragmentOffset,
+    fragmentLength,
+    body: fields.bytes(Math.min(fragmentLength, available)),
+    malformed,
+  });
+}
+
+/**
+ * Add the cookie length of a ClientHello / HelloVerifyRequest fragment that
+ * starts at offset 0, when the message's decoder reads the cookie from it.
+ */
+function withCookie(hs: HandshakeInfo): HandshakeInfo {
+  if (hs.fragmentOffset !== 0) return hs;
+  try {
+    if (hs.msgType === HandshakeType.client_hello) hs.cookieLength = decodeHelloPrefix(new Reader(hs.body)).cookie.length;
+    else if (hs.msgType === HandshakeType.hello_verify_request) {
+      hs.cookieLength = decodeHelloVerifyRequest(new Reader(hs.body)).cookie.length;
+    }
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
   }
-  return undefined;
+  return hs;
 }
 
 /**

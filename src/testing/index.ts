@@ -3,7 +3,7 @@
  *
  * - {@link VirtualNetwork}: an in-memory datagram network with a virtual
  *   clock and seeded impairments (loss, duplication, latency, reordering,
- *   MTU, packing, bit flips, programmable filters).
+ *   MTU, packing, bit flips, programmable filters, injection).
  * - {@link describeDatagram} / {@link flightOf} / {@link formatRecords}:
  *   dissect DTLS datagrams for filters and logs.
  * - {@link DtlsServerNode} / {@link DtlsClientNode}: a puredtls server and
@@ -11,7 +11,9 @@
  * - {@link Prng}: the seeded generator behind every random decision.
  * - {@link VirtualClock}: virtual time.
  * - {@link startUdpProxy}: the same impairments between real UDP sockets
- *   (`node:dgram`), in front of any DTLS server (also `puredtls proxy`).
+ *   (`node:dgram`), in front of any DTLS server (also `puredtls proxy`):
+ *   both run one pipeline ({@link ImpairmentOptions}), with the same
+ *   defaults and the same decisions for the same seed.
  *
  * @example
  * ```ts
@@ -50,42 +52,6 @@ export {
   type HandshakeInfo,
   type RecordInfo,
 } from './describe.js';
-export {
-  VirtualNetwork,
-  VirtualNetworkError,
-  DEFAULT_DELAY,
-  DEFAULT_REORDER_DELAY,
-  formatAddress,
-  formatLogEntry,
-  type AttachOptions,
-  type DatagramFilter,
-  type DatagramInfo,
-  type DelayRange,
-  type DirectionStats,
-  type FilterVerdict,
-  type Impairments,
-  type LogEntry,
-  type LogEvent,
-  type NetAddress,
-  type NetNode,
-  type NodeHandle,
-  type NodeRole,
-  type OutgoingDatagram,
-  type RunOptions,
-  type RunResult,
-  type VirtualNetworkOptions,
-} from './network.js';
+export * from './network.js';
 export { DtlsServerNode, DtlsClientNode } from './dtls.js';
-export {
-  startUdpProxy,
-  type HostPort,
-  type InjectFunction,
-  type ProxyDatagramInfo,
-  type ProxyDelayRange,
-  type ProxyDirection,
-  type ProxyDirectionStats,
-  type ProxyImpairments,
-  type ProxyStats,
-  type UdpProxy,
-  type UdpProxyOptions,
-} from '../proxy/udp-proxy.js';
+export * from '../proxy/index.js';
