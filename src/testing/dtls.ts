@@ -20,7 +20,7 @@
 import { clientHandshakeConfig, resolveClientConfig, resolveServerConfig } from '../config.js';
 import type { Connection, ConnectionEvent } from '../connection/connection.js';
 import { ClientAssociation, ClientEndpoint, type ClientMachineFactory } from '../endpoint/client-endpoint.js';
-import type { EndpointEvent } from '../endpoint/endpoint.js';
+import type { Association, Endpoint, EndpointEvent } from '../endpoint/endpoint.js';
 import { EndpointRunner } from '../endpoint/runner.js';
 import { type ServerAssociation, ServerEndpoint, type ServerEndpointConfig } from '../endpoint/server-endpoint.js';
 import type { DtlsError } from '../errors.js';
@@ -28,6 +28,38 @@ import type { ClientHandshake } from '../handshake/client-handshake.js';
 import type { ServerOptions } from '../options.js';
 import type { ConnectOptions } from '../client.js';
 import type { NetAddress, NetNode, OutgoingDatagram } from './network.js';
+
+/**
+ * What both testing nodes share: the datagrams an endpoint sends (taken by
+ * the network), its timer (polled by the network) and the clock the network
+ * gives it.
+ */
+abstract class EndpointNode<A extends Association> implements NetNode {
+  protected out: OutgoingDatagram[] = [];
+  protected abstract runner: EndpointRunner<A>;
+
+  protected constructor(protected now: number) {}
+
+  /** The endpoint the node drives. */
+  abstract readonly endpoint: Endpoint<A>;
+
+  abstract receive(data: Uint8Array, from: NetAddress, now: number): void;
+
+  onTimeout(now: number): void {
+    this.now = now;
+    this.runner.timeout();
+  }
+
+  nextTimeout(): number | undefined {
+    return this.endpoint.nextTimeout();
+  }
+
+  takeOutgoing(): OutgoingDatagram[] {
+    const o = this.out;
+    this.out = [];
+    return o;
+  }
+}
 
 /**
  * A puredtls server endpoint on the virtual network: the sans-IO core of
@@ -71,7 +103,7 @@ import type { NetAddress, NetNode, OutgoingDatagram } from './network.js';
  * net.run({ until: () => client.established || client.closed });
  * ```
  */
-export class DtlsServerNode implements NetNode {
+export class DtlsServerNode extends EndpointNode<ServerAssociation> {
   private ep: ServerEndpoint;
   /** Every event, in order (application data as `data` events). */
   readonly events: EndpointEvent<ServerAssociation>[] = [];
@@ -79,13 +111,12 @@ export class DtlsServerNode implements NetNode {
   private waits: { assoc: ServerAssociation; settled: Promise<void> }[] = [];
   /** Application messages received, per `address:port`. */
   readonly received = new Map<string, Uint8Array[]>();
-  private out: OutgoingDatagram[] = [];
-  private runner: EndpointRunner<ServerAssociation>;
+  protected runner: EndpointRunner<ServerAssociation>;
   /** Echo every message back (default true). */
   echo = true;
-  private now = 0;
 
   constructor(options: ServerOptions | ServerEndpointConfig) {
+    super(0);
     const config = 'handshake' in options && 'settings' in options ? options as ServerEndpointConfig : resolveServerConfig(options as ServerOptions).config;
     this.ep = new ServerEndpoint(config);
     this.runner = this.makeRunner();
@@ -162,24 +193,9 @@ export class DtlsServerNode implements NetNode {
     if (this.echo && !assoc.conn.isClosed) this.runner.send(assoc, d);
   }
 
-  onTimeout(now: number): void {
-    this.now = now;
-    this.runner.timeout();
-  }
-
   /** Take what the endpoint queued outside `receive` and `onTimeout` (after calling it directly). */
   flush(): void {
     this.runner.flush();
-  }
-
-  nextTimeout(): number | undefined {
-    return this.endpoint.nextTimeout();
-  }
-
-  takeOutgoing(): OutgoingDatagram[] {
-    const o = this.out;
-    this.out = [];
-    return o;
   }
 }
 
@@ -203,15 +219,13 @@ export class DtlsServerNode implements NetNode {
  * else console.log(`established at t=${client.establishedAt}`);
  * ```
  */
-export class DtlsClientNode implements NetNode {
+export class DtlsClientNode extends EndpointNode<ClientAssociation> {
   readonly endpoint: ClientEndpoint;
   readonly events: ConnectionEvent[] = [];
   readonly received: Uint8Array[] = [];
   /** Virtual time the handshake completed. */
   establishedAt: number | undefined;
-  private out: OutgoingDatagram[] = [];
-  private readonly runner: EndpointRunner<ClientAssociation>;
-  private now: number;
+  protected readonly runner: EndpointRunner<ClientAssociation>;
 
   /**
    * @param machine builds the handshake state machine: pass one that
@@ -223,7 +237,7 @@ export class DtlsClientNode implements NetNode {
     now = 0,
     machine?: ClientMachineFactory,
   ) {
-    this.now = now;
+    super(now);
     const r = resolveClientConfig(options);
     const name = options.servername ?? 'localhost';
     this.endpoint = new ClientEndpoint(r.settings, clientHandshakeConfig(r, options.servername, name), server, now, machine);
@@ -279,20 +293,6 @@ export class DtlsClientNode implements NetNode {
     this.runner.datagram(data, from.address, from.port);
   }
 
-  onTimeout(now: number): void {
-    this.now = now;
-    this.runner.timeout();
-  }
-
-  nextTimeout(): number | undefined {
-    return this.endpoint.nextTimeout();
-  }
-
-  takeOutgoing(): OutgoingDatagram[] {
-    const o = this.out;
-    this.out = [];
-    return o;
-  }
 }
 
 /** A client endpoint's event as the connection reported it. */
