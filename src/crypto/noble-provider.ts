@@ -2,6 +2,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { nobleAead, nobleCbc } from './noble-aead.js';
 import { nobleKeyShare, nobleKeyShareFromPrivate } from './noble-ecdh.js';
 import { nobleHash, nobleHmac } from './noble-hash.js';
+import { nobleRecordNumberMask } from './noble-mask.js';
 import { nobleSigningKey, nobleVerifyingKey } from './noble-sign.js';
 import type { HashAlg, CryptoProvider } from './provider.js';
 
@@ -31,6 +32,7 @@ export const nobleProvider: CryptoProvider = Object.freeze({
   },
   createAead: nobleAead,
   createCbc: nobleCbc,
+  createRecordNumberMask: nobleRecordNumberMask,
   generateKeyShare: nobleKeyShare,
   importSigningKey: nobleSigningKey,
   importVerifyingKey: nobleVerifyingKey,

@@ -3,6 +3,7 @@ import { cryptoError } from './fail.js';
 import { nodeAead, nodeCbc } from './node-aead.js';
 import { type NodeCrypto, requireNodeCrypto } from './node-crypto.js';
 import { nodeKeyShare, nodeKeyShareFromPrivate } from './node-ecdh.js';
+import { nodeRecordNumberMask } from './node-mask.js';
 import { nodeSigningKey, nodeVerifyingKey } from './node-sign.js';
 import type { CryptoProvider, HashAlg } from './provider.js';
 
@@ -99,6 +100,7 @@ export const nodeProvider: CryptoProvider = Object.freeze({
   },
   createAead: nodeAead,
   createCbc: nodeCbc,
+  createRecordNumberMask: nodeRecordNumberMask,
   generateKeyShare: nodeKeyShare,
   importSigningKey: nodeSigningKey,
   importVerifyingKey: nodeVerifyingKey,

@@ -68,6 +68,47 @@ export type AeadAlg =
 export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1';
 
 /**
+ * Record-number encryption masks of DTLS 1.3 (RFC 9147 §4.2.3), for
+ * {@link CryptoProvider.createRecordNumberMask}: AES-ECB of one block with a
+ * 16- or 32-byte `sn_key` (the AES-based suites), or the ChaCha20 block
+ * function with a 32-byte key (TLS_CHACHA20_POLY1305_SHA256).
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type MaskAlg } from 'puredtls';
+ *
+ * const alg: MaskAlg = 'aes-128-ecb';
+ * const mask = defaultProvider().createRecordNumberMask(alg, new Uint8Array(16));
+ * mask(new Uint8Array(16)).length; // 16
+ * ```
+ */
+export type MaskAlg = 'aes-128-ecb' | 'aes-256-ecb' | 'chacha20';
+
+/**
+ * A record-number mask keyed once per epoch and direction (RFC 9147 §4.2.3):
+ * maps the first 16 bytes of a record's ciphertext (the sample) to a 16-byte
+ * mask whose leading bytes are XORed onto the 8- or 16-bit sequence number.
+ * Made by {@link CryptoProvider.createRecordNumberMask}.
+ * - AES: `Mask = AES-ECB(sn_key, Ciphertext[0..15])`.
+ * - ChaCha20: `Mask = ChaCha20(sn_key, Ciphertext[0..3], Ciphertext[4..15])`,
+ *   i.e. the first 16 bytes of the RFC 8439 §2.3 block whose counter is the
+ *   sample's first 4 bytes read little-endian and whose nonce is the next 12.
+ *
+ * Throws `ERR_DTLS_CRYPTO` when the sample is not 16 bytes.
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type RecordNumberMask } from 'puredtls';
+ *
+ * const p = defaultProvider();
+ * const mask: RecordNumberMask = p.createRecordNumberMask('chacha20', p.randomBytes(32));
+ * const ciphertext = p.randomBytes(40);
+ * const m = mask(ciphertext.subarray(0, 16)); // XOR m[0] (and m[1]) onto the sequence number
+ * ```
+ */
+export type RecordNumberMask = (sample: Uint8Array) => Uint8Array;
+
+/**
  * An AEAD keyed once; used for every record of one direction of an epoch.
  * Made by {@link CryptoProvider.createAead}.
  *
@@ -330,6 +371,12 @@ export interface CryptoProvider {
   createAead(alg: AeadAlg, key: Uint8Array): Aead;
   /** AES-CBC (16- or 32-byte key), no padding. */
   createCbc(key: Uint8Array): BlockCipher;
+  /**
+   * The DTLS 1.3 record-number mask function for one epoch's `sn_key`
+   * (RFC 9147 §4.2.3): AES-128/256-ECB of one block, or the raw ChaCha20
+   * block function. Throws `ERR_DTLS_CRYPTO` for a wrong key length.
+   */
+  createRecordNumberMask(alg: MaskAlg, key: Uint8Array): RecordNumberMask;
   /** A fresh ephemeral ECDHE key pair. */
   generateKeyShare(group: GroupName): KeyShare;
   /** Import a PKCS#8 DER private key (EC P-256/P-384, RSA, Ed25519). Throws `KeyError`. */

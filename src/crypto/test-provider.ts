@@ -34,6 +34,7 @@ export function testProvider(seed: number, base: CryptoProvider = nobleProvider)
     hmacKey: base.hmacKey.bind(base),
     createAead: base.createAead.bind(base),
     createCbc: base.createCbc.bind(base),
+    createRecordNumberMask: base.createRecordNumberMask.bind(base),
     generateKeyShare: (group: GroupName): KeyShare => fromPrivate(group, seededPrivate(group, rng)),
     importSigningKey: base.importSigningKey.bind(base),
     importVerifyingKey: base.importVerifyingKey.bind(base),
