@@ -41,7 +41,8 @@ export async function exportWithNodeTls(suite: string, label: string, context: U
       client.on('error', reject);
       client.on('secureConnect', () => {
         const exported = new Uint8Array(client.exportKeyingMaterial(length, label, Buffer.from(context)));
-        const exportedNoContext = new Uint8Array(client.exportKeyingMaterial(length, label));
+        // @types/node requires the context; node passes undefined through as "no context".
+        const exportedNoContext = new Uint8Array(client.exportKeyingMaterial(length, label, undefined as unknown as Buffer));
         const negotiated = client.getCipher().standardName;
         client.destroy();
         if (negotiated !== suite || exporterSecret === undefined) reject(new Error(`unexpected handshake: ${negotiated}`));
