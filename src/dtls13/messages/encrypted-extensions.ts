@@ -1,0 +1,25 @@
+import type { Reader } from '../../codec/reader.js';
+import type { Writer } from '../../codec/writer.js';
+import type { Extension } from '../../handshake/extensions.js';
+import { decodeExtensionBlock, encodeExtensionBlock } from './extension-block.js';
+
+/**
+ * EncryptedExtensions (RFC 8446 §4.3.1), the server's extensions that do not
+ * shape the keys, sent in epoch 2:
+ * ```
+ * struct { Extension extensions<0..2^16-1>; } EncryptedExtensions;
+ * ```
+ */
+export interface EncryptedExtensions {
+  readonly extensions: readonly Extension[];
+}
+
+export function decodeEncryptedExtensions(r: Reader): EncryptedExtensions {
+  const extensions = decodeExtensionBlock(r, 0);
+  r.end('EncryptedExtensions');
+  return { extensions };
+}
+
+export function encodeEncryptedExtensions(w: Writer, m: EncryptedExtensions): void {
+  encodeExtensionBlock(w, m.extensions);
+}
