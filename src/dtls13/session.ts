@@ -54,6 +54,17 @@ export interface ClientSession13 extends Session13 {
   readonly ticket: Uint8Array;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Strict UTF-8: a name that does not decode is malformed (and would not re-encode to its bytes). */
+function utf8(b: Uint8Array, what: string): string {
+  try {
+    return UTF8.decode(b);
+  } catch {
+    throw new DecodeError(`${what}: not UTF-8`);
+  }
+}
+
 const readU32 = (r: Reader, what: string): number => r.u16(what) * 0x10000 + r.u16(what);
 const writeU32 = (w: Writer, v: number): Writer => w.u16(Math.floor(v / 0x10000) & 0xffff).u16(v & 0xffff);
 
@@ -89,8 +100,8 @@ function readSession13(r: Reader): Session13 {
   const certs = r.subVec24(0, 0xffffff, 'peer certificates');
   const peerCertificates: Uint8Array[] = [];
   while (certs.remaining > 0) peerCertificates.push(copyBytes(certs.vec24(1, 0xffffff, 'certificate')));
-  const pskIdentity = new TextDecoder().decode(r.vec16(0, 0xffff, 'psk identity'));
-  const servername = new TextDecoder().decode(r.vec8(0, 255, 'servername'));
+  const pskIdentity = utf8(r.vec16(0, 0xffff, 'psk identity'), 'psk identity');
+  const servername = utf8(r.vec8(0, 255, 'servername'), 'servername');
   const alpn = copyBytes(r.vec8(0, 255, 'alpn'));
   const rpk = (flags & 2) !== 0 ? copyBytes(r.vec16(1, 0xffff, 'raw public key')) : undefined;
   return {

@@ -149,3 +149,13 @@ describe('the client\'s DTLS 1.3 session', () => {
     expect(() => decodeClientSession13(b.subarray(0, b.length - 42))).toThrow(/ticket/);
   });
 });
+
+describe('ticket names are strict UTF-8', () => {
+  it('rejects a servername that is not UTF-8 (it would not re-encode to its bytes)', () => {
+    const b = encodeSession13({ ...SESSION, servername: 'ab', alpn: undefined as unknown as Uint8Array });
+    const at = b.length - 3; // ... 02 'a' 'b', then 00 (no ALPN)
+    expect(b[at - 1]).toBe(2);
+    b[at] = 0xff;
+    expect(decodeError(() => decodeSession13(b)).message).toBe('servername: not UTF-8');
+  });
+});
