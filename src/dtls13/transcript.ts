@@ -8,6 +8,7 @@
  * ClientHello that PSK binders are computed over (RFC 8446 §4.2.11.2).
  */
 import { Reader } from '../codec/reader.js';
+import { concatBytes } from '../crypto/bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { DecodeError } from '../errors.js';
 import { ExtensionType, HandshakeType } from '../handshake/registry.js';
@@ -75,16 +76,8 @@ export class Transcript13 {
 
   /** All messages so far, concatenated. */
   bytes(): Uint8Array {
-    if (this.chunks.length !== 1) {
-      const out = new Uint8Array(this.total);
-      let o = 0;
-      for (const c of this.chunks) {
-        out.set(c, o);
-        o += c.length;
-      }
-      this.chunks = [out];
-    }
-    return this.chunks[0] ?? new Uint8Array(0);
+    if (this.chunks.length !== 1) this.chunks = [concatBytes(...this.chunks)];
+    return this.chunks[0]!;
   }
 
   /** Transcript-Hash of the messages so far (RFC 8446 §4.4.1). */
@@ -94,11 +87,7 @@ export class Transcript13 {
 
   /** Transcript-Hash of the messages so far followed by `more`, without adding it (a truncated ClientHello for a binder). */
   hashWith(provider: CryptoProvider, hash: Tls13Hash, more: Uint8Array): Uint8Array {
-    const held = this.bytes();
-    const all = new Uint8Array(held.length + more.length);
-    all.set(held, 0);
-    all.set(more, held.length);
-    return provider.hash(hash, all);
+    return provider.hash(hash, concatBytes(this.bytes(), more));
   }
 
   /**

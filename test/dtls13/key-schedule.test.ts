@@ -26,6 +26,16 @@ function transcriptOf(...messages: Uint8Array[]): Transcript13 {
   return t;
 }
 
+/** The hex of a directional secret pair and of the key and IV each gives (AES-128: 16-byte keys). */
+function secretsAndKeys(k: ReturnType<typeof keyScheduleParams>, secrets: { client: Uint8Array; server: Uint8Array }) {
+  const c = trafficKeys(k, secrets.client, 16);
+  const s = trafficKeys(k, secrets.server, 16);
+  return {
+    client: toHex(secrets.client), server: toHex(secrets.server),
+    clientKey: toHex(c.key), clientIv: toHex(c.iv), serverKey: toHex(s.key), serverIv: toHex(s.iv),
+  };
+}
+
 describe.each(providers)('RFC 8448 §3, simple 1-RTT handshake, with the "tls13 " prefix ($name)', (p) => {
   const k = keyScheduleParams(p, 'sha256', TLS13_LABEL_PREFIX);
   const ecdhe = shareFromPrivate(p)('x25519', S3.serverPrivate).computeSecret(S3.clientPublic);
@@ -49,12 +59,10 @@ describe.each(providers)('RFC 8448 §3, simple 1-RTT handshake, with the "tls13 
   });
 
   it('derives the handshake traffic secrets and their keys and IVs', () => {
-    expect(toHex(hsTraffic.client)).toBe(S3.clientHandshakeTraffic);
-    expect(toHex(hsTraffic.server)).toBe(S3.serverHandshakeTraffic);
-    const s = trafficKeys(k, hsTraffic.server, 16);
-    const c = trafficKeys(k, hsTraffic.client, 16);
-    expect([toHex(s.key), toHex(s.iv), toHex(c.key), toHex(c.iv)])
-      .toEqual([S3.serverHandshakeKey, S3.serverHandshakeIv, S3.clientHandshakeKey, S3.clientHandshakeIv]);
+    expect(secretsAndKeys(k, hsTraffic)).toEqual({
+      client: S3.clientHandshakeTraffic, server: S3.serverHandshakeTraffic, clientKey: S3.clientHandshakeKey, clientIv: S3.clientHandshakeIv,
+      serverKey: S3.serverHandshakeKey, serverIv: S3.serverHandshakeIv,
+    });
   });
 
   it('hashes the transcript message by message as the trace does', () => {
@@ -80,13 +88,10 @@ describe.each(providers)('RFC 8448 §3, simple 1-RTT handshake, with the "tls13 
   });
 
   it('derives the application traffic secrets, keys and IVs and the exporter master secret', () => {
-    const ap = applicationTrafficSecrets(k, master, hex(S3.hashAfterServerFinished));
-    expect(toHex(ap.client)).toBe(S3.clientApplicationTraffic);
-    expect(toHex(ap.server)).toBe(S3.serverApplicationTraffic);
-    const c = trafficKeys(k, ap.client, 16);
-    const s = trafficKeys(k, ap.server, 16);
-    expect([toHex(c.key), toHex(c.iv), toHex(s.key), toHex(s.iv)])
-      .toEqual([S3.clientApplicationKey, S3.clientApplicationIv, S3.serverApplicationKey, S3.serverApplicationIv]);
+    expect(secretsAndKeys(k, applicationTrafficSecrets(k, master, hex(S3.hashAfterServerFinished)))).toEqual({
+      client: S3.clientApplicationTraffic, server: S3.serverApplicationTraffic, clientKey: S3.clientApplicationKey, clientIv: S3.clientApplicationIv,
+      serverKey: S3.serverApplicationKey, serverIv: S3.serverApplicationIv,
+    });
     expect(toHex(exporterMasterSecret(k, master, hex(S3.hashAfterServerFinished)))).toBe(S3.exporterMaster);
   });
 
