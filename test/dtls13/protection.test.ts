@@ -246,3 +246,19 @@ describe('ReceiveEpoch13.open never throws', () => {
     }), { numRuns: 500 });
   });
 });
+
+describe('the replay window with DTLS 1.3 sequence numbers (RFC 9147 §4.5.1)', () => {
+  it('holds 48-bit sequence numbers per epoch, up to 2^48 - 1', async () => {
+    const { ReplayWindow } = await import('../../src/record/replay-window.js');
+    const w = new ReplayWindow(64);
+    const top = 2 ** 48 - 1;
+    for (const s of [top - 100, top - 1, top]) {
+      expect(w.check(s)).toBe(true);
+      w.accept(s);
+      expect(w.check(s)).toBe(false);
+    }
+    expect(w.check(top - 2)).toBe(true);
+    expect(w.check(top - 64)).toBe(false); // left of the window
+    expect(w.highest).toBe(top);
+  });
+});
