@@ -82,6 +82,7 @@ export interface CiphertextRecord13 {
   readonly raw: Uint8Array;
 }
 
+/** A record of a DTLS 1.3 datagram: DTLSPlaintext (epoch 0) or DTLSCiphertext (RFC 9147 §4). */
 export type Record13 = PlaintextRecord13 | CiphertextRecord13;
 
 /** The records of one datagram, and why parsing stopped early if it did. */

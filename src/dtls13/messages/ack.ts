@@ -34,6 +34,7 @@ function readU64(r: Reader, what: string): number {
   return v;
 }
 
+/** Decode an ACK (RFC 9147 §7): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeAck(r: Reader): Ack {
   const list = r.subVec16(0, 0xffff, 'record_numbers');
   r.end('ACK');
@@ -47,6 +48,7 @@ export function decodeAck(r: Reader): Ack {
   return { recordNumbers };
 }
 
+/** Encode an ACK (RFC 9147 §7). */
 export function encodeAck(w: Writer, m: Ack): void {
   w.vec16((w) => m.recordNumbers.forEach((n) => w.u16(0).u48(n.epoch).u16(0).u48(n.seq)));
 }

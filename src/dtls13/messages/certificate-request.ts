@@ -19,6 +19,7 @@ export interface CertificateRequest13 {
   readonly extensions: readonly Extension[];
 }
 
+/** Decode a TLS 1.3 CertificateRequest (RFC 8446 §4.3.2): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeCertificateRequest13(r: Reader): CertificateRequest13 {
   const certificateRequestContext = copyBytes(r.vec8(0, 255, 'certificate_request_context'));
   const extensions = decodeExtensionBlock(r, 2);
@@ -26,6 +27,7 @@ export function decodeCertificateRequest13(r: Reader): CertificateRequest13 {
   return { certificateRequestContext, extensions };
 }
 
+/** Encode a TLS 1.3 CertificateRequest (RFC 8446 §4.3.2). */
 export function encodeCertificateRequest13(w: Writer, m: CertificateRequest13): void {
   w.opaque8(m.certificateRequestContext);
   encodeExtensionBlock(w, m.extensions);

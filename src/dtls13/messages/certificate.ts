@@ -39,6 +39,7 @@ export interface Certificate13 {
   readonly certificateList: readonly CertificateEntry[];
 }
 
+/** Decode a TLS 1.3 Certificate (RFC 8446 §4.4.2): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeCertificate13(r: Reader): Certificate13 {
   const certificateRequestContext = copyBytes(r.vec8(0, 255, 'certificate_request_context'));
   const list = r.subVec24(0, 0xffffff, 'certificate_list');
@@ -52,6 +53,7 @@ export function decodeCertificate13(r: Reader): Certificate13 {
   return { certificateRequestContext, certificateList };
 }
 
+/** Encode a TLS 1.3 Certificate (RFC 8446 §4.4.2). */
 export function encodeCertificate13(w: Writer, m: Certificate13): void {
   w.opaque8(m.certificateRequestContext);
   w.vec24((w) => m.certificateList.forEach((e) => {

@@ -18,6 +18,7 @@ export interface NewConnectionId {
   readonly usage: number;
 }
 
+/** Decode a NewConnectionId (RFC 9147 §9): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeNewConnectionId(r: Reader): NewConnectionId {
   const list = r.subVec16(0, 0xffff, 'cids');
   const usage = r.u8('usage');
@@ -27,6 +28,7 @@ export function decodeNewConnectionId(r: Reader): NewConnectionId {
   return { cids, usage };
 }
 
+/** Encode a NewConnectionId (RFC 9147 §9). */
 export function encodeNewConnectionId(w: Writer, m: NewConnectionId): void {
   w.vec16((w) => m.cids.forEach((c) => w.opaque8(c)));
   w.u8(m.usage);
@@ -40,12 +42,14 @@ export interface RequestConnectionId {
   readonly numCids: number;
 }
 
+/** Decode a RequestConnectionId (RFC 9147 §9): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeRequestConnectionId(r: Reader): RequestConnectionId {
   const numCids = r.u8('num_cids');
   r.end('RequestConnectionId');
   return { numCids };
 }
 
+/** Encode a RequestConnectionId (RFC 9147 §9). */
 export function encodeRequestConnectionId(w: Writer, m: RequestConnectionId): void {
   w.u8(m.numCids);
 }

@@ -14,12 +14,14 @@ export interface EncryptedExtensions {
   readonly extensions: readonly Extension[];
 }
 
+/** Decode an EncryptedExtensions (RFC 8446 §4.3.1): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeEncryptedExtensions(r: Reader): EncryptedExtensions {
   const extensions = decodeExtensionBlock(r, 0);
   r.end('EncryptedExtensions');
   return { extensions };
 }
 
+/** Encode an EncryptedExtensions (RFC 8446 §4.3.1). */
 export function encodeEncryptedExtensions(w: Writer, m: EncryptedExtensions): void {
   encodeExtensionBlock(w, m.extensions);
 }

@@ -24,6 +24,7 @@ export function decodeFinished13(r: Reader, hashLength?: 32 | 48): Finished13 {
   return { verifyData };
 }
 
+/** Encode a TLS 1.3 Finished (RFC 8446 §4.4.4). */
 export function encodeFinished13(w: Writer, m: Finished13): void {
   w.bytes(m.verifyData);
 }

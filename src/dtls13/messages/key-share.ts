@@ -35,6 +35,7 @@ export interface KeyShareClientHello {
   readonly clientShares: readonly KeyShareEntry[];
 }
 
+/** Decode a ClientHello's key_share (RFC 8446 §4.2.8): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeKeyShareClientHello(r: Reader): KeyShareClientHello {
   const list = r.subVec16(0, 0xffff, 'client_shares');
   r.end('key_share');
@@ -43,6 +44,7 @@ export function decodeKeyShareClientHello(r: Reader): KeyShareClientHello {
   return { clientShares };
 }
 
+/** Encode a ClientHello's key_share (RFC 8446 §4.2.8). */
 export function encodeKeyShareClientHello(w: Writer, m: KeyShareClientHello): void {
   w.vec16((w) => m.clientShares.forEach((e) => writeEntry(w, e)));
 }
@@ -52,12 +54,14 @@ export interface KeyShareServerHello {
   readonly serverShare: KeyShareEntry;
 }
 
+/** Decode a ServerHello's key_share (RFC 8446 §4.2.8): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeKeyShareServerHello(r: Reader): KeyShareServerHello {
   const serverShare = readEntry(r);
   r.end('key_share');
   return { serverShare };
 }
 
+/** Encode a ServerHello's key_share (RFC 8446 §4.2.8). */
 export function encodeKeyShareServerHello(w: Writer, m: KeyShareServerHello): void {
   writeEntry(w, m.serverShare);
 }
@@ -67,12 +71,14 @@ export interface KeyShareHelloRetryRequest {
   readonly selectedGroup: number;
 }
 
+/** Decode a HelloRetryRequest's key_share (RFC 8446 §4.2.8): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeKeyShareHelloRetryRequest(r: Reader): KeyShareHelloRetryRequest {
   const selectedGroup = r.u16('selected_group');
   r.end('key_share');
   return { selectedGroup };
 }
 
+/** Encode a HelloRetryRequest's key_share (RFC 8446 §4.2.8). */
 export function encodeKeyShareHelloRetryRequest(w: Writer, m: KeyShareHelloRetryRequest): void {
   w.u16(m.selectedGroup);
 }

@@ -18,12 +18,14 @@ export interface KeyUpdate {
   readonly requestUpdate: number;
 }
 
+/** Decode a KeyUpdate (RFC 8446 §4.6.3): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeKeyUpdate(r: Reader): KeyUpdate {
   const requestUpdate = r.u8('request_update');
   r.end('KeyUpdate');
   return { requestUpdate };
 }
 
+/** Encode a KeyUpdate (RFC 8446 §4.6.3). */
 export function encodeKeyUpdate(w: Writer, m: KeyUpdate): void {
   w.u8(m.requestUpdate);
 }

@@ -36,6 +36,7 @@ const writeU32 = (w: Writer, v: number): void => {
   w.u16(Math.floor(v / 0x10000) & 0xffff).u16(v & 0xffff);
 };
 
+/** Decode a TLS 1.3 NewSessionTicket (RFC 8446 §4.6.1): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeNewSessionTicket13(r: Reader): NewSessionTicket13 {
   const ticketLifetime = readU32(r, 'ticket_lifetime');
   const ticketAgeAdd = readU32(r, 'ticket_age_add');
@@ -46,6 +47,7 @@ export function decodeNewSessionTicket13(r: Reader): NewSessionTicket13 {
   return { ticketLifetime, ticketAgeAdd, ticketNonce, ticket, extensions };
 }
 
+/** Encode a TLS 1.3 NewSessionTicket (RFC 8446 §4.6.1). */
 export function encodeNewSessionTicket13(w: Writer, m: NewSessionTicket13): void {
   writeU32(w, m.ticketLifetime);
   writeU32(w, m.ticketAgeAdd);

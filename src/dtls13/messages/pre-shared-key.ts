@@ -26,6 +26,7 @@ export interface OfferedPsks {
   readonly binders: readonly Uint8Array[];
 }
 
+/** Decode a ClientHello's pre_shared_key (RFC 8446 §4.2.11): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeOfferedPsks(r: Reader): OfferedPsks {
   const ids = r.subVec16(7, 0xffff, 'identities');
   const bs = r.subVec16(33, 0xffff, 'binders');
@@ -42,6 +43,7 @@ export function decodeOfferedPsks(r: Reader): OfferedPsks {
   return { identities, binders };
 }
 
+/** Encode a ClientHello's pre_shared_key (RFC 8446 §4.2.11). */
 export function encodeOfferedPsks(w: Writer, m: OfferedPsks): void {
   w.vec16((w) => m.identities.forEach((i) => {
     w.opaque16(i.identity).u16(Math.floor(i.obfuscatedTicketAge / 0x10000) & 0xffff).u16(i.obfuscatedTicketAge & 0xffff);
@@ -59,12 +61,14 @@ export interface SelectedIdentity {
   readonly selectedIdentity: number;
 }
 
+/** Decode a ServerHello's pre_shared_key (RFC 8446 §4.2.11): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeSelectedIdentity(r: Reader): SelectedIdentity {
   const selectedIdentity = r.u16('selected_identity');
   r.end('pre_shared_key');
   return { selectedIdentity };
 }
 
+/** Encode a ServerHello's pre_shared_key (RFC 8446 §4.2.11). */
 export function encodeSelectedIdentity(w: Writer, m: SelectedIdentity): void {
   w.u16(m.selectedIdentity);
 }

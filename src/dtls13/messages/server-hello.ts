@@ -32,6 +32,7 @@ export interface ServerHello13 {
   readonly extensions: readonly Extension[];
 }
 
+/** Decode a DTLS 1.3 ServerHello or HelloRetryRequest (RFC 9147 §5.4, RFC 8446 §4.1.3): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeServerHello13(r: Reader): ServerHello13 {
   const legacyVersion = r.u16('legacy_version');
   const random = copyBytes(r.bytes(32, 'random'));
@@ -43,6 +44,7 @@ export function decodeServerHello13(r: Reader): ServerHello13 {
   return { legacyVersion, random, legacySessionIdEcho, cipherSuite, legacyCompressionMethod, extensions };
 }
 
+/** Encode a DTLS 1.3 ServerHello or HelloRetryRequest (RFC 9147 §5.4, RFC 8446 §4.1.3). */
 export function encodeServerHello13(w: Writer, m: ServerHello13): void {
   w.u16(m.legacyVersion).bytes(m.random).opaque8(m.legacySessionIdEcho).u16(m.cipherSuite).u8(m.legacyCompressionMethod);
   encodeExtensionBlock(w, m.extensions);

@@ -19,12 +19,14 @@ export interface PskKeyExchangeModes {
   readonly keModes: readonly number[];
 }
 
+/** Decode psk_key_exchange_modes (RFC 8446 §4.2.9): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodePskKeyExchangeModes(r: Reader): PskKeyExchangeModes {
   const keModes = Array.from(r.vec8(1, 255, 'ke_modes'));
   r.end('psk_key_exchange_modes');
   return { keModes };
 }
 
+/** Encode psk_key_exchange_modes (RFC 8446 §4.2.9). */
 export function encodePskKeyExchangeModes(w: Writer, m: PskKeyExchangeModes): void {
   w.vec8((w) => m.keModes.forEach((k) => w.u8(k)));
 }
@@ -37,12 +39,14 @@ export interface CookieExtension {
   readonly cookie: Uint8Array;
 }
 
+/** Decode a cookie extension (RFC 8446 §4.2.2): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeCookie(r: Reader): CookieExtension {
   const cookie = copyBytes(r.vec16(1, 0xffff, 'cookie'));
   r.end('cookie');
   return { cookie };
 }
 
+/** Encode a cookie extension (RFC 8446 §4.2.2). */
 export function encodeCookie(w: Writer, m: CookieExtension): void {
   w.opaque16(m.cookie);
 }
@@ -63,6 +67,7 @@ export interface MaxEarlyDataSize {
   readonly maxEarlyDataSize: number;
 }
 
+/** Decode a NewSessionTicket's early_data (RFC 8446 §4.2.10): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeMaxEarlyDataSize(r: Reader): MaxEarlyDataSize {
   const hi = r.u16('max_early_data_size');
   const lo = r.u16('max_early_data_size');
@@ -70,6 +75,7 @@ export function decodeMaxEarlyDataSize(r: Reader): MaxEarlyDataSize {
   return { maxEarlyDataSize: hi * 0x10000 + lo };
 }
 
+/** Encode a NewSessionTicket's early_data (RFC 8446 §4.2.10). */
 export function encodeMaxEarlyDataSize(w: Writer, m: MaxEarlyDataSize): void {
   w.u16(Math.floor(m.maxEarlyDataSize / 0x10000) & 0xffff).u16(m.maxEarlyDataSize & 0xffff);
 }
@@ -83,6 +89,7 @@ export interface SignatureSchemeList {
   readonly schemes: readonly number[];
 }
 
+/** Decode signature_algorithms_cert (RFC 8446 §4.2.3): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeSignatureSchemeList(r: Reader): SignatureSchemeList {
   const list = r.subVec16(2, 0xfffe, 'supported_signature_algorithms');
   r.end('signature_algorithms_cert');
@@ -92,6 +99,7 @@ export function decodeSignatureSchemeList(r: Reader): SignatureSchemeList {
   return { schemes };
 }
 
+/** Encode signature_algorithms_cert (RFC 8446 §4.2.3). */
 export function encodeSignatureSchemeList(w: Writer, m: SignatureSchemeList): void {
   w.vec16((w) => m.schemes.forEach((s) => w.u16(s)));
 }
@@ -105,12 +113,14 @@ export interface ConnectionIdExtension {
   readonly cid: Uint8Array;
 }
 
+/** Decode connection_id (RFC 9146 §3): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeConnectionIdExtension(r: Reader): ConnectionIdExtension {
   const cid = copyBytes(r.vec8(0, 255, 'cid'));
   r.end('connection_id');
   return { cid };
 }
 
+/** Encode connection_id (RFC 9146 §3). */
 export function encodeConnectionIdExtension(w: Writer, m: ConnectionIdExtension): void {
   w.opaque8(m.cid);
 }

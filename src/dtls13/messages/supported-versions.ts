@@ -16,6 +16,7 @@ export interface SupportedVersionsList {
   readonly versions: readonly number[];
 }
 
+/** Decode a ClientHello's supported_versions (RFC 8446 §4.2.1): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeSupportedVersionsList(r: Reader): SupportedVersionsList {
   const list = r.subVec8(2, 254, 'versions');
   r.end('supported_versions');
@@ -25,6 +26,7 @@ export function decodeSupportedVersionsList(r: Reader): SupportedVersionsList {
   return { versions };
 }
 
+/** Encode a ClientHello's supported_versions (RFC 8446 §4.2.1). */
 export function encodeSupportedVersionsList(w: Writer, m: SupportedVersionsList): void {
   w.vec8((w) => m.versions.forEach((v) => w.u16(v)));
 }
@@ -37,12 +39,14 @@ export interface SelectedVersion {
   readonly selectedVersion: number;
 }
 
+/** Decode a ServerHello's supported_versions (RFC 8446 §4.2.1): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodeSelectedVersion(r: Reader): SelectedVersion {
   const selectedVersion = r.u16('selected_version');
   r.end('supported_versions');
   return { selectedVersion };
 }
 
+/** Encode a ServerHello's supported_versions (RFC 8446 §4.2.1). */
 export function encodeSelectedVersion(w: Writer, m: SelectedVersion): void {
   w.u16(m.selectedVersion);
 }
