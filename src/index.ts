@@ -42,6 +42,7 @@ export type { DistinguishedName } from './x509/certificate.js';
 export type { SelfSigned, SelfSignedOptions } from './x509/selfsigned.js';
 export type { KeyExchange, Authentication, Protection, AeadProtection, CbcProtection } from './crypto/suites.js';
 export type {
-  Aead, AeadAlg, BlockCipher, EcCurve, GroupName, HashAlg, KeyKind, KeyShare, MaskAlg, RecordNumberMask, SigningKey, VerifyingKey,
+  Aead, AeadAlg, BlockCipher, EcCurve, GroupName, HashAlg, KemEncapsulation, KemGroupName, KemKeyShare, KeyKind, KeyShare, MaskAlg,
+  RecordNumberMask, SigningKey, VerifyingKey,
 } from './crypto/provider.js';
 export { SignatureScheme } from './crypto/provider.js';

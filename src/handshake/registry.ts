@@ -67,13 +67,15 @@ export const ExtensionTypes = registry({
 });
 export const ExtensionType = ExtensionTypes.values;
 
-/** NamedGroup (RFC 8422 §5.1.1, RFC 7919). */
+/** NamedGroup (RFC 8422 §5.1.1, RFC 7919, draft-ietf-tls-ecdhe-mlkem). */
 export const NamedGroups = registry({
   secp256r1: 23,
   secp384r1: 24,
   secp521r1: 25,
   x25519: 29,
   x448: 30,
+  /** Hybrid ML-KEM-768 + X25519 (TLS 1.3 only). */
+  X25519MLKEM768: 0x11ec,
 });
 export const NamedGroup = NamedGroups.values;
 
