@@ -5,7 +5,7 @@
  */
 
 /**
- * TLS alert descriptions (RFC 5246 §7.2, RFC 6347, RFC 7301, RFC 4279): alert
+ * TLS alert descriptions (RFC 5246 §7.2, RFC 6347, RFC 7301, RFC 4279, RFC 8446 §6, RFC 9147 §9): alert
  * name → the number on the wire. {@link DtlsError.alert} holds the name.
  *
  * @example
@@ -46,6 +46,8 @@ export const AlertDescription = Object.freeze({
   decode_error: 50,
   /** A handshake signature, Finished message or key did not verify. */
   decrypt_error: 51,
+  /** DTLS 1.3: the peer asked for more connection IDs than we hand out (RFC 9147 §9). */
+  too_many_cids_requested: 52,
   /** The protocol version offered is not supported. */
   protocol_version: 70,
   /** The peer requires stronger cipher suites than offered. */
@@ -56,12 +58,16 @@ export const AlertDescription = Object.freeze({
   user_canceled: 90,
   /** Renegotiation is refused. */
   no_renegotiation: 100,
+  /** (D)TLS 1.3: a mandatory extension is missing (RFC 8446 §4.2). */
+  missing_extension: 109,
   /** An extension in a ServerHello that the client did not offer (RFC 5246 §7.4.1.4). */
   unsupported_extension: 110,
   /** The server name asked for (SNI) is not served (RFC 6066). */
   unrecognized_name: 112,
   /** The PSK identity is unknown (RFC 4279). */
   unknown_psk_identity: 115,
+  /** (D)TLS 1.3: the server requires a client certificate and got none (RFC 8446 §4.4.2.4). */
+  certificate_required: 116,
   /** No ALPN protocol in common (RFC 7301). */
   no_application_protocol: 120,
 } as const);

@@ -41,5 +41,8 @@ export type { ClientPskOption } from './config.js';
 export type { DistinguishedName } from './x509/certificate.js';
 export type { SelfSigned, SelfSignedOptions } from './x509/selfsigned.js';
 export type { KeyExchange, Authentication, Protection, AeadProtection, CbcProtection } from './crypto/suites.js';
-export type { Aead, AeadAlg, BlockCipher, EcCurve, GroupName, HashAlg, KeyKind, KeyShare, SigningKey, VerifyingKey } from './crypto/provider.js';
+export type {
+  Aead, AeadAlg, BlockCipher, EcCurve, GroupName, HashAlg, KemEncapsulation, KemGroupName, KemKeyShare, KeyKind, KeyShare, MaskAlg,
+  RecordNumberMask, SigningKey, VerifyingKey,
+} from './crypto/provider.js';
 export { SignatureScheme } from './crypto/provider.js';

@@ -30,6 +30,12 @@ import p384Chain from '../../test/fixtures/pki/server-ecdsa-p384.chain.pem';
 import expired from '../../test/fixtures/pki/client-expired.crt.pem';
 import selfSigned from '../../test/fixtures/pki/client-selfsigned.crt.pem';
 import { PROTECTED_SUITES, protectionKeys } from '../targets/lib/protections.js';
+import { FUZZ_SUITES_13, fuzzKeys13 } from '../targets/dtls13-record.js';
+import { BINDER_LAYOUT_SELECTOR, DTLS13_CODECS } from '../targets/dtls13-messages.js';
+import { RecordProtection13 } from '../../src/dtls13/protection.js';
+import { encodePlaintextRecord13 } from '../../src/dtls13/record.js';
+import { suite13ByName } from '../../src/dtls13/suites.js';
+import { HELLO_RETRY_REQUEST_RANDOM } from '../../src/dtls13/messages/server-hello.js';
 import {
   allServerDatagrams, clientFlightsAfterHello, clientHelloWithCookie, recording, serverFlightsAfter, serverFlightsBeforeFinished,
 } from '../targets/lib/recordings.js';
@@ -181,6 +187,58 @@ export function generateSeeds(): Seeds {
     const appData = encodeRecord(ContentType.application_data, 0xfefd, 1, 1, p.seal(ContentType.application_data, 0xfefd, 1, 1, new TextEncoder().encode('fuzz')));
     const finished = encodeRecord(ContentType.handshake, 0xfefd, 1, 0, p.seal(ContentType.handshake, 0xfefd, 1, 0, cat([20, 0, 0, 12, 0, 5, 0, 0, 0, 0, 0, 12], new Uint8Array(12).fill(7))));
     add('record', `sealed-${name}${etm ? '-etm' : ''}`, cat(finished, appData));
+  }
+
+  // --- DTLS 1.3 records and messages ---------------------------------------
+  for (const name of FUZZ_SUITES_13) {
+    const suite = suite13ByName(name)!;
+    const p = new RecordProtection13(nodeProvider, suite, fuzzKeys13(suite));
+    const hs = p.seal(ContentType.handshake, cat([20, 0, 0, 32, 0, 5, 0, 0, 0, 0, 0, 32], new Uint8Array(32).fill(7)), 2, 0, { seqLength: 2 });
+    const ack = p.seal(ContentType.ack, cat([0, 16], new Uint8Array(7), [2], new Uint8Array(8)), 3, 1, { seqLength: 1 });
+    const app = p.seal(ContentType.application_data, new TextEncoder().encode('fuzz'), 3, 300, { seqLength: 1, includeLength: false });
+    const plain = encodePlaintextRecord13(ContentType.handshake, 0, cat([2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1], [0]));
+    add('dtls13-record', `sealed-${name}`, cat([0], plain, hs, ack, app));
+    const cid = Uint8Array.of(0xc1, 0xd2);
+    add('dtls13-record', `sealed-cid-${name}`, cat([2], p.seal(ContentType.application_data, new Uint8Array(3), 2, 70000, { cid }), p.seal(ContentType.alert, Uint8Array.of(1, 0), 2, 70001, { cid, includeLength: false })));
+  }
+  const codecIndex = (name: string) => DTLS13_CODECS.findIndex(([n]) => n === name);
+  const msg = (name: string, value: unknown) => {
+    const [, , enc] = DTLS13_CODECS[codecIndex(name)]!;
+    add('dtls13-messages', name, cat([codecIndex(name)], encode((w) => enc(w, value), 4096)));
+  };
+  const ext = (type: number, data: Uint8Array) => ({ type, data });
+  msg('server-hello', { legacyVersion: 0xfefd, random: new Uint8Array(32).fill(9), legacySessionIdEcho: new Uint8Array(0), cipherSuite: 0x1301, legacyCompressionMethod: 0, extensions: [ext(43, Uint8Array.of(0xfe, 0xfc)), ext(51, cat([0, 29, 0, 32], x25519))] });
+  add('dtls13-messages', 'hello-retry-request', cat([codecIndex('server-hello'), 0xfe, 0xfd], HELLO_RETRY_REQUEST_RANDOM, [0, 0x13, 0x02, 0, 0, 0x12, 0, 43, 0, 2, 0xfe, 0xfc, 0, 51, 0, 2, 0, 23, 0, 44, 0, 2, 0xab, 0xcd]));
+  msg('encrypted-extensions', { extensions: [ext(10, Uint8Array.of(0, 2, 0, 29)), ext(54, Uint8Array.of(2, 1, 2))] });
+  msg('certificate-request', { certificateRequestContext: new Uint8Array(0), extensions: [ext(13, Uint8Array.of(0, 4, 4, 3, 8, 4))] });
+  msg('certificate', { certificateRequestContext: new Uint8Array(0), certificateList: certificatesFromPem(p384Chain).map((data) => ({ data, extensions: [] })) });
+  msg('finished', { verifyData: new Uint8Array(32).fill(3) });
+  msg('new-session-ticket', { ticketLifetime: 7200, ticketAgeAdd: 0xfad6aac5, ticketNonce: Uint8Array.of(0, 0), ticket: new Uint8Array(80).fill(5), extensions: [ext(42, Uint8Array.of(0, 0, 4, 0))] });
+  msg('key-update', { requestUpdate: 1 });
+  msg('ack', { recordNumbers: [{ epoch: 2, seq: 0 }, { epoch: 3, seq: 1 }] });
+  msg('new-connection-id', { cids: [Uint8Array.of(1, 2), Uint8Array.of(3)], usage: 1 });
+  msg('request-connection-id', { numCids: 3 });
+  msg('supported-versions-list', { versions: [0xfefc, 0xfefd] });
+  msg('selected-version', { selectedVersion: 0xfefc });
+  msg('key-share-client-hello', { clientShares: [{ group: 29, keyExchange: x25519 }, { group: 23, keyExchange: point }] });
+  msg('key-share-server-hello', { serverShare: { group: 29, keyExchange: x25519 } });
+  msg('key-share-hrr', { selectedGroup: 24 });
+  msg('offered-psks', { identities: [{ identity: new Uint8Array(40).fill(1), obfuscatedTicketAge: 0xfad6aacb }], binders: [new Uint8Array(32).fill(2)] });
+  msg('selected-identity', { selectedIdentity: 0 });
+  msg('psk-key-exchange-modes', { keModes: [1, 0] });
+  msg('cookie', { cookie: new Uint8Array(48).fill(4) });
+  msg('max-early-data-size', { maxEarlyDataSize: 0 });
+  msg('signature-scheme-list', { schemes: [0x0403, 0x0804, 0x0807] });
+  msg('connection-id', { cid: Uint8Array.of(0xc1, 0xd2) });
+  msg('session13', { suiteId: 0x1301, psk: new Uint8Array(32).fill(8), ticketAgeAdd: 1, created: 1_800_000_000_000, lifetime: 7200, maxEarlyData: 0, peerCertificates: [], authorized: false, servername: 'example.com' });
+  {
+    // A DTLS 1.3 ClientHello with a PSK offer, for the binder layout (dtls and tls layouts).
+    const psk = encode((w) => DTLS13_CODECS[codecIndex('offered-psks')]![2](w, { identities: [{ identity: new Uint8Array(20).fill(1), obfuscatedTicketAge: 5 }], binders: [new Uint8Array(32).fill(2)] }));
+    const exts = encode((w) => encodeExtensions(w, [ext(43, Uint8Array.of(2, 0xfe, 0xfc)), ext(45, Uint8Array.of(1, 1)), ext(41, psk)]));
+    const dtls = cat([0xfe, 0xfd], new Uint8Array(32).fill(6), [0, 0, 0, 2, 0x13, 0x01, 1, 0], exts);
+    const tls = cat([0x03, 0x03], new Uint8Array(32).fill(6), [0, 0, 2, 0x13, 0x01, 1, 0], exts);
+    add('dtls13-messages', 'binder-layout-dtls', cat([BINDER_LAYOUT_SELECTOR], dtls));
+    add('dtls13-messages', 'binder-layout-tls', cat([BINDER_LAYOUT_SELECTOR + 1], tls));
   }
 
   // --- Whole handshakes -----------------------------------------------------

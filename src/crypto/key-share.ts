@@ -1,6 +1,6 @@
 import { DtlsError } from '../errors.js';
 import { cryptoError } from './fail.js';
-import type { GroupName } from './provider.js';
+import type { GroupName, KemGroupName } from './provider.js';
 
 /** Length of a group's public value on the wire (X25519 raw, NIST uncompressed point). */
 export const PUBLIC_LENGTH: Readonly<Record<GroupName, number>> = Object.freeze({
@@ -13,7 +13,7 @@ export const PRIVATE_LENGTH: Readonly<Record<GroupName, number>> = Object.freeze
 });
 
 /** The error for an unusable peer key share: `ERR_DTLS_BAD_KEY_SHARE`, alert `illegal_parameter` (S-50). */
-export function badKeyShare(group: GroupName, reason: string, cause?: unknown): DtlsError {
+export function badKeyShare(group: GroupName | KemGroupName, reason: string, cause?: unknown): DtlsError {
   return new DtlsError('ERR_DTLS_BAD_KEY_SHARE', `invalid ${group} key share: ${reason}`, 'illegal_parameter',
     cause === undefined ? undefined : { cause });
 }

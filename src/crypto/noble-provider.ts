@@ -2,8 +2,12 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { nobleAead, nobleCbc } from './noble-aead.js';
 import { nobleKeyShare, nobleKeyShareFromPrivate } from './noble-ecdh.js';
 import { nobleHash, nobleHmac } from './noble-hash.js';
+import { nobleRecordNumberMask } from './noble-mask.js';
+import { hybridEncapsulate, hybridKeyShare } from './hybrid-kem.js';
 import { nobleSigningKey, nobleVerifyingKey } from './noble-sign.js';
-import type { HashAlg, CryptoProvider } from './provider.js';
+import type { HashAlg, CryptoProvider, KemGroupName } from './provider.js';
+
+const NOBLE_HYBRID = { x25519: () => nobleKeyShare('x25519'), randomBytes: (n: number) => randomBytes(n) };
 
 /**
  * The pure-JavaScript provider over @noble/hashes, @noble/ciphers and
@@ -31,7 +35,10 @@ export const nobleProvider: CryptoProvider = Object.freeze({
   },
   createAead: nobleAead,
   createCbc: nobleCbc,
+  createRecordNumberMask: nobleRecordNumberMask,
   generateKeyShare: nobleKeyShare,
+  generateKemKeyShare: (group: KemGroupName) => hybridKeyShare(NOBLE_HYBRID, group),
+  encapsulateKeyShare: (group: KemGroupName, clientShare: Uint8Array) => hybridEncapsulate(NOBLE_HYBRID, group, clientShare),
   importSigningKey: nobleSigningKey,
   importVerifyingKey: nobleVerifyingKey,
 });

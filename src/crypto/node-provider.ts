@@ -3,8 +3,10 @@ import { cryptoError } from './fail.js';
 import { nodeAead, nodeCbc } from './node-aead.js';
 import { type NodeCrypto, requireNodeCrypto } from './node-crypto.js';
 import { nodeKeyShare, nodeKeyShareFromPrivate } from './node-ecdh.js';
+import { nodeRecordNumberMask } from './node-mask.js';
+import { hybridEncapsulate, hybridKeyShare } from './hybrid-kem.js';
 import { nodeSigningKey, nodeVerifyingKey } from './node-sign.js';
-import type { CryptoProvider, HashAlg } from './provider.js';
+import type { CryptoProvider, HashAlg, KemGroupName } from './provider.js';
 
 const HASHES: ReadonlySet<string> = new Set<HashAlg>(['sha1', 'sha256', 'sha384', 'sha512']);
 
@@ -63,6 +65,9 @@ function hashHmac(hash: NonNullable<NodeCrypto['hash']>, alg: HashAlg, key: Uint
   };
 }
 
+/** X25519 from node:crypto, ML-KEM-768 from @noble/post-quantum (node:crypto has no ML-KEM before Node 24.7). */
+const NODE_HYBRID = { x25519: () => nodeKeyShare('x25519'), randomBytes: (n: number) => randomBytes(n) };
+
 /**
  * The node:crypto provider (OpenSSL underneath): the fast path. node:crypto
  * is looked up on first use, so importing this module is harmless in
@@ -99,7 +104,10 @@ export const nodeProvider: CryptoProvider = Object.freeze({
   },
   createAead: nodeAead,
   createCbc: nodeCbc,
+  createRecordNumberMask: nodeRecordNumberMask,
   generateKeyShare: nodeKeyShare,
+  generateKemKeyShare: (group: KemGroupName) => hybridKeyShare(NODE_HYBRID, group),
+  encapsulateKeyShare: (group: KemGroupName, clientShare: Uint8Array) => hybridEncapsulate(NODE_HYBRID, group, clientShare),
   importSigningKey: nodeSigningKey,
   importVerifyingKey: nodeVerifyingKey,
 });

@@ -68,6 +68,110 @@ export type AeadAlg =
 export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1';
 
 /**
+ * Record-number encryption masks of DTLS 1.3 (RFC 9147 §4.2.3), for
+ * {@link CryptoProvider.createRecordNumberMask}: AES-ECB of one block with a
+ * 16- or 32-byte `sn_key` (the AES-based suites), or the ChaCha20 block
+ * function with a 32-byte key (TLS_CHACHA20_POLY1305_SHA256).
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type MaskAlg } from 'puredtls';
+ *
+ * const alg: MaskAlg = 'aes-128-ecb';
+ * const mask = defaultProvider().createRecordNumberMask(alg, new Uint8Array(16));
+ * mask(new Uint8Array(16)).length; // 16
+ * ```
+ */
+export type MaskAlg = 'aes-128-ecb' | 'aes-256-ecb' | 'chacha20';
+
+/**
+ * A record-number mask keyed once per epoch and direction (RFC 9147 §4.2.3):
+ * maps the first 16 bytes of a record's ciphertext (the sample) to a 16-byte
+ * mask whose leading bytes are XORed onto the 8- or 16-bit sequence number.
+ * Made by {@link CryptoProvider.createRecordNumberMask}.
+ * - AES: `Mask = AES-ECB(sn_key, Ciphertext[0..15])`.
+ * - ChaCha20: `Mask = ChaCha20(sn_key, Ciphertext[0..3], Ciphertext[4..15])`,
+ *   i.e. the first 16 bytes of the RFC 8439 §2.3 block whose counter is the
+ *   sample's first 4 bytes read little-endian and whose nonce is the next 12.
+ *
+ * Throws `ERR_DTLS_CRYPTO` when the sample is not 16 bytes.
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type RecordNumberMask } from 'puredtls';
+ *
+ * const p = defaultProvider();
+ * const mask: RecordNumberMask = p.createRecordNumberMask('chacha20', p.randomBytes(32));
+ * const ciphertext = p.randomBytes(40);
+ * const m = mask(ciphertext.subarray(0, 16)); // XOR m[0] (and m[1]) onto the sequence number
+ * ```
+ */
+export type RecordNumberMask = (sample: Uint8Array) => Uint8Array;
+
+/**
+ * Hybrid post-quantum key-exchange groups, whose key shares come from a KEM
+ * rather than Diffie-Hellman: `x25519mlkem768` is X25519MLKEM768 (0x11EC,
+ * draft-ietf-tls-ecdhe-mlkem), ML-KEM-768 (FIPS 203) with X25519. For
+ * {@link CryptoProvider.generateKemKeyShare} and
+ * {@link CryptoProvider.encapsulateKeyShare}.
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type KemGroupName } from 'puredtls';
+ *
+ * const group: KemGroupName = 'x25519mlkem768';
+ * defaultProvider().generateKemKeyShare(group).publicKey.length; // 1216: 1184 (ML-KEM-768) + 32 (X25519)
+ * ```
+ */
+export type KemGroupName = 'x25519mlkem768';
+
+/**
+ * The client's side of a hybrid key share (draft-ietf-tls-ecdhe-mlkem §3):
+ * its `publicKey` is the ML-KEM-768 encapsulation key (1184 bytes) followed
+ * by an X25519 public key (32 bytes); `decapsulate` takes the server's share —
+ * the ML-KEM ciphertext (1088 bytes) followed by the server's X25519 public
+ * key — and returns the shared secret, the ML-KEM shared secret (32 bytes)
+ * followed by the X25519 one (32 bytes). Made by
+ * {@link CryptoProvider.generateKemKeyShare}.
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type KemKeyShare } from 'puredtls';
+ *
+ * const p = defaultProvider();
+ * const client: KemKeyShare = p.generateKemKeyShare('x25519mlkem768');
+ * const server = p.encapsulateKeyShare('x25519mlkem768', client.publicKey);
+ * client.decapsulate(server.share); // the same 64 bytes as server.secret
+ * ```
+ */
+export interface KemKeyShare {
+  readonly group: KemGroupName;
+  readonly publicKey: Uint8Array;
+  /** Throws a `DtlsError` with alert `illegal_parameter` when the server's share is malformed or its X25519 result is zero. */
+  decapsulate(serverShare: Uint8Array): Uint8Array;
+}
+
+/**
+ * The server's side of a hybrid key share: the share to send back in its
+ * ServerHello and the shared secret. Made by
+ * {@link CryptoProvider.encapsulateKeyShare}.
+ *
+ * @example
+ * ```ts
+ * import { defaultProvider, type KemEncapsulation } from 'puredtls';
+ *
+ * declare const clientShare: Uint8Array; // from the ClientHello's key_share
+ * const e: KemEncapsulation = defaultProvider().encapsulateKeyShare('x25519mlkem768', clientShare);
+ * e.share.length;  // 1120: ML-KEM-768 ciphertext (1088) + X25519 public key (32)
+ * e.secret.length; // 64
+ * ```
+ */
+export interface KemEncapsulation {
+  readonly share: Uint8Array;
+  readonly secret: Uint8Array;
+}
+
+/**
  * An AEAD keyed once; used for every record of one direction of an epoch.
  * Made by {@link CryptoProvider.createAead}.
  *
@@ -330,8 +434,23 @@ export interface CryptoProvider {
   createAead(alg: AeadAlg, key: Uint8Array): Aead;
   /** AES-CBC (16- or 32-byte key), no padding. */
   createCbc(key: Uint8Array): BlockCipher;
+  /**
+   * The DTLS 1.3 record-number mask function for one epoch's `sn_key`
+   * (RFC 9147 §4.2.3): AES-128/256-ECB of one block, or the raw ChaCha20
+   * block function. Throws `ERR_DTLS_CRYPTO` for a wrong key length.
+   */
+  createRecordNumberMask(alg: MaskAlg, key: Uint8Array): RecordNumberMask;
   /** A fresh ephemeral ECDHE key pair. */
   generateKeyShare(group: GroupName): KeyShare;
+  /** A fresh hybrid key share for a ClientHello (draft-ietf-tls-ecdhe-mlkem). */
+  generateKemKeyShare(group: KemGroupName): KemKeyShare;
+  /**
+   * The server's answer to a client's hybrid key share: encapsulate to its
+   * ML-KEM key and do X25519 with a fresh key. Throws a `DtlsError` with alert
+   * `illegal_parameter` when the client's share is malformed (length, the
+   * FIPS 203 §7.2 modulus check, an X25519 result of zero).
+   */
+  encapsulateKeyShare(group: KemGroupName, clientShare: Uint8Array): KemEncapsulation;
   /** Import a PKCS#8 DER private key (EC P-256/P-384, RSA, Ed25519). Throws `KeyError`. */
   importSigningKey(pkcs8: Uint8Array): SigningKey;
   /** Import a SubjectPublicKeyInfo DER public key. Throws `KeyError`. */

@@ -9,13 +9,17 @@ function registry<T extends Record<string, number>>(entries: T): { values: Reado
   return { values, nameOf: (v: number) => names.get(v) ?? `0x${v.toString(16).padStart(4, '0')}` };
 }
 
-/** HandshakeType (RFC 5246 §7.4, RFC 6347 §4.3.2, RFC 5077). */
+/** HandshakeType (RFC 5246 §7.4, RFC 6347 §4.3.2, RFC 5077; TLS 1.3's RFC 8446 §4 and DTLS 1.3's RFC 9147 §5.2). */
 export const HandshakeTypes = registry({
   hello_request: 0,
   client_hello: 1,
   server_hello: 2,
   hello_verify_request: 3,
   new_session_ticket: 4,
+  end_of_early_data: 5,
+  encrypted_extensions: 8,
+  request_connection_id: 9,
+  new_connection_id: 10,
   certificate: 11,
   server_key_exchange: 12,
   certificate_request: 13,
@@ -23,6 +27,8 @@ export const HandshakeTypes = registry({
   certificate_verify: 15,
   client_key_exchange: 16,
   finished: 20,
+  key_update: 24,
+  message_hash: 254,
 });
 export const HandshakeType = HandshakeTypes.values;
 
@@ -43,6 +49,17 @@ export const ExtensionTypes = registry({
   encrypt_then_mac: 22,
   extended_master_secret: 23,
   session_ticket: 35,
+  /** TLS 1.3 (RFC 8446 §4.2). */
+  pre_shared_key: 41,
+  early_data: 42,
+  supported_versions: 43,
+  cookie: 44,
+  psk_key_exchange_modes: 45,
+  certificate_authorities: 47,
+  oid_filters: 48,
+  post_handshake_auth: 49,
+  signature_algorithms_cert: 50,
+  key_share: 51,
   connection_id: 54,
   /** RFC 9853 return routability check support. */
   rrc: 61,
@@ -50,13 +67,15 @@ export const ExtensionTypes = registry({
 });
 export const ExtensionType = ExtensionTypes.values;
 
-/** NamedGroup (RFC 8422 §5.1.1, RFC 7919). */
+/** NamedGroup (RFC 8422 §5.1.1, RFC 7919, draft-ietf-tls-ecdhe-mlkem). */
 export const NamedGroups = registry({
   secp256r1: 23,
   secp384r1: 24,
   secp521r1: 25,
   x25519: 29,
   x448: 30,
+  /** Hybrid ML-KEM-768 + X25519 (TLS 1.3 only). */
+  X25519MLKEM768: 0x11ec,
 });
 export const NamedGroup = NamedGroups.values;
 

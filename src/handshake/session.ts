@@ -182,9 +182,19 @@ export class TicketKeys {
   }
 
   seal(s: Session): Uint8Array {
+    return this.sealBytes(encodeSession(s));
+  }
+
+  /**
+   * Seal any plaintext with the current key: `key_name ‖ nonce ‖
+   * AES-256-GCM(plaintext)`. DTLS 1.2 sessions and DTLS 1.3 tickets share the
+   * keys; each plaintext starts with its own version byte, so neither decodes
+   * as the other.
+   */
+  sealBytes(plaintext: Uint8Array): Uint8Array {
     const k = this.keys[0]!;
     const nonce = this.provider.randomBytes(12);
-    const body = k.aead.seal(nonce, k.name, encodeSession(s));
+    const body = k.aead.seal(nonce, k.name, plaintext);
     const out = new Uint8Array(16 + 12 + body.length);
     out.set(k.name, 0);
     out.set(nonce, 16);
@@ -192,13 +202,18 @@ export class TicketKeys {
     return out;
   }
 
-  /** The session inside a ticket, or undefined (unknown key, forged, malformed or expired). Never throws. */
-  open(ticket: Uint8Array, nowSeconds: number): Session | undefined {
+  /** The plaintext of a ticket sealed by {@link sealBytes} with any of the keys, or undefined (unknown key, forged). Never throws. */
+  openBytes(ticket: Uint8Array): Uint8Array | undefined {
     if (ticket.length < 16 + 12 + 16) return undefined;
     const name = ticket.subarray(0, 16);
     const k = this.keys.find((x) => x.name.every((b, i) => b === name[i]));
     if (!k) return undefined;
-    const plain = k.aead.open(ticket.subarray(16, 28), k.name, ticket.subarray(28));
+    return k.aead.open(ticket.subarray(16, 28), k.name, ticket.subarray(28)) ?? undefined;
+  }
+
+  /** The session inside a ticket, or undefined (unknown key, forged, malformed or expired). Never throws. */
+  open(ticket: Uint8Array, nowSeconds: number): Session | undefined {
+    const plain = this.openBytes(ticket);
     if (!plain) return undefined;
     try {
       const s = decodeSession(plain);

@@ -1,4 +1,4 @@
-/** TLS ContentType registry (RFC 5246 §6.2.1, RFC 9146 §4). */
+/** TLS ContentType registry (RFC 5246 §6.2.1, RFC 9146 §4, RFC 9147 §7). */
 export const ContentType = Object.freeze({
   change_cipher_spec: 20,
   alert: 21,
@@ -6,6 +6,8 @@ export const ContentType = Object.freeze({
   application_data: 23,
   heartbeat: 24,
   tls12_cid: 25,
+  /** DTLS 1.3 ACK (RFC 9147 §7): its own content type, never a handshake message. */
+  ack: 26,
   /** RFC 9853 return routability check (path_challenge / path_response), inside tls12_cid records. */
   return_routability_check: 27,
 } as const);

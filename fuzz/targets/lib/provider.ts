@@ -18,7 +18,7 @@ import { p256, p384 } from '@noble/curves/nist.js';
 import { nobleProvider } from '../../../src/crypto/noble-provider.js';
 import { nodeProvider } from '../../../src/crypto/node-provider.js';
 import type {
-  Aead, AeadAlg, BlockCipher, CryptoProvider, GroupName, HashAlg, KeyShare, SigningKey, VerifyingKey,
+  Aead, AeadAlg, BlockCipher, CryptoProvider, GroupName, HashAlg, KemEncapsulation, KemGroupName, KemKeyShare, KeyShare, MaskAlg, RecordNumberMask, SigningKey, VerifyingKey,
 } from '../../../src/crypto/provider.js';
 import { testProvider } from '../../../src/crypto/test-provider.js';
 
@@ -161,6 +161,15 @@ export class DeterministicProvider implements CryptoProvider {
   }
   createCbc(key: Uint8Array): BlockCipher {
     return this.inner.createCbc(key);
+  }
+  createRecordNumberMask(alg: MaskAlg, key: Uint8Array): RecordNumberMask {
+    return this.inner.createRecordNumberMask(alg, key);
+  }
+  generateKemKeyShare(group: KemGroupName): KemKeyShare {
+    return this.inner.generateKemKeyShare(group);
+  }
+  encapsulateKeyShare(group: KemGroupName, clientShare: Uint8Array): KemEncapsulation {
+    return this.inner.encapsulateKeyShare(group, clientShare);
   }
   importSigningKey(pkcs8: Uint8Array): SigningKey {
     return this.inner.importSigningKey(pkcs8);

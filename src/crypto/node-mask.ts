@@ -1,0 +1,31 @@
+import { plain } from './bytes.js';
+import { checkMaskKey, checkSample } from './mask-spec.js';
+import { requireNodeCrypto } from './node-crypto.js';
+import type { MaskAlg, RecordNumberMask } from './provider.js';
+
+const ZEROS = new Uint8Array(16);
+
+/**
+ * The record-number mask of RFC 9147 §4.2.3 over node:crypto (OpenSSL).
+ * AES: one `aes-*-ecb` cipher without padding, kept for the epoch (ECB keeps
+ * no state between blocks). ChaCha20: OpenSSL's `chacha20` takes a 16-byte
+ * IV that is the 32-bit block counter, little-endian, followed by the 12-byte
+ * nonce — exactly the sample's layout in RFC 9147 — so the sample is the IV
+ * and the mask is the keystream over 16 zero bytes.
+ */
+export function nodeRecordNumberMask(alg: MaskAlg, key: Uint8Array): RecordNumberMask {
+  checkMaskKey(alg, key);
+  const c = requireNodeCrypto();
+  const keyObj = c.createSecretKey(key);
+  if (alg === 'chacha20') {
+    return (sample) => {
+      checkSample(sample);
+      return plain(c.createCipheriv('chacha20', keyObj, sample).update(ZEROS));
+    };
+  }
+  const cipher = c.createCipheriv(alg, keyObj, null).setAutoPadding(false);
+  return (sample) => {
+    checkSample(sample);
+    return plain(cipher.update(sample));
+  };
+}
