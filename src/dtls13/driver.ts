@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CryptoProvider, GroupName } from '../crypto/provider.js';
+import type { CryptoProvider, GroupName, KemGroupName } from '../crypto/provider.js';
 import type { HandshakeMessage } from '../handshake/reassembler.js';
 import type { SessionSecrets } from '../handshake/key-schedule12.js';
 import type { ClientHandshakeConfig } from '../handshake/client-handshake.js';
@@ -60,6 +60,9 @@ export interface HandshakeDriver13 {
   sessionTicket?(session: Uint8Array): void;
 }
 
+/** A DTLS 1.3 key-exchange group: an (EC)DHE group, or the hybrid X25519MLKEM768 (a KEM). */
+export type Group13 = GroupName | KemGroupName;
+
 /** A DTLS 1.3 state machine: one per association, client or server. */
 export interface HandshakeMachine13 {
   /** Name of the current state, for errors and traces. */
@@ -84,7 +87,7 @@ export interface Negotiated13 extends Omit<Negotiated, 'suite' | 'extendedMaster
   readonly protocol: 'DTLSv1.3';
   readonly suite13: Suite13;
   /** The key-exchange group (absent for psk_ke). */
-  readonly group?: GroupName;
+  readonly group?: Group13;
   /** The PSK key exchange mode of a PSK handshake (RFC 8446 §4.2.9). */
   readonly pskMode?: 'psk_ke' | 'psk_dhe_ke';
 }
@@ -94,7 +97,7 @@ export interface Server13Config extends ServerHandshakeConfig {
   /** DTLS 1.3 suites allowed, in server preference order (empty: 1.3 is off). */
   readonly suites13: readonly Suite13[];
   /** Key-exchange groups for 1.3, in preference order (1.2's `groups`, plus the hybrid X25519MLKEM768 when configured). */
-  readonly groups13: readonly GroupName[];
+  readonly groups13: readonly Group13[];
   /** NewSessionTicket lifetime, seconds (RFC 8446 §4.6.1: at most 604800). */
   readonly ticketLifetime13: number;
 }
@@ -104,9 +107,15 @@ export interface Client13Config extends ClientHandshakeConfig {
   /** DTLS 1.3 suites offered, in preference order. */
   readonly suites13: readonly Suite13[];
   /** Key-exchange groups offered for 1.3, in preference order. */
-  readonly groups13: readonly GroupName[];
+  readonly groups13: readonly Group13[];
   /** Groups to send a key share for in the first ClientHello (the rest only after a HelloRetryRequest). */
-  readonly keyShareGroups: readonly GroupName[];
+  readonly keyShareGroups: readonly Group13[];
+  /**
+   * PSK key exchange modes offered with a PSK (RFC 8446 §4.2.9), default both:
+   * `psk_dhe_ke` (forward secrecy, which a server prefers when it can) and
+   * `psk_ke` (no (EC)DHE: cheaper, for constrained devices).
+   */
+  readonly pskModes?: readonly ('psk_ke' | 'psk_dhe_ke')[];
   /** Also offer DTLS 1.2 (supported_versions lists both; the downgrade sentinel is checked). */
   readonly offer12: boolean;
   /** A DTLS 1.3 session to resume (`decodeClientSession13` of an earlier `session` event). */
@@ -125,7 +134,7 @@ export interface HelloRetryState {
   readonly clientHello1Hash: Uint8Array;
   readonly suite: Suite13;
   /** The group the HelloRetryRequest asked a key share for, if it did. */
-  readonly group?: GroupName;
+  readonly group?: Group13;
   /** The HelloRetryRequest's body as sent (rebuilt from the fields above and the cookie). */
   readonly helloRetryRequest: Uint8Array;
 }
