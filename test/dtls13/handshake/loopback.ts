@@ -22,6 +22,10 @@ import { Client13Handshake } from '../../../src/dtls13/handshake/client13.js';
 import { Server13Handshake } from '../../../src/dtls13/handshake/server13.js';
 import type { HelloRetryState } from '../../../src/dtls13/driver.js';
 import { pki } from '../../helpers/pki.js';
+import { Reader } from '../../../src/codec/reader.js';
+import { decodeClientHello } from '../../../src/handshake/messages/client-hello.js';
+import { HandshakeType as HT } from '../../../src/handshake/registry.js';
+import { chooseHelloRetry, clientHello1Hash, helloRetryRequestBody } from '../../../src/dtls13/handshake/negotiate13.js';
 
 export const PROVIDERS13: readonly CryptoProvider[] = [nodeProvider, nobleProvider];
 
@@ -107,6 +111,10 @@ export class LoopDriver implements HandshakeDriver13 {
     this.tickets.push(session);
   }
 
+  /** Take a message_seq (a message sent outside the machine, e.g. by the front door). */
+  nextSeq(): number {
+    return this.seq++;
+  }
   /** The keys installed for an epoch and direction. */
   keys(dir: 'read' | 'write', epoch: number): Installed | undefined {
     return this.installed.find((i) => i.dir === dir && i.epoch === epoch);
@@ -148,6 +156,29 @@ export class Loopback {
     this.client.guard(() => {
       this.client.machine = new Client13Handshake(this.client, clientCfg);
     });
+    return this;
+  }
+
+  /**
+   * Start as a stateless front door would (RFC 9147 §5.1): the first
+   * ClientHello is answered by a HelloRetryRequest with `cookie` built from
+   * `chooseHelloRetry` (message_seq 0), and the server machine starts from
+   * the second ClientHello with the retry state. `edit` may change that state.
+   */
+  startStateless(serverCfg: Server13Config, clientCfg: Client13Config, cookie: Uint8Array, edit?: (r: HelloRetryState) => HelloRetryState): this {
+    this.client.guard(() => {
+      this.client.machine = new Client13Handshake(this.client, clientCfg);
+    });
+    const ch1 = this.server.inbox.shift()!;
+    const choice = chooseHelloRetry(decodeClientHello(new Reader(ch1.body)), serverCfg, this.clock.now);
+    const body = helloRetryRequestBody(choice.suite, choice.group, cookie);
+    this.client.inbox.push({ msgType: HT.server_hello, body, epoch: 0, seq: this.server.nextSeq() });
+    let retry: HelloRetryState = {
+      clientHello1Hash: clientHello1Hash(this.server.provider, choice.suite, ch1.body), suite: choice.suite,
+      ...(choice.group && { group: choice.group }), helloRetryRequest: body,
+    };
+    if (edit) retry = edit(retry);
+    this.server.machine = new Server13Handshake(this.server, serverCfg, { address: '10.0.0.2', port: 50000 }, retry);
     return this;
   }
 
