@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * `npm run test:bun` / `npm run test:deno` (tools/runtime.sh): the suites that
+ * exercise the library the same way on every runtime — codecs, crypto vectors,
+ * records, handshakes and the robustness catalogue on the in-memory network,
+ * certificates — plus the runtime tests (test/runtimes/: provider composition,
+ * real UDP sockets, openssl in either role).
+ *
+ * Left out, because they test Node itself rather than puredtls:
+ * - test/crypto/ccm.test.ts compares our pure CCM with node:crypto's native
+ *   AES-CCM, which Bun and Deno do not have (the RFC 3610 and CAVP vectors of
+ *   test/crypto/aead.test.ts run on every runtime instead);
+ * - test/record/allocations.test.ts counts allocations with V8's sampling heap
+ *   profiler through node:inspector;
+ * - test/crypto/select.test.ts states what Node.js gets (test/runtimes/ says
+ *   what each runtime gets).
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'test/{codec,crypto,record,handshake,x509,robustness,testing,suites}/**/*.test.ts',
+      'test/runtimes/**/*.test.ts',
+    ],
+    exclude: ['node_modules/**', 'test/crypto/ccm.test.ts', 'test/record/allocations.test.ts', 'test/crypto/select.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
