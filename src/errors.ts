@@ -304,6 +304,17 @@ export class ClosedError extends DtlsError {
   }
 }
 
+/**
+ * Any thrown value as a {@link DtlsError}: itself when it is one, else
+ * `ERR_DTLS_INTERNAL` (alert `internal_error`) with the value as `cause` — an
+ * exception of puredtls itself, of a crypto provider (a runtime whose
+ * node:crypto lacks a cipher, a custom provider's bug) or of a callback.
+ */
+export function toDtlsError(err: unknown): DtlsError {
+  if (err instanceof DtlsError) return err;
+  return new DtlsError('ERR_DTLS_INTERNAL', String((err as Error)?.message ?? err), 'internal_error', { cause: err });
+}
+
 /** The alert to send for an error raised during a handshake. */
 export function alertFor(err: unknown): AlertName {
   if (err instanceof DtlsError && err.alert !== undefined) return err.alert;

@@ -1,5 +1,5 @@
 import { fromHex } from './bytes.js';
-import type { AeadAlg, CryptoProvider, GroupName, HashAlg } from './provider.js';
+import type { AeadAlg, CryptoProvider, GroupName, HashAlg, SigningKey, VerifyingKey } from './provider.js';
 
 /**
  * Choosing native or pure-JavaScript crypto per algorithm. Runtimes ship
@@ -138,9 +138,68 @@ export function composeProvider(native: CryptoProvider, fallback: CryptoProvider
     createAead: (alg: AeadAlg, key: Uint8Array) => pick(s.aead[alg] ?? false).createAead(alg, key),
     createCbc: pick(s.cbc).createCbc,
     generateKeyShare: (g: GroupName) => pick(s.groups[g] ?? false).generateKeyShare(g),
-    importSigningKey: sig.importSigningKey,
-    importVerifyingKey: sig.importVerifyingKey,
+    importSigningKey: sig === native ? (pkcs8: Uint8Array) => signingWithFallback(native, fallback, pkcs8) : sig.importSigningKey,
+    importVerifyingKey: sig === native ? (spki: Uint8Array) => verifyingWithFallback(native, fallback, spki) : sig.importVerifyingKey,
   });
+}
+
+/**
+ * A native signing key whose `sign` falls back to the other provider's when
+ * the native one throws. Deno's node:crypto signs ECDSA only with the hash
+ * that matches the curve (no P-384 with SHA-1, no P-521 with SHA-256), which
+ * TLS 1.2's hash/signature pairs allow.
+ */
+function signingWithFallback(native: CryptoProvider, fallback: CryptoProvider, pkcs8: Uint8Array): SigningKey {
+  const key = native.importSigningKey(pkcs8);
+  const der = pkcs8.slice();
+  let other: SigningKey | undefined;
+  return {
+    kind: key.kind,
+    ...(key.curve !== undefined && { curve: key.curve }),
+    ...(key.bits !== undefined && { bits: key.bits }),
+    sign(scheme, data) {
+      try {
+        return key.sign(scheme, data);
+      } catch (err) {
+        try {
+          other ??= fallback.importSigningKey(der);
+        } catch {
+          throw err;
+        }
+        return other.sign(scheme, data);
+      }
+    },
+  };
+}
+
+/**
+ * A native verifying key that asks the other provider when the native one
+ * says no to an ECDSA or Ed25519 signature (the other provider's RSA is
+ * node:crypto's too): Deno's node:crypto answers false for curve/hash pairs it
+ * does not implement. A signature either accepts is valid; a forged one costs
+ * two verifications.
+ */
+function verifyingWithFallback(native: CryptoProvider, fallback: CryptoProvider, spki: Uint8Array): VerifyingKey {
+  const key = native.importVerifyingKey(spki);
+  if (key.kind === 'rsa') return key;
+  const der = spki.slice();
+  let other: VerifyingKey | null | undefined;
+  return {
+    kind: key.kind,
+    ...(key.curve !== undefined && { curve: key.curve }),
+    ...(key.bits !== undefined && { bits: key.bits }),
+    verify(scheme, data, signature) {
+      if (key.verify(scheme, data, signature)) return true;
+      if (other === undefined) {
+        try {
+          other = fallback.importVerifyingKey(der);
+        } catch {
+          other = null;
+        }
+      }
+      return other !== null && other.verify(scheme, data, signature);
+    },
+  };
 }
 
 // A fixed P-256 key for the signature probe (not a secret: it signs a probe message only).
