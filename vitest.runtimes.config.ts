@@ -22,7 +22,24 @@ import { defineConfig } from 'vitest/config';
  */
 const deno = process.env.PUREDTLS_RUNTIME === 'deno';
 
-export default defineConfig({
+/**
+ * PUREDTLS_SUITE=interop: the real-UDP interop subset, one file at a time —
+ * openssl s_client against our server running on the runtime, and our client
+ * on the runtime against openssl s_server (test/interop/server.test.ts,
+ * client.test.ts).
+ */
+const interop = process.env.PUREDTLS_SUITE === 'interop';
+
+export default defineConfig(interop ? {
+  test: {
+    include: ['test/interop/server.test.ts', 'test/interop/client.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 1,
+    fileParallelism: false,
+  },
+} : {
   test: {
     include: [
       'test/{codec,crypto,record,handshake,x509,robustness,testing,suites}/**/*.test.ts',

@@ -5,9 +5,10 @@
 #
 #   bash tools/runtime.sh bun|deno [vitest args...]   # e.g. bash tools/runtime.sh bun test/runtimes
 #
-# What runs: vitest.runtimes.config.ts (the in-memory suites, the runtime tests of
-# test/runtimes/, and the real-UDP interop subset against openssl), each test file in a
-# worker of the runtime itself (vitest's forks pool spawns process.execPath).
+# What runs (vitest.runtimes.config.ts), each test file in a worker of the runtime itself
+# (vitest's forks pool spawns process.execPath): the in-memory suites and the runtime
+# tests of test/runtimes/, then the real-UDP interop subset (openssl s_client against our
+# server, our client against s_server). With arguments, only those test files.
 #
 # The `bun` and `deno` packages install their platform binary from the same registry
 # (an optional dependency: @oven/bun-linux-x64, @deno/linux-x64-glibc...): nothing but
@@ -47,8 +48,16 @@ echo "$runtime: $("$bin/$runtime" --version | head -1)"
 npm run --silent build
 export PATH="$bin:$PATH"
 export PUREDTLS_RUNTIME="$runtime"
-case "$runtime" in
-  # --bun: run vitest itself on Bun too (its `node` shebang would otherwise pick Node).
-  bun) exec bun --bun node_modules/vitest/vitest.mjs run --config vitest.runtimes.config.ts "$@" ;;
-  deno) exec deno run -A node_modules/vitest/vitest.mjs run --config vitest.runtimes.config.ts "$@" ;;
-esac
+vitest() {
+  case "$runtime" in
+    # --bun: run vitest itself on Bun too (its `node` shebang would otherwise pick Node).
+    bun) bun --bun node_modules/vitest/vitest.mjs run --config vitest.runtimes.config.ts "$@" ;;
+    deno) deno run -A node_modules/vitest/vitest.mjs run --config vitest.runtimes.config.ts "$@" ;;
+  esac
+}
+if [ $# -gt 0 ]; then
+  vitest "$@"
+else
+  vitest
+  PUREDTLS_SUITE=interop vitest
+fi
