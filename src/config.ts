@@ -10,7 +10,7 @@ import { type PeerAddress, type ServerHandshakeConfig, type ServerIdentity, type
 import { isPromise } from './handshake/common.js';
 import {
   type CommonOptions, type ServerOptions, checkBoolean, resolveCa, resolveCiphers, resolveIdentity, resolveLimits,
-  type PemInput, checkInt, resolveAlpn, resolveGroups, resolveProvider, resolveSettings, resolveSrtp,
+  type PemInput, checkInt, resolveAlpn, seedCompatible, resolveGroups, resolveProvider, resolveSettings, resolveSrtp,
 } from './options.js';
 import { checkChain } from './peer-info.js';
 import { parseCertificate } from './x509/certificate.js';
@@ -22,6 +22,7 @@ import { type ClientSession, SessionCache, TICKET_KEY_LENGTH, TicketKeys, decode
  */
 export function resolveServerConfig(options: ServerOptions): { config: ServerEndpointConfig; provider: CryptoProvider } {
   if (options === null || typeof options !== 'object') throw new TypeError('createServer options must be an object');
+  options = seedCompatible(options, 'server');
   const provider = resolveProvider(options.crypto);
   const settings: ConnectionSettings = resolveSettings(provider, options);
   const requestCert = checkBoolean('requestCert', options.requestCert, false);
@@ -264,6 +265,7 @@ export interface ResolvedClient {
 }
 
 export function resolveClientConfig(options: CommonOptions & { rejectUnauthorized?: boolean; psk?: ClientPskOption; session?: Uint8Array; sessionTickets?: boolean }): ResolvedClient {
+  options = seedCompatible(options, 'client');
   const provider = resolveProvider(options.crypto);
   const settings = resolveSettings(provider, options);
   const rejectUnauthorized = checkBoolean('rejectUnauthorized', options.rejectUnauthorized, true);

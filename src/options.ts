@@ -177,6 +177,31 @@ export interface ServerOptions extends CommonOptions {
   ticketKeys?: Uint8Array | readonly Uint8Array[];
 }
 
+/**
+ * Options as openssl-dtls read them, so that code written for it runs
+ * unchanged. It took `opts.mtu || 1452`-style defaults and tested booleans for
+ * truth, so:
+ * - `null` stands for "not given", for every option;
+ * - `mtu`, `handshakeTimeout` and `connectionTimeout` that are falsy (`0`,
+ *   `''`, `false`, `NaN`) take the default; `ciphers: ''` is the default list;
+ * - the server's `requestCert` and `rejectUnauthorized` take any value for its
+ *   truth (`1`, `'yes'` are true; `0`, `''` false).
+ *
+ * What the seed could not have meant either still throws, naming the option
+ * (`mtu: 'abc'`, `mtu: 20`, `ciphers: 'NOPE'`, `key: 42`).
+ */
+export function seedCompatible<T extends object>(options: T, role: 'server' | 'client'): T {
+  if (options === null || typeof options !== 'object') return options;
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (v !== null) o[k] = v;
+  for (const k of ['mtu', 'handshakeTimeout', 'connectionTimeout']) if (k in o && !o[k]) delete o[k];
+  if (o.ciphers === '') delete o.ciphers;
+  if (role === 'server') {
+    for (const k of ['requestCert', 'rejectUnauthorized']) if (k in o && o[k] !== undefined) o[k] = Boolean(o[k]);
+  }
+  return o as T;
+}
+
 export function checkBoolean(name: string, v: unknown, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   if (typeof v !== 'boolean') throw new TypeError(`The "${name}" option must be a boolean`);

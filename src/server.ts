@@ -6,7 +6,7 @@ import { EndpointRunner } from './endpoint/runner.js';
 import { type ServerAssociation, ServerEndpoint, type ServerEndpointEvent } from './endpoint/server-endpoint.js';
 import { ClosedError, DtlsError } from './errors.js';
 import type { Negotiated } from './handshake/server-handshake.js';
-import { type ServerOptions, checkBoolean } from './options.js';
+import { type ServerOptions, checkBoolean, seedCompatible } from './options.js';
 import { resolveServerConfig } from './config.js';
 import { type CipherInfo, certChainPem, checkChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
 import type { PeerCertificate } from './x509/certificate.js';
@@ -47,8 +47,11 @@ export interface PeerEvents {
   /** The association closed: close_notify either way, an idle timeout, a fatal error, or `server.close()`. */
   close: [];
   /**
-   * Declared as in openssl-dtls, but not emitted at present: an established
-   * association that fails (idle timeout, a fatal alert) just closes (`close`).
+   * The association failed: a fatal alert from the peer
+   * (`ERR_DTLS_ALERT_RECEIVED`) or sent to it, too many records failing
+   * authentication, a crypto failure. Emitted only when listened to (as
+   * openssl-dtls code often has no listener); the server's `error(err, info)`
+   * reports it too, and `close` follows. An idle timeout just closes.
    */
   error: [err: DtlsError];
 }
@@ -259,6 +262,7 @@ export class Server extends EventEmitter<ServerEvents> {
 
   constructor(options: NodeServerOptions) {
     super();
+    options = seedCompatible(options, 'server');
     const { config, provider } = resolveServerConfig(options);
     if (options.socket !== undefined && !(options.socket instanceof dgram.Socket)) {
       throw new TypeError('The "socket" option must be a dgram.Socket');
@@ -379,6 +383,15 @@ export class Server extends EventEmitter<ServerEvents> {
       case 'close': {
         const peer = ev.assoc.handle as Peer | undefined;
         if (peer) {
+          // As openssl-dtls: an established association that fails (a fatal alert
+          // either way, too many bad records, a crypto failure) is the peer's
+          // `error` and the server's `error(err, info)`, each only when listened
+          // to (the seed's examples listen to neither); then `close`.
+          const err = ev.error;
+          if (err && !this.closing && err.code !== 'ERR_DTLS_IDLE_TIMEOUT' && err.code !== 'ERR_DTLS_REPLACED') {
+            if (peer.listenerCount('error') > 0) peer.emit('error', err);
+            if (this.listenerCount('error') > 0) this.emit('error', err, { address: ev.assoc.address, port: ev.assoc.port });
+          }
           peer.emit('close');
         } else if (ev.error && !this.closing && ev.error.code !== 'ERR_DTLS_REPLACED') {
           this.emit('error', ev.error, { address: ev.assoc.address, port: ev.assoc.port });

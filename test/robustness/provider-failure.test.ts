@@ -104,9 +104,12 @@ describe('a crypto provider that throws', () => {
     const other = await connectAsync(clientOptions(port));
     open.push({ close: () => other.end() });
     expect(await echo(other, 'before')).toBe('before');
+    const victimFailed = failure(victim);
     failOpen = true;
     victim.send('this record cannot be opened');
     await closed;
+    // The server could still seal its fatal alert.
+    expect(await victimFailed).toMatchObject({ code: 'ERR_DTLS_ALERT_RECEIVED', alert: 'internal_error' });
     failOpen = false;
     expect(await echo(other, 'after')).toBe('after');
   });
