@@ -1,5 +1,5 @@
 import type { ConnectionSettings } from './connection/settings.js';
-import { DtlsError } from './errors.js';
+import { DtlsError, resolvingOptions } from './errors.js';
 import { clientDefaultSuites, defaultSuites } from './crypto/cipher-list.js';
 import type { CryptoProvider, GroupName, SigningKey } from './crypto/provider.js';
 import type { CipherSuite } from './crypto/suites.js';
@@ -21,6 +21,10 @@ import { type ClientSession, SessionCache, TICKET_KEY_LENGTH, TicketKeys, decode
  * sans-IO server endpoint. Throws `TypeError`/`RangeError` naming the option.
  */
 export function resolveServerConfig(options: ServerOptions): { config: ServerEndpointConfig; provider: CryptoProvider } {
+  return resolvingOptions(() => serverConfig(options));
+}
+
+function serverConfig(options: ServerOptions): { config: ServerEndpointConfig; provider: CryptoProvider } {
   if (options === null || typeof options !== 'object') throw new TypeError('createServer options must be an object');
   options = seedCompatible(options, 'server');
   const provider = resolveProvider(options.crypto);
@@ -264,7 +268,13 @@ export interface ResolvedClient {
   readonly verifyRawPublicKey?: (spki: Uint8Array) => boolean;
 }
 
-export function resolveClientConfig(options: CommonOptions & { rejectUnauthorized?: boolean; psk?: ClientPskOption; session?: Uint8Array; sessionTickets?: boolean }): ResolvedClient {
+export function resolveClientConfig(options: ClientConfigOptions): ResolvedClient {
+  return resolvingOptions(() => clientConfig(options));
+}
+
+type ClientConfigOptions = CommonOptions & { rejectUnauthorized?: boolean; psk?: ClientPskOption; session?: Uint8Array; sessionTickets?: boolean };
+
+function clientConfig(options: ClientConfigOptions): ResolvedClient {
   options = seedCompatible(options, 'client');
   const provider = resolveProvider(options.crypto);
   const settings = resolveSettings(provider, options);
