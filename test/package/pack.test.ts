@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,13 +27,30 @@ describe.sequential('the packed tarball', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('contains the built code, types, README and LICENSE only', () => {
+  it('contains the built code, types, README, LICENSE and what the README links to only', () => {
     const files = JSON.parse(run('cat', ['files.json'])) as string[];
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
     expect(files).toContain('README.md');
     expect(files).toContain('LICENSE');
-    expect(files.filter((f) => !/^(dist\/|README\.md$|LICENSE$|package\.json$)/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(dist\/|docs\/|examples\/|bench\/(README|results)\.md$|fuzz\/README\.md$|README\.md$|LICENSE$|package\.json$)/.test(f))).toEqual([]);
+  });
+
+  it('has every file its README links to', () => {
+    const files = new Set(JSON.parse(run('cat', ['files.json'])) as string[]);
+    const readme = readFileSync(join(dir, 'node_modules/puredtls/README.md'), 'utf8');
+    const links = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/.test(l));
+    expect(links.length).toBeGreaterThan(5);
+    for (const l of links) {
+      expect(files.has(l), `README links to ${l}, which is not in the tarball`).toBe(true);
+      expect(existsSync(join(dir, 'node_modules/puredtls', l)), l).toBe(true);
+    }
+  });
+
+  it('runs no script when installed: no preinstall, install, postinstall or prepare in its manifest', () => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'node_modules/puredtls/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    const scripts = Object.keys(manifest.scripts ?? {});
+    expect(scripts.filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s))).toEqual([]);
   });
 
   it("works through require('puredtls') (CommonJS, Node 20.19+)", () => {
