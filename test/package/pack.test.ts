@@ -94,6 +94,47 @@ describe.sequential('the packed tarball', () => {
     expect(out).toContain('closed');
   });
 
+  // A TypeScript project of each `module` setting type-checks (and, for CommonJS, runs) an
+  // import of the package: CommonJS projects on node16/node18 used to fail with TS1479.
+  it.each([
+    ['node16, a CommonJS project', { module: 'node16' }, 'commonjs'],
+    ['node18, a CommonJS project', { module: 'node18' }, 'commonjs'],
+    ['nodenext, a CommonJS project', { module: 'nodenext' }, 'commonjs'],
+    ['node16, an ES module project', { module: 'node16' }, 'module'],
+    ['nodenext, an ES module project', { module: 'nodenext' }, 'module'],
+    ['commonjs + node10 resolution', { module: 'commonjs', moduleResolution: 'node10' }, 'commonjs'],
+    ['esnext + bundler resolution', { module: 'esnext', moduleResolution: 'bundler' }, 'module'],
+  ])('type-checks for TypeScript consumers: %s', (name, options, type) => {
+    const project = mkdtempSync(join(dir, 'ts-'));
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'ts-consumer', private: true, type }));
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { ...options, target: 'es2022', strict: true, outDir: 'out', types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')], skipLibCheck: true },
+      include: ['index.ts'],
+    }));
+    writeFileSync(join(project, 'index.ts'), [
+      "import { createServer, connect, DtlsError, KeyError, type Peer } from 'puredtls';",
+      "import { VirtualNetwork } from 'puredtls/testing';",
+      'const server = createServer({ key: "k", cert: "c", mtu: 1200 });',
+      "server.on('error', (err: Error) => { if (err instanceof DtlsError) console.log(err.code); });",
+      "server.on('secureConnection', (peer: Peer) => peer.on('message', (m: Buffer) => peer.send(m)));",
+      'export const used = [connect, KeyError, VirtualNetwork];',
+      '',
+    ].join('\n'));
+    // Resolve 'puredtls' from the consumer folder's node_modules (the installed tarball).
+    const link = join(project, 'node_modules');
+    execFileSync('ln', ['-s', join(dir, 'node_modules'), link]);
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    try {
+      run('node', [tsc, '-p', project], project);
+    } catch (e) {
+      throw new Error(`${name}: tsc failed\n${(e as { stdout?: string }).stdout ?? e}`);
+    }
+    if (type === 'commonjs') {
+      const out = run('node', ['-e', "const d = require('puredtls'); const t = require('puredtls/testing'); console.log(typeof d.createServer, typeof t.VirtualNetwork, require.resolve('puredtls'))"], project);
+      expect(out).toMatch(/^function function .*dist\/cjs\/index\.js$/m);
+    }
+  });
+
   it('has the puredtls command', () => {
     const bins = readdirSync(join(dir, 'node_modules/.bin'));
     expect(bins).toContain('puredtls');
