@@ -1,4 +1,8 @@
-import type { Socket } from 'node:dgram';
+/** What UdpSender needs of a `dgram.Socket` (this module does no I/O of its own). */
+interface Socket {
+  send(msg: Uint8Array, port: number, address: string, callback: (err: Error | null) => void): void;
+  close(callback?: () => void): void;
+}
 
 /**
  * Datagrams out of one `dgram` socket, and the socket's close once the last of

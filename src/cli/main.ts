@@ -14,7 +14,8 @@ Usage:
                   [--cert FILE --key FILE] [--psk-identity ID --psk HEX] [--ciphers LIST]
                   [--mtu N] [--insecure] [--timeout S] [--crypto node|noble] [--trace] [--keylog FILE]
   puredtls proxy --listen HOST:PORT --target HOST:PORT [--seed N] [--drop P] [--dup P]
-                  [--delay MIN-MAX] [--reorder P] [--mtu N] [--pack MS] [--bitflip P]
+                  [--delay MIN-MAX] [--reorder P] [--reorder-delay MS] [--mtu N [--truncate]]
+                  [--pack MS] [--bitflip P] [--inject P] [--verbose]
   puredtls --help | --version
 
 Run "puredtls server --help" or "puredtls client --help" for details.`;

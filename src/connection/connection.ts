@@ -144,13 +144,8 @@ export class Connection extends ConnectionOutput implements HandshakeDriver {
     this.now = now;
     if (this.phase === 'established' && !this.suspension.active && !tracingRecords()) {
       let r: Uint8Array | null | undefined;
-      try {
-        r = this.records.openApplicationData(data);
-      } catch (err) {
-        // The crypto provider threw: fatal, as in handleRecord.
-        this.fail(err);
-        return this.activity;
-      }
+      // The crypto provider threw: fatal, as in handleRecord.
+      try { r = this.records.openApplicationData(data); } catch (err) { this.fail(err); return this.activity; }
       if (r !== undefined) {
         if (r === null) {
           this.onDropAt(this.records.lastDrop, this.records.currentReadEpoch, this.records.lastSeq, undefined);
@@ -425,13 +420,8 @@ export class Connection extends ConnectionOutput implements HandshakeDriver {
       throw new DtlsError('ERR_DTLS_MESSAGE_TOO_LONG', `message of ${data.length} bytes exceeds ${MAX_PLAINTEXT}`);
     }
     let rec: Uint8Array | null;
-    try {
-      rec = this.records.seal(ContentType.application_data, data, this.records.currentWriteEpoch);
-    } catch (err) {
-      // The crypto provider threw: the connection fails (its close event says why).
-      this.fail(err);
-      return this.activity;
-    }
+    // The crypto provider threw: the connection fails (its close event says why).
+    try { rec = this.records.seal(ContentType.application_data, data, this.records.currentWriteEpoch); } catch (err) { this.fail(err); return this.activity; }
     if (rec === null) {
       // S-06: never wrap the sequence number.
       this.sendAlert(1, AlertDescription.close_notify);
@@ -582,11 +572,8 @@ export class Connection extends ConnectionOutput implements HandshakeDriver {
     if (this.phase === 'closed') return;
     const e = toDtlsError(err);
     const alert: AlertName = alertFor(e);
-    try {
-      this.sendAlert(2, AlertDescription[alert]);
-    } catch {
-      // The alert cannot be sealed (the crypto provider itself failed): close without it.
-    }
+    // The alert cannot be sealed when the crypto provider itself failed: close without it.
+    try { this.sendAlert(2, AlertDescription[alert]); } catch { /* closed below */ }
     this.closeWith(e);
   }
 
