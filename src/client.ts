@@ -4,13 +4,14 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import type { CryptoProvider } from './crypto/provider.js';
 import { type ClientPskOption, clientHandshakeConfig, resolveClientConfig } from './config.js';
-import { CertificateError, ClosedError, DtlsError } from './errors.js';
+import { CertificateError, ClosedError, DtlsError, resolvingOptions } from './errors.js';
 import { type ClientAssociation, type ClientEndpointEvent, ClientEndpoint, MAX_QUEUED_BEFORE_HANDSHAKE } from './endpoint/client-endpoint.js';
 import { EndpointRunner } from './endpoint/runner.js';
 import type { ServerChainCheck } from './handshake/client-handshake.js';
 import { encodeClientSession } from './handshake/session.js';
 import type { Negotiated } from './handshake/server-handshake.js';
-import { type CommonOptions, checkInt } from './options.js';
+import { type CommonOptions, checkInt, seedCompatible } from './options.js';
+import { UdpSender, isIcmpSoftError } from './udp-sender.js';
 import { type CipherInfo, certChainPem, checkChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
 import type { RemoteInfo } from './server.js';
 import { now } from './server.js';
@@ -109,6 +110,7 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
   private endpoint: ClientEndpoint | undefined;
   private runner: EndpointRunner<ClientAssociation> | undefined;
   private socket: dgram.Socket | undefined;
+  private sender: UdpSender | undefined;
   private ownSocket = false;
   private timer: NodeJS.Timeout | undefined;
   private timerAt: number | undefined;
@@ -124,18 +126,14 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
   authorizationError: DtlsError | undefined;
   private readonly onSocketMessage = (msg: Buffer, rinfo: dgram.RemoteInfo) => this.runner?.datagram(msg, rinfo.address, rinfo.port);
 
-  constructor(private readonly options: ConnectOptions) {
+  private readonly options: ConnectOptions;
+
+  constructor(options: ConnectOptions) {
     super();
-    if (options === null || typeof options !== 'object') throw new TypeError('connect options must be an object');
-    const port = checkInt('port', options.port, -1, 1, 65_535);
-    if (port < 0) throw new TypeError('The "port" option is required');
-    const host = options.host ?? 'localhost';
-    if (typeof host !== 'string') throw new TypeError('The "host" option must be a string');
-    if (options.servername !== undefined && typeof options.servername !== 'string') throw new TypeError('The "servername" option must be a string');
-    if (options.checkServerIdentity !== undefined && typeof options.checkServerIdentity !== 'function') {
-      throw new TypeError('The "checkServerIdentity" option must be a function');
-    }
-    if (options.socket !== undefined && !(options.socket instanceof dgram.Socket)) throw new TypeError('The "socket" option must be a dgram.Socket');
+    const checked = resolvingOptions(() => checkClientOptions(options));
+    options = checked.options;
+    this.options = options;
+    const { port, host } = checked;
     const resolved = resolveClientConfig(options);
     this.provider = resolved.provider;
     const servername = options.servername ?? (isIP(host) ? undefined : host);
@@ -147,18 +145,19 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
       const socket = options.socket ?? dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
       this.socket = socket;
       this.ownSocket = options.socket === undefined;
+      const sender = new UdpSender(socket);
+      this.sender = sender;
       socket.on('message', this.onSocketMessage);
-      if (this.ownSocket) socket.on('error', (err) => this.fail(new DtlsError('ERR_DTLS_SOCKET', err.message, undefined, { cause: err })));
+      if (this.ownSocket) {
+        socket.on('error', (err) => {
+          // ICMP unreachable (reported on Bun) is a soft error: the handshake retransmits and times out as elsewhere.
+          if (!isIcmpSoftError(err)) this.fail(new DtlsError('ERR_DTLS_SOCKET', err.message, undefined, { cause: err }));
+        });
+      }
       const endpoint = new ClientEndpoint(resolved.settings, hsConfig, { address, port }, now());
       this.endpoint = endpoint;
       this.runner = new EndpointRunner(endpoint, {
-        send: (data, addr, p) => {
-          try {
-            socket.send(data, p, addr);
-          } catch {
-            // closed socket: lost, as UDP allows
-          }
-        },
+        send: (data, addr, p) => sender.send(data, p, addr),
       }, {
         deliver: (_assoc, data) => this.emit('message', messageBuffer(data)),
         event: (ev) => this.onEvent(ev),
@@ -251,17 +250,8 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.socket?.off('message', this.onSocketMessage);
-    if (this.ownSocket) {
-      // dgram sends to an address after a lookup tick: close after our last datagram left.
-      const socket = this.socket;
-      setImmediate(() => {
-        try {
-          socket?.close();
-        } catch {
-          // already closed
-        }
-      });
-    }
+    // Once our last datagram (close_notify) has left.
+    if (this.ownSocket) this.sender?.close();
     if (error && !(this.ended && error.code === 'ERR_DTLS_ALERT_RECEIVED')) this.emit('error', error);
     this.emit('close');
   }
@@ -433,4 +423,20 @@ export function connectAsync(options: ConnectOptions): Promise<ClientConnection>
     c.once('error', onError);
     c.once('close', onClose);
   });
+}
+
+/** The options only `connect` has, checked (openssl-dtls's `null` and falsy values read first). */
+function checkClientOptions(given: ConnectOptions): { options: ConnectOptions; port: number; host: string } {
+  if (given === null || typeof given !== 'object') throw new TypeError('connect options must be an object');
+  const options = seedCompatible(given, 'client');
+  const port = checkInt('port', options.port, -1, 1, 65_535);
+  if (port < 0) throw new TypeError('The "port" option is required');
+  const host = options.host ?? 'localhost';
+  if (typeof host !== 'string') throw new TypeError('The "host" option must be a string');
+  if (options.servername !== undefined && typeof options.servername !== 'string') throw new TypeError('The "servername" option must be a string');
+  if (options.checkServerIdentity !== undefined && typeof options.checkServerIdentity !== 'function') {
+    throw new TypeError('The "checkServerIdentity" option must be a function');
+  }
+  if (options.socket !== undefined && !(options.socket instanceof dgram.Socket)) throw new TypeError('The "socket" option must be a dgram.Socket');
+  return { options, port, host };
 }

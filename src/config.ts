@@ -1,5 +1,5 @@
 import type { ConnectionSettings } from './connection/settings.js';
-import { DtlsError } from './errors.js';
+import { DtlsError, resolvingOptions } from './errors.js';
 import { clientDefaultSuites, defaultSuites } from './crypto/cipher-list.js';
 import type { CryptoProvider, GroupName, SigningKey } from './crypto/provider.js';
 import type { CipherSuite } from './crypto/suites.js';
@@ -10,7 +10,7 @@ import { type PeerAddress, type ServerHandshakeConfig, type ServerIdentity, type
 import { isPromise } from './handshake/common.js';
 import {
   type CommonOptions, type ServerOptions, checkBoolean, resolveCa, resolveCiphers, resolveIdentity, resolveLimits,
-  type PemInput, checkInt, resolveAlpn, resolveGroups, resolveProvider, resolveSettings, resolveSrtp,
+  type PemInput, checkInt, resolveAlpn, seedCompatible, resolveGroups, resolveProvider, resolveSettings, resolveSrtp,
 } from './options.js';
 import { checkChain } from './peer-info.js';
 import { parseCertificate } from './x509/certificate.js';
@@ -21,7 +21,12 @@ import { type ClientSession, SessionCache, TICKET_KEY_LENGTH, TicketKeys, decode
  * sans-IO server endpoint. Throws `TypeError`/`RangeError` naming the option.
  */
 export function resolveServerConfig(options: ServerOptions): { config: ServerEndpointConfig; provider: CryptoProvider } {
+  return resolvingOptions(() => serverConfig(options));
+}
+
+function serverConfig(options: ServerOptions): { config: ServerEndpointConfig; provider: CryptoProvider } {
   if (options === null || typeof options !== 'object') throw new TypeError('createServer options must be an object');
+  options = seedCompatible(options, 'server');
   const provider = resolveProvider(options.crypto);
   const settings: ConnectionSettings = resolveSettings(provider, options);
   const requestCert = checkBoolean('requestCert', options.requestCert, false);
@@ -263,7 +268,14 @@ export interface ResolvedClient {
   readonly verifyRawPublicKey?: (spki: Uint8Array) => boolean;
 }
 
-export function resolveClientConfig(options: CommonOptions & { rejectUnauthorized?: boolean; psk?: ClientPskOption; session?: Uint8Array; sessionTickets?: boolean }): ResolvedClient {
+export function resolveClientConfig(options: ClientConfigOptions): ResolvedClient {
+  return resolvingOptions(() => clientConfig(options));
+}
+
+type ClientConfigOptions = CommonOptions & { rejectUnauthorized?: boolean; psk?: ClientPskOption; session?: Uint8Array; sessionTickets?: boolean };
+
+function clientConfig(options: ClientConfigOptions): ResolvedClient {
+  options = seedCompatible(options, 'client');
   const provider = resolveProvider(options.crypto);
   const settings = resolveSettings(provider, options);
   const rejectUnauthorized = checkBoolean('rejectUnauthorized', options.rejectUnauthorized, true);

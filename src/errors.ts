@@ -111,13 +111,25 @@ export function alertName(value: number): string {
  * ```
  */
 export class DtlsError extends Error {
+  /**
+   * `instanceof DtlsError` is also true for the `TypeError`s and `RangeError`s
+   * that name a wrong option (code `ERR_DTLS_INVALID_OPTION`, or
+   * `ERR_DTLS_NO_CIPHERS`): they keep the built-in class, as Node's own option
+   * errors do, and are puredtls errors all the same.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, value)
+      || (this === DtlsError && typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[OPTION_ERROR] === true);
+  }
+
   /** Stable machine-readable code, `ERR_DTLS_...`. */
   readonly code: string;
   /** The alert sent to (or received from) the peer, when there is one. */
   readonly alert?: AlertName;
   constructor(code: string, message: string, alert?: AlertName, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    // A literal, not new.target.name: minifiers rename classes (err.name must stay 'CertificateError').
+    this.name = 'DtlsError';
     this.code = code;
     if (alert !== undefined) this.alert = alert;
   }
@@ -138,6 +150,7 @@ export class DtlsError extends Error {
 export class DecodeError extends DtlsError {
   constructor(message: string) {
     super('ERR_DTLS_DECODE', message, 'decode_error');
+    this.name = 'DecodeError';
   }
 }
 
@@ -160,6 +173,7 @@ export class UnexpectedMessageError extends DtlsError {
   readonly got: string;
   constructor(expected: readonly string[], got: string) {
     super('ERR_DTLS_UNEXPECTED_MESSAGE', `unexpected ${got}, expected ${expected.join(' or ')}`, 'unexpected_message');
+    this.name = 'UnexpectedMessageError';
     this.expected = expected;
     this.got = got;
   }
@@ -185,6 +199,7 @@ export class UnexpectedMessageError extends DtlsError {
 export class HandshakeError extends DtlsError {
   constructor(code: string, message: string, alert: AlertName, options?: { cause?: unknown }) {
     super(code, message, alert, options);
+    this.name = 'HandshakeError';
   }
 }
 
@@ -211,6 +226,7 @@ export class AlertReceivedError extends DtlsError {
     const name = alertName(description);
     super('ERR_DTLS_ALERT_RECEIVED', `peer sent ${level === 2 ? 'fatal' : 'warning'} alert ${name}`,
       alertNames.get(description));
+    this.name = 'AlertReceivedError';
     this.level = level;
   }
 }
@@ -233,6 +249,7 @@ export class AlertReceivedError extends DtlsError {
 export class HandshakeTimeoutError extends DtlsError {
   constructor(ms: number) {
     super('ERR_DTLS_HANDSHAKE_TIMEOUT', `handshake did not complete within ${ms} ms`);
+    this.name = 'HandshakeTimeoutError';
   }
 }
 
@@ -256,6 +273,7 @@ export class HandshakeTimeoutError extends DtlsError {
 export class CertificateError extends DtlsError {
   constructor(code: string, message: string, alert: AlertName = 'bad_certificate') {
     super(code, message, alert);
+    this.name = 'CertificateError';
   }
 }
 
@@ -279,6 +297,7 @@ export class CertificateError extends DtlsError {
 export class KeyError extends DtlsError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_DTLS_INVALID_KEY', message, undefined, options);
+    this.name = 'KeyError';
   }
 }
 
@@ -301,7 +320,38 @@ export class KeyError extends DtlsError {
 export class ClosedError extends DtlsError {
   constructor(message = 'connection is closed') {
     super('ERR_DTLS_CLOSED', message);
+    this.name = 'ClosedError';
   }
+}
+
+const OPTION_ERROR = Symbol.for('puredtls.optionError');
+
+/**
+ * Run the resolution of options: a `TypeError` or `RangeError` it throws is
+ * marked as a puredtls error (`instanceof DtlsError`, code
+ * `ERR_DTLS_INVALID_OPTION` unless it has a code) and rethrown.
+ */
+export function resolvingOptions<T>(resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (err) {
+    if ((err instanceof TypeError || err instanceof RangeError) && !Object.hasOwn(err, OPTION_ERROR)) {
+      Object.defineProperty(err, OPTION_ERROR, { value: true });
+      if ((err as { code?: unknown }).code === undefined) Object.assign(err, { code: 'ERR_DTLS_INVALID_OPTION' });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Any thrown value as a {@link DtlsError}: itself when it is one, else
+ * `ERR_DTLS_INTERNAL` (alert `internal_error`) with the value as `cause` — an
+ * exception of puredtls itself, of a crypto provider (a runtime whose
+ * node:crypto lacks a cipher, a custom provider's bug) or of a callback.
+ */
+export function toDtlsError(err: unknown): DtlsError {
+  if (err instanceof DtlsError) return err;
+  return new DtlsError('ERR_DTLS_INTERNAL', String((err as Error)?.message ?? err), 'internal_error', { cause: err });
 }
 
 /** The alert to send for an error raised during a handshake. */

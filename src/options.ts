@@ -177,6 +177,31 @@ export interface ServerOptions extends CommonOptions {
   ticketKeys?: Uint8Array | readonly Uint8Array[];
 }
 
+/**
+ * Options as openssl-dtls read them, so that code written for it runs
+ * unchanged. It took `opts.mtu || 1452`-style defaults and tested booleans for
+ * truth, so:
+ * - `null` stands for "not given", for every option;
+ * - `mtu`, `handshakeTimeout` and `connectionTimeout` that are falsy (`0`,
+ *   `''`, `false`, `NaN`) take the default; `ciphers: ''` is the default list;
+ * - the server's `requestCert` and `rejectUnauthorized` take any value for its
+ *   truth (`1`, `'yes'` are true; `0`, `''` false).
+ *
+ * What the seed could not have meant either still throws, naming the option
+ * (`mtu: 'abc'`, `mtu: 20`, `ciphers: 'NOPE'`, `key: 42`).
+ */
+export function seedCompatible<T extends object>(options: T, role: 'server' | 'client'): T {
+  if (options === null || typeof options !== 'object') return options;
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (v !== null) o[k] = v;
+  for (const k of ['mtu', 'handshakeTimeout', 'connectionTimeout']) if (k in o && !o[k]) delete o[k];
+  if (o.ciphers === '') delete o.ciphers;
+  if (role === 'server') {
+    for (const k of ['requestCert', 'rejectUnauthorized']) if (k in o && o[k] !== undefined) o[k] = Boolean(o[k]);
+  }
+  return o as T;
+}
+
 export function checkBoolean(name: string, v: unknown, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   if (typeof v !== 'boolean') throw new TypeError(`The "${name}" option must be a boolean`);
@@ -213,14 +238,25 @@ export function resolveCiphers(v: unknown, optionName = 'ciphers'): CipherSuite[
 /** Load a key and chain pair, checking that they belong together. */
 export function resolveIdentity(provider: CryptoProvider, key: unknown, cert: unknown, rawPublicKey = false): { signingKey: SigningKey; chain: Uint8Array[]; spki: Uint8Array } {
   if (typeof key !== 'string' && !(key instanceof Uint8Array)) throw new TypeError('The "key" option must be a string or Buffer (PEM)');
-  const loaded = loadPrivateKey(key);
-  const spki = spkiOfPrivateKey(loaded);
-  if (cert === undefined && rawPublicKey) return { signingKey: provider.importSigningKey(loaded.pkcs8), chain: [], spki };
+  const loaded = inOption('key', () => loadPrivateKey(key));
+  const spki = inOption('key', () => spkiOfPrivateKey(loaded));
+  const signingKey = (): SigningKey => inOption('key', () => provider.importSigningKey(loaded.pkcs8));
+  if (cert === undefined && rawPublicKey) return { signingKey: signingKey(), chain: [], spki };
   checkPemLike('cert', cert);
-  const chain = certificatesFromPem(cert as PemInput);
-  if (chain.length === 0) throw new KeyError('"cert" holds no certificate');
-  if (!keyMatchesCertificate(provider, loaded, chain[0]!)) throw new KeyError('"key" does not match the certificate in "cert"');
-  return { signingKey: provider.importSigningKey(loaded.pkcs8), chain, spki };
+  const chain = inOption('cert', () => certificatesFromPem(cert as PemInput));
+  if (chain.length === 0) throw new KeyError('The "cert" option holds no certificate');
+  if (!keyMatchesCertificate(provider, loaded, chain[0]!)) throw new KeyError('The "key" option does not match the certificate in "cert"');
+  return { signingKey: signingKey(), chain, spki };
+}
+
+/** Run `load`, naming the option in a `KeyError` it throws (`The "cert" option: no CERTIFICATE PEM block found`). */
+function inOption<T>(name: string, load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof KeyError && !err.message.startsWith('The "')) throw new KeyError(`The "${name}" option: ${err.message}`, { cause: err });
+    throw err;
+  }
 }
 
 const GROUP_NAMES: Record<string, GroupName> = {
@@ -266,7 +302,7 @@ export function resolveSrtp(v: unknown): number[] | undefined {
 export function resolveCa(v: unknown): Uint8Array[] | undefined {
   if (v === undefined) return undefined;
   checkPemLike('ca', v);
-  return certificatesFromPem(v as PemInput);
+  return inOption('ca', () => certificatesFromPem(v as PemInput));
 }
 
 /** Connection settings from options. */

@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import type { CryptoProvider } from './crypto/provider.js';
 import { EndpointRunner } from './endpoint/runner.js';
 import { type ServerAssociation, ServerEndpoint, type ServerEndpointEvent } from './endpoint/server-endpoint.js';
-import { ClosedError, DtlsError } from './errors.js';
+import { ClosedError, DtlsError, resolvingOptions } from './errors.js';
+import { UdpSender, isIcmpSoftError } from './udp-sender.js';
 import type { Negotiated } from './handshake/server-handshake.js';
-import { type ServerOptions, checkBoolean } from './options.js';
+import { type ServerOptions, checkBoolean, seedCompatible } from './options.js';
 import { resolveServerConfig } from './config.js';
 import { type CipherInfo, certChainPem, checkChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
 import type { PeerCertificate } from './x509/certificate.js';
@@ -47,8 +48,11 @@ export interface PeerEvents {
   /** The association closed: close_notify either way, an idle timeout, a fatal error, or `server.close()`. */
   close: [];
   /**
-   * Declared as in openssl-dtls, but not emitted at present: an established
-   * association that fails (idle timeout, a fatal alert) just closes (`close`).
+   * The association failed: a fatal alert from the peer
+   * (`ERR_DTLS_ALERT_RECEIVED`) or sent to it, too many records failing
+   * authentication, a crypto failure. Emitted only when listened to (as
+   * openssl-dtls code often has no listener); the server's `error(err, info)`
+   * reports it too, and `close` follows. An idle timeout just closes.
    */
   error: [err: DtlsError];
 }
@@ -248,6 +252,7 @@ export interface ServerEvents {
 export class Server extends EventEmitter<ServerEvents> {
   /** The UDP socket: the `socket` option, or the server's own. */
   readonly socket: dgram.Socket;
+  private readonly sender: UdpSender;
   /** @internal */
   readonly endpoint: ServerEndpoint;
   private readonly runner: EndpointRunner<ServerAssociation>;
@@ -259,25 +264,24 @@ export class Server extends EventEmitter<ServerEvents> {
 
   constructor(options: NodeServerOptions) {
     super();
+    options = seedCompatible(options, 'server');
     const { config, provider } = resolveServerConfig(options);
-    if (options.socket !== undefined && !(options.socket instanceof dgram.Socket)) {
-      throw new TypeError('The "socket" option must be a dgram.Socket');
-    }
-    const reusePort = checkBoolean('reusePort', options.reusePort, false);
-    if (reusePort && options.socket !== undefined) throw new TypeError('The "reusePort" option is for the server\'s own socket: set it on "socket"');
+    const reusePort = resolvingOptions(() => {
+      if (options.socket !== undefined && !(options.socket instanceof dgram.Socket)) {
+        throw new TypeError('The "socket" option must be a dgram.Socket');
+      }
+      const reuse = checkBoolean('reusePort', options.reusePort, false);
+      if (reuse && options.socket !== undefined) throw new TypeError('The "reusePort" option is for the server\'s own socket: set it on "socket"');
+      return reuse;
+    });
     this.provider = provider;
     this.endpoint = new ServerEndpoint(config);
     // reusePort is in Node's dgram since 22.12 / 23.1 (not in @types/node 20's SocketOptions).
     const socketOptions: dgram.SocketOptions & { reusePort?: boolean } = { type: 'udp6', reusePort };
     this.socket = options.socket ?? dgram.createSocket(socketOptions);
+    this.sender = new UdpSender(this.socket);
     this.runner = new EndpointRunner(this.endpoint, {
-      send: (data, address, port) => {
-        try {
-          this.socket.send(data, port, address);
-        } catch {
-          // The socket is closed or not bound: datagrams are lost, as UDP allows.
-        }
-      },
+      send: (data, address, port) => this.sender.send(data, port, address),
     }, {
       deliver: (assoc, data) => (assoc.handle as Peer | undefined)?.emit('message', messageBuffer(data)),
       event: (ev) => this.onEvent(ev),
@@ -285,7 +289,10 @@ export class Server extends EventEmitter<ServerEvents> {
     this.socket.on('message', (msg, rinfo) => {
       if (!this.closing) this.runner.datagram(msg, rinfo.address, rinfo.port);
     });
-    this.socket.on('error', (err) => this.emit('error', err));
+    this.socket.on('error', (err) => {
+      // A client that went away (ICMP port unreachable, on Bun) is no server failure.
+      if (!isIcmpSoftError(err)) this.emit('error', err);
+    });
     this.socket.on('listening', () => this.emit('listening'));
   }
 
@@ -346,14 +353,8 @@ export class Server extends EventEmitter<ServerEvents> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (cb) this.once('close', cb);
-    // dgram sends after a lookup tick: close once the close_notify alerts left.
-    setImmediate(() => {
-      try {
-        this.socket.close(() => this.emit('close'));
-      } catch {
-        this.emit('close');
-      }
-    });
+    // Once the close_notify alerts have left.
+    this.sender.close(() => this.emit('close'));
   }
 
   /** An event of the endpoint, as the Server and its Peers report it. */
@@ -379,6 +380,15 @@ export class Server extends EventEmitter<ServerEvents> {
       case 'close': {
         const peer = ev.assoc.handle as Peer | undefined;
         if (peer) {
+          // As openssl-dtls: an established association that fails (a fatal alert
+          // either way, too many bad records, a crypto failure) is the peer's
+          // `error` and the server's `error(err, info)`, each only when listened
+          // to (the seed's examples listen to neither); then `close`.
+          const err = ev.error;
+          if (err && !this.closing && err.code !== 'ERR_DTLS_IDLE_TIMEOUT' && err.code !== 'ERR_DTLS_REPLACED') {
+            if (peer.listenerCount('error') > 0) peer.emit('error', err);
+            if (this.listenerCount('error') > 0) this.emit('error', err, { address: ev.assoc.address, port: ev.assoc.port });
+          }
           peer.emit('close');
         } else if (ev.error && !this.closing && ev.error.code !== 'ERR_DTLS_REPLACED') {
           this.emit('error', ev.error, { address: ev.assoc.address, port: ev.assoc.port });

@@ -43,7 +43,7 @@ fi
 
 # Node 24 first on PATH: vitest, its forked workers (process.execPath) and every test
 # that spawns `node` by name (examples, CLI, the packed-tarball test) run on it, and so
-# does npm (`npm pack` runs the build through "prepare").
+# does npm (`npm pack` runs the build through "prepack").
 export PATH="$bin:$PATH"
 echo "node24: $(command -v node) $(node --version), npm $(npm --version)"
 # dist/ for the tests that run the examples as a user would (import 'puredtls').

@@ -1,26 +1,24 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { runClient } from './client-command.js';
 import { runServer } from './server-command.js';
+import { VERSION } from '../version.js';
 
 const USAGE = `puredtls — DTLS 1.2 in pure TypeScript
 
 Usage:
   puredtls server [--host HOST] [--port PORT] [--cert FILE --key FILE] [--ca FILE]
                   [--request-cert] [--reject-unauthorized] [--ciphers LIST] [--mtu N]
-                  [--crypto node|noble] [--quiet]
+                  [--psk-identity ID --psk HEX] [--psk-hint TEXT] [--crypto node|noble]
+                  [--trace] [--keylog FILE] [--quiet]
   puredtls client HOST PORT [--message TEXT] [--ca FILE] [--servername NAME]
-                  [--cert FILE --key FILE] [--ciphers LIST] [--mtu N] [--insecure]
-                  [--timeout S] [--crypto node|noble]
-  puredtls proxy --listen HOST:PORT --target HOST:PORT [--seed N] [--drop P] [--dup P] [--delay MIN-MAX] [...]
+                  [--cert FILE --key FILE] [--psk-identity ID --psk HEX] [--ciphers LIST]
+                  [--mtu N] [--insecure] [--timeout S] [--crypto node|noble] [--trace] [--keylog FILE]
+  puredtls proxy --listen HOST:PORT --target HOST:PORT [--seed N] [--drop P] [--dup P]
+                  [--delay MIN-MAX] [--reorder P] [--reorder-delay MS] [--mtu N [--truncate]]
+                  [--pack MS] [--bitflip P] [--inject P] [--verbose]
   puredtls --help | --version
 
 Run "puredtls server --help" or "puredtls client --help" for details.`;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -28,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'client') return runClient(rest);
   if (cmd === 'proxy') return (await import('./proxy-command.js')).runProxy(rest);
   if (cmd === '--version' || cmd === '-v') {
-    console.log(version());
+    console.log(VERSION);
     return 0;
   }
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {

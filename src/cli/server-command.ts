@@ -3,7 +3,7 @@ import { isIPv6 } from 'node:net';
 import * as dgram from 'node:dgram';
 import { createServer } from '../server.js';
 import { createSelfSigned } from '../x509/selfsigned.js';
-import type { ServerOptions } from '../options.js';
+import { type ServerOptions, resolveCa, resolveCiphers, resolveProvider, resolveSettings } from '../options.js';
 import { parseArgs } from './args.js';
 import { keylogWriter } from './keylog.js';
 import { startTrace } from './trace.js';
@@ -65,25 +65,47 @@ export async function runServer(argv: string[]): Promise<number> {
     opts.pskCallback = (identity) => (identity === id ? key : null);
     if (v.has('psk-hint')) opts.pskIdentityHint = v.get('psk-hint')!;
   }
-  if (v.has('cert')) {
-    opts.cert = readFileSync(v.get('cert')!);
-    opts.key = readFileSync(v.get('key')!);
-  } else if (!v.has('psk')) {
-    const { certPem, keyPem, fingerprint256 } = createSelfSigned(undefined, { commonName: 'localhost' });
-    opts.cert = Buffer.from(certPem);
-    opts.key = Buffer.from(keyPem);
-    log(`self-signed ECDSA P-256 certificate, SHA-256 fingerprint ${fingerprint256}`);
-  }
+  // Check every value before any slow work (a certificate to make) and before binding.
   if (v.has('ca')) opts.ca = readFileSync(v.get('ca')!);
   if (args.flags.has('request-cert')) opts.requestCert = true;
   if (args.flags.has('reject-unauthorized')) opts.rejectUnauthorized = true;
   if (v.has('ciphers')) opts.ciphers = v.get('ciphers')!;
   if (v.has('mtu')) opts.mtu = Number(v.get('mtu'));
+  if (v.has('cert')) {
+    opts.cert = readFileSync(v.get('cert')!);
+    opts.key = readFileSync(v.get('key')!);
+  }
+  resolveSettings(resolveProvider(opts.crypto), opts);
+  resolveCiphers(opts.ciphers);
+  if (opts.ca !== undefined) resolveCa(opts.ca);
+
+  // Bind first: a port in use is reported once, before a certificate is made.
   const family = isIPv6(host) || host === '::' ? 'udp6' : 'udp4';
-  opts.socket = dgram.createSocket({ type: family });
+  const socket = dgram.createSocket({ type: family });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  opts.socket = socket;
+
+  if (!v.has('cert') && !v.has('psk')) {
+    const { certPem, keyPem, fingerprint256 } = createSelfSigned(undefined, { commonName: 'localhost' });
+    opts.cert = Buffer.from(certPem);
+    opts.key = Buffer.from(keyPem);
+    log(`self-signed ECDSA P-256 certificate, SHA-256 fingerprint ${fingerprint256}`);
+  }
 
   if (args.flags.has('trace')) startTrace((line) => console.log(line));
-  const server = createServer(opts);
+  let server;
+  try {
+    server = createServer(opts);
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
   const keylog = keylogWriter(v.get('keylog'));
   if (keylog) server.on('keylog', (line) => keylog(line));
   server.on('connection', (info) => log(`handshake from ${fmt(info.address, info.port)}`));
@@ -101,11 +123,6 @@ export async function runServer(argv: string[]): Promise<number> {
       }
     });
     peer.on('close', () => log(`closed ${fmt(address, port)}`));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-    server.bind(port, host);
   });
   const addr = server.address();
   console.log(`listening on udp://${fmt(addr.address, addr.port)}`);

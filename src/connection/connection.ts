@@ -17,7 +17,7 @@
  */
 import {
   AlertDescription, type AlertName, AlertReceivedError, ClosedError, DtlsError, HandshakeError,
-  HandshakeTimeoutError, UnexpectedMessageError, alertFor,
+  HandshakeTimeoutError, UnexpectedMessageError, alertFor, toDtlsError,
 } from '../errors.js';
 import type { HandshakeDriver, HandshakeMachine } from '../handshake/driver.js';
 import type { EpochKeys, SessionSecrets } from '../handshake/key-schedule12.js';
@@ -143,7 +143,9 @@ export class Connection extends ConnectionOutput implements HandshakeDriver {
     if (this.phase === 'closed') return 0;
     this.now = now;
     if (this.phase === 'established' && !this.suspension.active && !tracingRecords()) {
-      const r = this.records.openApplicationData(data);
+      let r: Uint8Array | null | undefined;
+      // The crypto provider threw: fatal, as in handleRecord.
+      try { r = this.records.openApplicationData(data); } catch (err) { this.fail(err); return this.activity; }
       if (r !== undefined) {
         if (r === null) {
           this.onDropAt(this.records.lastDrop, this.records.currentReadEpoch, this.records.lastSeq, undefined);
@@ -417,7 +419,9 @@ export class Connection extends ConnectionOutput implements HandshakeDriver {
     if (data.length > MAX_PLAINTEXT) {
       throw new DtlsError('ERR_DTLS_MESSAGE_TOO_LONG', `message of ${data.length} bytes exceeds ${MAX_PLAINTEXT}`);
     }
-    const rec = this.records.seal(ContentType.application_data, data, this.records.currentWriteEpoch);
+    let rec: Uint8Array | null;
+    // The crypto provider threw: the connection fails (its close event says why).
+    try { rec = this.records.seal(ContentType.application_data, data, this.records.currentWriteEpoch); } catch (err) { this.fail(err); return this.activity; }
     if (rec === null) {
       // S-06: never wrap the sequence number.
       this.sendAlert(1, AlertDescription.close_notify);
@@ -566,9 +570,10 @@ export class Connection extends ConnectionOutput implements HandshakeDriver {
   /** A fatal error: send its alert (S-37: the right one), close, report once. */
   private fail(err: unknown): void {
     if (this.phase === 'closed') return;
-    const e = err instanceof DtlsError ? err : new DtlsError('ERR_DTLS_INTERNAL', String((err as Error)?.message ?? err), 'internal_error', { cause: err });
+    const e = toDtlsError(err);
     const alert: AlertName = alertFor(e);
-    this.sendAlert(2, AlertDescription[alert]);
+    // The alert cannot be sealed when the crypto provider itself failed: close without it.
+    try { this.sendAlert(2, AlertDescription[alert]); } catch { /* closed below */ }
     this.closeWith(e);
   }
 

@@ -1,8 +1,9 @@
 import { DtlsError } from '../errors.js';
 import { nodeCrypto } from './node-crypto.js';
-import { nodeProvider, nodeProviderWorks } from './node-provider.js';
+import { nodeProvider } from './node-provider.js';
 import { nobleProvider } from './noble-provider.js';
 import type { CryptoProvider } from './provider.js';
+import { allNative, composeProvider, probeNative } from './compose.js';
 
 export * from './provider.js';
 export { nodeProvider, nodeProviderWorks } from './node-provider.js';
@@ -18,22 +19,33 @@ export { schemeInfo, HASH_LENGTH, type SchemeInfo } from './schemes.js';
 let chosen: CryptoProvider | undefined;
 
 /**
- * The provider to use when none is configured: {@link nodeProvider} when the
- * runtime has a working node:crypto, else {@link nobleProvider}. Decided
- * once, on first call.
+ * The provider to use when none is configured, decided once, on first call,
+ * per algorithm: {@link nodeProvider} when the runtime's node:crypto has
+ * everything (Node.js), {@link nobleProvider} when it has nothing, and in
+ * between a provider that takes node:crypto for each algorithm it has and
+ * @noble (our CCM for AES-CCM) for the others. Its `name` says which:
+ * `'node+noble(chacha20-poly1305,ccm)'` on Bun, `'node+noble(ccm)'` on Deno.
  *
  * @example
  * ```ts
  * import { defaultProvider } from 'puredtls';
  *
  * const provider = defaultProvider();
- * provider.name; // 'node' on Node.js; 'noble' where node:crypto is missing or incomplete
+ * provider.name; // 'node' on Node.js; 'noble' without node:crypto; 'node+noble(ccm)' on Deno
  * const token = provider.randomBytes(16);
  * ```
  */
 export function defaultProvider(): CryptoProvider {
-  chosen ??= nodeProviderWorks() ? nodeProvider : nobleProvider;
+  chosen ??= selectProvider();
   return chosen;
+}
+
+function selectProvider(): CryptoProvider {
+  if (nodeCrypto() === undefined) return nobleProvider;
+  const support = probeNative(nodeProvider, nobleProvider);
+  if (allNative(support)) return nodeProvider;
+  if (!support.random || !support.hashes) return nobleProvider;
+  return composeProvider(nodeProvider, nobleProvider, support);
 }
 
 /** A provider by name; 'node' throws `ERR_DTLS_NO_NODE_CRYPTO` when the runtime lacks node:crypto. */

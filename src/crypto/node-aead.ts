@@ -2,7 +2,7 @@ import type { CipherCCMTypes, CipherGCMTypes, KeyObject } from 'node:crypto';
 import { aeadSpec, nonceOk, requireNonce } from './aead-spec.js';
 import { plain } from './bytes.js';
 import { cryptoError } from './fail.js';
-import { requireNodeCrypto } from './node-crypto.js';
+import { type NodeCrypto, requireNodeCrypto } from './node-crypto.js';
 import type { Aead, AeadAlg, BlockCipher } from './provider.js';
 
 // Shared by every AEAD of this thread: node reads them before its call returns.
@@ -11,6 +11,27 @@ const TAG8 = Object.freeze({ authTagLength: 8 });
 const ccmAad = { plaintextLength: 0 };
 const tag16 = new Uint8Array(16);
 const tag8 = new Uint8Array(8);
+
+const hasCipher = new Map<string, boolean>();
+
+/**
+ * Refuse, with `ERR_DTLS_CRYPTO` when the key is made, a cipher this
+ * runtime's node:crypto does not have (Bun's lacks AES-CCM and
+ * ChaCha20-Poly1305, Deno's AES-CCM) rather than an untyped `Unknown cipher`
+ * at the first record. Asked once per cipher.
+ */
+function requireCipher(c: NodeCrypto, name: string): void {
+  let has = hasCipher.get(name);
+  if (has === undefined) {
+    try {
+      has = c.getCiphers().includes(name);
+    } catch {
+      has = true; // no list to ask: let the cipher itself tell
+    }
+    hasCipher.set(name, has);
+  }
+  if (!has) throw cryptoError(`node:crypto in this runtime has no ${name}; use crypto: 'noble' or the default provider`);
+}
 
 /**
  * An {@link Aead} over node:crypto. The key is imported once into a
@@ -26,6 +47,7 @@ const tag8 = new Uint8Array(8);
 export function nodeAead(alg: AeadAlg, key: Uint8Array): Aead {
   const c = requireNodeCrypto();
   const s = aeadSpec(alg, key);
+  requireCipher(c, s.cipherName);
   const keyObj: KeyObject = c.createSecretKey(key);
   const tagLength = s.tagLength;
   const tagOption = tagLength === 16 ? TAG16 : TAG8;

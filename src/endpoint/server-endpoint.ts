@@ -1,7 +1,7 @@
 import { equalBytes, toHex as hexOf } from '../codec/bytes.js';
 import { Activity, Connection, type ConnectionEvent } from '../connection/connection.js';
 import type { ConnectionSettings } from '../connection/settings.js';
-import { DtlsError } from '../errors.js';
+import { DtlsError, toDtlsError } from '../errors.js';
 import { CookieFactory } from '../handshake/cookie.js';
 import { ServerHandshake, type ServerHandshakeConfig } from '../handshake/server-handshake.js';
 import type { TicketKeys } from '../handshake/session.js';
@@ -318,8 +318,8 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
       assoc.scheduled = undefined;
       try {
         assoc.conn.handleTimeout(now);
-      } catch {
-        assoc.conn.destroy(new DtlsError('ERR_DTLS_INTERNAL', 'timer failure'));
+      } catch (err) {
+        assoc.conn.destroy(toDtlsError(err));
       }
       this.queue.collect(assoc);
       this.schedule(assoc);

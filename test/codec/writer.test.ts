@@ -1,11 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { Reader } from '../../src/codec/reader.js';
 import { Writer, encode } from '../../src/codec/writer.js';
 import { hex, toHex } from './hex.js';
+import { scriptArgs } from '../helpers/runtime.js';
 
 describe('Writer integers', () => {
   it('writes u8, u16, u24 and u48 big-endian', () => {
@@ -148,7 +151,11 @@ describe('Writer growth and finish', () => {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     }).outputText;
     const script = `${js}\nconst out = encode((w) => w.u8(1).u16(0x0203), 0);\nprocess.stdout.write(Array.from(out).join(','));\n`;
-    const res = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 3000, encoding: 'utf8' });
+    const dir = mkdtempSync(join(tmpdir(), 'puredtls-writer-'));
+    const file = join(dir, 'writer.mjs');
+    writeFileSync(file, script);
+    const res = spawnSync(process.execPath, scriptArgs(file), { timeout: 10_000, encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
     expect(res.signal, 'new Writer(0) hangs on its first write').toBeNull();
     expect(res.stdout).toBe('1,2,3');
   });

@@ -1,11 +1,19 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
-import { nodeProvider } from '../../src/crypto/node-provider.js';
+import { defaultProvider } from '../../src/crypto/index.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 
+/**
+ * The runtime's native crypto as users get it by default: `nodeProvider` on
+ * Node.js; on Bun and Deno, whose node:crypto lacks some AEADs, node:crypto
+ * for what they have and @noble for the rest (src/crypto/compose.ts). Tests
+ * that mean "the native provider" use it, so they run on every runtime.
+ */
+export const nativeProvider: CryptoProvider = defaultProvider();
+
 /** Both providers, for describe.each. */
-export const providers: readonly CryptoProvider[] = [nodeProvider, nobleProvider];
+export const providers: readonly CryptoProvider[] = [nativeProvider, nobleProvider];
 
 /** Hex (whitespace allowed) to bytes. */
 export function hex(s: string): Uint8Array {
@@ -30,6 +38,11 @@ export function pemToDer(pem: string): Uint8Array {
   const m = /-----BEGIN [^-]+-----([\s\S]*?)-----END [^-]+-----/.exec(pem);
   if (m === null) throw new Error('no PEM block');
   return new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+}
+
+/** A key of a kind we refuse, from test/fixtures/keys (its README says why they are stored). */
+export function refusedKey(name: string): string {
+  return readFileSync(new URL(`../fixtures/keys/${name}`, import.meta.url), 'utf8');
 }
 
 /** A text file of test/fixtures/pki. */

@@ -5,7 +5,7 @@
  * client, the other examples or `openssl s_client`, and stops it with SIGTERM.
  * So no example can rot.
  *
- * Needs dist/ (`npm run build`; `npm ci` builds it through "prepare").
+ * Needs dist/ (`npm run build`; `npm test` builds it first, through "pretest").
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -61,7 +61,7 @@ const savedEnv = new Map<string, string | undefined>();
 
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist/index.js'))) {
-    throw new Error("dist/ is missing: the examples import 'puredtls', which is this package's dist/. Run `npm run build` (npm ci does it through \"prepare\").");
+    throw new Error("dist/ is missing: the examples import 'puredtls', which is this package's dist/. Run `npm run build` (npm test does it through \"pretest\").");
   }
   for (const k of EXAMPLE_ENV) {
     savedEnv.set(k, process.env[k]);

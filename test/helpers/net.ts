@@ -1,11 +1,12 @@
-import { nobleProvider, nodeProvider } from '../../src/crypto/index.js';
+import { nobleProvider } from '../../src/crypto/index.js';
+import { nativeProvider } from '../crypto/helpers.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import type { CommonOptions, ServerOptions } from '../../src/options.js';
 import { DtlsClientNode, DtlsServerNode } from '../../src/testing/dtls.js';
 import { type Impairments, VirtualNetwork } from '../../src/testing/network.js';
 import { pki } from './pki.js';
 
-export const PROVIDERS: readonly CryptoProvider[] = [nodeProvider, nobleProvider];
+export const PROVIDERS: readonly CryptoProvider[] = [nativeProvider, nobleProvider];
 
 export const SERVER_ADDR = { address: '10.0.0.1', port: 4433 };
 export const CLIENT_ADDR = { address: '10.0.0.2', port: 50000 };
@@ -30,7 +31,7 @@ export interface PairOptions {
 
 /** A server and a client on a fresh virtual network. */
 export function pair(o: PairOptions = {}): { net: VirtualNetwork; server: DtlsServerNode; client: DtlsClientNode } {
-  const provider = o.provider ?? nodeProvider;
+  const provider = o.provider ?? nativeProvider;
   const net = new VirtualNetwork({ seed: o.seed ?? 1, log: o.log ?? false, ...(o.impairments && { impairments: o.impairments }) });
   const server = new DtlsServerNode({ ...serverIdentity(o.cert ?? 'ecdsa-p256'), crypto: provider, ...o.server });
   const client = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: provider, ...o.client }, SERVER_ADDR, net.now);

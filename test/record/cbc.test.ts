@@ -2,6 +2,7 @@ import { createCipheriv, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nobleProvider, nodeProvider, testProvider } from '../../src/crypto/index.js';
+import { nativeProvider } from '../crypto/helpers.js';
 import type { CryptoProvider, HashAlg } from '../../src/crypto/provider.js';
 import { CIPHER_SUITES, type CbcProtection, type CipherSuite, suiteById } from '../../src/crypto/suites.js';
 import { createCbcProtection } from '../../src/record/cbc.js';
@@ -15,7 +16,7 @@ const HANDSHAKE = 22;
 const DTLS12 = 0xfefd;
 const DTLS10 = 0xfeff;
 
-const providers: readonly CryptoProvider[] = [nodeProvider, nobleProvider];
+const providers: readonly CryptoProvider[] = [nativeProvider, nobleProvider];
 const cbcSuites: readonly CipherSuite[] = CIPHER_SUITES.filter((s) => s.protection.kind === 'cbc');
 /** One suite per (AES key length, MAC) combination. */
 const distinctCbc: readonly CipherSuite[] = [

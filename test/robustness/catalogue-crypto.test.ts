@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { encode } from '../../src/codec/writer.js';
 import { nobleProvider, nodeProvider } from '../../src/crypto/index.js';
+import { nativeProvider } from '../crypto/helpers.js';
 import { SignatureScheme } from '../../src/crypto/provider.js';
 import { encodeEcdhParams, encodeServerKeyExchange } from '../../src/handshake/messages/server-key-exchange.js';
 import { encodeClientSession } from '../../src/handshake/session.js';
@@ -137,7 +138,7 @@ describe('CRY-08 / S-52 no Math.random', () => {
       throw new Error('Math.random must not be used');
     });
     try {
-      for (const provider of [nodeProvider, nobleProvider]) {
+      for (const provider of [nativeProvider, nobleProvider]) {
         const p = establishedPair({ provider });
         expect(echoes(p, 'data')).toBe(true);
         const net = new VirtualNetwork({ seed: 8 });

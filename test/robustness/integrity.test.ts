@@ -8,7 +8,8 @@
  */
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { CCM8_INTEGRITY_LIMIT } from '../../src/connection/settings.js';
-import { nobleProvider, nodeProvider } from '../../src/crypto/index.js';
+import { nobleProvider } from '../../src/crypto/index.js';
+import { nativeProvider } from '../crypto/helpers.js';
 import type { ServerAssociation } from '../../src/endpoint/server-endpoint.js';
 import { CLIENT_ADDR, SERVER_ADDR, pair, runHandshake } from '../helpers/net.js';
 import { forgedRecord } from '../suites/psk-helpers.js';
@@ -19,7 +20,7 @@ const text = (b: Uint8Array) => Buffer.from(b).toString();
 
 type Pair = ReturnType<typeof pair>;
 
-function established(suite: string, serverExtra: Record<string, unknown> = {}, o: { provider?: typeof nodeProvider; clientExtra?: Record<string, unknown> } = {}): Pair {
+function established(suite: string, serverExtra: Record<string, unknown> = {}, o: { provider?: typeof nativeProvider; clientExtra?: Record<string, unknown> } = {}): Pair {
   const p = pair({ server: { ciphers: suite, ...serverExtra }, client: { ciphers: suite, ...o.clientExtra }, ...(o.provider && { provider: o.provider }), log: true });
   onTestFailed(() => console.log(`${p.net}\n${p.net.formatLog({ last: 30 })}`));
   expect(runHandshake(p), 'handshake').toBe(true);
@@ -60,7 +61,7 @@ describe('CRY-07: the CCM_8 integrity limit', () => {
     expect(CCM8_INTEGRITY_LIMIT).toBe(128);
   });
 
-  it.each([nodeProvider, nobleProvider].map((provider) => ({ name: provider.name, provider })))(
+  it.each([nativeProvider, nobleProvider].map((provider) => ({ name: provider.name, provider })))(
     '127 forged records on ECDHE-ECDSA-AES128-CCM8 are dropped and counted; the connection survives and still echoes ($name)',
     ({ provider }) => {
       const p = established(CCM8, {}, { provider });

@@ -5,7 +5,8 @@
  * ECDHE_PSK suites. Data goes both ways.
  */
 import { describe, expect, it, onTestFailed } from 'vitest';
-import { type CryptoProvider, nobleProvider, nodeProvider } from '../../src/crypto/index.js';
+import { type CryptoProvider, nobleProvider } from '../../src/crypto/index.js';
+import { nativeProvider } from '../crypto/helpers.js';
 import { CIPHER_SUITES, type CipherSuite } from '../../src/crypto/suites.js';
 import type { CommonOptions, ServerOptions } from '../../src/options.js';
 import { DtlsClientNode, DtlsServerNode } from '../../src/testing/dtls.js';
@@ -77,7 +78,7 @@ function clientFor(s: CipherSuite, provider: CryptoProvider): ClientOptions {
   return { ...base, ca: pki('ca-bundle.pem'), servername: 'localhost' };
 }
 
-const PROVIDERS = [nodeProvider, nobleProvider] as const;
+const PROVIDERS = [nativeProvider, nobleProvider] as const;
 
 describe('every registry suite between our client and our server', () => {
   it('covers the kinds of suite this file assumes (ECDSA, RSA, PSK, ECDHE_PSK; AEAD and CBC)', () => {

@@ -4,6 +4,7 @@ import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync
 import * as asn1js from 'asn1js';
 import { defaultProvider, nobleProvider, nodeProvider } from '../../src/crypto/index.js';
 import { KeyError } from '../../src/errors.js';
+import { refusedKey } from '../crypto/helpers.js';
 import {
   defaultSchemeFor,
   ecPrivateKeyToPkcs8,
@@ -116,9 +117,8 @@ describe('SEC1 conversion', () => {
     const [version, priv] = parsed.valueBlock.value;
     const noParams = new Uint8Array(new asn1js.Sequence({ value: [version!, priv!] }).toBER(false));
     expect(() => loadPrivateKey(pemEncode('EC PRIVATE KEY', noParams))).toThrow(/no curve/);
-    const k1 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey;
-    expect(() => loadPrivateKey(k1.export({ type: 'sec1', format: 'pem' }) as string)).toThrow(/unsupported EC curve 1\.3\.132\.0\.10/);
-    expect(() => loadPrivateKey(k1.export({ type: 'pkcs8', format: 'pem' }) as string)).toThrow(/unsupported EC curve/);
+    expect(() => loadPrivateKey(refusedKey('secp256k1.key.sec1.pem'))).toThrow(/unsupported EC curve 1\.3\.132\.0\.10/);
+    expect(() => loadPrivateKey(refusedKey('secp256k1.key.pem'))).toThrow(/unsupported EC curve/);
   });
 });
 
@@ -151,11 +151,9 @@ describe('loadPrivateKey errors', () => {
 
   it('rejects unsupported key types', () => {
     for (const type of ['x25519', 'ed448', 'x448'] as const) {
-      const { privateKey } = generateKeyPairSync(type as 'x25519');
-      expectKeyError(() => loadPrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string), /unsupported private key algorithm/);
+      expectKeyError(() => loadPrivateKey(refusedKey(`${type}.key.pem`)), /unsupported private key algorithm/);
     }
-    const pss = generateKeyPairSync('rsa-pss', { modulusLength: 1024 }).privateKey;
-    expectKeyError(() => loadPrivateKey(pss.export({ type: 'pkcs8', format: 'pem' }) as string), /RSASSA-PSS/);
+    expectKeyError(() => loadPrivateKey(refusedKey('rsa-pss.key.pem')), /RSASSA-PSS/);
   });
 
   it('rejects input without a key and malformed keys', () => {

@@ -1,0 +1,57 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * `npm run test:bun` / `npm run test:deno` (tools/runtime.sh): the suites that
+ * exercise the library the same way on every runtime — codecs, crypto vectors,
+ * records, handshakes and the robustness catalogue on the in-memory network,
+ * certificates — plus the runtime tests (test/runtimes/: provider composition,
+ * real UDP sockets, openssl in either role).
+ *
+ * Left out, because they test Node itself rather than puredtls:
+ * - test/crypto/ccm.test.ts compares our pure CCM with node:crypto's native
+ *   AES-CCM, which Bun and Deno do not have (the RFC 3610 and CAVP vectors of
+ *   test/crypto/aead.test.ts run on every runtime instead);
+ * - test/record/allocations.test.ts counts allocations with V8's sampling heap
+ *   profiler through node:inspector;
+ * - test/crypto/select.test.ts states what Node.js gets (test/runtimes/ says
+ *   what each runtime gets);
+ * - on Deno, test/x509/certificate.test.ts, which checks our certificate parser
+ *   field by field against node:crypto's X509Certificate: Deno's emulation of
+ *   it differs from Node (no keyUsage, other legacy-object fields). The parser
+ *   is pure TypeScript; Node and Bun run that comparison.
+ */
+const deno = process.env.PUREDTLS_RUNTIME === 'deno';
+
+/**
+ * PUREDTLS_SUITE=interop: the real-UDP interop subset, one file at a time —
+ * openssl s_client against our server running on the runtime, and our client
+ * on the runtime against openssl s_server (test/interop/server.test.ts,
+ * client.test.ts).
+ */
+const interop = process.env.PUREDTLS_SUITE === 'interop';
+
+export default defineConfig(interop ? {
+  test: {
+    include: ['test/interop/server.test.ts', 'test/interop/client.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 1,
+    fileParallelism: false,
+  },
+} : {
+  test: {
+    include: [
+      'test/{codec,crypto,record,handshake,x509,robustness,testing,suites}/**/*.test.ts',
+      'test/runtimes/**/*.test.ts',
+    ],
+    exclude: [
+      'node_modules/**', 'test/crypto/ccm.test.ts', 'test/record/allocations.test.ts', 'test/crypto/select.test.ts',
+      ...(deno ? ['test/x509/certificate.test.ts'] : []),
+    ],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
