@@ -52,6 +52,8 @@ interface Params {
   readonly clientRandom: Uint8Array;
   /** The certificate type the client's Certificate must have (RFC 7250), when we asked for one. */
   readonly clientCertType: number;
+  /** The client sent psk_key_exchange_modes: it can use a ticket (RFC 8446 §4.2.9; without it, none is sent). */
+  readonly ticketUsable: boolean;
   readonly neg: Negotiated13;
 }
 
@@ -137,14 +139,26 @@ export class Server13Handshake extends Tls13Machine<State> {
       const hash = this.cfg.suites13.find((x) => x.id === s.suiteId)?.hash ?? (s.psk.length === 48 ? 'sha384' : 'sha256');
       return this.choosePeerIdentity(ch, msg.body, retry, { index: ticket.index, key: s.psk, hash, kind: 'resumption', session: s }, false);
     }
-    const offered = ch.psks?.identities[0];
+    this.lookUpExternal(ch, msg.body, retry, 0);
+  }
+
+  /**
+   * External PSKs (RFC 8446 §4.2.11): the offered identities in order, each
+   * looked up (perhaps asynchronously) until one is known; at most
+   * {@link MAX_PSK_LOOKUPS}. The first known one is the one whose binder
+   * is checked.
+   */
+  private lookUpExternal(ch: ClientHello13, body: Uint8Array, retry: Retry | undefined, index: number): void {
+    const ids = ch.psks?.identities ?? [];
     const lookup = this.cfg.psk?.lookup;
-    if (!offered || !lookup) return this.choosePeerIdentity(ch, msg.body, retry, undefined, false);
+    if (!lookup || index >= Math.min(ids.length, MAX_PSK_LOOKUPS)) {
+      return this.choosePeerIdentity(ch, body, retry, undefined, lookup !== undefined && ids.length > 0);
+    }
+    const offered = ids[index]!;
     whenReady(this.d, lookup(offered.identity, this.peer), (key) => {
-      const psk: ChosenPsk | undefined = key && key.length > 0
-        ? { index: 0, key: Uint8Array.from(key), hash: 'sha256', kind: 'external', identity: new TextDecoder().decode(offered.identity) }
-        : undefined;
-      this.choosePeerIdentity(ch, msg.body, retry, psk, psk === undefined);
+      if (!key || key.length === 0) return this.lookUpExternal(ch, body, retry, index + 1);
+      const identity = new TextDecoder().decode(offered.identity);
+      this.choosePeerIdentity(ch, body, retry, { index, key: Uint8Array.from(key), hash: 'sha256', kind: 'external', identity }, false);
     });
   }
 
@@ -279,7 +293,8 @@ export class Server13Handshake extends Tls13Machine<State> {
     const ak = applicationKeys(hk, this.transcript);
     d.setWriteSecret(3, suite, ak.server);
     d.secretsReady(new Tls13Secrets(d.provider, suite, ch.hello.random, hk, ak));
-    const p: Params = { suite, clientRandom: ch.hello.random, clientCertType: auth?.types.client ?? CertificateType.X509, neg };
+    const ticketUsable = offersMode(ch, 'psk_ke') || offersMode(ch, 'psk_dhe_ke');
+    const p: Params = { suite, clientRandom: ch.hello.random, clientCertType: auth?.types.client ?? CertificateType.X509, ticketUsable, neg };
     this.state = requestCert ? { kind: 'expectCertificate', p, hk, ak } : { kind: 'expectFinished', p, hk, ak };
   }
 
@@ -329,7 +344,7 @@ export class Server13Handshake extends Tls13Machine<State> {
   private onFinished(p: Params, hk: HandshakeKeys, ak: ApplicationKeys, msg: HandshakeMessage): void {
     checkFinished(hk, this.transcript, hk.client, 'client', msg);
     this.d.setReadSecret(3, p.suite, ak.client);
-    const tickets = this.cfg.sessions?.tickets;
+    const tickets = p.ticketUsable ? this.cfg.sessions?.tickets : undefined;
     const rms = tickets && resumptionMasterSecret(hk.k, ak.master, this.transcript.hash(this.d.provider, p.suite.hash));
     wipeKeys(hk, ak);
     this.finish(p.neg, { kind: 'connected', p });
@@ -361,6 +376,9 @@ export class Server13Handshake extends Tls13Machine<State> {
     if ('hk' in st) wipeKeys(st.hk, st.ak);
   }
 }
+
+/** Offered identities looked up as external PSKs, at most (the callback is the application's: bound the work a ClientHello causes). */
+const MAX_PSK_LOOKUPS = 4;
 
 /** What certificate authentication uses. */
 interface CertAuth {

@@ -237,7 +237,7 @@ export function serverConfig(provider: CryptoProvider, o: ServerOpts = {}, more:
   };
 }
 
-export type ClientOpts = Partial<CommonOptions> & { rejectUnauthorized?: boolean; servername?: string };
+export type ClientOpts = Partial<CommonOptions> & { rejectUnauthorized?: boolean; servername?: string; sessionTickets?: boolean };
 
 /** A client configuration from ordinary options, plus the 1.3 fields. */
 export function clientConfig(provider: CryptoProvider, o: ClientOpts = {}, more: Partial<Client13Config> = {}): Client13Config {

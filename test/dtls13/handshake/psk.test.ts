@@ -71,6 +71,16 @@ describe.each(PROVIDERS13)('PSK handshakes ($name provider)', (provider) => {
     expect(l.client.machine.negotiated?.peerCertificates.length).toBeGreaterThan(0);
   });
 
+  it('looks past an identity it does not know to the next one (a stale ticket, then the external PSK)', async () => {
+    const first = await handshake(provider, serverConfig(provider, {}, { sessions: { tickets: new TicketKeys(provider, [new Uint8Array(48).fill(3)], 3600) } }), clientConfig(provider));
+    const c = clientConfig(provider, {}, { session13: first.client.tickets[0]!, psk: () => ({ identity, key: KEY }) });
+    const l = await handshake(provider, serverConfig(provider, pskServer), c);
+    expect(offeredPsks(l.client.flights[0]![0]!.body).identities).toHaveLength(2);
+    expect(l.server.error).toBeUndefined();
+    expect(l.server.machine.negotiated?.pskIdentity).toBe('device-7');
+    expect(l.server.machine.negotiated?.resumed).toBe(false);
+  });
+
   it('fails a lookup that rejects with internal_error handling in the association (the suspension carries it)', async () => {
     const s = serverConfig(provider, { pskCallback: () => Promise.reject(new Error('database down')) });
     const l = await handshake(provider, s, pskClient());
@@ -144,6 +154,13 @@ describe.each(PROVIDERS13)('resumption with tickets ($name provider)', (provider
     // Expired for the client too: it does not even offer it.
     expect(findExtension(decodeClientHello(new Reader(l2.client.flights[0]![0]!.body)).extensions, E.pre_shared_key)).toBeUndefined();
     expect(l2.client.machine.negotiated?.resumed).toBe(false);
+  });
+
+  it('sends no ticket to a client that did not send psk_key_exchange_modes (RFC 8446 §4.2.9)', async () => {
+    const l = await handshake(provider, server(), clientConfig(provider, { sessionTickets: false }));
+    expect(l.client.completed).toBe(1);
+    expect(l.server.flights).toHaveLength(1);
+    expect(findExtension(decodeClientHello(new Reader(l.client.flights[0]![0]!.body)).extensions, E.psk_key_exchange_modes)).toBeUndefined();
   });
 
   it('does not offer a ticket to another server name (RFC 8446 §4.6.1)', async () => {
