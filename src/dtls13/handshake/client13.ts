@@ -124,7 +124,7 @@ export class Client13Handshake extends Tls13Machine<State> {
         throw new HandshakeError('ERR_DTLS_NO_PSK', 'the psk callback gave no identity and key', 'internal_error');
       }
       const shares = new Map<number, ClientShare13>();
-      for (const g of cfg.keyShareGroups) shares.set(group13Id(g), clientShare(d.provider, g));
+      for (const g of cfg.keyShareGroups) if (cfg.groups13.includes(g)) shares.set(group13Id(g), clientShare(d.provider, g));
       const psks = offeredPsks(cfg, d.now, external);
       this.state = { kind: 'expectServerHello', sent: sendClientHello(d, cfg, this.transcript, { random, sessionId, shares, psks }) };
     });
@@ -266,7 +266,7 @@ export class Client13Handshake extends Tls13Machine<State> {
     const { extensions } = decodeEncryptedExtensions(new Reader(msg.body));
     checkExtensions(extensions, 'encrypted_extensions', p.sent.offered);
     const sni = findExtension(extensions, E.server_name);
-    if (sni !== undefined && sni.length !== 0) throw fail('ERR_DTLS_BAD_EXTENSION', 'server_name answer is not empty', 'decode_error');
+    if (sni !== undefined && sni.length !== 0) throw fail('ERR_DTLS_BAD_SERVER_HELLO', 'server_name answer is not empty', 'decode_error');
     const sct = findExtension(extensions, E.server_certificate_type);
     const cct = findExtension(extensions, E.client_certificate_type);
     const serverCertType = sct ? certificateTypes.decodeOne(sct) : CertificateType.X509;
@@ -274,7 +274,7 @@ export class Client13Handshake extends Tls13Machine<State> {
     const known = (t: number) => t === CertificateType.X509 || t === CertificateType.RawPublicKey;
     if (!known(serverCertType) || !known(clientCertType) || (serverCertType === CertificateType.RawPublicKey && !this.cfg.verifyRawPublicKey)
       || (clientCertType === CertificateType.RawPublicKey && !this.cfg.rawPublicKey)) {
-      throw fail('ERR_DTLS_BAD_EXTENSION', 'server chose a certificate type we did not offer', 'unsupported_certificate');
+      throw fail('ERR_DTLS_BAD_SERVER_HELLO', 'server chose a certificate type we did not offer', 'unsupported_certificate');
     }
     this.transcript.add(msg.msgType, msg.body);
     const q: Params = { ...p, serverCertType, clientCertType, neg: { ...p.neg, ...this.extras(extensions) } };
@@ -289,14 +289,14 @@ export class Client13Handshake extends Tls13Machine<State> {
     if (alpnExt !== undefined) {
       const names = alpn.decode(alpnExt);
       const pick = names.length === 1 ? (this.cfg.alpnProtocols ?? []).find((n) => n.length === names[0]!.length && n.every((b, i) => b === names[0]![i])) : undefined;
-      if (!pick) throw fail('ERR_DTLS_BAD_EXTENSION', 'server chose an ALPN protocol we did not offer', 'illegal_parameter');
+      if (!pick) throw fail('ERR_DTLS_BAD_SERVER_HELLO', 'server chose an ALPN protocol we did not offer', 'illegal_parameter');
       out.alpnProtocol = new TextDecoder().decode(pick);
     }
     const srtpExt = findExtension(exts, E.use_srtp);
     if (srtpExt !== undefined) {
       const { profiles, mki } = useSrtp.decode(srtpExt);
       if (profiles.length !== 1 || !(this.cfg.srtpProfiles ?? []).includes(profiles[0]!) || mki.length !== 0) {
-        throw fail('ERR_DTLS_BAD_EXTENSION', 'server chose an SRTP profile we did not offer', 'illegal_parameter');
+        throw fail('ERR_DTLS_BAD_SERVER_HELLO', 'server chose an SRTP profile we did not offer', 'illegal_parameter');
       }
       out.srtpProfile = srtpProfileName(profiles[0]!);
     }

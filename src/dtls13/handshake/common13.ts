@@ -281,10 +281,10 @@ export function checkExtensions(exts: readonly Extension[], where: keyof typeof 
   const allowed = ALLOWED[where]!;
   for (const e of exts) {
     if (KNOWN.has(e.type) && !allowed.includes(e.type)) {
-      throw new HandshakeError('ERR_DTLS_ILLEGAL_EXTENSION', `extension ${e.type} is not allowed in ${where} (DTLS 1.3)`, 'illegal_parameter');
+      throw new HandshakeError('ERR_DTLS_BAD_EXTENSION', `extension ${e.type} is not allowed in ${where} (DTLS 1.3)`, 'illegal_parameter');
     }
     if (requested && !requested.has(e.type) && !(where === 'hello_retry_request' && e.type === E.cookie)) {
-      throw new HandshakeError('ERR_DTLS_UNSOLICITED_EXTENSION', `unsolicited extension ${e.type} in ${where}`, 'unsupported_extension');
+      throw new HandshakeError('ERR_DTLS_BAD_EXTENSION', `unsolicited extension ${e.type} in ${where}`, 'unsupported_extension');
     }
   }
 }
@@ -376,7 +376,7 @@ export abstract class Tls13Machine<S extends MachineState13> implements Handshak
       throw new UnexpectedMessageError(ok.types.map((t) => HandshakeTypes.nameOf(t)), HandshakeTypes.nameOf(msg.msgType));
     }
     if (msg.epoch !== ok.epoch) {
-      throw new HandshakeError('ERR_DTLS_WRONG_EPOCH', `${HandshakeTypes.nameOf(msg.msgType)} in epoch ${msg.epoch}, expected ${ok.epoch}`, 'unexpected_message');
+      throw new HandshakeError('ERR_DTLS_EPOCH_MISMATCH', `${HandshakeTypes.nameOf(msg.msgType)} in epoch ${msg.epoch}, expected ${ok.epoch}`, 'unexpected_message');
     }
     this.onMessage(st, msg);
   }

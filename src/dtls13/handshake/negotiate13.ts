@@ -192,7 +192,7 @@ export function chooseHelloRetry(hello: ClientHello, cfg: Server13Config, nowMs:
   if (pskKe && !offersMode(ch, 'psk_dhe_ke')) return { suite };
   if (g) return { suite, group: g.group };
   if (pskKe) return { suite };
-  throw new HandshakeError('ERR_DTLS_NO_SHARED_GROUP', 'no key-exchange group in common', 'handshake_failure');
+  throw new HandshakeError('ERR_DTLS_NO_SHARED_CIPHER', 'no key-exchange group in common', 'handshake_failure');
 }
 
 /**

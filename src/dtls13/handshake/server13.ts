@@ -184,7 +184,7 @@ export class Server13Handshake extends Tls13Machine<State> {
     }
     const auth = psk ? undefined : this.certificateAuth(ch, identity, unknownPsk);
     if (!psk || mode === 'psk_dhe_ke') {
-      if (!g) throw new HandshakeError('ERR_DTLS_NO_SHARED_GROUP', 'no key-exchange group in common', 'handshake_failure');
+      if (!g) throw new HandshakeError('ERR_DTLS_NO_SHARED_CIPHER', 'no key-exchange group in common', 'handshake_failure');
       if (!g.share) {
         if (retry) throw new HandshakeError('ERR_DTLS_BAD_KEY_SHARE', 'second ClientHello without the key share asked for', 'illegal_parameter');
         return this.helloRetry(body, suite, g.group);
