@@ -132,9 +132,9 @@ export interface OfferedTicket {
 
 /**
  * The first offered identity that is a ticket of ours (RFC 8446 §4.6.1),
- * unexpired, for a suite we allow, and resumable under this configuration (a
- * session without a trusted client certificate is not resumed when one is
- * required). Never throws.
+ * unexpired, for a suite we allow, for the server name asked now, and
+ * resumable under this configuration (a session without a trusted client
+ * certificate is not resumed when one is required). Never throws.
  */
 export function findTicket(ch: ClientHello13, cfg: Server13Config, nowMs: number): OfferedTicket | undefined {
   const keys: TicketKeys | undefined = cfg.sessions?.tickets;
@@ -146,6 +146,8 @@ export function findTicket(ch: ClientHello13, cfg: Server13Config, nowMs: number
     const suite = suite13ById(session.suiteId);
     if (!suite || !cfg.suites13.some((s) => s.hash === suite.hash && ch.hello.cipherSuites.includes(s.id))) continue;
     if (cfg.requestCert && cfg.rejectUnauthorized && !session.authorized && session.pskIdentity === undefined) continue;
+    // A session is for the server name it was made for (RFC 8446 §4.6.1, RFC 6066 §3): another name gets a full handshake.
+    if (session.servername !== ch.servername) continue;
     return { index, session };
   }
   return undefined;

@@ -6,7 +6,7 @@ import { ExtensionType as E, HandshakeType as HT } from '../../../src/handshake/
 import { TicketKeys } from '../../../src/handshake/session.js';
 import { decodeNewSessionTicket13 } from '../../../src/dtls13/messages/new-session-ticket.js';
 import { decodeOfferedPsks } from '../../../src/dtls13/messages/pre-shared-key.js';
-import { decodeClientSession13 } from '../../../src/dtls13/session.js';
+import { decodeClientSession13, encodeClientSession13 } from '../../../src/dtls13/session.js';
 import { SUITES_13 } from '../../../src/dtls13/suites.js';
 import { Loopback, PROVIDERS13, clientConfig, handshake, serverConfig } from './loopback.js';
 
@@ -167,6 +167,17 @@ describe.each(PROVIDERS13)('resumption with tickets ($name provider)', (provider
     const { session } = await firstSession();
     const l = await handshake(provider, server(), clientConfig(provider, { servername: 'other.example', rejectUnauthorized: false }, { session13: session }));
     expect(findExtension(decodeClientHello(new Reader(l.client.flights[0]![0]!.body)).extensions, E.pre_shared_key)).toBeUndefined();
+  });
+
+  it('does not resume a session of another server name at the server either', async () => {
+    const { session } = await firstSession();
+    // The client would not offer it (its check is tested above): forge that it did by renaming the session.
+    const s = decodeClientSession13(session);
+    const renamed = encodeClientSession13({ ...s, servername: 'other.example' });
+    const l = await handshake(provider, server(), clientConfig(provider, { servername: 'other.example', rejectUnauthorized: false }, { session13: renamed }));
+    expect(offeredPsks(l.client.flights[0]![0]!.body).identities).toHaveLength(1);
+    expect(l.server.machine.negotiated?.resumed).toBe(false);
+    expect(l.client.completed).toBe(1);
   });
 
   it('resumes only with a suite of the ticket hash', async () => {
