@@ -40,7 +40,6 @@ export class MiniAssociation13 implements HandshakeDriver13 {
   private writeEpoch = 0;
   private plainSeq = 0;
   private messageSeq = 0;
-  private pending: { msgType: number; body: Uint8Array; seq: number }[] = [];
   private toAck: RecordNumber[] = [];
   private busy = false;
 
@@ -50,20 +49,17 @@ export class MiniAssociation13 implements HandshakeDriver13 {
     return Date.now();
   }
 
-  sendMessage(msgType: number, body: Uint8Array): void {
-    this.pending.push({ msgType, body, seq: this.messageSeq++ });
-    // Each message is framed in the epoch current when it was queued.
-    this.frame(this.pending.splice(0));
-  }
+  /** Records of the flight being prepared. */
   private queued: Uint8Array[] = [];
-  private frame(msgs: { msgType: number; body: Uint8Array; seq: number }[]): void {
-    for (const m of msgs) {
-      const max = MTU - 64;
-      for (let off = 0; off === 0 || off < m.body.length; off += max) {
-        const part = m.body.subarray(off, off + max);
-        const frag = encode((w) => encodeHandshakeFragment(w, m.msgType, m.body.length, m.seq, off, part));
-        this.queued.push(this.record(ContentType.handshake, frag));
-      }
+
+  /** Fragment a message into records of the current write epoch (each message keeps the epoch it was queued in). */
+  sendMessage(msgType: number, body: Uint8Array): void {
+    const seq = this.messageSeq++;
+    const max = MTU - 64;
+    for (let off = 0; off === 0 || off < body.length; off += max) {
+      const part = body.subarray(off, off + max);
+      const frag = encode((w) => encodeHandshakeFragment(w, msgType, body.length, seq, off, part));
+      this.queued.push(this.record(ContentType.handshake, frag));
     }
   }
   private record(type: number, content: Uint8Array): Uint8Array {

@@ -131,7 +131,6 @@ export class Client13Handshake extends Tls13Machine<State> {
   }
 
   protected onMessage(st: State, msg: HandshakeMessage): void {
-    const r = new Reader(msg.body);
     switch (st.kind) {
       case 'expectServerHello':
         return this.onServerHello(st.sent, st.retried, msg);
@@ -150,7 +149,7 @@ export class Client13Handshake extends Tls13Machine<State> {
       case 'expectFinished':
         return this.onFinished(st.p, st.hk, st.request, msg);
       default:
-        return void r;
+        return;
     }
   }
 

@@ -35,7 +35,7 @@ import { encodeServerHello13 } from '../messages/server-hello.js';
 import { encodeSignatureSchemeList } from '../messages/simple-extensions.js';
 import { DtlsVersion, encodeSelectedVersion } from '../messages/supported-versions.js';
 import { type Session13, sealTicket13 } from '../session.js';
-import type { Suite13 } from '../suites.js';
+import { type Suite13, suite13ById } from '../suites.js';
 import { messageHashMessage, truncatedClientHello } from '../transcript.js';
 import {
   type Accepts, type ApplicationKeys, type HandshakeKeys, type Psk13, SCHEMES13, Tls13Machine, Tls13Secrets, applicationKeys,
@@ -136,7 +136,7 @@ export class Server13Handshake extends Tls13Machine<State> {
     const ticket = findTicket(ch, this.cfg, this.d.now);
     if (ticket) {
       const s = ticket.session;
-      const hash = this.cfg.suites13.find((x) => x.id === s.suiteId)?.hash ?? (s.psk.length === 48 ? 'sha384' : 'sha256');
+      const hash = suite13ById(s.suiteId)!.hash;
       return this.choosePeerIdentity(ch, msg.body, retry, { index: ticket.index, key: s.psk, hash, kind: 'resumption', session: s }, false);
     }
     this.lookUpExternal(ch, msg.body, retry, 0);
