@@ -37,6 +37,14 @@ describe.each(PROVIDERS13)('HelloRetryRequest ($name provider)', (provider) => {
     expect(l.client.machine.negotiated?.group).toBe('secp256r1');
   });
 
+  it('asks for the hybrid X25519MLKEM768 share when the server prefers it and the client only listed it', async () => {
+    const l = await handshake(provider, serverConfig(provider, {}, { groups13: ['x25519mlkem768', 'x25519'] }),
+      clientConfig(provider, {}, { groups13: ['x25519', 'x25519mlkem768'], keyShareGroups: [] }));
+    expect(l.client.completed).toBe(1);
+    expect(sharesOf(l.client.flights[1]![0]!.body)).toEqual([0x11ec]);
+    expect(l.client.machine.negotiated?.group).toBe('x25519mlkem768');
+  });
+
   it('continues from a stateless HelloRetryRequest: the cookie comes back, the transcript starts with message_hash', async () => {
     const l = new Loopback(provider).startStateless(serverConfig(provider), clientConfig(provider, {}, { keyShareGroups: [] }), cookie);
     await l.run();

@@ -36,6 +36,14 @@ describe.each(PROVIDERS13)('PSK handshakes ($name provider)', (provider) => {
     expect(l.server.flights[0]!.map((m) => m.msgType)).toEqual([HT.server_hello, HT.encrypted_extensions, HT.finished]);
   });
 
+  it('sends no CertificateRequest in a PSK handshake, even when client certificates are requested (RFC 8446 §4.3.2)', async () => {
+    const certs = serverConfig(provider);
+    const s = serverConfig(provider, { ...pskServer, requestCert: true }, { certChain: certs.certChain, signingKey: certs.signingKey! });
+    const l = await handshake(provider, s, pskClient());
+    expect(l.server.flights[0]!.map((m) => m.msgType)).toEqual([HT.server_hello, HT.encrypted_extensions, HT.finished]);
+    expect(l.server.machine.negotiated?.authorized).toBe(true);
+  });
+
   it('prefers psk_dhe_ke when the client offers both', async () => {
     const l = await handshake(provider, serverConfig(provider, pskServer), pskClient());
     expect(l.server.machine.negotiated?.pskMode).toBe('psk_dhe_ke');
