@@ -82,6 +82,7 @@ export class ProbeSocket {
   error: string | undefined;
   private closed = false;
   private wake: (() => void) | undefined;
+  private listener: ((data: Uint8Array) => void) | undefined;
 
   private constructor(private readonly socket: dgram.Socket, private readonly budget: Budget) {
     socket.on('message', (msg) => {
@@ -91,6 +92,7 @@ export class ProbeSocket {
       this.traffic.bytesIn += data.length;
       budget.traffic.datagramsIn++;
       budget.traffic.bytesIn += data.length;
+      this.listener?.(data);
       this.wake?.();
     });
     socket.on('error', (err) => {
@@ -111,6 +113,12 @@ export class ProbeSocket {
         });
       });
     });
+  }
+
+  /** Hand every datagram (those already received first) to `fn`, in arrival order. */
+  onDatagram(fn: (data: Uint8Array) => void): void {
+    this.listener = fn;
+    for (const r of this.received) fn(r.data);
   }
 
   /** The local port (the "client address" the server sees). */
