@@ -69,6 +69,10 @@ export interface ExchangeOptions {
   readonly socket?: ProbeSocket;
   /** Send this cookie in the first ClientHello. */
   readonly cookie?: Uint8Array;
+  /** Stop at the HelloVerifyRequest (to take its cookie elsewhere). */
+  readonly stopAtCookie?: boolean;
+  /** Wait this long for each answer instead of the context's reply timeout. */
+  readonly timeout?: number;
 }
 
 /** Is the server's first flight complete (or over)? */
@@ -116,7 +120,7 @@ export async function exchangeHello(ctx: ScanContext, spec: HelloSpec, opts: Exc
     for (let round = 0; round < 3; round++) {
       const hvrCount = () => reader.messages.filter((m) => m.msgType === HandshakeType.hello_verify_request).length;
       const handled = hvrs.length;
-      await sock.waitFor(() => hvrCount() > handled || flightDone(reader, opts.helloOnly ?? false), ctx.replyTimeout);
+      await sock.waitFor(() => hvrCount() > handled || flightDone(reader, opts.helloOnly ?? false), opts.timeout ?? ctx.replyTimeout);
       if (round === 0) firstReply = { datagrams: sock.traffic.datagramsIn, bytes: sock.traffic.bytesIn };
       const hvrMsgs = reader.messages.filter((m) => m.msgType === HandshakeType.hello_verify_request);
       if (hvrMsgs.length <= handled || reader.find(HandshakeType.server_hello)) break;
@@ -128,7 +132,7 @@ export async function exchangeHello(ctx: ScanContext, spec: HelloSpec, opts: Exc
         break;
       }
       hvrs.push(hvr);
-      if (round === 2) break;
+      if (round === 2 || opts.stopAtCookie) break;
       hello = buildClientHello(spec, random, hvr.cookie);
       helloBody = encodeHello(hello);
       helloSeq++;
@@ -175,15 +179,18 @@ function firstRecordVersion(sock: ProbeSocket, msgType: number): number | undefi
 }
 
 /**
- * End an exchange the server still holds state for: a fatal
- * handshake_failure alert in epoch 0 (unless the server ended it already),
- * then close the socket.
+ * End an exchange the server may still hold state for (it sent a
+ * ServerHello or a HelloVerifyRequest, and no fatal alert or close_notify):
+ * a fatal handshake_failure alert in epoch 0, then close the socket. A
+ * stateless server drops the alert; a stateful one (OpenSSL's s_server
+ * without -listen keeps its one handshake after the HelloVerifyRequest)
+ * frees the handshake at once instead of waiting for a hello that never
+ * comes.
  */
 export async function endExchange(ex: Exchange): Promise<void> {
   try {
-    if (ex.outcome === 'serverHello' && !ex.reader.alerts.some((a) => a.level === 2)) {
-      await ex.sock.send(alertRecord(2, 40, ex.seq));
-    }
+    const ended = ex.reader.alerts.some((a) => a.level === 2 || a.description === 0);
+    if (!ended && (ex.outcome === 'serverHello' || ex.hvrs.length > 0)) await ex.sock.send(alertRecord(2, 40, ex.seq));
   } catch {
     // out of budget: the server times the handshake out itself
   } finally {

@@ -91,7 +91,6 @@ export interface LiveState {
   readonly read: RecordProtection;
   readonly clientVerifyData: Uint8Array;
   readonly serverVerifyData: Uint8Array;
-  nextMessageSeq: number;
 }
 
 function negotiatedExt(ex: Exchange, type: number): boolean {
@@ -237,7 +236,7 @@ export async function scriptedHandshake(ctx: ScanContext, spec: HelloSpec,
   };
   return {
     ...result, session,
-    live: { write: keys.client, writeSeq, read: keys.server, clientVerifyData, serverVerifyData: serverVerifyData!, nextMessageSeq: nextSeq },
+    live: { write: keys.client, writeSeq, read: keys.server, clientVerifyData, serverVerifyData: serverVerifyData! },
   };
 }
 

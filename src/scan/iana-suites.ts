@@ -349,3 +349,14 @@ const byId = new Map(IANA_SUITES.map((s) => [s.id, s]));
 export function ianaSuite(id: number): IanaSuite {
   return byId.get(id) ?? describe(id, `0x${id.toString(16).padStart(4, '0')}`);
 }
+
+/**
+ * The order a careful client offers suites in: AEAD with forward secrecy
+ * first, then forward-secret CBC, then the rest, weak ones last (stable
+ * otherwise).
+ */
+export function preferenceOrder(suites: readonly IanaSuite[]): IanaSuite[] {
+  const score = (s: IanaSuite) => (s.nullCipher || s.export || s.rc4 || s.weakCipher || s.anonymous ? 100 : 0)
+    + (s.tripleDes ? 50 : 0) + (s.forwardSecret ? 0 : 10) + (s.aead ? 0 : 5) + (s.kx.startsWith('ECDHE') ? 0 : 1);
+  return [...suites].sort((a, b) => score(a) - score(b));
+}

@@ -115,10 +115,10 @@ export class ProbeSocket {
     });
   }
 
-  /** Hand every datagram (those already received first) to `fn`, in arrival order. */
-  onDatagram(fn: (data: Uint8Array) => void): void {
+  /** Hand every datagram to `fn`, in arrival order (with `replay`, those already received first). */
+  onDatagram(fn: (data: Uint8Array) => void, replay = true): void {
     this.listener = fn;
-    for (const r of this.received) fn(r.data);
+    if (replay) for (const r of this.received) fn(r.data);
   }
 
   /** The local port (the "client address" the server sees). */
