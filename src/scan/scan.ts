@@ -20,7 +20,7 @@ import type { Psk } from './handshake.js';
 import { IANA_SUITES } from './iana-suites.js';
 import { type DosResult, SCAN_SCHEMA_VERSION, type ScanReport } from './report.js';
 import { ScanState, type ScanSettings } from './state.js';
-import { Budget, BudgetError, type Target } from './transport.js';
+import { Budget, BudgetError, SharedPort, type Target } from './transport.js';
 import { probeCertificate } from './probes/certificate.js';
 import { probeDos, probeFragmentation, probeTimers } from './probes/dos.js';
 import { probeExtensions } from './probes/extensions.js';
@@ -54,6 +54,12 @@ export interface ScanOptions {
   /** Body bytes per fragment of the fragmented ClientHello (default 64). */
   readonly fragmentSize?: number;
   readonly crypto?: 'node' | 'noble';
+  /**
+   * Send every probe from one UDP port (default: a fresh port per probe). For
+   * servers that talk only to their first client's port afterwards, such as
+   * `openssl s_server -listen`; the cookie-binding probe then cannot run.
+   */
+  readonly samePort?: boolean;
   /** Progress lines. */
   readonly log?: (line: string) => void;
 }
@@ -95,7 +101,16 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     maxTimeMs: positive('maxTime', options.maxTime, SCAN_DEFAULTS.maxTime),
     replyTimeoutMs: positive('replyTimeout', options.replyTimeout, SCAN_DEFAULTS.replyTimeout),
   };
-  const target = await resolveTarget(options.host, options.port);
+  const resolved = await resolveTarget(options.host, options.port);
+  const shared = options.samePort ? await SharedPort.open(resolved.address, resolved.family, resolved.port) : undefined;
+  try {
+    return await run(options, { ...resolved, ...(shared && { shared }) }, started, startedAt, limits);
+  } finally {
+    shared?.close();
+  }
+}
+
+async function run(options: ScanOptions, target: Target, started: number, startedAt: string, limits: ScanReport['limits']): Promise<ScanReport> {
   const log = options.log ?? (() => {});
   const budget = new Budget(limits.maxDatagrams, limits.rate, started + limits.maxTimeMs);
   const ctx: ScanContext = { target, budget, provider: resolveProvider(options.crypto), replyTimeout: limits.replyTimeoutMs, log };

@@ -15,6 +15,43 @@ export interface Target {
   readonly address: string;
   readonly family: 4 | 6;
   readonly port: number;
+  /** Send every probe from this one socket (see {@link SharedPort}) instead of a fresh port each. */
+  readonly shared?: SharedPort;
+}
+
+/**
+ * One UDP port for a whole scan, for servers that talk only to the port of
+ * their first client (`openssl s_server -listen` connects its socket to it).
+ * Probes still run one at a time; each {@link ProbeSocket} on it receives
+ * while it is the open one.
+ */
+export class SharedPort {
+  current: ProbeSocket | undefined;
+  private constructor(readonly socket: dgram.Socket) {}
+
+  static open(address: string, family: 4 | 6, port: number): Promise<SharedPort> {
+    return new Promise((resolve, reject) => {
+      const s = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+      s.once('error', reject);
+      s.bind(0, () => {
+        s.connect(port, address, () => {
+          s.off('error', reject);
+          const shared = new SharedPort(s);
+          s.on('message', (msg) => shared.current?.deliver(new Uint8Array(msg)));
+          s.on('error', (err) => shared.current?.fail(err.message));
+          resolve(shared);
+        });
+      });
+    });
+  }
+
+  close(): void {
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+  }
 }
 
 /** Thrown when the budget is spent or the deadline passed: the probe stops, the scan reports it. */
@@ -84,25 +121,36 @@ export class ProbeSocket {
   private wake: (() => void) | undefined;
   private listener: ((data: Uint8Array) => void) | undefined;
 
-  private constructor(private readonly socket: dgram.Socket, private readonly budget: Budget) {
-    socket.on('message', (msg) => {
-      const data = new Uint8Array(msg);
-      this.received.push({ at: performance.now(), data });
-      this.traffic.datagramsIn++;
-      this.traffic.bytesIn += data.length;
-      budget.traffic.datagramsIn++;
-      budget.traffic.bytesIn += data.length;
-      this.listener?.(data);
-      this.wake?.();
-    });
-    socket.on('error', (err) => {
-      this.error = err.message;
-      this.wake?.();
-    });
+  private constructor(private readonly socket: dgram.Socket, private readonly budget: Budget, private readonly shared?: SharedPort) {
+    if (shared) {
+      shared.current = this;
+      return;
+    }
+    socket.on('message', (msg) => this.deliver(new Uint8Array(msg)));
+    socket.on('error', (err) => this.fail(err.message));
   }
 
-  /** A new socket on an ephemeral port, connected to the target. */
+  /** @internal a datagram from the target */
+  deliver(data: Uint8Array): void {
+    if (this.closed) return;
+    this.received.push({ at: performance.now(), data });
+    this.traffic.datagramsIn++;
+    this.traffic.bytesIn += data.length;
+    this.budget.traffic.datagramsIn++;
+    this.budget.traffic.bytesIn += data.length;
+    this.listener?.(data);
+    this.wake?.();
+  }
+
+  /** @internal a socket error (e.g. ICMP port unreachable) */
+  fail(message: string): void {
+    this.error = message;
+    this.wake?.();
+  }
+
+  /** A new socket on an ephemeral port (or the scan's one port), connected to the target. */
   static open(target: Target, budget: Budget): Promise<ProbeSocket> {
+    if (target.shared) return Promise.resolve(new ProbeSocket(target.shared.socket, budget, target.shared));
     return new Promise((resolve, reject) => {
       const s = dgram.createSocket(target.family === 6 ? 'udp6' : 'udp4');
       s.once('error', reject);
@@ -167,6 +215,10 @@ export class ProbeSocket {
     if (this.closed) return;
     this.closed = true;
     this.wake?.();
+    if (this.shared) {
+      if (this.shared.current === this) this.shared.current = undefined;
+      return;
+    }
     try {
       this.socket.close();
     } catch {

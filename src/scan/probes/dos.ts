@@ -11,6 +11,7 @@ import { ProbeSocket } from '../transport.js';
 import type { DosResult, FragmentationResult, TimersResult } from '../report.js';
 import type { ScanState } from '../state.js';
 import { FlightReader } from '../wire.js';
+import { parseDatagram } from '../../record/record.js';
 
 /** Gap (ms) that separates two transmissions of a flight. */
 const BURST_GAP = 150;
@@ -47,7 +48,9 @@ export async function probeDos(st: ScanState): Promise<DosResult> {
     ...out, cookieRequired: cookie !== undefined, cookieLength: cookie?.length ?? null, amplification,
   };
   const suites = probeSuites(st);
-  if (cookie !== undefined) {
+  if (cookie !== undefined && st.ctx.target.shared) {
+    st.note('cookie binding not tested: every probe comes from one port (--same-port)');
+  } else if (cookie !== undefined) {
     // The cookie of one port, presented from another with the very same hello.
     const random = st.ctx.provider.randomBytes(32);
     const spec = st.spec(suites, { random });
@@ -60,13 +63,15 @@ export async function probeDos(st: ScanState): Promise<DosResult> {
       // hello the other port got through with: bound.
       result.cookieBoundToAddress = b.hvrs.length > 0 || b.outcome === 'alert' ? true : b.serverHello ? false : null;
     }
+  }
+  if (cookie !== undefined) {
     // One spoofed ClientHello, and silence: how many datagrams come back?
     const sock = await ProbeSocket.open(st.ctx.target, st.ctx.budget);
     try {
       const first = await exchangeHello(st.ctx, st.spec(suites), { socket: sock, stopAtCookie: true, keepOpen: true });
       try {
         await sleepOn(sock, st.settings.spoofWindow - (first.rtt ?? 0));
-        result.spoofedHelloDatagrams = sock.traffic.datagramsIn;
+        result.spoofedHelloDatagrams = plaintextDatagrams(sock);
       } finally {
         await endExchange(first);
       }
@@ -75,6 +80,15 @@ export async function probeDos(st: ScanState): Promise<DosResult> {
     }
   }
   return result;
+}
+
+/**
+ * Datagrams received that carry an epoch-0 record: what an unverified
+ * address can draw (a late epoch-1 resend of an earlier probe, on a shared
+ * port, is not counted).
+ */
+function plaintextDatagrams(sock: ProbeSocket): number {
+  return sock.received.filter((r) => parseDatagram(r.data).records.some((rec) => rec.epoch === 0)).length;
 }
 
 /** Stay silent on `sock` for `ms` (counting whatever arrives). */
@@ -102,7 +116,7 @@ export async function probeTimers(st: ScanState, dos: { -readonly [K in keyof Do
     const times = ex.sock.received.map((r) => r.at).filter((t) => t >= start);
     const b = bursts(times);
     const intervals = b.slice(1).map((t, i) => Math.round(t - b[i]!));
-    if (dos.cookieRequired === false) dos.spoofedHelloDatagrams = ex.sock.traffic.datagramsIn;
+    if (dos.cookieRequired === false) dos.spoofedHelloDatagrams = plaintextDatagrams(ex.sock);
     const doubles = intervals.length >= 2 ? intervals.slice(1).every((d, i) => d > intervals[i]! * 1.5 && d < intervals[i]! * 2.6) : null;
     return {
       initialTimeoutMs: b.length >= 2 ? Math.round(b[1]! - start) : null,
