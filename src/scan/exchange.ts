@@ -54,6 +54,8 @@ export interface Exchange {
   readonly seq: SeqCounter;
   /** Why the answer could not be read, when `outcome` is `malformed`. */
   readonly malformed?: string;
+  /** The reply timeout it ran with (for {@link endExchange}). */
+  readonly replyTimeout: number;
 }
 
 export interface ExchangeOptions {
@@ -154,7 +156,7 @@ export async function exchangeHello(ctx: ScanContext, spec: HelloSpec, opts: Exc
       : hvrs.length > 0 ? 'helloVerifyRequestOnly' : 'silence';
     const firstAt = sock.received[0]?.at;
     const ex: Exchange = {
-      sock, reader, outcome, hvrs, hello, helloBody, helloSeq, seq, firstHelloBytes,
+      sock, reader, outcome, hvrs, hello, helloBody, helloSeq, seq, firstHelloBytes, replyTimeout: opts.timeout ?? ctx.replyTimeout,
       firstReply: firstReply ?? { datagrams: 0, bytes: 0 },
       ...(serverHello && { serverHello, serverHelloRecordVersion: firstRecordVersion(sock, HandshakeType.server_hello) }),
       ...(firstAt !== undefined && { rtt: firstAt - sentAt }),
@@ -179,18 +181,26 @@ function firstRecordVersion(sock: ProbeSocket, msgType: number): number | undefi
 }
 
 /**
- * End an exchange the server may still hold state for (it sent a
- * ServerHello or a HelloVerifyRequest, and no fatal alert or close_notify):
- * a fatal handshake_failure alert in epoch 0, then close the socket. A
- * stateless server drops the alert; a stateful one (OpenSSL's s_server
- * without -listen keeps its one handshake after the HelloVerifyRequest)
- * frees the handshake at once instead of waiting for a hello that never
- * comes.
+ * End an exchange the server may still hold state for. After a ServerHello
+ * (and no fatal alert or close_notify from the server): a fatal
+ * handshake_failure alert in epoch 0. After a HelloVerifyRequest we did not
+ * follow: first the hello with the cookie (a stateful server, such as
+ * OpenSSL's s_server without -listen, waits for it), then the alert if it
+ * brought a ServerHello. Never a stray alert to a server that holds nothing
+ * for us: gnutls-serv's UDP loop takes any datagram that is not a
+ * ClientHello as a new connection and then serves nobody else.
  */
 export async function endExchange(ex: Exchange): Promise<void> {
   try {
-    const ended = ex.reader.alerts.some((a) => a.level === 2 || a.description === 0);
-    if (!ended && (ex.outcome === 'serverHello' || ex.hvrs.length > 0)) await ex.sock.send(alertRecord(2, 40, ex.seq));
+    const ended = () => ex.reader.alerts.some((a) => a.level === 2 || a.description === 0);
+    if (!ended() && ex.hvrs.length > 0 && ex.helloSeq === 0 && ex.outcome !== 'serverHello') {
+      const hello = { ...ex.hello, cookie: ex.hvrs[ex.hvrs.length - 1]!.cookie };
+      await ex.sock.send(datagram(handshakeRecords(HandshakeType.client_hello, 1, encodeHello(hello), ex.seq)));
+      await ex.sock.waitFor(() => ended() || ex.reader.find(HandshakeType.server_hello) !== undefined, ex.replyTimeout);
+      if (!ended() && ex.reader.find(HandshakeType.server_hello)) await ex.sock.send(alertRecord(2, 40, ex.seq));
+    } else if (!ended() && ex.outcome === 'serverHello') {
+      await ex.sock.send(alertRecord(2, 40, ex.seq));
+    }
   } catch {
     // out of budget: the server times the handshake out itself
   } finally {

@@ -71,6 +71,12 @@ export function deriveFindings(r: Draft): Finding[] {
       detail: 'Heartbeat has no use in DTLS applications and was the vector of Heartbleed (CVE-2014-0160).', reference: 'RFC 6520' });
   }
   const d = r.dos;
+  if (d.stoppedAfterProbe !== null) {
+    const p = r.stateMachine.find((x) => x.id === d.stoppedAfterProbe);
+    add({ id: 'stops-answering', severity: 'high', title: 'One probe stops the server',
+      detail: `After ${d.stoppedAfterProbe}${p ? ` (${p.sent})` : ''} the server answered no other client: a single datagram is a denial of service.`,
+      reference: 'RFC 6347 §4.1.2.7' });
+  }
   if (d.cookieRequired === false && !(v.dtls13.supported && v.dtls13.hrrCookie)) {
     add({ id: 'no-cookie-exchange', severity: (d.amplification?.factor ?? 0) > 1 ? 'high' : 'medium',
       title: 'No cookie exchange: usable as a DDoS amplifier',

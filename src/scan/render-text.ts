@@ -73,6 +73,7 @@ export function renderText(r: ScanReport): string {
     ['before the cookie', d.amplification ? `${d.amplification.bytesOut} bytes out / ${d.amplification.bytesIn} in = x${d.amplification.factor}` : 'unknown'],
     ['cookie bound to address', yn(d.cookieBoundToAddress)],
     ['spoofed ClientHello draws', d.spoofedHelloDatagrams === null ? 'unknown' : `${d.spoofedHelloDatagrams} datagram(s) in ${d.spoofedHelloWindowMs} ms`],
+    ...(d.stoppedAfterProbe ? [['stopped answering after', d.stoppedAfterProbe] as const] : []),
   ]));
   const t = r.timers;
   out.push(section('Timers and fragmentation', [

@@ -122,6 +122,8 @@ export interface DosResult {
   /** Datagrams a single spoofed ClientHello drew while we stayed silent. */
   readonly spoofedHelloDatagrams: number | null;
   readonly spoofedHelloWindowMs: number;
+  /** A state-machine probe after which the server answered no other client (a one-datagram denial of service). */
+  readonly stoppedAfterProbe: string | null;
 }
 
 export interface TimersResult {

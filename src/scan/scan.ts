@@ -3,8 +3,10 @@
  * it behaves ({@link ScanReport}). Probes run one after another from fresh
  * ports, within one budget of datagrams, rate and time; a probe that cannot
  * run (budget spent, nothing to build on) leaves `null`s and a note, never
- * an exception. DTLS 1.3 is probed last: a server program that wedges on an
- * unfinished 1.3 handshake then costs the scan nothing.
+ * an exception. The state-machine probes run late and DTLS 1.3 last: a
+ * server program that wedges on one of them (gnutls-serv on a stray
+ * Finished, wolfSSL's example server on an unfinished 1.3 handshake) then
+ * costs the rest of the scan nothing.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -149,10 +151,9 @@ async function run(options: ScanOptions, target: Target, started: number, starte
   const schemes = await section('signature schemes', { tested: [], supported: [] }, () => probeSchemes(st));
   const ext = await section('extensions', null, () => probeExtensions(st));
   const sessions = await section('sessions', null, () => probeSessions(st));
-  const stateMachine = speaks ? await section('state machine', [], () => probeStateMachine(st, sessions?.completable ?? false)) : [];
   const noDos: DosResult = {
     cookieRequired: null, cookieLength: null, amplification: null, cookieBoundToAddress: null, spoofedHelloDatagrams: null,
-    spoofedHelloWindowMs: settings.spoofWindow,
+    spoofedHelloWindowMs: settings.spoofWindow, stoppedAfterProbe: null,
   };
   const dos = { ...await section('cookie exchange', noDos, () => probeDos(st)) };
   const timers = await section('retransmission timer',
@@ -162,7 +163,13 @@ async function run(options: ScanOptions, target: Target, started: number, starte
     largestDatagram: null, largestHandshakeRecord: null, serverFragments: null, reassemblesFirstHello: null,
     reassemblesCookieHello: null, fragmentSize: settings.fragmentSize,
   }, () => probeFragmentation(st));
-  const dtls13 = await section('DTLS 1.3', {
+  // The state-machine probes come late: one of them may stop a fragile server
+  // for good (gnutls-serv's UDP loop hangs on a Finished from a new port).
+  const stateMachine = speaks ? await section('state machine', [], () => probeStateMachine(st, sessions?.completable ?? false)) : [];
+  const dtls13 = st.dead ? {
+    ...unknown, answer: `not tested: ${st.dead}`, helloRetryRequest: false, hrrCookie: false, selectedGroup: null, selectedSuite: null,
+    downgradeSentinel: null, downgradeAnswer: null,
+  } : await section('DTLS 1.3', {
     ...unknown, helloRetryRequest: false, hrrCookie: false, selectedGroup: null, selectedSuite: null, downgradeSentinel: null, downgradeAnswer: null,
   }, () => probeDtls13(ctx, settings.servername));
   // The downgrade check reads the baseline: a 1.2-only ClientHello answered before the 1.3 probe.
@@ -192,7 +199,7 @@ async function run(options: ScanOptions, target: Target, started: number, starte
       srtpProfiles: ext?.srtpProfiles ?? null, heartbeat: ext?.heartbeat ?? null, recordSizeLimit: ext?.recordSizeLimit ?? null,
       serverHelloExtensions: ext?.serverHelloExtensions ?? [],
     },
-    dos, timers, fragmentation, stateMachine, notes: st.notes,
+    dos: { ...dos, stoppedAfterProbe: st.deadAfter ?? null }, timers, fragmentation, stateMachine, notes: st.notes,
   };
   return { ...draft, findings: deriveFindings(draft) };
 }

@@ -35,17 +35,23 @@ export class ScanState {
   /** Time from our ClientHello (with cookie) to the server's first flight, ms. */
   serverTime = 0;
   readonly notes: string[] = [];
+  /** The probe after which the server stopped answering anyone, if one did that. */
+  deadAfter: string | undefined;
+
+  get dead(): string | undefined {
+    return this.deadAfter === undefined ? undefined : `the server stopped answering after probe ${this.deadAfter}`;
+  }
 
   constructor(readonly ctx: ScanContext, readonly settings: ScanSettings) {}
 
   /**
    * How long to wait for a ServerHello the server would send: a few times
-   * what the baseline took, never less than 100 ms nor more than the reply
+   * what the baseline took, never less than 80 ms nor more than the reply
    * timeout. A suite that misses it is tried again with the full timeout
    * ({@link enumerate}), so a slow answer is never taken for a refusal.
    */
   get fastTimeout(): number {
-    return Math.min(this.ctx.replyTimeout, Math.max(100, Math.round(6 * this.serverTime + 40)));
+    return Math.min(this.ctx.replyTimeout, Math.max(80, Math.round(3 * this.serverTime + 30)));
   }
 
   /** The ClientHello a typical client would send, offering `suites`. */

@@ -36,7 +36,7 @@ export async function probeDos(st: ScanState): Promise<DosResult> {
   const base = st.baseline;
   const out: DosResult = {
     cookieRequired: null, cookieLength: null, amplification: null, cookieBoundToAddress: null,
-    spoofedHelloDatagrams: null, spoofedHelloWindowMs: st.settings.spoofWindow,
+    spoofedHelloDatagrams: null, spoofedHelloWindowMs: st.settings.spoofWindow, stoppedAfterProbe: null,
   };
   if (!base) return out;
   const cookie = base.hvrs[0]?.cookie;

@@ -11,6 +11,7 @@ import { HandshakeType } from '../../handshake/registry.js';
 import { describeAlert } from '../answer.js';
 import { buildClientHello, encodeHello } from '../hello.js';
 import { type HandshakeResult, type Script, abortHandshake, closeHandshake, scriptedHandshake, sealRecord } from '../handshake.js';
+import { exchangeHello } from '../exchange.js';
 import { handshakeMessage, FlightReader, SeqCounter, datagram, handshakeRecords } from '../wire.js';
 import { ProbeSocket } from '../transport.js';
 import type { StateMachineProbe } from '../report.js';
@@ -163,29 +164,59 @@ const PROBES: readonly { id: string; title: string; sent: string; expected: stri
 export async function probeStateMachine(st: ScanState, canComplete: boolean): Promise<StateMachineProbe[]> {
   const suites = completable(st);
   const out: StateMachineProbe[] = [];
-  const record = (id: string, v: Verdict | null) => {
+  const alive = liveness(st);
+  const record = async (id: string, run: (() => Promise<Verdict>) | null) => {
     const p = PROBES.find((x) => x.id === id)!;
-    out.push({ ...p, answer: v?.answer ?? 'not run: no handshake could be completed', conforms: v ? v.conforms : null });
+    if (st.dead) {
+      out.push({ ...p, answer: `not run: ${st.dead}`, conforms: null });
+      return;
+    }
+    if (!run) {
+      out.push({ ...p, answer: 'not run: no handshake could be completed', conforms: null });
+      return;
+    }
+    const v = await run();
+    // A probe that leaves the server answering nobody is the worst answer of all.
+    if (!(await alive())) {
+      st.deadAfter = id;
+      out.push({ ...p, answer: `${v.answer}; then the server answered no other client`, conforms: false });
+      return;
+    }
+    out.push({ ...p, ...v });
   };
-  record('SM-01', await firstMessage(st, HandshakeType.finished, st.ctx.provider.randomBytes(12)));
-  record('SM-10', await firstMessage(st, HandshakeType.client_key_exchange, encode((w) => w.opaque8(st.ctx.provider.randomBytes(32)))));
-  if (!canComplete || suites.length === 0) {
-    for (const id of ['SM-02', 'SM-04', 'S-37', 'DUP-01']) record(id, null);
-    return out;
-  }
-  const early = await scripted(st, suites, { ccsBeforeKeyExchange: true });
-  record('SM-02', afterMistake(early, [10]));
-  const plain = await scripted(st, suites, { plaintextFinished: true });
-  record('SM-04', afterMistake(plain, [10]));
-  await abortHandshake(plain);
-  const bad = await scripted(st, suites, { finished: (v) => v.map((b) => b ^ 1) });
-  record('S-37', afterMistake(bad, [51]));
-  await abortHandshake(bad);
-  const dup = await scripted(st, suites, { duplicateFinalFlight: true });
-  record('DUP-01', {
-    answer: dup.completed ? `completed${dup.alert ? `; ${describeAlert(dup.alert)}` : ''}` : `did not complete (${dup.failure}${dup.alert ? `: ${alertName(dup.alert.description)}` : ''})`,
-    conforms: dup.completed && (dup.alert === undefined || dup.alert.level !== 2),
-  });
-  await (dup.completed ? closeHandshake(dup) : abortHandshake(dup));
+  const full = canComplete && suites.length > 0;
+  await record('SM-02', full ? async () => afterMistake(await scripted(st, suites, { ccsBeforeKeyExchange: true }), [10]) : null);
+  await record('SM-04', full ? async () => {
+    const hs = await scripted(st, suites, { plaintextFinished: true });
+    await abortHandshake(hs);
+    return afterMistake(hs, [10]);
+  } : null);
+  await record('S-37', full ? async () => {
+    const hs = await scripted(st, suites, { finished: (v) => v.map((b) => b ^ 1) });
+    await abortHandshake(hs);
+    return afterMistake(hs, [51]);
+  } : null);
+  await record('DUP-01', full ? async () => {
+    const dup = await scripted(st, suites, { duplicateFinalFlight: true });
+    await (dup.completed ? closeHandshake(dup) : abortHandshake(dup));
+    return {
+      answer: dup.completed ? `completed${dup.alert ? `; ${describeAlert(dup.alert)}` : ''}` : `did not complete (${dup.failure}${dup.alert ? `: ${alertName(dup.alert.description)}` : ''})`,
+      conforms: dup.completed && (dup.alert === undefined || dup.alert.level !== 2),
+    };
+  } : null);
+  // Last: a stray first message is what stops fragile servers for good.
+  await record('SM-10', () => firstMessage(st, HandshakeType.client_key_exchange, encode((w) => w.opaque8(st.ctx.provider.randomBytes(32)))));
+  await record('SM-01', () => firstMessage(st, HandshakeType.finished, st.ctx.provider.randomBytes(12)));
   return out;
+}
+
+/** Does the server still answer a good ClientHello (from a fresh port)? */
+function liveness(st: ScanState): () => Promise<boolean> {
+  const suite = st.baseline?.serverHello?.cipherSuite;
+  const ids = suite !== undefined ? [suite] : st.acceptedIds();
+  return async () => {
+    if (ids.length === 0) return true;
+    const ex = await exchangeHello(st.ctx, st.spec(ids), { helloOnly: true });
+    return ex.outcome !== 'silence';
+  };
 }
