@@ -119,10 +119,24 @@ export async function exchangeHello(ctx: ScanContext, spec: HelloSpec, opts: Exc
     const sentAt = sock.sentAt[sock.sentAt.length - 1]!;
     let firstReply: { datagrams: number; bytes: number } | undefined;
     let malformed: string | undefined;
+    const timeout = opts.timeout ?? ctx.replyTimeout;
+    let resent = false;
     for (let round = 0; round < 3; round++) {
       const hvrCount = () => reader.messages.filter((m) => m.msgType === HandshakeType.hello_verify_request).length;
       const handled = hvrs.length;
-      await sock.waitFor(() => hvrCount() > handled || flightDone(reader, opts.helloOnly ?? false), opts.timeout ?? ctx.replyTimeout);
+      const answered = () => hvrCount() > handled || flightDone(reader, opts.helloOnly ?? false);
+      const heard = sock.received.length;
+      await sock.waitFor(answered, timeout);
+      // No answer at all: resend the hello once, as a client's retransmission
+      // timer would (a server program between two connections, a lost datagram).
+      // After a cookie, only on the full timeout: a fast probe's silence is
+      // settled by the caller's confirmation pass.
+      if (!answered() && sock.received.length === heard && !resent && (round === 0 || timeout >= ctx.replyTimeout)) {
+        resent = true;
+        const frag = round === 0 && opts.fragmentOnlyCookieHello ? undefined : opts.fragment;
+        await sendHello(sock, helloBody, helloSeq, seq, round === 0 ? recordVersion : spec.version === 0xfeff ? 0xfeff : 0xfefd, frag);
+        await sock.waitFor(answered, timeout);
+      }
       if (round === 0) firstReply = { datagrams: sock.traffic.datagramsIn, bytes: sock.traffic.bytesIn };
       const hvrMsgs = reader.messages.filter((m) => m.msgType === HandshakeType.hello_verify_request);
       if (hvrMsgs.length <= handled || reader.find(HandshakeType.server_hello)) break;

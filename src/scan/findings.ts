@@ -73,8 +73,9 @@ export function deriveFindings(r: Draft): Finding[] {
   const d = r.dos;
   if (d.stoppedAfterProbe !== null) {
     const p = r.stateMachine.find((x) => x.id === d.stoppedAfterProbe);
+    const what = p ? `state-machine probe ${p.id} (${p.sent})` : `the ${d.stoppedAfterProbe} probes`;
     add({ id: 'stops-answering', severity: 'high', title: 'One probe stops the server',
-      detail: `After ${d.stoppedAfterProbe}${p ? ` (${p.sent})` : ''} the server answered no other client: a single datagram is a denial of service.`,
+      detail: `After ${what} the server answered no other client: one client can deny service to all.`,
       reference: 'RFC 6347 §4.1.2.7' });
   }
   if (d.cookieRequired === false && !(v.dtls13.supported && v.dtls13.hrrCookie)) {

@@ -68,6 +68,8 @@ export interface HelloSpec {
   readonly extra?: readonly Extension[];
   /** Leave ec_point_formats out (default: sent when `groups` has a curve). */
   readonly noPointFormats?: boolean;
+  /** Grow the hello to about this many bytes with a padding extension (RFC 7685). */
+  readonly padTo?: number;
 }
 
 const ext = (type: number, data: Uint8Array): Extension => ({ type, data });
@@ -104,7 +106,7 @@ export function helloExtensions(spec: HelloSpec): Extension[] {
 export function buildClientHello(spec: HelloSpec, random: Uint8Array, cookie: Uint8Array = new Uint8Array(0)): ClientHello {
   const suites = [...spec.suites];
   if (spec.reneg === 'scsv') suites.push(EMPTY_RENEGOTIATION_INFO_SCSV);
-  return {
+  const hello: ClientHello = {
     clientVersion: spec.version ?? Version.dtls12,
     random,
     sessionId: spec.sessionId ?? new Uint8Array(0),
@@ -113,6 +115,9 @@ export function buildClientHello(spec: HelloSpec, random: Uint8Array, cookie: Ui
     compressionMethods: [0],
     extensions: helloExtensions(spec),
   };
+  const short = (spec.padTo ?? 0) - encodeHello(hello).length - 4;
+  if (short <= 0) return hello;
+  return { ...hello, extensions: [...hello.extensions, { type: 21, data: new Uint8Array(short) }] };
 }
 
 /** The encoded ClientHello body. */

@@ -122,7 +122,7 @@ export interface DosResult {
   /** Datagrams a single spoofed ClientHello drew while we stayed silent. */
   readonly spoofedHelloDatagrams: number | null;
   readonly spoofedHelloWindowMs: number;
-  /** A state-machine probe after which the server answered no other client (a one-datagram denial of service). */
+  /** The probe (a state-machine probe id) or section (e.g. `fragmentation`) after which the server answered no other client. */
   readonly stoppedAfterProbe: string | null;
 }
 

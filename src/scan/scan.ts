@@ -3,10 +3,8 @@
  * it behaves ({@link ScanReport}). Probes run one after another from fresh
  * ports, within one budget of datagrams, rate and time; a probe that cannot
  * run (budget spent, nothing to build on) leaves `null`s and a note, never
- * an exception. The state-machine probes run late and DTLS 1.3 last: a
- * server program that wedges on one of them (gnutls-serv on a stray
- * Finished, wolfSSL's example server on an unfinished 1.3 handshake) then
- * costs the rest of the scan nothing.
+ * an exception. After each section a good hello checks that the server
+ * still answers; the probes most likely to stop a fragile server run last.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -24,10 +22,10 @@ import { type DosResult, SCAN_SCHEMA_VERSION, type ScanReport } from './report.j
 import { ScanState, type ScanSettings } from './state.js';
 import { Budget, BudgetError, SharedPort, type Target } from './transport.js';
 import { probeCertificate } from './probes/certificate.js';
-import { probeDos, probeFragmentation, probeTimers } from './probes/dos.js';
+import { probeDos, probeFragmentation, probeTimers, serverSizes } from './probes/dos.js';
 import { probeExtensions } from './probes/extensions.js';
-import { probeSessions, probeStateMachine } from './probes/handshakes.js';
-import { probeDtls10, probeDtls12, probeGroups, probePreference, probeSchemes, probeSuites } from './probes/suites.js';
+import { probeSessions, probeStateMachine, stillAnswers } from './probes/handshakes.js';
+import { probeDtls10, probeDtls12, probeGroups, probePreference, probeSchemes, probeSuites, rebaseline } from './probes/suites.js';
 
 /** Options of {@link scan}. Times in ms. */
 export interface ScanOptions {
@@ -53,7 +51,7 @@ export interface ScanOptions {
   readonly timerWindow?: number;
   /** Time answers to one spoofed ClientHello are counted (default 3500). */
   readonly spoofWindow?: number;
-  /** Body bytes per fragment of the fragmented ClientHello (default 64). */
+  /** Body bytes per fragment of the fragmented (1000-byte) ClientHello (default 256). */
   readonly fragmentSize?: number;
   readonly crypto?: 'node' | 'noble';
   /**
@@ -67,7 +65,7 @@ export interface ScanOptions {
 }
 
 export const SCAN_DEFAULTS = Object.freeze({
-  maxDatagrams: 3000, rate: 200, maxTime: 180_000, replyTimeout: 1500, timerWindow: 7500, spoofWindow: 3500, fragmentSize: 64,
+  maxDatagrams: 3000, rate: 200, maxTime: 180_000, replyTimeout: 1500, timerWindow: 7500, spoofWindow: 3500, fragmentSize: 256,
   alpn: ['coap', 'http/1.1', 'webrtc', 'c-webrtc'] as readonly string[],
 });
 
@@ -126,25 +124,40 @@ async function run(options: ScanOptions, target: Target, started: number, starte
     fragmentSize: positive('fragmentSize', options.fragmentSize, SCAN_DEFAULTS.fragmentSize),
   };
   const st = new ScanState(ctx, settings);
-  /** Run one section; a spent budget or a bug becomes a note and the fallback. */
-  const section = async <T>(name: string, fallback: T, run: () => Promise<T>): Promise<T> => {
+  /**
+   * Run one section; a spent budget or a bug becomes a note and the
+   * fallback. Once the server stopped answering, sections are skipped. With
+   * `check`, a good hello afterwards tells whether the section stopped it
+   * (then the section is named in the report: a fragile server program may
+   * stop for good, as wolfSSL's example server does after an unfinished
+   * HelloRetryRequest or a fragmented first hello, or gnutls-serv after a
+   * stray Finished).
+   */
+  const section = async <T>(name: string, fallback: T, run: () => Promise<T>, check = true): Promise<T> => {
+    if (st.dead) {
+      st.note(`${name}: not tested (${st.dead})`);
+      return fallback;
+    }
     const t0 = performance.now();
     try {
       const v = await run();
       log(`${name}: ${Math.round(performance.now() - t0)} ms`);
+      if (check && speaks && !st.dead && !(await stillAnswers(st))) st.deadAfter = name;
       return v;
     } catch (e) {
       st.note(e instanceof BudgetError ? `${name}: not finished (${e.message})` : `${name}: failed (${(e as Error).message})`);
       return fallback;
     }
   };
+  let speaks = false;
   const unknown = { supported: null, answer: 'not tested' };
-  const dtls12 = await section('DTLS 1.2', unknown, () => probeDtls12(st));
-  const dtls10 = await section('DTLS 1.0', unknown, () => probeDtls10(st));
-  const speaks = dtls12.supported !== null || dtls10.supported !== null;
+  const firstDtls12 = await section('DTLS 1.2', unknown, () => probeDtls12(st), false);
+  const dtls10 = await section('DTLS 1.0', unknown, () => probeDtls10(st), false);
+  speaks = firstDtls12.supported !== null || dtls10.supported !== null;
   const suites = speaks
     ? await section('cipher suites', { tested: IANA_SUITES.length, accepted: [], rejectedByAlert: 0, rejectedBySilence: 0 }, () => probeSuites(st))
     : { tested: 0, accepted: [], rejectedByAlert: 0, rejectedBySilence: 0 };
+  const dtls12 = await section('DTLS 1.2 again', firstDtls12, () => rebaseline(st, firstDtls12), false);
   const preference = await section('suite order', null, () => probePreference(st));
   const cert = await section('certificate', { cert: null, unknownNameAnswer: null }, () => probeCertificate(st));
   const groups = await section('groups', { tested: [], supported: [] }, () => probeGroups(st));
@@ -159,19 +172,13 @@ async function run(options: ScanOptions, target: Target, started: number, starte
   const timers = await section('retransmission timer',
     { initialTimeoutMs: null, intervalsMs: [], retransmissions: null, backoffDoubles: null, windowMs: settings.timerWindow },
     () => probeTimers(st, dos));
-  const fragmentation = await section('fragmentation', {
-    largestDatagram: null, largestHandshakeRecord: null, serverFragments: null, reassemblesFirstHello: null,
-    reassemblesCookieHello: null, fragmentSize: settings.fragmentSize,
-  }, () => probeFragmentation(st));
-  // The state-machine probes come late: one of them may stop a fragile server
-  // for good (gnutls-serv's UDP loop hangs on a Finished from a new port).
-  const stateMachine = speaks ? await section('state machine', [], () => probeStateMachine(st, sessions?.completable ?? false)) : [];
-  const dtls13 = st.dead ? {
-    ...unknown, answer: `not tested: ${st.dead}`, helloRetryRequest: false, hrrCookie: false, selectedGroup: null, selectedSuite: null,
-    downgradeSentinel: null, downgradeAnswer: null,
-  } : await section('DTLS 1.3', {
+  // The probes most likely to stop a fragile server come last: DTLS 1.3,
+  // the fragmented hellos, the state machine (which checks after each probe).
+  const dtls13 = await section('DTLS 1.3', {
     ...unknown, helloRetryRequest: false, hrrCookie: false, selectedGroup: null, selectedSuite: null, downgradeSentinel: null, downgradeAnswer: null,
   }, () => probeDtls13(ctx, settings.servername));
+  const fragmentation = await section('fragmentation', serverSizes(st), () => probeFragmentation(st));
+  const stateMachine = speaks ? await section('state machine', [], () => probeStateMachine(st, sessions?.completable ?? false), false) : [];
   // The downgrade check reads the baseline: a 1.2-only ClientHello answered before the 1.3 probe.
   const random = st.baseline?.serverHello?.random;
   const sentinel = dtls13.supported && random ? hasDowngradeSentinel(random) : null;

@@ -39,7 +39,7 @@ export class ScanState {
   deadAfter: string | undefined;
 
   get dead(): string | undefined {
-    return this.deadAfter === undefined ? undefined : `the server stopped answering after probe ${this.deadAfter}`;
+    return this.deadAfter === undefined ? undefined : `the server stopped answering after ${this.deadAfter}`;
   }
 
   constructor(readonly ctx: ScanContext, readonly settings: ScanSettings) {}

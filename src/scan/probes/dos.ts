@@ -127,12 +127,11 @@ export async function probeTimers(st: ScanState, dos: { -readonly [K in keyof Do
   }
 }
 
-/** The server's datagram and record sizes (baseline), and two fragmented ClientHellos. */
-export async function probeFragmentation(st: ScanState): Promise<FragmentationResult> {
-  const size = st.settings.fragmentSize;
+/** The server's datagram and record sizes, from the baseline exchange (no traffic). */
+export function serverSizes(st: ScanState): FragmentationResult {
   const out: { -readonly [K in keyof FragmentationResult]: FragmentationResult[K] } = {
     largestDatagram: null, largestHandshakeRecord: null, serverFragments: null,
-    reassemblesFirstHello: null, reassemblesCookieHello: null, fragmentSize: size,
+    reassemblesFirstHello: null, reassemblesCookieHello: null, fragmentSize: st.settings.fragmentSize,
   };
   const base = st.baseline;
   if (!base) return out;
@@ -141,11 +140,22 @@ export async function probeFragmentation(st: ScanState): Promise<FragmentationRe
   out.largestDatagram = Math.max(...rd.datagramLengths);
   out.largestHandshakeRecord = rd.handshakeRecordLengths.length ? Math.max(...rd.handshakeRecordLengths) : null;
   out.serverFragments = rd.fragmented;
+  return out;
+}
+
+/** The server's sizes, and two fragmented ClientHellos. */
+export async function probeFragmentation(st: ScanState): Promise<FragmentationResult> {
+  const size = st.settings.fragmentSize;
+  const out = { ...serverSizes(st) };
+  if (!st.baseline) return out;
+  const base = st.baseline;
   const suites = probeSuites(st);
-  const whole = await exchangeHello(st.ctx, st.spec(suites), { fragment: size, helloOnly: true });
+  // A hello of about 1000 bytes (what post-quantum key shares bring) in pieces.
+  const big = st.spec(suites, { padTo: 1000 });
+  const whole = await exchangeHello(st.ctx, big, { fragment: size, helloOnly: true });
   out.reassemblesFirstHello = whole.serverHello !== undefined || whole.hvrs.length > 0;
   if (base.hvrs.length > 0) {
-    const cookieOnly = await exchangeHello(st.ctx, st.spec(suites), { fragment: size, fragmentOnlyCookieHello: true, helloOnly: true });
+    const cookieOnly = await exchangeHello(st.ctx, big, { fragment: size, fragmentOnlyCookieHello: true, helloOnly: true });
     out.reassemblesCookieHello = cookieOnly.hvrs.length > 0 ? cookieOnly.serverHello !== undefined : null;
   } else {
     out.reassemblesCookieHello = whole.serverHello !== undefined;

@@ -164,7 +164,7 @@ const PROBES: readonly { id: string; title: string; sent: string; expected: stri
 export async function probeStateMachine(st: ScanState, canComplete: boolean): Promise<StateMachineProbe[]> {
   const suites = completable(st);
   const out: StateMachineProbe[] = [];
-  const alive = liveness(st);
+  const alive = () => stillAnswers(st);
   const record = async (id: string, run: (() => Promise<Verdict>) | null) => {
     const p = PROBES.find((x) => x.id === id)!;
     if (st.dead) {
@@ -211,12 +211,10 @@ export async function probeStateMachine(st: ScanState, canComplete: boolean): Pr
 }
 
 /** Does the server still answer a good ClientHello (from a fresh port)? */
-function liveness(st: ScanState): () => Promise<boolean> {
+export async function stillAnswers(st: ScanState): Promise<boolean> {
   const suite = st.baseline?.serverHello?.cipherSuite;
   const ids = suite !== undefined ? [suite] : st.acceptedIds();
-  return async () => {
-    if (ids.length === 0) return true;
-    const ex = await exchangeHello(st.ctx, st.spec(ids), { helloOnly: true });
-    return ex.outcome !== 'silence';
-  };
+  if (ids.length === 0) return true;
+  const ex = await exchangeHello(st.ctx, st.spec(ids), { helloOnly: true });
+  return ex.outcome !== 'silence';
 }

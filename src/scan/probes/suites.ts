@@ -45,12 +45,15 @@ function needs(s: IanaSuite): { srpUser?: string } {
 }
 
 /**
- * DTLS 1.2 with every catalogue suite offered: the baseline exchange the
- * other probes start from (its answer also feeds the DoS section).
+ * DTLS 1.2 as a typical client asks for it: the 64 best catalogue suites
+ * (some servers refuse a hello with hundreds: wolfSSL answers decode_error).
+ * Its exchange is the baseline the other probes start from; {@link
+ * rebaseline} repeats it with the accepted suites when it found none.
  */
-export async function probeDtls12(st: ScanState): Promise<VersionResult> {
-  const ids = preferenceOrder(IANA_SUITES.filter((s) => s.dtlsOk && !s.srp)).map((s) => s.id);
-  const ex = await exchangeHello(st.ctx, st.spec(ids, { ticket: true }));
+export async function probeDtls12(st: ScanState, suites?: readonly number[]): Promise<VersionResult> {
+  const typical = preferenceOrder(IANA_SUITES.filter((s) => s.dtlsOk && !s.srp && !s.export && !s.nullCipher && !s.anonymous))
+    .slice(0, 64).map((s) => s.id);
+  const ex = await exchangeHello(st.ctx, st.spec(suites ?? typical, { ticket: true }));
   const sh = ex.serverHello;
   if (sh && sh.serverVersion === Version.dtls12) {
     st.baseline = ex;
@@ -62,6 +65,13 @@ export async function probeDtls12(st: ScanState): Promise<VersionResult> {
     supported: sh ? sh.serverVersion === Version.dtls12 : ex.outcome === 'alert' || ex.outcome === 'helloVerifyRequestOnly' ? false : null,
     answer: describeAnswer(ex),
   };
+}
+
+/** Without a baseline yet, DTLS 1.2 again with the suites the server accepted one by one. */
+export async function rebaseline(st: ScanState, first: VersionResult): Promise<VersionResult> {
+  if (st.baseline || st.accepted.length === 0) return first;
+  const again = await probeDtls12(st, st.acceptedIds());
+  return again.supported ? again : first;
 }
 
 /** DTLS 1.0 (RFC 4347): a 1.0 ClientHello with the suites 1.0 can use. */
