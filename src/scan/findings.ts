@@ -49,6 +49,10 @@ export function deriveFindings(r: Draft): Finding[] {
     add({ id: 'no-forward-secrecy', severity: 'low', title: 'Suites without forward secrecy accepted',
       detail: `Static RSA/DH key exchange: a stolen server key decrypts recorded traffic: ${names(staticKx)}.`, reference: 'RFC 9325 §4.1' });
   }
+  if (r.groups.dhe && r.groups.dhe.bits < 2048) {
+    add({ id: 'weak-dh', severity: 'high', title: 'Finite-field DH group below 2048 bits',
+      detail: `The DHE suites use a ${r.groups.dhe.bits}-bit prime (Logjam).`, reference: 'RFC 9325 §4.1' });
+  }
   const cbc = pick('cbc');
   if (cbc.length && r.extensions.encryptThenMac === false) {
     add({ id: 'cbc-without-etm', severity: 'medium', title: 'CBC suites without encrypt-then-MAC',

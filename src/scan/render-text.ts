@@ -33,6 +33,7 @@ export function renderText(r: ScanReport): string {
     + (cs.accepted.length ? cs.accepted.map((s) => `  ${s.id}  ${s.name}${s.flags.length ? `  [${s.flags.join(', ')}]` : ''}`).join('\n') : '  none') + '\n');
   out.push(section('Key exchange', [
     ['groups', r.groups.supported.join(', ') || (r.groups.tested.length ? 'none' : 'not tested')],
+    ...(r.groups.dhe ? [['DHE prime', `${r.groups.dhe.bits} bits (${r.groups.dhe.group ?? 'not an RFC 7919 group'})`] as const] : []),
     ['signature schemes', r.signatureAlgorithms.supported.join(', ') || (r.signatureAlgorithms.tested.length ? 'none' : 'not tested')],
   ]));
   const c = r.certificate;

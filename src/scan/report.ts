@@ -182,7 +182,12 @@ export interface ScanReport {
     readonly rejectedBySilence: number;
     readonly preference: 'server' | 'client' | null;
   };
-  readonly groups: { readonly tested: readonly string[]; readonly supported: readonly string[] };
+  readonly groups: {
+    readonly tested: readonly string[];
+    readonly supported: readonly string[];
+    /** The finite-field group of the DHE suites: its prime's size and RFC 7919 name (`null`: a custom prime). */
+    readonly dhe: { readonly bits: number; readonly group: string | null } | null;
+  };
   readonly signatureAlgorithms: { readonly tested: readonly string[]; readonly supported: readonly string[] };
   readonly certificate: CertificateResult | null;
   readonly extensions: ExtensionsResult;

@@ -160,7 +160,7 @@ async function run(options: ScanOptions, target: Target, started: number, starte
   const dtls12 = await section('DTLS 1.2 again', firstDtls12, () => rebaseline(st, firstDtls12), false);
   const preference = await section('suite order', null, () => probePreference(st));
   const cert = await section('certificate', { cert: null, unknownNameAnswer: null }, () => probeCertificate(st));
-  const groups = await section('groups', { tested: [], supported: [] }, () => probeGroups(st));
+  const groups = await section('groups', { tested: [], supported: [], dhe: null }, () => probeGroups(st));
   const schemes = await section('signature schemes', { tested: [], supported: [] }, () => probeSchemes(st));
   const ext = await section('extensions', null, () => probeExtensions(st));
   const sessions = await section('sessions', null, () => probeSessions(st));

@@ -114,7 +114,7 @@ export async function probePreference(st: ScanState): Promise<'server' | 'client
  * ServerKeyExchange names the curve used), and the accepted DHE suites with
  * one RFC 7919 group at a time (its prime says which group it is).
  */
-export async function probeGroups(st: ScanState): Promise<{ tested: string[]; supported: string[] }> {
+export async function probeGroups(st: ScanState): Promise<{ tested: string[]; supported: string[]; dhe: { bits: number; group: string | null } | null }> {
   const ecdhe = st.accepted.filter((s) => /^ECDHE_/.test(s.kx) || s.kx === 'ECDH_anon');
   const dhe = st.accepted.filter((s) => /^DHE_/.test(s.kx) || s.kx === 'DH_anon');
   const curves = ALL_GROUPS.filter((g) => g < 256);
@@ -134,8 +134,14 @@ export async function probeGroups(st: ScanState): Promise<{ tested: string[]; su
   };
   const supported: number[] = [];
   if (ecdhe.length) supported.push(...(await enumerate(curves, (o, t) => probe(ecdhe, o, t), st.fastTimeout, st.ctx.replyTimeout)).accepted);
-  if (dhe.length) supported.push(...(await enumerate(ffdhe, (o, t) => probe(dhe, o, t), st.fastTimeout, st.ctx.replyTimeout)).accepted);
-  return { tested: tested.map(groupName), supported: supported.map(groupName) };
+  let dheParams: { bits: number; group: string | null } | null = null;
+  if (dhe.length) {
+    supported.push(...(await enumerate(ffdhe, (o, t) => probe(dhe, o, t), st.fastTimeout, st.ctx.replyTimeout)).accepted);
+    // The prime a client that names no RFC 7919 group gets.
+    const kx = keyExchangeOf(await exchangeHello(st.ctx, st.spec(dhe.map((s) => s.id), { groups: curves })));
+    if (kx?.dhBits) dheParams = { bits: kx.dhBits, group: kx.dhGroup ?? null };
+  }
+  return { tested: tested.map(groupName), supported: supported.map(groupName), dhe: dheParams };
 }
 
 /** Signature schemes: the accepted signed suites with one scheme offered at a time. */
