@@ -136,13 +136,13 @@ async function scripted(st: ScanState, suites: readonly number[], script: Script
   return scriptedHandshake(st.ctx, st.spec(suites), { ...(psk && { psk }), script });
 }
 
-function afterMistake(hs: HandshakeResult, wanted: readonly number[]): Verdict {
+function afterMistake(hs: HandshakeResult, wanted: readonly number[], silenceOk = true): Verdict {
   const parts: string[] = [];
   if (hs.alert) parts.push(describeAlert(hs.alert));
   if (hs.serverFinished) parts.push('the server sent its Finished');
   else if (hs.serverCcs) parts.push('the server sent its ChangeCipherSpec');
   const answer = parts.length ? parts.join('; ') : 'no answer';
-  const alertOk = hs.alert === undefined || (hs.alert.level === 2 && wanted.includes(hs.alert.description));
+  const alertOk = hs.alert === undefined ? silenceOk : hs.alert.level === 2 && wanted.includes(hs.alert.description);
   return { answer, conforms: !hs.serverFinished && !hs.serverCcs && alertOk };
 }
 
@@ -194,7 +194,9 @@ export async function probeStateMachine(st: ScanState, canComplete: boolean): Pr
   await record('S-37', full ? async () => {
     const hs = await scripted(st, suites, { finished: (v) => v.map((b) => b ^ 1) });
     await abortHandshake(hs);
-    return afterMistake(hs, [51]);
+    // A Finished that decrypts but does not verify is a failed handshake, not
+    // an invalid record: RFC 5246 §7.4.9 wants decrypt_error, silence is not enough.
+    return afterMistake(hs, [51], false);
   } : null);
   await record('DUP-01', full ? async () => {
     const dup = await scripted(st, suites, { duplicateFinalFlight: true });
