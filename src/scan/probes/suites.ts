@@ -120,17 +120,24 @@ export async function probeGroups(st: ScanState): Promise<{ tested: string[]; su
   const curves = ALL_GROUPS.filter((g) => g < 256);
   const ffdhe = ALL_GROUPS.filter((g) => g >= 256);
   const tested = [...(ecdhe.length ? curves : []), ...(dhe.length ? ffdhe : [])];
-  // RFC 8422 §5.1: an ECDSA certificate's curve must be among the client's
-  // groups too, so with ECDSA suites the certificate's curve is offered last.
+  // RFC 8422 §5.1: a server may insist that its ECDSA certificate's curve be
+  // among the client's groups too (OpenSSL does). So when a group offered
+  // alone is refused with ECDSA suites, it is offered again with that curve
+  // after it (a server that prefers its own order may then pick the curve:
+  // the group then counts as not shown).
   const certCurve = st.certificateCurve;
-  const probe = async (suites: readonly IanaSuite[], offer: readonly number[], timeout: number): Promise<OfferResult<number>> => {
-    const ecdsa = suites.some((s) => s.kx === 'ECDHE_ECDSA');
-    const groups = ecdsa && certCurve !== undefined && !offer.includes(certCurve) ? [...offer, certCurve] : offer;
+  const once = async (suites: readonly IanaSuite[], groups: readonly number[], offer: readonly number[], timeout: number): Promise<OfferResult<number>> => {
     const ex = await exchangeHello(st.ctx, st.spec(suites.map((s) => s.id), { groups }), { timeout });
     const kx = keyExchangeOf(ex);
     const g = kx?.group ?? (kx?.dhGroup ? ffdhe.find((x) => groupName(x) === kx.dhGroup) : undefined);
     const chosen = g !== undefined && offer.includes(g) ? g : undefined;
     return { ...(chosen !== undefined && { chosen }), answer: ex.outcome };
+  };
+  const probe = async (suites: readonly IanaSuite[], offer: readonly number[], timeout: number): Promise<OfferResult<number>> => {
+    const first = await once(suites, offer, offer, timeout);
+    const ecdsa = suites.some((s) => s.kx === 'ECDHE_ECDSA');
+    if (first.chosen !== undefined || !ecdsa || certCurve === undefined || offer.includes(certCurve)) return first;
+    return once(suites, [...offer, certCurve], offer, timeout);
   };
   const supported: number[] = [];
   if (ecdhe.length) supported.push(...(await enumerate(curves, (o, t) => probe(ecdhe, o, t), st.fastTimeout, st.ctx.replyTimeout)).accepted);
