@@ -86,6 +86,25 @@ describe('scan report of the project\'s own server', () => {
   });
 });
 
+describe('scan of a server without the cookie exchange', () => {
+  it('finds the amplifier: the first flight and its resends go to any (spoofed) address', async () => {
+    const open = await startOwn({ key: pki('server-ecdsa-p256.key.pem'), cert: pki('server-ecdsa-p256.chain.pem'), cookieExchange: false });
+    try {
+      const r = await scan({ host: '127.0.0.1', port: open.port, timerWindow: 3_500, spoofWindow: 500, rate: 400 });
+      expect(schemaErrors(r)).toEqual([]);
+      expect(r.dos.cookieRequired).toBe(false);
+      expect(r.dos.amplification!.factor).toBeGreaterThan(2);
+      // The flight, then its resends at 1 s and 3 s (the timer probe's window doubles as the spoof count).
+      expect(r.dos.spoofedHelloDatagrams).toBeGreaterThanOrEqual(3);
+      const f = r.findings.find((x) => x.id === 'no-cookie-exchange');
+      expect(f).toMatchObject({ severity: 'high', title: 'No cookie exchange: usable as a DDoS amplifier' });
+      expect(f!.detail).toMatch(/bytes for \d+ \(×\d/);
+    } finally {
+      await open.stop();
+    }
+  }, 60_000);
+});
+
 describe('scan budget', () => {
   it('stops at the datagram budget and says which probes did not finish', async () => {
     const r = await scan({ host: '127.0.0.1', port: own.port, maxDatagrams: 40, timerWindow: 1000, spoofWindow: 500 });
