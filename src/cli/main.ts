@@ -18,6 +18,7 @@ Usage:
                   [--pack MS] [--bitflip P] [--inject P] [--verbose]
   puredtls scan HOST PORT [--json] [--html FILE] [--ca FILE] [--servername NAME] [--psk-identity ID --psk HEX]
                   [--same-port] [--max-datagrams N] [--rate N] [--max-time S] [...]
+  puredtls illustrate (HOST PORT | --self) [--out FILE] [--json] [--ca FILE] [--psk-identity ID --psk HEX] [...]
   puredtls --help | --version
 
 Run "puredtls <command> --help" for details.`;
@@ -28,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'client') return runClient(rest);
   if (cmd === 'proxy') return (await import('./proxy-command.js')).runProxy(rest);
   if (cmd === 'scan') return (await import('./scan-command.js')).runScan(rest);
+  if (cmd === 'illustrate') return (await import('./illustrate-command.js')).runIllustrate(rest);
   if (cmd === '--version' || cmd === '-v') {
     console.log(VERSION);
     return 0;
