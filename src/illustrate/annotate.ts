@@ -88,7 +88,7 @@ class DatagramAnnotator {
   readonly records: RecordView[] = [];
 
   constructor(private readonly data: Uint8Array, private readonly from: 'client' | 'server', private readonly ctx: Context,
-    private readonly open: RecordProtection | undefined, private readonly whole: (msgType: number, seq: number, epoch: number) => void) {}
+    private readonly open: RecordProtection | undefined, private readonly seen: (key: string) => void) {}
 
   run(): Field[] {
     const a = Annotator.of(this.data);
@@ -164,7 +164,7 @@ class DatagramAnnotator {
           }
         }, whole ? undefined : `fragment of ${handshakeName(hd.msgType)}`);
         parts.push(`${handshakeName(hd.msgType)} m${hd.messageSeq}${whole ? '' : ` [${hd.offset}, ${hd.offset + hd.fragmentLength}) of ${hd.length}`}`);
-        this.whole(hd.msgType, hd.messageSeq, 0);
+        this.seen(`0/${hd.msgType}/${hd.messageSeq}/${hd.offset}`);
       });
     }
     return parts.join(', ');
@@ -209,7 +209,7 @@ class DatagramAnnotator {
       a.group('body', { ...(MESSAGE_NOTE[hd.msgType] ? { note: MESSAGE_NOTE[hd.msgType] } : {}), rfc: MESSAGE_RFC[hd.msgType] ?? '' }, (b) => {
         annotateBody(b, hd.msgType, { ...this.ctx, fromServer: this.from === 'server' });
       });
-      this.whole(hd.msgType, hd.messageSeq, 1);
+      this.seen(`1/${hd.msgType}/${hd.messageSeq}/${hd.offset}`);
       return `${handshakeName(hd.msgType)} m${hd.messageSeq}`;
     }
     const text = Buffer.from(pt).toString('utf8');
@@ -259,7 +259,7 @@ export function buildIllustration(input: IllustrateInput): Illustration {
   input.captured.forEach((c, i) => {
     const keys: string[] = [];
     const da = new DatagramAnnotator(c.data, c.from, { ...ctx, fromServer: c.from === 'server' }, c.from === 'client' ? protections.client : protections.server,
-      (msgType, seq, epoch) => keys.push(`${c.from}/${epoch}/${msgType}/${seq}`));
+      (key) => keys.push(`${c.from}/${key}`));
     const fields = da.run();
     for (const r of da.records) {
       if (r.decrypted && r.contentType === 'handshake') {

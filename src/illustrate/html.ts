@@ -17,7 +17,7 @@ const CSS = `${PAGE_CSS}
 .c0{background:#dbeafe}.c1{background:#dcfce7}.c2{background:#fef3c7}.c3{background:#fce7f3}.c4{background:#e0e7ff}.c5{background:#ccfbf1}.c6{background:#fee2e2}.c7{background:#ede9fe}
 table.fields td,table.fields th{font-size:13px}table.fields td.range{font-family:ui-monospace,monospace;color:#5f6b7a;white-space:nowrap;width:1%}
 table.fields td.name{white-space:nowrap;font-family:ui-monospace,monospace}table.fields td.rfc{white-space:nowrap;color:#5f6b7a;font-size:12px}
-table.fields td.value{font-family:ui-monospace,monospace;word-break:break-all}
+table.fields td.value{font-family:ui-monospace,monospace;word-break:break-all;min-width:13em}
 .client{color:#1d4ed8}.server{color:#047857}.badge{display:inline-block;border-radius:4px;padding:0 6px;font-size:12px;background:#fde68a;color:#6b4f00;margin-left:6px}
 table.ladder td{font-size:13px}table.ladder td.arrow{font-family:ui-monospace,monospace;white-space:nowrap}
 h2{font-size:17px;margin:22px 0 6px}h3{font-size:15px;margin:14px 0 4px}.note{color:#38465a}`;
