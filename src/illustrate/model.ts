@@ -40,7 +40,7 @@ export interface MessageView {
   /** The message body with its fields (whole, even when it travelled in fragments). */
   readonly body: ByteBlock;
   readonly rfc: string;
-  /** In how many fragments (records) it came, and whether it repeats an earlier one (a retransmission). */
+  /** In how many fragments (records) it came, and whether it repeats an earlier one (a resent protected message; resent plaintext datagrams are marked on the datagram). */
   readonly fragments: number;
   readonly retransmission: boolean;
   /** Where it completed: datagram index. */
