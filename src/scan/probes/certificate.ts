@@ -11,7 +11,7 @@ import { OID } from '../../x509/oids.js';
 import { verifyChain } from '../../x509/verify.js';
 import { describeAnswer } from '../answer.js';
 import { type Exchange, exchangeHello } from '../exchange.js';
-import { ianaSuite } from '../iana-suites.js';
+import { ianaSuite, preferenceOrder } from '../iana-suites.js';
 import { Group } from '../names.js';
 import type { CertificateInfo, CertificateResult } from '../report.js';
 import type { ScanState } from '../state.js';
@@ -64,7 +64,7 @@ const sameChain = (a: readonly Uint8Array[], b: readonly Uint8Array[]) =>
  * certificate suites), checked; then the same hello with an unknown SNI name.
  */
 export async function probeCertificate(st: ScanState): Promise<{ cert: CertificateResult | null; unknownNameAnswer: string | null }> {
-  const certSuites = st.accepted.filter((s) => !s.anonymous && !(s.psk && s.kx !== 'RSA_PSK') && !s.srp && s.kx !== 'NULL');
+  const certSuites = preferenceOrder(st.accepted.filter((s) => !s.anonymous && !(s.psk && s.kx !== 'RSA_PSK') && !s.srp && s.kx !== 'NULL'));
   let ex = st.baseline;
   let chain = ex && chainOf(ex);
   if (!chain && certSuites.length > 0) {
