@@ -9,7 +9,7 @@
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { CipherSuite } from '../crypto/suites.js';
-import { pskPremaster } from '../handshake/server-handshake.js';
+import { pskPremaster } from '../handshake/common.js';
 import type { RecordProtection } from '../record/protection.js';
 import { deriveMaster, epochKeys, keyBlockParts } from '../scan/keys.js';
 import { hex } from './annotator.js';

@@ -20,7 +20,7 @@ import { groupById } from '../handshake/negotiation.js';
 import { HandshakeType } from '../handshake/registry.js';
 import { Transcript } from '../handshake/transcript.js';
 import { fullMessage } from '../handshake/header.js';
-import { pskPremaster } from '../handshake/server-handshake.js';
+import { pskPremaster } from '../handshake/common.js';
 import { encodeClientKeyExchange } from '../handshake/messages/client-key-exchange.js';
 import { decodeServerKeyExchange } from '../handshake/messages/server-key-exchange.js';
 import { decodeNewSessionTicket } from '../handshake/messages/new-session-ticket.js';
