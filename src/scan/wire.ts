@@ -7,6 +7,7 @@
  * reader never throws: malformed input is noted in `malformed` (a finding).
  */
 import { Reader } from '../codec/reader.js';
+import { concatBytes } from '../crypto/bytes.js';
 import { Writer } from '../codec/writer.js';
 import { DTLS1_2, ContentType } from '../record/content-type.js';
 import { type DtlsRecord, encodeRecord, parseDatagram } from '../record/record.js';
@@ -62,14 +63,7 @@ export function ccsRecord(seq: SeqCounter, epoch = 0): Uint8Array {
 
 /** Concatenate records into one datagram. */
 export function datagram(records: readonly Uint8Array[]): Uint8Array {
-  const n = records.reduce((a, r) => a + r.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const r of records) {
-    out.set(r, o);
-    o += r.length;
-  }
-  return out;
+  return concatBytes(...records);
 }
 
 /** A reassembled handshake message from the server. */
