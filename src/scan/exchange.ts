@@ -25,6 +25,8 @@ export interface ScanContext {
   readonly replyTimeout: number;
   /** Progress lines (`--verbose`). */
   readonly log: (line: string) => void;
+  /** Collects what the server sent that did not parse (each distinct reason once). */
+  readonly malformed?: Set<string>;
 }
 
 export type HelloOutcome = 'serverHello' | 'alert' | 'helloVerifyRequestOnly' | 'silence' | 'malformed';
@@ -164,6 +166,7 @@ export async function exchangeHello(ctx: ScanContext, spec: HelloSpec, opts: Exc
       }
     }
     malformed ??= reader.malformed[0];
+    for (const m of [malformed, ...reader.malformed]) if (m !== undefined) ctx.malformed?.add(m);
     const outcome: HelloOutcome = serverHello ? 'serverHello'
       : reader.alert ? 'alert'
       : malformed ? 'malformed'

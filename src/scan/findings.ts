@@ -21,6 +21,11 @@ export function deriveFindings(r: Draft): Finding[] {
     add({ id: 'unreachable', severity: 'info', title: 'No DTLS answer', detail: 'The target answered none of the ClientHellos; nothing else could be tested.' });
     return out;
   }
+  if (r.malformedAnswers.length > 0) {
+    add({ id: 'malformed-answers', severity: 'medium', title: 'Malformed answers',
+      detail: `The server sent what does not parse: ${r.malformedAnswers.slice(0, 3).join('; ')}${r.malformedAnswers.length > 3 ? ` (and ${r.malformedAnswers.length - 3} more)` : ''}.`,
+      reference: 'RFC 6347 §4.1, §4.2.2' });
+  }
   const v = r.versions;
   if (v.dtls10.supported) {
     add({ id: 'dtls10-accepted', severity: 'medium', title: 'DTLS 1.0 accepted',

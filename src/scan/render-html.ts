@@ -102,6 +102,7 @@ export function renderHtml(r: ScanReport): string {
     return `<tr><th><span class="${cls}">${p.conforms === null ? '?' : p.conforms ? 'ok' : 'BAD'}</span> ${escapeHtml(p.id)} ${escapeHtml(p.title)}</th>`
       + `<td>Sent: ${escapeHtml(p.sent)}<br>Answer: ${escapeHtml(p.answer)}<br>Expected: ${escapeHtml(p.expected)} <em>(${escapeHtml(p.reference)})</em></td></tr>`;
   }).join('')}</table>`));
+  if (r.malformedAnswers.length) parts.push(section('Malformed answers', `<ul>${r.malformedAnswers.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`));
   if (r.notes.length) parts.push(section('Notes', `<ul>${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`));
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`
     + `<title>${escapeHtml(title)}</title><style>${PAGE_CSS}</style></head><body>${parts.join('\n')}</body></html>\n`;

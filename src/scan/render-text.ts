@@ -85,6 +85,7 @@ export function renderText(r: ScanReport): string {
     [`fragmented hello (${r.fragmentation.fragmentSize} B)`, `first: ${yn(r.fragmentation.reassemblesFirstHello, 'answered', 'ignored')}, with cookie: ${yn(r.fragmentation.reassemblesCookieHello, 'reassembled', 'ignored')}`],
   ]));
   out.push(`State machine\n${r.stateMachine.map((p) => `  ${p.conforms === null ? '  ?' : p.conforms ? ' ok' : 'BAD'}  ${p.id} ${p.title}: ${p.answer}`).join('\n') || '  not tested'}\n`);
+  if (r.malformedAnswers.length) out.push(`Malformed answers\n${r.malformedAnswers.map((m) => `  - ${m}`).join('\n')}\n`);
   if (r.notes.length) out.push(`Notes\n${r.notes.map((n) => `  - ${n}`).join('\n')}\n`);
   return out.join('\n');
 }

@@ -196,6 +196,8 @@ export interface ScanReport {
   readonly fragmentation: FragmentationResult;
   readonly stateMachine: readonly StateMachineProbe[];
   readonly findings: readonly Finding[];
+  /** What the server sent that did not parse, each reason once (at most 20). */
+  readonly malformedAnswers: readonly string[];
   /** Probes that could not run, and why (budget, time limit, no usable suite). */
   readonly notes: readonly string[];
 }

@@ -113,7 +113,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
 async function run(options: ScanOptions, target: Target, started: number, startedAt: string, limits: ScanReport['limits']): Promise<ScanReport> {
   const log = options.log ?? (() => {});
   const budget = new Budget(limits.maxDatagrams, limits.rate, started + limits.maxTimeMs);
-  const ctx: ScanContext = { target, budget, provider: resolveProvider(options.crypto), replyTimeout: limits.replyTimeoutMs, log };
+  const malformed = new Set<string>();
+  const ctx: ScanContext = { target, budget, provider: resolveProvider(options.crypto), replyTimeout: limits.replyTimeoutMs, log, malformed };
   const settings: ScanSettings = {
     servername: options.servername ?? (isIP(options.host) ? undefined : options.host),
     ca: options.ca === undefined ? undefined : certificatesFromPem(options.ca),
@@ -187,7 +188,7 @@ async function run(options: ScanOptions, target: Target, started: number, starte
     tool: { name: 'puredtls', version: toolVersion() },
     target: { host: target.host, address: target.address, port: target.port },
     startedAt, durationMs: Math.round(performance.now() - started), limits, traffic: { ...budget.traffic },
-    reachable: dtls12.supported !== null || dtls10.supported !== null || dtls13.supported !== null,
+    reachable: dtls12.supported !== null || dtls10.supported !== null || dtls13.supported !== null || malformed.size > 0,
     versions: {
       dtls10, dtls12,
       dtls13: { ...dtls13, downgradeSentinel: sentinel, downgradeAnswer: dtls13.supported ? dtls12.answer : null },
@@ -206,7 +207,8 @@ async function run(options: ScanOptions, target: Target, started: number, starte
       srtpProfiles: ext?.srtpProfiles ?? null, heartbeat: ext?.heartbeat ?? null, recordSizeLimit: ext?.recordSizeLimit ?? null,
       serverHelloExtensions: ext?.serverHelloExtensions ?? [],
     },
-    dos: { ...dos, stoppedAfterProbe: st.deadAfter ?? null }, timers, fragmentation, stateMachine, notes: st.notes,
+    dos: { ...dos, stoppedAfterProbe: st.deadAfter ?? null }, timers, fragmentation, stateMachine,
+    malformedAnswers: [...malformed].slice(0, 20), notes: st.notes,
   };
   return { ...draft, findings: deriveFindings(draft) };
 }

@@ -45,6 +45,7 @@ function stable(r: ScanReport): unknown {
     fragmentation: { ...r.fragmentation, largestDatagram: (r.fragmentation.largestDatagram ?? 0) > 1000 },
     stateMachine: r.stateMachine.map((p) => ({ id: p.id, answer: p.answer, conforms: p.conforms })),
     findings: r.findings.map((f) => `${f.severity} ${f.id}`),
+    malformedAnswers: r.malformedAnswers,
     notes: r.notes,
   };
 }

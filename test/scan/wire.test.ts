@@ -116,6 +116,21 @@ describe('exchange with a lying server', () => {
   });
 });
 
+describe('a scan of a server that answers nonsense', () => {
+  it('ends, reports the malformed answers as a finding, and says the rest could not be tested', async () => {
+    // A handshake record whose length runs 4 KiB past the end of the datagram.
+    const s = await fakeServer(() => [Uint8Array.of(22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0x00, 1, 2)]);
+    server = s;
+    const { scan } = await import('../../src/scan/scan.js');
+    const r = await scan({ host: '127.0.0.1', port: s.port, replyTimeout: 200, timerWindow: 500, spoofWindow: 300 });
+    expect(r.reachable).toBe(true);
+    expect(r.malformedAnswers).toContain('record length past end of datagram');
+    expect(r.findings.map((f) => f.id)).toContain('malformed-answers');
+    expect(r.versions.dtls12).toEqual({ supported: null, answer: 'malformed answer: record length past end of datagram' });
+    expect(r.cipherSuites.accepted).toEqual([]);
+  }, 60_000);
+});
+
 describe('DTLS 1.3 detection', () => {
   it('reads a HelloRetryRequest: DTLS 1.3, its cookie, group and suite', async () => {
     const hrr = encode((w) => encodeServerHello(w, {
