@@ -46,12 +46,12 @@ export class ScanState {
 
   /**
    * How long to wait for a ServerHello the server would send: a few times
-   * what the baseline took, never less than 80 ms nor more than the reply
-   * timeout. A suite that misses it is tried again with the full timeout
+   * what the baseline took, never less than 80 ms nor more than 300 ms (or
+   * the reply timeout). A suite that misses it is tried again with the full timeout
    * ({@link enumerate}), so a slow answer is never taken for a refusal.
    */
   get fastTimeout(): number {
-    return Math.min(this.ctx.replyTimeout, Math.max(80, Math.round(3 * this.serverTime + 30)));
+    return Math.min(this.ctx.replyTimeout, 300, Math.max(80, Math.round(3 * this.serverTime + 30)));
   }
 
   /** The ClientHello a typical client would send, offering `suites`. */

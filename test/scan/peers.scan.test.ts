@@ -139,7 +139,7 @@ describe.runIf(HAS_OPENSSL)('scan: openssl s_server -dtls1_2', () => {
 
 describe.runIf(HAS_GNUTLS_SERV)('scan: gnutls-serv --udp', () => {
   it('ECDSA certificate, NORMAL priority: silent refusals, renegotiation, and the probe that stops it', async () => {
-    const r = await scanned('gnutls-serv', await startGnutls(), 170_000);
+    const r = await scanned('gnutls-serv', await startGnutls(), 240_000);
     expect(r.versions.dtls12.supported).toBe(true);
     expect(r.versions.dtls10.supported).toBe(false);
     expect(ids(r)).toEqual(expect.arrayContaining(['0xc02b', '0xc02c', '0xc0ac', '0xcca9']));
