@@ -9,7 +9,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { readFileSync } from 'node:fs';
+import { VERSION } from '../version.js';
 import { resolveProvider } from '../options.js';
 import { certificatesFromPem } from '../x509/pem.js';
 import type { PemInput } from '../options.js';
@@ -81,14 +81,6 @@ async function resolveTarget(host: string, port: number): Promise<Target> {
   if (literal) return { host, address: host, family: literal as 4 | 6, port };
   const r = await lookup(host);
   return { host, address: r.address, family: r.family === 6 ? 6 : 4, port };
-}
-
-function toolVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
 }
 
 /** Scan one DTLS server. Rejects only for bad options or an unresolvable host. */
@@ -185,7 +177,7 @@ async function run(options: ScanOptions, target: Target, started: number, starte
   const sentinel = dtls13.supported && random ? hasDowngradeSentinel(random) : null;
   const draft: Omit<ScanReport, 'findings'> = {
     schemaVersion: SCAN_SCHEMA_VERSION,
-    tool: { name: 'puredtls', version: toolVersion() },
+    tool: { name: 'puredtls', version: VERSION },
     target: { host: target.host, address: target.address, port: target.port },
     startedAt, durationMs: Math.round(performance.now() - started), limits, traffic: { ...budget.traffic },
     reachable: dtls12.supported !== null || dtls10.supported !== null || dtls13.supported !== null || malformed.size > 0,
