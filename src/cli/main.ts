@@ -16,9 +16,11 @@ Usage:
   puredtls proxy --listen HOST:PORT --target HOST:PORT [--seed N] [--drop P] [--dup P]
                   [--delay MIN-MAX] [--reorder P] [--reorder-delay MS] [--mtu N [--truncate]]
                   [--pack MS] [--bitflip P] [--inject P] [--verbose]
-  puredtls scan HOST PORT [--json] [--html FILE] [--ca FILE] [--servername NAME] [--psk-identity ID --psk HEX]
-                  [--same-port] [--max-datagrams N] [--rate N] [--max-time S] [...]
-  puredtls illustrate (HOST PORT | --self) [--out FILE] [--json] [--ca FILE] [--psk-identity ID --psk HEX] [...]
+  puredtls scan HOST PORT [--json] [--html FILE] [--ca FILE] [--servername NAME]
+                  [--psk-identity ID --psk HEX] [--alpn LIST] [--same-port]
+                  [--max-datagrams N] [--rate N] [--max-time S] [--timeout MS] [--timer-window S]
+  puredtls illustrate (HOST PORT | --self) [--out FILE] [--json] [--ca FILE] [--servername NAME]
+                  [--psk-identity ID --psk HEX] [--ciphers LIST] [--mtu N] [--message TEXT]
   puredtls --help | --version
 
 Run "puredtls <command> --help" for details.`;
