@@ -16,15 +16,22 @@ Usage:
   puredtls proxy --listen HOST:PORT --target HOST:PORT [--seed N] [--drop P] [--dup P]
                   [--delay MIN-MAX] [--reorder P] [--reorder-delay MS] [--mtu N [--truncate]]
                   [--pack MS] [--bitflip P] [--inject P] [--verbose]
+  puredtls scan HOST PORT [--json] [--html FILE] [--ca FILE] [--servername NAME]
+                  [--psk-identity ID --psk HEX] [--alpn LIST] [--same-port]
+                  [--max-datagrams N] [--rate N] [--max-time S] [--timeout MS] [--timer-window S]
+  puredtls illustrate (HOST PORT | --self) [--out FILE] [--json] [--ca FILE] [--servername NAME]
+                  [--psk-identity ID --psk HEX] [--ciphers LIST] [--mtu N] [--message TEXT]
   puredtls --help | --version
 
-Run "puredtls server --help" or "puredtls client --help" for details.`;
+Run "puredtls <command> --help" for details.`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === 'server') return runServer(rest);
   if (cmd === 'client') return runClient(rest);
   if (cmd === 'proxy') return (await import('./proxy-command.js')).runProxy(rest);
+  if (cmd === 'scan') return (await import('./scan-command.js')).runScan(rest);
+  if (cmd === 'illustrate') return (await import('./illustrate-command.js')).runIllustrate(rest);
   if (cmd === '--version' || cmd === '-v') {
     console.log(VERSION);
     return 0;
