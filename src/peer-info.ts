@@ -5,6 +5,7 @@ import type { Negotiated } from './handshake/server-handshake.js';
 import { type PeerCertificate, parseCertificate, toPeerCertificate } from './x509/certificate.js';
 import { spkiOfCertificate } from './x509/keys.js';
 import { pemEncode } from './x509/pem.js';
+import type { ParsedCrl } from './x509/crl.js';
 import { verifyChain } from './x509/verify.js';
 
 /**
@@ -54,6 +55,14 @@ export function peerCertificate(n: Negotiated | undefined, detailed = false): Pe
   }
 }
 
+/** The certificate-checking options of both roles (`crl`, `allowSha1Certificates`), resolved. */
+export interface ChainPolicy {
+  readonly crls?: readonly ParsedCrl[];
+  readonly allowSha1Certificates?: boolean;
+  /** false for Node's bundled roots (see `VerifyChainOptions.strictAnchors`). */
+  readonly strictAnchors?: boolean;
+}
+
 /**
  * Check a peer chain for a handshake: full validation against `ca` when
  * given; always the leaf key, so signatures are still verified when
@@ -62,7 +71,7 @@ export function peerCertificate(n: Negotiated | undefined, detailed = false): Pe
 export function checkChain(
   provider: CryptoProvider,
   chain: readonly Uint8Array[],
-  opts: { ca: readonly Uint8Array[] | undefined; purpose: 'serverAuth' | 'clientAuth'; host?: string },
+  opts: { ca: readonly Uint8Array[] | undefined; purpose: 'serverAuth' | 'clientAuth'; host?: string } & ChainPolicy,
 ): { ok: true; key: VerifyingKey } | { ok: false; error: DtlsError; key?: VerifyingKey } {
   let key: VerifyingKey | undefined;
   try {
@@ -70,7 +79,11 @@ export function checkChain(
   } catch {
     key = undefined;
   }
-  const res = verifyChain(provider, [...chain], { ca: [...(opts.ca ?? [])], purpose: opts.purpose, ...(opts.host !== undefined && { host: opts.host }) });
+  const res = verifyChain(provider, [...chain], {
+    ca: opts.ca ?? [], purpose: opts.purpose, ...(opts.host !== undefined && { host: opts.host }),
+    ...(opts.crls !== undefined && { crls: opts.crls }), allowSha1Certificates: opts.allowSha1Certificates === true,
+    strictAnchors: opts.strictAnchors !== false,
+  });
   if (!res.ok) return key ? { ok: false, error: res.error, key } : { ok: false, error: res.error };
   if (!key) return { ok: false, error: new CertificateError('ERR_DTLS_BAD_CERTIFICATE', 'the certificate key cannot be used', 'unsupported_certificate') };
   return { ok: true, key };
