@@ -97,7 +97,7 @@ export function certificateProblem(c: ParsedCertificate, role: Role, depth: numb
     if (c.selfIssued && kid !== undefined && c.subjectKeyIdentifier !== undefined && !bytesEqual(kid, c.subjectKeyIdentifier)) {
       return certError(C.PROFILE, `self-issued certificate ${at}: its authorityKeyIdentifier is not its own subjectKeyIdentifier`);
     }
-  } else if (!c.selfIssued && c.authorityKeyIdentifier?.keyIdentifier === undefined) {
+  } else if (c.version === 3 && !c.selfIssued && c.authorityKeyIdentifier?.keyIdentifier === undefined) {
     return certError(C.PROFILE, `certificate ${at} has no authorityKeyIdentifier keyIdentifier (RFC 5280 §4.2.1.1)`);
   }
   const bad = role === 'anchor' ? undefined : invalidSan(c);
