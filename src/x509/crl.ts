@@ -7,7 +7,7 @@
  */
 import type * as asn1js from 'asn1js';
 import { DtlsError, KeyError } from '../errors.js';
-import { bitString, booleanValue, children, decodeDer, derProblem, integerBytes, isContext, oid, primitiveBytes, rawBytes, seq, smallInteger } from './asn1.js';
+import { bitString, booleanValue, children, decodeDer, derProblem, innerTlvs, integerBytes, isContext, oid, primitiveBytes, rawBytes, seq, smallInteger } from './asn1.js';
 import { type AuthorityKeyIdentifier, type CertificateExtension, type DistributionPointName, decodeDistributionPointName, reasonFlags } from './extensions.js';
 import { decodeExtensions } from './extensions.js';
 import { Malformed, fail } from './malformed.js';
@@ -190,41 +190,49 @@ function extensionProblems(exts: readonly CertificateExtension[], problems: stri
   return out;
 }
 
+/** Decode one TLV slice on its own (asn1js bounds the nodes per call: a CRL's entries are decoded one by one). */
+function node(raw: Uint8Array | undefined, what: string): asn1js.AsnType {
+  const n = raw === undefined ? undefined : decodeDer(raw);
+  if (n === undefined) fail(`malformed ${what}`);
+  return n;
+}
+
 function parseUnchecked(input: Uint8Array): ParsedCrl {
   const der = toBytes(input);
   const problem = derProblem(der);
   if (problem !== undefined) fail(`not DER: ${problem}`);
-  const top = seq(decodeDer(der));
+  const top = der[0] === 0x30 ? innerTlvs(der) : undefined;
   if (top === undefined || top.length !== 3) fail('not a CertificateList SEQUENCE');
-  const tbsNode = top[0]!;
-  const items = seq(tbsNode);
-  if (items === undefined) fail('malformed TBSCertList');
+  const tbs = top[0]!;
+  const raw = tbs[0] === 0x30 ? innerTlvs(tbs) : undefined;
+  if (raw === undefined) fail('malformed TBSCertList');
   let i = 0;
   let version: 1 | 2 = 1;
-  if (items[0] !== undefined && integerBytes(items[0]) !== undefined) {
-    if (smallInteger(items[0]) !== 1) fail('unsupported CRL version');
+  if (raw[0]?.[0] === 0x02) {
+    if (smallInteger(node(raw[0], 'CRL version')) !== 1) fail('unsupported CRL version');
     version = 2;
     i = 1;
   }
-  const tbsSigAlg = items[i];
-  const sigAlgOid = oid(seq(tbsSigAlg)?.[0]);
+  const tbsSigAlg = raw[i];
+  const sigAlgOid = oid(seq(node(tbsSigAlg, 'TBSCertList signature algorithm'))?.[0]);
   if (tbsSigAlg === undefined || sigAlgOid === undefined) fail('malformed TBSCertList signature algorithm');
-  const issuer = decodeName(items[i + 1], 'CRL issuer');
+  const issuer = decodeName(node(raw[i + 1], 'CRL issuer'), 'CRL issuer');
   const problems: string[] = [];
-  const thisUpdate = decodeTime(items[i + 2], 'thisUpdate');
+  const thisUpdate = decodeTime(node(raw[i + 2], 'thisUpdate'), 'thisUpdate');
   let k = i + 3;
   let nextUpdate: ReturnType<typeof decodeTime> | undefined;
-  const maybeTime = items[k];
-  if (maybeTime !== undefined && maybeTime.idBlock.tagClass === 1 && (maybeTime.idBlock.tagNumber === 23 || maybeTime.idBlock.tagNumber === 24)) {
-    nextUpdate = decodeTime(maybeTime, 'nextUpdate');
+  if (raw[k]?.[0] === 0x17 || raw[k]?.[0] === 0x18) {
+    nextUpdate = decodeTime(node(raw[k], 'nextUpdate'), 'nextUpdate');
     k++;
   }
   for (const t of [thisUpdate, nextUpdate]) if (t?.problem !== undefined) problems.push(`${t.problem} (RFC 5280 §5.1.2.4)`);
   if (nextUpdate === undefined) problems.push('no nextUpdate (RFC 5280 §5.1.2.5: conforming CRL issuers MUST include it)');
   const entries = new Map<string, RevokedEntry>();
-  if (items[k] !== undefined && seq(items[k]) !== undefined) {
-    for (const node of seq(items[k])!) {
-      const entry = decodeEntry(node, version, problems);
+  if (raw[k]?.[0] === 0x30) {
+    const list = innerTlvs(raw[k]!);
+    if (list === undefined || list.length === 0) fail('malformed revokedCertificates');
+    for (const e of list) {
+      const entry = decodeEntry(node(e, 'revokedCertificates entry'), version, problems);
       const key = serialKey(entry.serial);
       if (entries.has(key)) problems.push(`serial number ${key} is listed twice`);
       entries.set(key, entry);
@@ -232,22 +240,23 @@ function parseUnchecked(input: Uint8Array): ParsedCrl {
     k++;
   }
   let extensions: CertificateExtension[] = [];
-  if (items[k] !== undefined) {
-    if (!isContext(items[k], 0) || children(items[k])?.length !== 1 || version !== 2) fail('malformed crlExtensions');
-    extensions = decodeExtensionSequence(children(items[k])![0], 'crlExtension');
+  if (raw[k] !== undefined) {
+    const wrapper = node(raw[k], 'crlExtensions');
+    if (!isContext(wrapper, 0) || children(wrapper)?.length !== 1 || version !== 2) fail('malformed crlExtensions');
+    extensions = decodeExtensionSequence(children(wrapper)![0], 'crlExtension');
     k++;
   }
-  if (k !== items.length) fail('unexpected TBSCertList field');
+  if (k !== raw.length) fail('unexpected TBSCertList field');
   const ext = extensionProblems(extensions, problems);
   if (ext.crlNumber === undefined) problems.push('no cRLNumber (RFC 5280 §5.2.3: conforming CRL issuers MUST include it)');
-  const sigAlgParts = seq(top[1]);
+  const sigAlgParts = seq(node(top[1], 'CRL signatureAlgorithm'));
   const signatureAlgorithm = oid(sigAlgParts?.[0]);
   if (sigAlgParts === undefined || sigAlgParts.length > 2 || signatureAlgorithm === undefined) fail('malformed CRL signatureAlgorithm');
-  const sigBits = bitString(top[2]);
+  const sigBits = bitString(node(top[2], 'CRL signatureValue'));
   if (sigBits === undefined || sigBits.unusedBits !== 0) fail('malformed CRL signatureValue');
   return Object.freeze({
     der,
-    tbs: toBytes(rawBytes(tbsNode)),
+    tbs: toBytes(tbs),
     version,
     issuer,
     thisUpdate: thisUpdate.date,
@@ -260,7 +269,7 @@ function parseUnchecked(input: Uint8Array): ParsedCrl {
     problems,
     signatureAlgorithm,
     signatureAlgorithmParams: sigAlgParts[1] === undefined ? undefined : toBytes(rawBytes(sigAlgParts[1])),
-    signatureAlgorithmsMatch: bytesEqual(rawBytes(tbsSigAlg), rawBytes(top[1]!)),
+    signatureAlgorithmsMatch: bytesEqual(tbsSigAlg, top[1]!),
     signature: toBytes(sigBits.bytes),
   });
 }
