@@ -12,23 +12,21 @@
  * search goes on (cross-signed intermediates, a root and its re-issue,
  * an expired intermediate next to a valid one).
  */
-import type { CryptoProvider } from '../crypto/provider.js';
 import type { WorkBudget } from './budget.js';
 import type { ParsedCertificate } from './certificate.js';
 import { CertificateErrorCode as C, certError } from './codes.js';
 import type { CertificateError } from '../errors.js';
 import { namesOfType } from './general-names.js';
 import { describeName } from './names.js';
-import { type KeyCache, verifySignature, weakAlgorithm } from './signature.js';
+import { type SignatureChecks, weakAlgorithm } from './signature.js';
 import { bytesEqual } from './util.js';
 
 /** What the search needs. */
 export interface BuildContext {
-  readonly provider: CryptoProvider;
   readonly allowSha1: boolean;
   readonly maxDepth: number;
   readonly budget: WorkBudget;
-  readonly keyCache: KeyCache;
+  readonly signatures: SignatureChecks;
   /** Validate a complete path (leaf first, anchor last). */
   readonly validate: (path: readonly ParsedCertificate[]) => CertificateError | undefined;
 }
@@ -63,18 +61,7 @@ export type BuildResult = { path: ParsedCertificate[] } | { error: CertificateEr
  */
 export function buildPath(leaf: ParsedCertificate, pool: readonly ParsedCertificate[], anchors: ReadonlySet<ParsedCertificate>, ctx: BuildContext): BuildResult {
   const isAnchor = (c: ParsedCertificate): boolean => anchors.has(c);
-  const sigCache = new Map<ParsedCertificate, Map<ParsedCertificate, boolean>>();
-  const sigOk = (c: ParsedCertificate, issuer: ParsedCertificate): boolean => {
-    let m = sigCache.get(c);
-    if (m === undefined) sigCache.set(c, (m = new Map()));
-    let v = m.get(issuer);
-    if (v === undefined) {
-      ctx.budget.signature();
-      v = verifySignature(ctx.provider, c, issuer, ctx.keyCache);
-      m.set(issuer, v);
-    }
-    return v;
-  };
+  const sigOk = (c: ParsedCertificate, issuer: ParsedCertificate): boolean => ctx.signatures.verify(c, issuer);
   let firstFailure: CertificateError | undefined;
   let weak: string | undefined;
   let badSignature: string | undefined;

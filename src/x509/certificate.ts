@@ -13,10 +13,10 @@
  * `ERR_DTLS_BAD_CERTIFICATE` and alert `bad_certificate`; nothing else is
  * ever thrown, whatever the input bytes.
  */
-import { CertificateError, DtlsError } from '../errors.js';
+import { CertificateError } from '../errors.js';
 import { bitString, booleanValue, children, decodeDer, derProblem, integerBytes, isContext, octetString, oid, rawBytes, seq, smallInteger } from './asn1.js';
 import { type CertificateExtension, type DecodedExtensions, decodeExtensions } from './extensions.js';
-import { Malformed, fail } from './malformed.js';
+import { decodeWith, fail } from './malformed.js';
 import { type X509Name, decodeName } from './names.js';
 import { type CertificatePublicKey, decodePublicKey } from './public-key.js';
 import { decodeTime } from './time.js';
@@ -69,10 +69,6 @@ export interface ParsedCertificate extends DecodedExtensions {
   readonly signature: Uint8Array;
   /** Subject and issuer names are equal (RFC 5280 comparison). */
   readonly selfIssued: boolean;
-}
-
-function badCertificate(message: string): CertificateError {
-  return new CertificateError('ERR_DTLS_BAD_CERTIFICATE', message, 'bad_certificate');
 }
 
 /** Decode the optional `[0] EXPLICIT Version`; returns the version and the index of the serial number. */
@@ -206,14 +202,7 @@ function parseUnchecked(input: Uint8Array): ParsedCertificate {
  * @throws {CertificateError} `ERR_DTLS_BAD_CERTIFICATE` (alert `bad_certificate`) for any malformed input; never anything else.
  */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
-  try {
-    if (!(der instanceof Uint8Array)) fail('certificate must be a Uint8Array');
-    return parseUnchecked(der);
-  } catch (err) {
-    if (err instanceof DtlsError) throw err;
-    const detail = err instanceof Malformed ? err.message : `decoder error: ${err instanceof Error ? err.message : String(err)}`;
-    throw badCertificate(`malformed certificate: ${detail}`);
-  }
+  return decodeWith(der, 'certificate', parseUnchecked, (message) => new CertificateError('ERR_DTLS_BAD_CERTIFICATE', message, 'bad_certificate'));
 }
 
 /** Whether `a` and `b` are the same certificate (same DER). */

@@ -6,11 +6,11 @@
  * loaded, with a message naming the rule: CRLs are local configuration.
  */
 import type * as asn1js from 'asn1js';
-import { DtlsError, KeyError } from '../errors.js';
+import { KeyError } from '../errors.js';
 import { bitString, booleanValue, children, decodeDer, derProblem, innerTlvs, integerBytes, isContext, oid, primitiveBytes, rawBytes, seq, smallInteger } from './asn1.js';
 import { type AuthorityKeyIdentifier, type CertificateExtension, type DistributionPointName, decodeDistributionPointName, reasonFlags } from './extensions.js';
 import { decodeExtensions } from './extensions.js';
-import { Malformed, fail } from './malformed.js';
+import { decodeWith, fail } from './malformed.js';
 import { type X509Name, decodeName } from './names.js';
 import { OID } from './oids.js';
 import type { SignedObject } from './signature.js';
@@ -281,14 +281,7 @@ function parseUnchecked(input: Uint8Array): ParsedCrl {
  * @throws {KeyError} `ERR_DTLS_INVALID_KEY` for malformed input (CRLs are configuration, not peer data).
  */
 export function parseCrl(der: Uint8Array): ParsedCrl {
-  try {
-    if (!(der instanceof Uint8Array)) fail('a CRL must be a Uint8Array');
-    return parseUnchecked(der);
-  } catch (err) {
-    if (err instanceof DtlsError) throw err;
-    const detail = err instanceof Malformed ? err.message : `decoder error: ${err instanceof Error ? err.message : String(err)}`;
-    throw new KeyError(`malformed CRL: ${detail}`, { cause: err });
-  }
+  return decodeWith(der, 'CRL', parseUnchecked, (message, cause) => new KeyError(message, { cause }));
 }
 
 /**

@@ -13,27 +13,21 @@
  * status is unknown and the path fails (fail closed) with the reason of the
  * first candidate. The trust anchor itself is not checked.
  */
-import type { CryptoProvider } from '../crypto/provider.js';
-import type { WorkBudget } from './budget.js';
 import type { ParsedCertificate } from './certificate.js';
 import { CertificateErrorCode as C, certError } from './codes.js';
 import { CRL_REASONS, type ParsedCrl, serialKey } from './crl.js';
 import type { CertificateError } from '../errors.js';
 import { describeName } from './names.js';
-import { type KeyCache, verifySignature, weakAlgorithm } from './signature.js';
+import { type SignatureChecks, weakAlgorithm } from './signature.js';
 import { formatCertificateTime } from './time.js';
 import { bytesEqual } from './util.js';
 
 /** What revocation checking needs from the validation in progress. */
 export interface RevocationContext {
-  readonly provider: CryptoProvider;
   readonly allowSha1: boolean;
   /** The validation time, whole seconds. */
   readonly now: number;
-  readonly keyCache: KeyCache;
-  readonly budget: WorkBudget;
-  /** CRL signature results, per CRL and issuer. */
-  readonly signatures: Map<ParsedCrl, Map<ParsedCertificate, boolean>>;
+  readonly signatures: SignatureChecks;
 }
 
 /** Whether `crl`'s issuingDistributionPoint covers `cert` (always, without one). */
@@ -56,18 +50,6 @@ function inScope(crl: ParsedCrl, cert: ParsedCertificate): string | undefined {
   return "the CRL's issuingDistributionPoint is not one of the certificate's cRLDistributionPoints";
 }
 
-function crlSignatureOk(crl: ParsedCrl, issuer: ParsedCertificate, ctx: RevocationContext): boolean {
-  let byIssuer = ctx.signatures.get(crl);
-  if (byIssuer === undefined) ctx.signatures.set(crl, (byIssuer = new Map()));
-  let ok = byIssuer.get(issuer);
-  if (ok === undefined) {
-    ctx.budget.signature();
-    ok = verifySignature(ctx.provider, crl, issuer, ctx.keyCache);
-    byIssuer.set(issuer, ok);
-  }
-  return ok;
-}
-
 /** Why `crl` cannot decide about `cert` (issued by `issuer`), or `undefined` when it can. */
 function unusable(crl: ParsedCrl, cert: ParsedCertificate, issuer: ParsedCertificate, ctx: RevocationContext): CertificateError | undefined {
   const who = `the CRL of "${describeName(crl.issuer)}"`;
@@ -80,7 +62,7 @@ function unusable(crl: ParsedCrl, cert: ParsedCertificate, issuer: ParsedCertifi
   if (kid !== undefined && issuer.subjectKeyIdentifier !== undefined && !bytesEqual(kid, issuer.subjectKeyIdentifier)) {
     return certError(C.CRL_BAD_SIGNATURE, `${who} names another key of its issuer (authorityKeyIdentifier)`);
   }
-  if (!crlSignatureOk(crl, issuer, ctx)) return certError(C.CRL_BAD_SIGNATURE, `${who} is not signed by the issuer's key`);
+  if (!ctx.signatures.verify(crl, issuer)) return certError(C.CRL_BAD_SIGNATURE, `${who} is not signed by the issuer's key`);
   if (ctx.now < Math.floor(crl.thisUpdate.getTime() / 1000) * 1000) {
     return certError(C.CRL_NOT_YET_VALID, `${who} is not yet valid (thisUpdate ${formatCertificateTime(crl.thisUpdate)})`);
   }

@@ -177,36 +177,70 @@ export function keyProblem(key: CertificatePublicKey): string | undefined {
   }
 }
 
-/** Imported issuer keys, per issuer object (one verification run). */
-export type KeyCache = Map<object, VerifyingKey | null>;
+/** Something that carries a key: a certificate (as issuer). */
+export interface KeyHolder {
+  readonly spki: Uint8Array;
+  readonly publicKey: CertificatePublicKey;
+}
 
 /**
- * Whether `issuerKeyOwner`'s public key verifies `obj`'s signature (see
+ * Whether `issuer`'s public key verifies `obj`'s signature (see
  * {@link signatureSchemeFor}); `false` also when the inner and outer
  * algorithms differ or the key cannot be imported. Never throws.
  */
-export function verifySignature(
-  provider: CryptoProvider,
-  obj: SignedObject,
-  issuer: { readonly spki: Uint8Array; readonly publicKey: CertificatePublicKey },
-  keyCache?: KeyCache,
-): boolean {
+export function verifySignature(provider: CryptoProvider, obj: SignedObject, issuer: KeyHolder, key?: VerifyingKey | null): boolean {
   if (!obj.signatureAlgorithmsMatch) return false;
   const scheme = signatureSchemeFor(obj, issuer.publicKey);
   if (scheme === undefined) return false;
-  let key = keyCache?.get(issuer);
-  if (key === undefined) {
+  let k = key;
+  if (k === undefined) {
     try {
-      key = provider.importVerifyingKey(issuer.spki);
+      k = provider.importVerifyingKey(issuer.spki);
     } catch {
-      key = null;
+      k = null;
     }
-    keyCache?.set(issuer, key);
   }
-  if (key === null) return false;
+  if (k === null) return false;
   try {
-    return key.verify(scheme, obj.tbs, obj.signature);
+    return k.verify(scheme, obj.tbs, obj.signature);
   } catch {
     return false;
+  }
+}
+
+/**
+ * The signature checks of one validation (certificates and CRLs): each key
+ * imported once, each (signed object, issuer) pair verified once, each
+ * verification spending from the work budget.
+ */
+export class SignatureChecks {
+  private readonly keys = new Map<KeyHolder, VerifyingKey | null>();
+  private readonly results = new Map<SignedObject, Map<KeyHolder, boolean>>();
+
+  constructor(
+    private readonly provider: CryptoProvider,
+    private readonly budget: { signature(): void },
+  ) {}
+
+  /** Whether `issuer`'s key verifies `obj` (see {@link verifySignature}). */
+  verify(obj: SignedObject, issuer: KeyHolder): boolean {
+    let byIssuer = this.results.get(obj);
+    if (byIssuer === undefined) this.results.set(obj, (byIssuer = new Map()));
+    let ok = byIssuer.get(issuer);
+    if (ok === undefined) {
+      this.budget.signature();
+      let key = this.keys.get(issuer);
+      if (key === undefined) {
+        try {
+          key = this.provider.importVerifyingKey(issuer.spki);
+        } catch {
+          key = null;
+        }
+        this.keys.set(issuer, key);
+      }
+      ok = verifySignature(this.provider, obj, issuer, key);
+      byIssuer.set(issuer, ok);
+    }
+    return ok;
   }
 }

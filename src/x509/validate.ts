@@ -5,6 +5,7 @@
  * keyUsage and the extKeyUsage of the whole path, the host name, and
  * revocation. Signatures were checked while the path was built.
  */
+import type { WorkBudget } from './budget.js';
 import type { ParsedCertificate } from './certificate.js';
 import { CertificateErrorCode as C, certError } from './codes.js';
 import type { CertificateError } from '../errors.js';
@@ -25,6 +26,7 @@ const PURPOSE_OID: Record<CertificatePurpose, string> = { serverAuth: OID.server
 
 /** What one validation needs besides the path. */
 export interface ValidationContext extends RevocationContext {
+  readonly budget: WorkBudget;
   readonly purpose: CertificatePurpose;
   readonly host: string | undefined;
   readonly anchors: AnchorPolicy;

@@ -13,7 +13,7 @@ import { buildPath } from './build.js';
 import { type ParsedCertificate, parseCertificate, sameCertificate } from './certificate.js';
 import { CertificateErrorCode as C, certError } from './codes.js';
 import { type ParsedCrl, loadCrl } from './crl.js';
-import { type KeyCache, verifySignature } from './signature.js';
+import { SignatureChecks, verifySignature } from './signature.js';
 import { type CertificatePurpose, type ValidationContext, validatePath } from './validate.js';
 
 export { CertificateErrorCode } from './codes.js';
@@ -151,25 +151,22 @@ function verifyParsed(
   for (const c of chain.slice(1)) if (!pool.some((p) => sameCertificate(p, c))) pool.push(c);
   const leaf = anchors.find((a) => sameCertificate(a, chain[0]!)) ?? chain[0]!;
   const budget = defaultBudget();
-  const keyCache: KeyCache = new Map();
+  const signatures = new SignatureChecks(provider, budget);
   const ctx: ValidationContext = {
-    provider,
     allowSha1: opts.allowSha1Certificates === true,
     now,
-    keyCache,
     budget,
-    signatures: new Map(),
+    signatures,
     purpose: opts.purpose,
     host: opts.host,
     anchors: { strict: opts.strictAnchors !== false },
     crls,
   };
   const result = buildPath(leaf, pool, anchorSet, {
-    provider,
     allowSha1: ctx.allowSha1,
     maxDepth,
     budget,
-    keyCache,
+    signatures,
     validate: (path) => validatePath(path, ctx),
   });
   return 'path' in result ? { ok: true, chain: result.path } : { ok: false, error: result.error };

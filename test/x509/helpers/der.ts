@@ -2,6 +2,9 @@
  * A minimal DER writer for tests that need full control over certificates
  * and CRLs (malformed and non-conforming ones included).
  */
+import { concat } from '../../codec/hex.js';
+
+export { concat };
 
 function lengthBytes(n: number): number[] {
   if (n < 0x80) return [n];
@@ -14,16 +17,6 @@ function lengthBytes(n: number): number[] {
 export function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
   const body = concat(...parts);
   return Uint8Array.from([tag, ...lengthBytes(body.length), ...body]);
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 export const seq = (...parts: Uint8Array[]): Uint8Array => tlv(0x30, ...parts);
