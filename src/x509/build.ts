@@ -16,8 +16,8 @@ import type { WorkBudget } from './budget.js';
 import type { ParsedCertificate } from './certificate.js';
 import { CertificateErrorCode as C, certError } from './codes.js';
 import type { CertificateError } from '../errors.js';
-import { namesOfType } from './general-names.js';
 import { describeName } from './names.js';
+import { akiMismatch } from './profile.js';
 import { type SignatureChecks, weakAlgorithm } from './signature.js';
 import { bytesEqual } from './util.js';
 
@@ -29,19 +29,6 @@ export interface BuildContext {
   readonly signatures: SignatureChecks;
   /** Validate a complete path (leaf first, anchor last). */
   readonly validate: (path: readonly ParsedCertificate[]) => CertificateError | undefined;
-}
-
-/** Why `issuer` cannot be the issuer `cert`'s authorityKeyIdentifier names, or `undefined` when it can. */
-function akiMismatch(cert: ParsedCertificate, issuer: ParsedCertificate): string | undefined {
-  const aki = cert.authorityKeyIdentifier;
-  if (aki === undefined) return undefined;
-  if (aki.keyIdentifier !== undefined && issuer.subjectKeyIdentifier !== undefined && !bytesEqual(aki.keyIdentifier, issuer.subjectKeyIdentifier)) {
-    return 'keyIdentifier differs from its subjectKeyIdentifier';
-  }
-  if (aki.serial !== undefined && !bytesEqual(aki.serial, issuer.serial)) return 'authorityCertSerialNumber differs from its serial number';
-  const dirs = namesOfType(aki.issuer, 'dirName');
-  if (aki.issuer !== undefined && !dirs.some((d) => d.name.key === issuer.issuer.key)) return "authorityCertIssuer is not its issuer's name";
-  return undefined;
 }
 
 function rank(cert: ParsedCertificate, issuer: ParsedCertificate, isAnchor: (c: ParsedCertificate) => boolean): number {

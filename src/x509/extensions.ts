@@ -371,6 +371,7 @@ export function decodeExtensions(list: readonly CertificateExtension[]): Extensi
       case OID.authorityKeyIdentifier: {
         const aki = decodeAuthorityKeyIdentifier(e.value);
         mustNotBeCritical(e, 'authorityKeyIdentifier', '§4.2.1.1');
+        if (aki.keyIdentifier === undefined) problems.push('authorityKeyIdentifier without keyIdentifier (RFC 5280 §4.2.1.1)');
         if ((aki.issuer === undefined) !== (aki.serial === undefined)) {
           problems.push('authorityKeyIdentifier has only one of authorityCertIssuer and authorityCertSerialNumber (RFC 5280 §4.2.1.1)');
         }

@@ -8,6 +8,7 @@ import type { ParsedCertificate } from './certificate.js';
 import { CertificateErrorCode as C, certError } from './codes.js';
 import type { CertificateError } from '../errors.js';
 import { isValidDnsName } from './hostname.js';
+import { namesOfType } from './general-names.js';
 import { describeName } from './names.js';
 import { keyProblem } from './signature.js';
 import { bytesEqual } from './util.js';
@@ -31,6 +32,19 @@ export interface AnchorPolicy {
    * and critical extensions are checked.
    */
   readonly strict: boolean;
+}
+
+/** Why `issuer` cannot be the issuer `cert`'s authorityKeyIdentifier names, or `undefined` when it can. */
+export function akiMismatch(cert: ParsedCertificate, issuer: ParsedCertificate): string | undefined {
+  const aki = cert.authorityKeyIdentifier;
+  if (aki === undefined) return undefined;
+  if (aki.keyIdentifier !== undefined && issuer.subjectKeyIdentifier !== undefined && !bytesEqual(aki.keyIdentifier, issuer.subjectKeyIdentifier)) {
+    return 'keyIdentifier differs from its subjectKeyIdentifier';
+  }
+  if (aki.serial !== undefined && !bytesEqual(aki.serial, issuer.serial)) return 'authorityCertSerialNumber differs from its serial number';
+  const dirs = namesOfType(aki.issuer, 'dirName');
+  if (aki.issuer !== undefined && !dirs.some((d) => d.name.key === issuer.issuer.key)) return "authorityCertIssuer is not its issuer's name";
+  return undefined;
 }
 
 /** The RFC 5280 form rules a SAN entry must meet, or `undefined`. */
@@ -93,10 +107,8 @@ export function certificateProblem(c: ParsedCertificate, role: Role, depth: numb
   }
   if (isAnchor) {
     if (!c.signatureAlgorithmsMatch) return certError(C.PROFILE, `certificate ${at}: the two signature algorithm fields differ (RFC 5280 §4.1.1.2)`);
-    const kid = c.authorityKeyIdentifier?.keyIdentifier;
-    if (c.selfIssued && kid !== undefined && c.subjectKeyIdentifier !== undefined && !bytesEqual(kid, c.subjectKeyIdentifier)) {
-      return certError(C.PROFILE, `self-issued certificate ${at}: its authorityKeyIdentifier is not its own subjectKeyIdentifier`);
-    }
+    const mismatch = c.selfIssued ? akiMismatch(c, c) : undefined;
+    if (mismatch !== undefined) return certError(C.PROFILE, `self-issued certificate ${at} does not name itself in its authorityKeyIdentifier: ${mismatch}`);
   } else if (c.version === 3 && !c.selfIssued && c.authorityKeyIdentifier?.keyIdentifier === undefined) {
     return certError(C.PROFILE, `certificate ${at} has no authorityKeyIdentifier keyIdentifier (RFC 5280 §4.2.1.1)`);
   }

@@ -22,6 +22,9 @@ import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { KeyError } from '../../src/errors.js';
 import { type ParsedCertificate, parseCertificate } from '../../src/x509/certificate.js';
 import { cnHostNames, checkHostname } from '../../src/x509/hostname.js';
+import { formatIpAddress } from '../../src/x509/ip.js';
+import { attributeValues } from '../../src/x509/names.js';
+import { OID } from '../../src/x509/oids.js';
 import { certificatesFromPem, crlsFromPem } from '../../src/x509/pem.js';
 import { type CertificatePurpose, verifyChain } from '../../src/x509/verify.js';
 
@@ -101,6 +104,10 @@ function acceptedBecause(leaf: ParsedCertificate | undefined, host: string | und
   if (leaf.basicConstraints?.ca === true) return 'by design: a CA certificate is a valid end entity when its keyUsage allows digitalSignature';
   if (leaf.version === 1) return 'by design: version 1 end-entity certificates are accepted (RFC 5280)';
   if (leaf.subjectAltNameCritical === true && leaf.subject.rdns.length > 0) return 'by design: a critical subjectAltName next to a subject is accepted (RFC 5280 §4.2.1.6 says SHOULD NOT)';
+  const sans = new Set((leaf.subjectAltName ?? []).map((n) => (n.type === 'dns' ? n.value : n.type === 'ip' ? formatIpAddress(n.bytes) : undefined)));
+  if (leaf.subjectAltName !== undefined && attributeValues(leaf.subject, OID.commonName).some((cn) => !sans.has(cn))) {
+    return 'by design: the CA/Browser Forum rule that the subject CN repeats a SAN is not applied (the CN is not used when there is a SAN)';
+  }
   return undefined;
 }
 

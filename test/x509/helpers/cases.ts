@@ -252,6 +252,13 @@ function add(s: Spec): void {
   add({ id: 'aki-ski-mismatch', rule, leaf: leaf({ aki: { value: { keyId: Uint8Array.of(1, 2, 3, 4) } } }), expect: 'ERR_DTLS_CERT_UNTRUSTED' });
   const rootBadAki = makeRoot('Odd Root', testKey('p256', 57), { aki: { value: { keyId: Uint8Array.of(9, 9, 9) } } });
   add({ id: 'root-aki-not-its-ski', rule, trusted: [rootBadAki], intermediates: [], leaf: leafOf(rootBadAki), expect: 'ERR_DTLS_CERT_PROFILE' });
+  const rootAkiOther = makeRoot('AKI Names Other', testKey('p256', 68), { aki: { value: { keyId: testKey('p256', 68).keyId, issuer: { CN: 'myCN' }, serial: 1234 } } });
+  add({ id: 'root-aki-names-another-issuer', rule, trusted: [rootAkiOther], intermediates: [], leaf: leafOf(rootAkiOther), expect: 'ERR_DTLS_CERT_PROFILE' });
+  const rootAkiEmpty = makeRoot('AKI Empty Root', testKey('p256', 69), { aki: { value: {} } });
+  add({
+    id: 'root-aki-without-keyidentifier', rule, trusted: [rootAkiEmpty], intermediates: [], leaf: leafOf(rootAkiEmpty), expect: 'ERR_DTLS_CERT_PROFILE',
+    openssl: { why: 'an authorityKeyIdentifier MUST carry its keyIdentifier (RFC 5280 §4.2.1.1; a self-signed certificate may omit the whole extension, not the field); OpenSSL does not check' },
+  });
   add({ id: 'aki-issuer-serial-mismatch', rule, leaf: leaf({ aki: { value: { keyId: testKey('p256', 41).keyId, issuer: { CN: 'Somebody Else' }, serial: 77 } } }), expect: 'ERR_DTLS_CERT_UNTRUSTED' });
 }
 
