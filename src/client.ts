@@ -185,7 +185,7 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     if (!error && custom) {
       let verdict: Error | undefined;
       try {
-        verdict = custom(name, toPeerCertificate(parseCertificate(chain[0]!)));
+        verdict = custom(name, toPeerCertificate(parseCertificate(chain[0]!), [], this.provider));
       } catch (e) {
         verdict = e as Error;
       }
@@ -270,7 +270,7 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
 
   /** The server's certificate, as Node's `tlsSocket.getPeerCertificate()`. */
   getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
-    return peerCertificate(this.negotiated, detailed);
+    return peerCertificate(this.negotiated, detailed, this.provider);
   }
 
   /** The negotiated cipher suite, once the handshake completed. */

@@ -43,13 +43,13 @@ export function certChainPem(n: Negotiated | undefined): Buffer {
   return Buffer.from(certs.map((c) => pemEncode('CERTIFICATE', c)).join(''), 'latin1');
 }
 
-/** Node-style `getPeerCertificate(detailed)`: `{}` when there is none. */
-export function peerCertificate(n: Negotiated | undefined, detailed = false): PeerCertificate | Record<string, never> {
+/** Node-style `getPeerCertificate(detailed)`: `{}` when there is none. Fingerprints are hashed by `provider`. */
+export function peerCertificate(n: Negotiated | undefined, detailed = false, provider?: CryptoProvider): PeerCertificate | Record<string, never> {
   const certs = n?.peerCertificates ?? [];
   if (certs.length === 0) return {};
   try {
     const parsed = certs.map((c) => parseCertificate(c));
-    return toPeerCertificate(parsed[0]!, detailed ? parsed.slice(1) : []);
+    return toPeerCertificate(parsed[0]!, detailed ? parsed.slice(1) : [], provider);
   } catch {
     return {};
   }
