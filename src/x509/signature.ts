@@ -77,6 +77,18 @@ function pssHash(params: Uint8Array | undefined): 'sha256' | 'sha384' | 'sha512'
   return hash;
 }
 
+/** ECDSA and RSA PKCS#1 v1.5 signature OIDs: the key type they need and their scheme. */
+const SIMPLE_SCHEMES: ReadonlyMap<string, { key: 'ecdsa' | 'rsa'; scheme: number }> = new Map([
+  [OID.ecdsaWithSha1, { key: 'ecdsa', scheme: SignatureScheme.ecdsa_sha1 }],
+  [OID.ecdsaWithSha256, { key: 'ecdsa', scheme: SignatureScheme.ecdsa_secp256r1_sha256 }],
+  [OID.ecdsaWithSha384, { key: 'ecdsa', scheme: SignatureScheme.ecdsa_secp384r1_sha384 }],
+  [OID.ecdsaWithSha512, { key: 'ecdsa', scheme: SignatureScheme.ecdsa_secp521r1_sha512 }],
+  [OID.sha1WithRsa, { key: 'rsa', scheme: SignatureScheme.rsa_pkcs1_sha1 }],
+  [OID.sha256WithRsa, { key: 'rsa', scheme: SignatureScheme.rsa_pkcs1_sha256 }],
+  [OID.sha384WithRsa, { key: 'rsa', scheme: SignatureScheme.rsa_pkcs1_sha384 }],
+  [OID.sha512WithRsa, { key: 'rsa', scheme: SignatureScheme.rsa_pkcs1_sha512 }],
+]);
+
 /**
  * The TLS SignatureScheme that verifies `obj`'s signature with `issuerKey`,
  * from its signatureAlgorithm: ecdsa-with-SHA1/256/384/512 →
@@ -92,23 +104,9 @@ export function signatureSchemeFor(obj: Pick<SignedObject, 'signatureAlgorithm' 
   const isNull = params !== undefined && params.length === 2 && params[0] === 0x05 && params[1] === 0x00;
   const ecdsa = issuerKey.kind === 'ecdsa' && params === undefined;
   const rsa = issuerKey.kind === 'rsa' && issuerKey.algorithm === OID.rsaEncryption && (params === undefined || isNull);
+  const simple = SIMPLE_SCHEMES.get(obj.signatureAlgorithm);
+  if (simple !== undefined) return (simple.key === 'ecdsa' ? ecdsa : rsa) ? simple.scheme : undefined;
   switch (obj.signatureAlgorithm) {
-    case OID.ecdsaWithSha1:
-      return ecdsa ? SignatureScheme.ecdsa_sha1 : undefined;
-    case OID.ecdsaWithSha256:
-      return ecdsa ? SignatureScheme.ecdsa_secp256r1_sha256 : undefined;
-    case OID.ecdsaWithSha384:
-      return ecdsa ? SignatureScheme.ecdsa_secp384r1_sha384 : undefined;
-    case OID.ecdsaWithSha512:
-      return ecdsa ? SignatureScheme.ecdsa_secp521r1_sha512 : undefined;
-    case OID.sha1WithRsa:
-      return rsa ? SignatureScheme.rsa_pkcs1_sha1 : undefined;
-    case OID.sha256WithRsa:
-      return rsa ? SignatureScheme.rsa_pkcs1_sha256 : undefined;
-    case OID.sha384WithRsa:
-      return rsa ? SignatureScheme.rsa_pkcs1_sha384 : undefined;
-    case OID.sha512WithRsa:
-      return rsa ? SignatureScheme.rsa_pkcs1_sha512 : undefined;
     case OID.rsassaPss: {
       if (issuerKey.kind !== 'rsa') return undefined;
       const hash = pssHash(params);
