@@ -8,9 +8,11 @@ mkdir -p "${1:-certs}"
 cd "${1:-certs}"
 P256="-algorithm EC -pkeyopt ec_paramgen_curve:P-256"
 
-# The CA: a self-signed certificate that both sides trust (their `ca` option).
+# The CA: a self-signed certificate that both sides trust (their `ca` option). A CA
+# certificate needs keyUsage (RFC 5280 §4.2.1.3; see docs/x509.md): `req -x509` adds the rest.
 openssl genpkey $P256 -out ca.key
-openssl req -x509 -key ca.key -subj "/CN=Example DTLS CA" -days 3650 -out ca.crt
+openssl req -x509 -key ca.key -subj "/CN=Example DTLS CA" -days 3650 -out ca.crt \
+  -addext "keyUsage=critical,keyCertSign,cRLSign"
 
 # The server: its names in subjectAltName, which the client checks its `host` against.
 openssl genpkey $P256 -out server.key

@@ -12,7 +12,7 @@ import { encodeClientSession } from './handshake/session.js';
 import type { Negotiated } from './handshake/server-handshake.js';
 import { type CommonOptions, checkInt, seedCompatible } from './options.js';
 import { UdpSender, isIcmpSoftError } from './udp-sender.js';
-import { type CipherInfo, certChainPem, checkChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
+import { type ChainPolicy, type CipherInfo, certChainPem, checkChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
 import type { RemoteInfo } from './server.js';
 import { now } from './server.js';
 import { type PeerCertificate, parseCertificate, toPeerCertificate } from './x509/certificate.js';
@@ -139,7 +139,7 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     const servername = options.servername ?? (isIP(host) ? undefined : host);
     const nameToCheck = servername ?? host;
     const hsConfig = clientHandshakeConfig(resolved, servername, nameToCheck,
-      (chain) => this.checkServer(chain, resolved.ca, nameToCheck, resolved.rejectUnauthorized));
+      (chain) => this.checkServer(chain, resolved.ca, nameToCheck, resolved.rejectUnauthorized, resolved.chainPolicy));
 
     const start = (address: string, family: 4 | 6) => {
       const socket = options.socket ?? dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
@@ -177,14 +177,15 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     }
   }
 
-  private checkServer(chain: readonly Uint8Array[], ca: Uint8Array[] | undefined, name: string, reject: boolean): ServerChainCheck {
+  private checkServer(chain: readonly Uint8Array[], ca: Uint8Array[] | undefined, name: string, reject: boolean, policy: ChainPolicy): ServerChainCheck {
     const custom = this.options.checkServerIdentity;
-    const res = checkChain(this.provider, chain, { ca: ca ?? systemRoots(), purpose: 'serverAuth', ...(custom ? {} : { host: name }) });
+    // Node's bundled roots are trusted as names and keys (strictAnchors: false); a `ca` given is held to the CA profile.
+    const res = checkChain(this.provider, chain, { ...policy, ca: ca ?? systemRoots(), strictAnchors: ca !== undefined, purpose: 'serverAuth', ...(custom ? {} : { host: name }) });
     let error: DtlsError | undefined = res.ok ? undefined : res.error;
     if (!error && custom) {
       let verdict: Error | undefined;
       try {
-        verdict = custom(name, toPeerCertificate(parseCertificate(chain[0]!)));
+        verdict = custom(name, toPeerCertificate(parseCertificate(chain[0]!), [], this.provider));
       } catch (e) {
         verdict = e as Error;
       }
@@ -269,7 +270,7 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
 
   /** The server's certificate, as Node's `tlsSocket.getPeerCertificate()`. */
   getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
-    return peerCertificate(this.negotiated, detailed);
+    return peerCertificate(this.negotiated, detailed, this.provider);
   }
 
   /** The negotiated cipher suite, once the handshake completed. */

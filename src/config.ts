@@ -10,9 +10,9 @@ import { type PeerAddress, type ServerHandshakeConfig, type ServerIdentity, type
 import { isPromise } from './handshake/common.js';
 import {
   type CommonOptions, type ServerOptions, checkBoolean, resolveCa, resolveCiphers, resolveIdentity, resolveLimits,
-  type PemInput, checkInt, resolveAlpn, seedCompatible, resolveGroups, resolveProvider, resolveSettings, resolveSrtp,
+  type PemInput, checkInt, resolveAlpn, resolveChainPolicy, seedCompatible, resolveGroups, resolveProvider, resolveSettings, resolveSrtp,
 } from './options.js';
-import { checkChain } from './peer-info.js';
+import { type ChainPolicy, checkChain } from './peer-info.js';
 import { parseCertificate } from './x509/certificate.js';
 import { type ClientSession, SessionCache, TICKET_KEY_LENGTH, TicketKeys, decodeClientSession } from './handshake/session.js';
 
@@ -42,6 +42,7 @@ function serverConfig(options: ServerOptions): { config: ServerEndpointConfig; p
   const identity = options.key !== undefined ? resolveIdentity(provider, options.key, options.cert, raw) : undefined;
   const verifyRaw = resolveVerifyRaw(options.verifyRawPublicKey);
   const ca = resolveCa(options.ca);
+  const chainPolicy = resolveChainPolicy(options);
   const listed = resolveCiphers(options.ciphers) ?? defaultSuites();
   // With SNICallback any certificate type may be served, so every certificate suite stays (checked per handshake).
   const suites = listed.filter((s) => (s.auth === 'PSK' ? psk !== undefined : options.SNICallback !== undefined || suiteFitsKey(s, identity?.signingKey.kind)));
@@ -68,7 +69,7 @@ function serverConfig(options: ServerOptions): { config: ServerEndpointConfig; p
     ...optional('connectionId', cid?.make),
     ...optional('rawPublicKey', raw ? identity?.spki : undefined),
     ...optional('verifyRawPublicKey', verifyRaw),
-    checkClientChain: (chain: readonly Uint8Array[]) => checkChain(provider, chain, { ca, purpose: 'clientAuth' }),
+    checkClientChain: (chain: readonly Uint8Array[]) => checkChain(provider, chain, { ...chainPolicy, ca, purpose: 'clientAuth' }),
   });
   const config = Object.freeze({ settings, handshake, cookieSecret, cookieExchange, limits: resolveLimits(options), cidLength: cid?.length ?? 0 });
   return { config, provider };
@@ -255,6 +256,8 @@ export interface ResolvedClient {
   readonly suites: CipherSuite[];
   readonly identity?: { signingKey: SigningKey; chain: Uint8Array[] };
   readonly ca?: Uint8Array[];
+  /** `crl` and `allowSha1Certificates`, for the server chain check. */
+  readonly chainPolicy: ChainPolicy;
   readonly rejectUnauthorized: boolean;
   readonly requireExtendedMasterSecret: boolean;
   readonly groups: GroupName[];
@@ -284,6 +287,7 @@ function clientConfig(options: ClientConfigOptions): ResolvedClient {
   const identity = options.key !== undefined || options.cert !== undefined ? resolveIdentity(provider, options.key, options.cert, raw) : undefined;
   const verifyRaw = resolveVerifyRaw(options.verifyRawPublicKey);
   const ca = resolveCa(options.ca);
+  const chainPolicy = resolveChainPolicy(options);
   const psk = resolveClientPsk(options.psk);
   // Without `ciphers`, a client given a PSK offers the PSK suites only (the IoT/CoAP
   // way); otherwise the certificate suites, with CBC last for legacy servers.
@@ -301,7 +305,7 @@ function clientConfig(options: ClientConfigOptions): ResolvedClient {
       throw new TypeError('The "session" option is not a session from getSession()');
     }
   }
-  return { provider, settings, suites, rejectUnauthorized, requireExtendedMasterSecret, groups, sessionTickets, ...(psk && { psk }), ...(session && { session }),
+  return { provider, settings, suites, chainPolicy, rejectUnauthorized, requireExtendedMasterSecret, groups, sessionTickets, ...(psk && { psk }), ...(session && { session }),
     ...optional('alpnProtocols', resolveAlpn(options.ALPNProtocols)), ...optional('srtpProfiles', resolveSrtp(options.srtpProfiles)),
     ...optional('connectionId', resolveClientCid(provider, options.connectionId)),
     ...optional('rawPublicKey', raw ? identity?.spki : undefined),
@@ -311,7 +315,7 @@ function clientConfig(options: ClientConfigOptions): ResolvedClient {
 /** The sans-IO client handshake configuration, with a plain chain check (trust + name). */
 export function clientHandshakeConfig(r: ResolvedClient, servername: string | undefined, nameToCheck: string, check?: (chain: readonly Uint8Array[]) => ServerChainCheck): ClientHandshakeConfig {
   const checkServerChain = check ?? ((chain: readonly Uint8Array[]): ServerChainCheck => {
-    const res = checkChain(r.provider, chain, { ca: r.ca ?? [], purpose: 'serverAuth', host: nameToCheck });
+    const res = checkChain(r.provider, chain, { ...r.chainPolicy, ca: r.ca ?? [], purpose: 'serverAuth', host: nameToCheck });
     if (res.ok) return res;
     if (!r.rejectUnauthorized && res.key) return { ok: true, key: res.key, authorized: false, error: res.error };
     return { ok: false, error: res.error };
@@ -329,7 +333,7 @@ export function clientHandshakeConfig(r: ResolvedClient, servername: string | un
 
 function safeSubject(der: Uint8Array): Uint8Array | undefined {
   try {
-    return parseCertificate(der).subjectDer;
+    return parseCertificate(der).subject.der;
   } catch {
     return undefined;
   }

@@ -8,7 +8,9 @@ import { DEFAULT_ENDPOINT_LIMITS, type EndpointLimits } from './endpoint/server-
 import { KeyError } from './errors.js';
 import { DEFAULT_REASSEMBLY_LIMITS } from './handshake/reassembler.js';
 import { keyMatchesCertificate, loadPrivateKey, spkiOfPrivateKey } from './x509/keys.js';
-import { certificatesFromPem } from './x509/pem.js';
+import { certificatesFromPem, crlsFromPem } from './x509/pem.js';
+import { loadCrl } from './x509/crl.js';
+import type { ChainPolicy } from './peer-info.js';
 import { SRTP_PROFILES } from './handshake/extensions.js';
 
 /**
@@ -51,6 +53,23 @@ export interface CommonOptions {
   cert?: PemInput;
   /** Trusted CA certificates, PEM. */
   ca?: PemInput;
+  /**
+   * Certificate revocation lists, PEM (`X509 CRL` blocks) or DER, one or
+   * several (Node's `tls` shapes). Every certificate of the peer's path whose
+   * issuer has a CRL here is checked against it: a revoked one fails the
+   * handshake with `ERR_DTLS_CERT_REVOKED` and the `certificate_revoked`
+   * alert; an issuer whose CRLs are all unusable (expired, not yet valid,
+   * bad signature, issuer without cRLSign) fails it too. A CRL that breaks
+   * RFC 5280 (no cRLNumber or nextUpdate, an unknown critical extension, a
+   * delta or indirect CRL) throws here. See docs/x509.md.
+   */
+  crl?: PemInput;
+  /**
+   * Accept SHA-1 signatures on certificates and CRLs, for legacy PKIs
+   * (old IoT devices). Default false: such chains fail with
+   * `ERR_DTLS_CERT_WEAK_SIGNATURE`.
+   */
+  allowSha1Certificates?: boolean;
   /** Largest datagram sent, in bytes. Default 1452 (1500 − IPv6 − UDP headers). */
   mtu?: number;
   /** Allowed cipher suites, OpenSSL cipher-list syntax or IANA names. */
@@ -297,6 +316,19 @@ export function resolveSrtp(v: unknown): number[] | undefined {
     if (id === undefined) throw new RangeError(`unknown SRTP profile ${String(n)} (known: ${Object.keys(SRTP_PROFILES).join(', ')})`);
     return id;
   });
+}
+
+/** The `crl` and `allowSha1Certificates` options: what both roles pass to certificate validation. */
+export function resolveChainPolicy(o: CommonOptions): ChainPolicy {
+  const allowSha1Certificates = checkBoolean('allowSha1Certificates', o.allowSha1Certificates, false);
+  if (o.crl === undefined) return Object.freeze({ allowSha1Certificates });
+  checkPemLike('crl', o.crl);
+  try {
+    const crls = crlsFromPem(o.crl).map(loadCrl);
+    return Object.freeze({ crls, allowSha1Certificates });
+  } catch (e) {
+    throw new KeyError(`The "crl" option: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
 }
 
 export function resolveCa(v: unknown): Uint8Array[] | undefined {

@@ -5,6 +5,7 @@ import type { Negotiated } from './handshake/server-handshake.js';
 import { type PeerCertificate, parseCertificate, toPeerCertificate } from './x509/certificate.js';
 import { spkiOfCertificate } from './x509/keys.js';
 import { pemEncode } from './x509/pem.js';
+import type { ParsedCrl } from './x509/crl.js';
 import { verifyChain } from './x509/verify.js';
 
 /**
@@ -42,16 +43,24 @@ export function certChainPem(n: Negotiated | undefined): Buffer {
   return Buffer.from(certs.map((c) => pemEncode('CERTIFICATE', c)).join(''), 'latin1');
 }
 
-/** Node-style `getPeerCertificate(detailed)`: `{}` when there is none. */
-export function peerCertificate(n: Negotiated | undefined, detailed = false): PeerCertificate | Record<string, never> {
+/** Node-style `getPeerCertificate(detailed)`: `{}` when there is none. Fingerprints are hashed by `provider`. */
+export function peerCertificate(n: Negotiated | undefined, detailed = false, provider?: CryptoProvider): PeerCertificate | Record<string, never> {
   const certs = n?.peerCertificates ?? [];
   if (certs.length === 0) return {};
   try {
     const parsed = certs.map((c) => parseCertificate(c));
-    return toPeerCertificate(parsed[0]!, detailed ? parsed.slice(1) : []);
+    return toPeerCertificate(parsed[0]!, detailed ? parsed.slice(1) : [], provider);
   } catch {
     return {};
   }
+}
+
+/** The certificate-checking options of both roles (`crl`, `allowSha1Certificates`), resolved. */
+export interface ChainPolicy {
+  readonly crls?: readonly ParsedCrl[];
+  readonly allowSha1Certificates?: boolean;
+  /** false for Node's bundled roots (see `VerifyChainOptions.strictAnchors`). */
+  readonly strictAnchors?: boolean;
 }
 
 /**
@@ -62,7 +71,7 @@ export function peerCertificate(n: Negotiated | undefined, detailed = false): Pe
 export function checkChain(
   provider: CryptoProvider,
   chain: readonly Uint8Array[],
-  opts: { ca: readonly Uint8Array[] | undefined; purpose: 'serverAuth' | 'clientAuth'; host?: string },
+  opts: { ca: readonly Uint8Array[] | undefined; purpose: 'serverAuth' | 'clientAuth'; host?: string } & ChainPolicy,
 ): { ok: true; key: VerifyingKey } | { ok: false; error: DtlsError; key?: VerifyingKey } {
   let key: VerifyingKey | undefined;
   try {
@@ -70,7 +79,11 @@ export function checkChain(
   } catch {
     key = undefined;
   }
-  const res = verifyChain(provider, [...chain], { ca: [...(opts.ca ?? [])], purpose: opts.purpose, ...(opts.host !== undefined && { host: opts.host }) });
+  const res = verifyChain(provider, [...chain], {
+    ca: opts.ca ?? [], purpose: opts.purpose, ...(opts.host !== undefined && { host: opts.host }),
+    ...(opts.crls !== undefined && { crls: opts.crls }), allowSha1Certificates: opts.allowSha1Certificates === true,
+    strictAnchors: opts.strictAnchors !== false,
+  });
   if (!res.ok) return key ? { ok: false, error: res.error, key } : { ok: false, error: res.error };
   if (!key) return { ok: false, error: new CertificateError('ERR_DTLS_BAD_CERTIFICATE', 'the certificate key cannot be used', 'unsupported_certificate') };
   return { ok: true, key };

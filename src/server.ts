@@ -91,7 +91,7 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /** The peer's certificate, as Node's `tlsSocket.getPeerCertificate()` gives it (`{}` when none). */
   getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
-    return peerCertificate(this.assoc.negotiated, detailed);
+    return peerCertificate(this.assoc.negotiated, detailed, this.server.provider);
   }
 
   /** The negotiated cipher suite. */

@@ -74,14 +74,11 @@ describe('layers (docs/architecture.md)', () => {
     expect(bad).toEqual([]);
   });
 
-  /** Being split on the x509 branch (issue 12, item 5; issue 14): remove each as it lands. */
-  const SPLIT_PENDING = ['x509/certificate.ts', 'x509/verify.ts'];
-
   it('no file under src/ outside src/testing/ and src/proxy/ is longer than 600 lines', () => {
     const long = all.filter((f) => !/^(testing|proxy)\//.test(f.rel))
       .map((f) => ({ rel: f.rel, lines: readFileSync(f.file, 'utf8').split('\n').length }))
       .filter((f) => f.lines > 600)
       .map((f) => f.rel);
-    expect(long).toEqual(SPLIT_PENDING);
+    expect(long).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ Without --message, sends each line of standard input and prints replies.
 Options:
   --message TEXT          the message to send
   --ca FILE               CA certificates to verify the server against (default: Node's root CAs)
+  --crl FILE              CRLs (PEM, one or more, or DER) to check the server's chain against
   --servername NAME       SNI and the name the certificate must match (default HOST)
   --cert FILE --key FILE  client certificate chain and key, PEM
   --psk-identity ID --psk HEX
@@ -29,7 +30,7 @@ Options:
 Exit status: 0 reply received; 1 handshake or verification failed; 3 timed out.`;
 
 const BOOL = new Set(['insecure', 'help', 'trace']);
-const VALUED = new Set(['message', 'ca', 'servername', 'cert', 'key', 'ciphers', 'mtu', 'timeout', 'crypto', 'psk', 'psk-identity', 'keylog']);
+const VALUED = new Set(['message', 'ca', 'crl', 'servername', 'cert', 'key', 'ciphers', 'mtu', 'timeout', 'crypto', 'psk', 'psk-identity', 'keylog']);
 
 export async function runClient(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOL, VALUED);
@@ -46,6 +47,7 @@ export async function runClient(argv: string[]): Promise<number> {
   const timeout = Number(v.get('timeout') ?? 30) * 1000;
   const opts: ConnectOptions = { host, port: Number(portText), handshakeTimeout: Math.max(1, Math.min(timeout, 2 ** 31 - 1)) };
   if (v.has('ca')) opts.ca = readFileSync(v.get('ca')!);
+  if (v.has('crl')) opts.crl = readFileSync(v.get('crl')!);
   if (v.has('servername')) opts.servername = v.get('servername')!;
   if (v.has('cert') !== v.has('key')) throw new Error('--cert and --key go together');
   if (v.has('cert')) {

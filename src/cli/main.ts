@@ -6,11 +6,11 @@ import { VERSION } from '../version.js';
 const USAGE = `puredtls — DTLS 1.2 in pure TypeScript
 
 Usage:
-  puredtls server [--host HOST] [--port PORT] [--cert FILE --key FILE] [--ca FILE]
+  puredtls server [--host HOST] [--port PORT] [--cert FILE --key FILE] [--ca FILE] [--crl FILE]
                   [--request-cert] [--reject-unauthorized] [--ciphers LIST] [--mtu N]
                   [--psk-identity ID --psk HEX] [--psk-hint TEXT] [--crypto node|noble]
                   [--trace] [--keylog FILE] [--quiet]
-  puredtls client HOST PORT [--message TEXT] [--ca FILE] [--servername NAME]
+  puredtls client HOST PORT [--message TEXT] [--ca FILE] [--crl FILE] [--servername NAME]
                   [--cert FILE --key FILE] [--psk-identity ID --psk HEX] [--ciphers LIST]
                   [--mtu N] [--insecure] [--timeout S] [--crypto node|noble] [--trace] [--keylog FILE]
   puredtls proxy --listen HOST:PORT --target HOST:PORT [--seed N] [--drop P] [--dup P]

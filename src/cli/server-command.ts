@@ -19,6 +19,7 @@ Options:
                           (PKCS#8, SEC1 "EC PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY");
                           without them a self-signed ECDSA P-256 certificate is made
   --ca FILE               CA certificates trusted for client certificates
+  --crl FILE              CRLs (PEM, one or more, or DER) to check client certificates against
   --request-cert          ask clients for a certificate
   --reject-unauthorized   refuse clients whose certificate does not verify
   --psk-identity ID --psk HEX
@@ -36,7 +37,7 @@ Options:
 Once bound it prints "listening on udp://HOST:PORT".`;
 
 const BOOL = new Set(['request-cert', 'reject-unauthorized', 'quiet', 'help', 'trace']);
-const VALUED = new Set(['host', 'port', 'cert', 'key', 'ca', 'ciphers', 'mtu', 'crypto', 'psk', 'psk-identity', 'psk-hint', 'keylog']);
+const VALUED = new Set(['host', 'port', 'cert', 'key', 'ca', 'crl', 'ciphers', 'mtu', 'crypto', 'psk', 'psk-identity', 'psk-hint', 'keylog']);
 
 export async function runServer(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOL, VALUED);
@@ -67,6 +68,7 @@ export async function runServer(argv: string[]): Promise<number> {
   }
   // Check every value before any slow work (a certificate to make) and before binding.
   if (v.has('ca')) opts.ca = readFileSync(v.get('ca')!);
+  if (v.has('crl')) opts.crl = readFileSync(v.get('crl')!);
   if (args.flags.has('request-cert')) opts.requestCert = true;
   if (args.flags.has('reject-unauthorized')) opts.rejectUnauthorized = true;
   if (v.has('ciphers')) opts.ciphers = v.get('ciphers')!;

@@ -87,6 +87,28 @@ export function tlvLength(b: Uint8Array, offset = 0): number | undefined {
 }
 
 /**
+ * The TLVs directly inside the constructed TLV that `b` holds (already
+ * checked with {@link derProblem}), as raw slices (views of `b`), for
+ * structures too large to hand to asn1js whole (a CRL's list of entries).
+ * `undefined` when `b` is not one constructed TLV.
+ */
+export function innerTlvs(b: Uint8Array): Uint8Array[] | undefined {
+  const total = tlvLength(b);
+  if (total !== b.length || (b[0]! & 0x20) === 0 || (b[0]! & 0x1f) === 0x1f) return undefined;
+  let p = 1;
+  const first = b[p++]!;
+  if (first > 0x80) p += first & 0x7f;
+  const out: Uint8Array[] = [];
+  while (p < b.length) {
+    const n = tlvLength(b, p);
+    if (n === undefined) return undefined;
+    out.push(b.subarray(p, p + n));
+    p += n;
+  }
+  return out;
+}
+
+/**
  * Decode exactly one DER value (strict structure, no trailing bytes) with
  * asn1js. `undefined` on any problem; never throws. The result's views alias
  * `b`: copy what you keep, and do not mutate `b` while using it.

@@ -1,8 +1,8 @@
 /**
- * X.509 support: PEM, private-key loading, certificate decoding, self-signed
- * certificates and synchronous chain validation.
+ * X.509 support: PEM, private-key loading, certificate and CRL decoding,
+ * self-signed certificates and synchronous chain validation.
  */
-export { pemDecode, pemEncode, certificatesFromPem, type PemBlock } from './pem.js';
+export { pemDecode, pemEncode, certificatesFromPem, crlsFromPem, type PemBlock } from './pem.js';
 export {
   loadPrivateKey,
   spkiOfCertificate,
@@ -21,17 +21,20 @@ export {
   type PeerCertificate,
   type DistinguishedName,
   type NameAttribute,
+  type X509Name,
+  type GeneralName,
   type KeyUsageFlags,
   type CertificatePublicKey,
   type CertificateExtension,
   type NameConstraints,
-  type NameConstraintBase,
 } from './certificate.js';
+export { parseCrl, loadCrl, type ParsedCrl, type RevokedEntry } from './crl.js';
 export { createSelfSigned, generateP256Pkcs8, type SelfSignedOptions, type SelfSigned } from './selfsigned.js';
 export {
   verifyChain,
   checkHostname,
   matchDnsName,
+  isValidDnsName,
   signatureSchemeFor,
   verifyCertificateSignature,
   CertificateErrorCode,

@@ -51,8 +51,18 @@ export const OID = Object.freeze({
   // Access methods
   ocsp: '1.3.6.1.5.5.7.48.1',
   caIssuers: '1.3.6.1.5.5.7.48.2',
+  // CRL and CRL entry extensions
+  crlNumber: '2.5.29.20',
+  reasonCode: '2.5.29.21',
+  holdInstructionCode: '2.5.29.23',
+  invalidityDate: '2.5.29.24',
+  deltaCrlIndicator: '2.5.29.27',
+  issuingDistributionPoint: '2.5.29.28',
+  certificateIssuer: '2.5.29.29',
+  freshestCrl: '2.5.29.46',
   // Attribute types
   commonName: '2.5.4.3',
+  emailAddress: '1.2.840.113549.1.9.1',
 } as const);
 
 /**

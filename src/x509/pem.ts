@@ -107,17 +107,51 @@ export function pemEncode(label: string, der: Uint8Array): string {
 }
 
 const CERT_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE']);
+const CRL_LABELS = new Set(['X509 CRL']);
 
 /** Split concatenated DER SEQUENCEs. */
-function splitDer(b: Uint8Array): Uint8Array[] {
+function splitDer(b: Uint8Array, what: string): Uint8Array[] {
   const out: Uint8Array[] = [];
   let p = 0;
   while (p < b.length) {
     const n = b[p] === 0x30 ? tlvLength(b, p) : undefined;
-    if (n === undefined) throw new KeyError('DER certificate input is malformed');
+    if (n === undefined) throw new KeyError(`DER ${what} input is malformed`);
     out.push(b.slice(p, p + n));
     p += n;
   }
+  return out;
+}
+
+type DerInput = string | Uint8Array | ArrayBuffer | readonly (string | Uint8Array | ArrayBuffer)[];
+
+/** DER SEQUENCEs from PEM blocks with one of `labels`, or from DER input (several may be concatenated), in input order. */
+function derObjects(input: DerInput, labels: ReadonlySet<string>, what: string): Uint8Array[] {
+  const items = Array.isArray(input) ? (input as readonly (string | Uint8Array | ArrayBuffer)[]) : [input as string | Uint8Array | ArrayBuffer];
+  const out: Uint8Array[] = [];
+  const first = [...labels][0]!;
+  for (const item of items) {
+    if (typeof item !== 'string' && !(item instanceof Uint8Array) && !(item instanceof ArrayBuffer)) {
+      throw new KeyError(`${what} input must be a string, a Uint8Array/Buffer, or an array of those`);
+    }
+    const bytes = typeof item === 'string' ? undefined : toBytes(item);
+    if (bytes !== undefined && bytes[0] === 0x30) {
+      out.push(...splitDer(bytes, what));
+      continue;
+    }
+    const blocks = pemDecode(bytes ?? (item as string));
+    let found = 0;
+    for (const block of blocks) {
+      if (!labels.has(block.label)) continue;
+      const n = block.der[0] === 0x30 ? tlvLength(block.der) : undefined;
+      if (n === undefined || (n !== block.der.length && block.label !== 'TRUSTED CERTIFICATE')) {
+        throw new KeyError(`PEM "${block.label}" block does not hold one DER ${what}`);
+      }
+      out.push(block.der.slice(0, n));
+      found++;
+    }
+    if (found === 0) throw new KeyError(`no ${first} PEM block found in ${what} input`);
+  }
+  if (out.length === 0) throw new KeyError(`no ${what} given`);
   return out;
 }
 
@@ -132,33 +166,18 @@ function splitDer(b: Uint8Array): Uint8Array[] {
  *
  * @throws {KeyError} when the input holds no certificate or is malformed.
  */
-export function certificatesFromPem(
-  input: string | Uint8Array | ArrayBuffer | readonly (string | Uint8Array | ArrayBuffer)[],
-): Uint8Array[] {
-  const items = Array.isArray(input) ? (input as readonly (string | Uint8Array | ArrayBuffer)[]) : [input as string | Uint8Array | ArrayBuffer];
-  const out: Uint8Array[] = [];
-  for (const item of items) {
-    if (typeof item !== 'string' && !(item instanceof Uint8Array) && !(item instanceof ArrayBuffer)) {
-      throw new KeyError('certificate input must be a string, a Uint8Array/Buffer, or an array of those');
-    }
-    const bytes = typeof item === 'string' ? undefined : toBytes(item);
-    if (bytes !== undefined && bytes[0] === 0x30) {
-      out.push(...splitDer(bytes));
-      continue;
-    }
-    const blocks = pemDecode(bytes ?? (item as string));
-    let found = 0;
-    for (const block of blocks) {
-      if (!CERT_LABELS.has(block.label)) continue;
-      const n = block.der[0] === 0x30 ? tlvLength(block.der) : undefined;
-      if (n === undefined || (n !== block.der.length && block.label !== 'TRUSTED CERTIFICATE')) {
-        throw new KeyError(`PEM "${block.label}" block does not hold one DER certificate`);
-      }
-      out.push(block.der.slice(0, n));
-      found++;
-    }
-    if (found === 0) throw new KeyError('no CERTIFICATE PEM block found in certificate input');
-  }
-  if (out.length === 0) throw new KeyError('no certificate given');
-  return out;
+export function certificatesFromPem(input: DerInput): Uint8Array[] {
+  return derObjects(input, CERT_LABELS, 'certificate');
+}
+
+/**
+ * CRLs (DER) from the shapes Node's `tls` `crl` option takes: PEM with one or
+ * more `X509 CRL` blocks (other blocks skipped), DER (one or several
+ * concatenated), or an array of those. Only the framing is checked — use
+ * `parseCrl` to decode.
+ *
+ * @throws {KeyError} when the input holds no CRL or is malformed.
+ */
+export function crlsFromPem(input: DerInput): Uint8Array[] {
+  return derObjects(input, CRL_LABELS, 'CRL');
 }

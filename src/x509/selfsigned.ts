@@ -227,7 +227,7 @@ export function createSelfSigned(provider?: CryptoProvider, opts: SelfSignedOpti
   const signature = p.importSigningKey(pkcs8).sign(SignatureScheme.ecdsa_secp256r1_sha256, tbs);
   const certDer = derTlv(0x30, tbs, encode(sigAlg.toSchema()), derTlv(0x03, Uint8Array.of(0), signature));
   // Self-check: what we emit must decode.
-  parseCertificate(certDer, p);
+  parseCertificate(certDer);
   return {
     keyPem: pemEncode('PRIVATE KEY', pkcs8),
     certPem: pemEncode('CERTIFICATE', certDer),

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { X509Certificate, createPublicKey, verify as nodeVerify } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import { AltName, GeneralName, RelativeDistinguishedNames, AttributeTypeAndValue } from 'pkijs';
 import fc from 'fast-check';
-import { defaultProvider, nobleProvider } from '../../src/crypto/index.js';
+import { nobleProvider, nodeProvider } from '../../src/crypto/index.js';
 import { CertificateError, DtlsError } from '../../src/errors.js';
 import { formatCertificateTime, nameKey, parseCertificate, toPeerCertificate } from '../../src/x509/certificate.js';
-import { dn, makeCert, makeLeaf, makeRoot, testKey } from './helpers/pki.js';
+import { namesOfType } from '../../src/x509/general-names.js';
+import { attributeValues, formatName } from '../../src/x509/names.js';
+import { fingerprints, infoAccessObject, nameObject, serialNumberHex, subjectAltNameText } from '../../src/x509/peer-certificate.js';
+import { ctx, ia5, oid, printable, seq, set, tlv, utf8 } from './helpers/der.js';
+import { issuerOf, makeCert, makeIntermediate, makeLeaf, makeRoot, nameDer, testKey } from './helpers/pki.js';
 
 const PKI = 'test/fixtures/pki/';
 const FIXTURES = readdirSync(PKI)
@@ -44,30 +46,32 @@ describe('parseCertificate against Node (fixture PKI)', () => {
     else expect([...ours].sort()).toEqual([...node].sort());
   });
 
-  it.each(FIXTURES)('%s: fields equal X509Certificate', (name) => {
+  it.each(FIXTURES)('%s: fields and view strings equal X509Certificate', (name) => {
     const x = new X509Certificate(der(name));
     const c = parseCertificate(der(name));
     expect(c.der).toEqual(new Uint8Array(der(name)));
-    expect(c.subjectString).toBe(x.subject);
-    expect(c.issuerString).toBe(x.issuer);
-    expect(c.serialNumber).toBe(x.serialNumber);
-    expect(c.fingerprint).toBe(x.fingerprint);
-    expect(c.fingerprint256).toBe(x.fingerprint256);
-    expect(c.fingerprint512).toBe(x.fingerprint512);
+    expect(formatName(c.subject)).toBe(x.subject);
+    expect(formatName(c.issuer)).toBe(x.issuer);
+    expect(serialNumberHex(c.serial)).toBe(x.serialNumber);
+    for (const provider of [nodeProvider, nobleProvider]) {
+      expect(fingerprints(c.der, provider)).toEqual({ fingerprint: x.fingerprint, fingerprint256: x.fingerprint256, fingerprint512: x.fingerprint512 });
+    }
     expect(c.validFrom).toEqual(new Date(x.validFrom));
     expect(c.validTo).toEqual(new Date(x.validTo));
     expect(formatCertificateTime(c.validFrom)).toBe(x.validFrom);
-    expect(c.subjectAltName).toBe(x.subjectAltName);
+    expect(c.subjectAltName === undefined ? undefined : subjectAltNameText(c.subjectAltName)).toBe(x.subjectAltName);
     expect(c.extKeyUsage).toEqual(x.keyUsage);
-    expect(c.isCA).toBe(x.ca);
+    expect(c.basicConstraints?.ca === true).toBe(x.ca);
     expect(c.spki).toEqual(new Uint8Array(x.publicKey.export({ type: 'spki', format: 'der' })));
     expect(c.selfIssued).toBe(x.subject === x.issuer);
+    expect(c.profileProblems).toEqual([]);
   });
 
   it.each(FIXTURES)('%s: tbs and signature verify with node:crypto against the issuer', (name) => {
     const c = parseCertificate(der(name));
-    const issuerName = c.selfIssued ? name : c.issuer['CN'] === 'DTLS Test Root CA RSA-2048' ? 'ca-rsa' : c.issuer['CN'] === 'DTLS Test Untrusted CA' ? 'ca-untrusted' : 'ca-ecdsa';
-    const issuerKey = createPublicKey({ key: parseCertificate(der(issuerName)).spki as Buffer, format: 'der', type: 'spki' });
+    const cn = attributeValues(c.issuer, '2.5.4.3')[0];
+    const issuerName = c.selfIssued ? name : cn === 'DTLS Test Root CA RSA-2048' ? 'ca-rsa' : cn === 'DTLS Test Untrusted CA' ? 'ca-untrusted' : 'ca-ecdsa';
+    const issuerKey = createPublicKey({ key: Buffer.from(parseCertificate(der(issuerName)).spki), format: 'der', type: 'spki' });
     expect(nodeVerify('sha256', c.tbs, { key: issuerKey, dsaEncoding: 'der' }, c.signature)).toBe(true);
     expect(c.signatureAlgorithmsMatch).toBe(true);
   });
@@ -75,16 +79,14 @@ describe('parseCertificate against Node (fixture PKI)', () => {
   it('decodes the server certificate fields', () => {
     const c = parseCertificate(der('server-ecdsa-p256'));
     expect(c.version).toBe(3);
-    expect(c.subject).toEqual({ O: 'DTLS Interop Test PKI', CN: 'localhost' });
-    expect(c.issuer).toEqual({ O: 'DTLS Interop Test PKI', CN: 'DTLS Test Root CA ECDSA P-256' });
-    expect(c.subjectAltName).toBe('DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
-    expect(c.dnsNames).toEqual(['localhost']);
-    expect(c.ipAddresses).toEqual(['127.0.0.1', '::1']);
+    expect(nameObject(c.subject)).toEqual({ O: 'DTLS Interop Test PKI', CN: 'localhost' });
+    expect(nameObject(c.issuer)).toEqual({ O: 'DTLS Interop Test PKI', CN: 'DTLS Test Root CA ECDSA P-256' });
+    expect(subjectAltNameText(c.subjectAltName!)).toBe('DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+    expect(namesOfType(c.subjectAltName, 'dns').map((n) => n.value)).toEqual(['localhost']);
+    expect(namesOfType(c.subjectAltName, 'ip').map((n) => [...n.bytes])).toEqual([[127, 0, 0, 1], [...new Uint8Array(15), 1]]);
     expect(c.validFrom.toISOString()).toBe('2025-01-01T00:00:00.000Z');
     expect(c.validTo.toISOString()).toBe('2045-01-01T00:00:00.000Z');
-    expect(c.isCA).toBe(false);
-    expect(c.hasBasicConstraints).toBe(true);
-    expect(c.pathLen).toBeUndefined();
+    expect(c.basicConstraints).toEqual({ ca: false, pathLen: undefined, critical: true });
     expect(c.keyUsage).toEqual({
       digitalSignature: true,
       nonRepudiation: false,
@@ -101,8 +103,8 @@ describe('parseCertificate against Node (fixture PKI)', () => {
     expect(c.signatureAlgorithmParams).toBeUndefined();
     expect(c.publicKey).toMatchObject({ kind: 'ecdsa', curve: 'P-256', bits: 256, algorithm: '1.2.840.10045.2.1' });
     expect(c.signature[0]).toBe(0x30);
-    expect(c.subjectKeyIdentifier).toBe('1cd155ecd4715feca74ae34d870cae2a02accc4d');
-    expect(c.authorityKeyIdentifier).toBe('8aed78def3bb01192db9071acb80a6d7ab31364d');
+    expect(Buffer.from(c.subjectKeyIdentifier!).toString('hex')).toBe('1cd155ecd4715feca74ae34d870cae2a02accc4d');
+    expect(Buffer.from(c.authorityKeyIdentifier!.keyIdentifier!).toString('hex')).toBe('8aed78def3bb01192db9071acb80a6d7ab31364d');
     expect(c.extensions.map((e) => [e.oid, e.critical])).toEqual([
       ['2.5.29.19', true],
       ['2.5.29.15', true],
@@ -121,126 +123,117 @@ describe('parseCertificate against Node (fixture PKI)', () => {
     expect(parseCertificate(der('server-ecdsa-p384')).publicKey).toMatchObject({ kind: 'ecdsa', curve: 'P-384', bits: 384 });
     expect(parseCertificate(der('server-ed25519')).publicKey).toMatchObject({ kind: 'ed25519', bits: 253 });
     const rsa = parseCertificate(der('server-rsa2048'));
-    expect(rsa.publicKey).toMatchObject({ kind: 'rsa', bits: 2048, exponent: '0x10001' });
+    expect(rsa.publicKey).toMatchObject({ kind: 'rsa', bits: 2048 });
+    expect(rsa.publicKey.rsa?.exponent).toEqual(Uint8Array.of(1, 0, 1));
+    expect(toPeerCertificate(rsa).exponent).toBe('0x10001');
     expect(rsa.signatureAlgorithm).toBe('1.2.840.113549.1.1.11');
     expect(rsa.signatureAlgorithmParams).toEqual(Uint8Array.of(0x05, 0x00));
     expect(rsa.keyUsage?.keyEncipherment).toBe(true);
     const ca = parseCertificate(der('ca-ecdsa'));
-    expect(ca.isCA).toBe(true);
+    expect(ca.basicConstraints?.ca).toBe(true);
     expect(ca.keyUsage?.keyCertSign).toBe(true);
     expect(ca.keyUsage?.cRLSign).toBe(true);
     expect(ca.selfIssued).toBe(true);
     expect(ca.subjectAltName).toBeUndefined();
-    expect(ca.dnsNames).toEqual([]);
   });
 
   it('accepts a Buffer that is a view into a larger allocation', () => {
     const d = der('client-ecdsa');
     const view = Buffer.concat([Buffer.alloc(13, 0xee), d, Buffer.alloc(5)]).subarray(13, 13 + d.length);
-    expect(parseCertificate(view).fingerprint256).toBe(new X509Certificate(d).fingerprint256);
+    expect(toPeerCertificate(parseCertificate(view)).fingerprint256).toBe(new X509Certificate(d).fingerprint256);
   });
 
-  it('hashes with the provider when given one', () => {
-    expect(parseCertificate(der('client-rsa'), nobleProvider).fingerprint256).toBe(new X509Certificate(der('client-rsa')).fingerprint256);
+  it('hashes the fingerprints only when the view is built, with the provider given', () => {
+    const calls: string[] = [];
+    const counting = { ...nobleProvider, hash: (alg: 'sha1' | 'sha256' | 'sha384' | 'sha512', data: Uint8Array) => (calls.push(alg), nobleProvider.hash(alg, data)) };
+    const c = parseCertificate(der('client-rsa'));
+    expect(calls).toEqual([]);
+    expect(toPeerCertificate(c, [], counting).fingerprint256).toBe(new X509Certificate(der('client-rsa')).fingerprint256);
+    expect(calls.sort()).toEqual(['sha1', 'sha256', 'sha512']);
   });
 });
 
 describe('parseCertificate against Node (generated certificates)', () => {
-  const p = defaultProvider();
-  const root = makeRoot(p);
-
-  function sanExtension(names: GeneralName[]): { oid: string; critical: boolean; value: Uint8Array } {
-    return { oid: '2.5.29.17', critical: false, value: new Uint8Array(new AltName({ altNames: names }).toSchema().toBER(false)) };
-  }
+  const root = makeRoot();
 
   it('formats IPv6, email, URI, directoryName and quoted SANs like Node', () => {
-    const ip = (s: number[]): GeneralName => new GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: Uint8Array.from(s) }) });
     const names = [
-      new GeneralName({ type: 2, value: 'a.example' }),
-      new GeneralName({ type: 2, value: 'comma,name' }),
-      new GeneralName({ type: 2, value: 'quote"name' }),
-      new GeneralName({ type: 1, value: 'user@example.com' }),
-      new GeneralName({ type: 6, value: 'https://example.com/a?b=c' }),
-      ip([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xab, 0xcd]),
-      ip([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01]),
-      ip([192, 0, 2, 55]),
-      ip([1, 2, 3]),
-      new GeneralName({ type: 4, value: dn({ C: 'DE', O: 'Org, Inc.', CN: 'Dir' }) }),
-      new GeneralName({ type: 8, value: '1.2.3.4' }),
+      { dns: 'a.example' },
+      { dns: 'comma,name' },
+      { dns: 'quote"name' },
+      { email: 'user@example.com' },
+      { uri: 'https://example.com/a?b=c' },
+      { ip: Uint8Array.from([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xab, 0xcd]) },
+      { ip: Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01]) },
+      { ip: Uint8Array.from([192, 0, 2, 55]) },
+      { ip: Uint8Array.from([1, 2, 3]) },
+      { dirName: { C: 'DE', O: 'Org, Inc.', CN: 'Dir' } },
+      { registeredId: '1.2.3.4' },
+      { otherName: { oid: '1.3.6.1.4.1.55738.666.3', value: Uint8Array.of(0x05, 0x00) } },
     ];
-    const c = makeCert(p, { subject: { CN: 'san test' }, issuer: root, extra: [sanExtension(names)] });
+    const c = makeCert({ subject: { CN: 'san test' }, issuer: issuerOf(root), san: { value: names } });
     const x = new X509Certificate(c.der);
     const parsed = parseCertificate(c.der);
     // Node's own rendering (Bun's node:crypto, over BoringSSL, writes `<invalid>` for the 3-byte address).
     const nodeSan = 'DNS:a.example, DNS:"comma\\u002cname", DNS:"quote\\"name", email:user@example.com, URI:https://example.com/a?b=c, '
       + 'IP Address:FE80:0:0:0:0:0:1:ABCD, IP Address:2001:DB8:0:0:0:0:0:1, IP Address:192.0.2.55, IP Address:<invalid length=3>, '
-      + 'DirName:"CN=Dir\\u002cO=Org\\\\\\u002c Inc.\\u002cC=DE", Registered ID:1.2.3.4';
-    expect(parsed.subjectAltName).toBe(nodeSan);
-    expect(parsed.dnsNames).toEqual(['a.example', 'comma,name', 'quote"name']);
-    expect(parsed.ipAddresses).toEqual(['fe80::1:abcd', '2001:db8::1', '192.0.2.55']);
-    expect(parsed.emailAddresses).toEqual(['user@example.com']);
-    expect(parsed.uris).toEqual(['https://example.com/a?b=c']);
+      + 'DirName:"CN=Dir\\u002cO=Org\\\\\\u002c Inc.\\u002cC=DE", Registered ID:1.2.3.4, othername:<unsupported>';
+    expect(subjectAltNameText(parsed.subjectAltName!)).toBe(nodeSan);
+    expect(namesOfType(parsed.subjectAltName, 'dns').map((n) => n.value)).toEqual(['a.example', 'comma,name', 'quote"name']);
+    expect(namesOfType(parsed.subjectAltName, 'email').map((n) => n.value)).toEqual(['user@example.com']);
+    expect(namesOfType(parsed.subjectAltName, 'uri').map((n) => n.value)).toEqual(['https://example.com/a?b=c']);
+    expect(namesOfType(parsed.subjectAltName, 'otherName')[0]?.typeId).toBe('1.3.6.1.4.1.55738.666.3');
     expect(plain(toPeerCertificate(parsed))).toEqual({ ...(plain(x.toLegacyObject()) as object), subjectaltname: nodeSan });
   });
 
   it('formats subjects with repeated, multi-valued and special-character attributes like Node', () => {
-    const attr = (type: string, value: asn1js.Utf8String | asn1js.PrintableString | asn1js.IA5String | asn1js.BmpString) =>
-      new AttributeTypeAndValue({ type, value });
-    const u = (s: string) => new asn1js.Utf8String({ value: s });
-    const subject = new RelativeDistinguishedNames({
-      typesAndValues: [
-        attr('2.5.4.6', new asn1js.PrintableString({ value: 'CH' })),
-        attr('2.5.4.7', u('Zürich')),
-        attr('2.5.4.10', u('a,b+c "d" <e>;f\\g')),
-        attr('2.5.4.11', u('#hash')),
-        attr('2.5.4.11', u(' spaced ')),
-        attr('2.5.4.11', u('ctl\u0001x')),
-        attr('1.2.840.113549.1.9.1', new asn1js.IA5String({ value: 'a@b.example' })),
-        attr('0.9.2342.19200300.100.1.25', new asn1js.IA5String({ value: 'example' })),
-        attr('2.5.4.3', new asn1js.BmpString({ value: 'bmp ☃' })),
-        attr('1.2.3.4.5', u('unknown type')),
-      ],
-    });
-    // One RDN per attribute, except OU values 2 and 3 which share a multi-valued RDN.
-    const sets = subject.typesAndValues.map((a) => new asn1js.Set({ value: [a.toSchema()] }));
-    const merged = new asn1js.Set({ value: [subject.typesAndValues[4]!.toSchema(), subject.typesAndValues[5]!.toSchema()] });
-    const name = RelativeDistinguishedNames.fromBER(new asn1js.Sequence({ value: [...sets.slice(0, 4), merged, ...sets.slice(6)] }).toBER(false));
-    const c = makeCert(p, { subject: { CN: 'x' }, issuer: { subject: name, key: testKey('p256', 1) } });
+    const ava = (type: string, value: Uint8Array) => seq(oid(type), value);
+    const bmp = (s: string) => tlv(0x1e, Uint8Array.from([...s].flatMap((ch) => [ch.charCodeAt(0) >> 8, ch.charCodeAt(0) & 0xff])));
+    const name = seq(
+      set(ava('2.5.4.6', printable('CH'))),
+      set(ava('2.5.4.7', utf8('Zürich'))),
+      set(ava('2.5.4.10', utf8('a,b+c "d" <e>;f\\g'))),
+      set(ava('2.5.4.11', utf8('#hash'))),
+      set(ava('2.5.4.11', utf8(' spaced ')), ava('2.5.4.11', utf8('ctl\u0001x'))),
+      set(ava('1.2.840.113549.1.9.1', ia5('a@b.example'))),
+      set(ava('0.9.2342.19200300.100.1.25', ia5('example'))),
+      set(ava('2.5.4.3', bmp('bmp ☃'))),
+      set(ava('1.2.3.4.5', utf8('unknown type'))),
+    );
+    const c = makeCert({ subject: { CN: 'x' }, issuer: { subject: name, key: testKey('p256', 1) } });
     const x = new X509Certificate(c.der);
     const parsed = parseCertificate(c.der);
-    expect(parsed.issuerString).toBe(x.issuer);
+    expect(formatName(parsed.issuer)).toBe(x.issuer);
     expect(plain(toPeerCertificate(parsed))).toEqual(plain(x.toLegacyObject()));
-    expect(parsed.issuer['OU']).toEqual(['#hash', ' spaced ', 'ctl\u0001x']);
-    expect(parsed.issuerAttributes[4]!.map((a) => a.name)).toEqual(['OU', 'OU']);
+    expect(nameObject(parsed.issuer)['OU']).toEqual(['#hash', ' spaced ', 'ctl\u0001x']);
+    expect(parsed.issuer.rdns[4]!.map((a) => a.name)).toEqual(['OU', 'OU']);
   });
 
   it('formats authorityInfoAccess like Node (infoAccess)', () => {
-    const ad = (method: string, uri: string) =>
-      new asn1js.Sequence({
-        value: [new asn1js.ObjectIdentifier({ value: method }), new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 6 }, valueHex: new TextEncoder().encode(uri) })],
-      });
-    const aia = new asn1js.Sequence({
-      value: [ad('1.3.6.1.5.5.7.48.1', 'http://ocsp.example/'), ad('1.3.6.1.5.5.7.48.2', 'http://ca.example/ca.crt'), ad('1.3.6.1.5.5.7.48.1', 'http://ocsp2.example/')],
-    });
-    const c = makeLeaf(p, root, { extra: [{ oid: '1.3.6.1.5.5.7.1.1', critical: false, value: new Uint8Array(aia.toBER(false)) }] });
+    const ad = (method: string, uri: string) => seq(oid(method), tlv(0x86, new TextEncoder().encode(uri)));
+    const aia = seq(ad('1.3.6.1.5.5.7.48.1', 'http://ocsp.example/'), ad('1.3.6.1.5.5.7.48.2', 'http://ca.example/ca.crt'), ad('1.3.6.1.5.5.7.48.1', 'http://ocsp2.example/'));
+    const c = makeLeaf(root, { extra: [{ oid: '1.3.6.1.5.5.7.1.1', critical: false, value: aia }] });
     const parsed = parseCertificate(c.der);
-    expect(parsed.infoAccess).toEqual({ 'OCSP - URI': ['http://ocsp.example/', 'http://ocsp2.example/'], 'CA Issuers - URI': ['http://ca.example/ca.crt'] });
+    expect(infoAccessObject(parsed.authorityInfoAccess!)).toEqual({ 'OCSP - URI': ['http://ocsp.example/', 'http://ocsp2.example/'], 'CA Issuers - URI': ['http://ca.example/ca.crt'] });
     expect(plain(toPeerCertificate(parsed))).toEqual(plain(new X509Certificate(c.der).toLegacyObject()));
   });
 
   it('compares names per RFC 5280 (case and whitespace folding, RDN attribute order)', () => {
-    const a = nameKey(new Uint8Array(dn({ O: 'Example  Org', CN: 'Root' }).toSchema().toBER(false)));
-    const b = nameKey(new Uint8Array(dn({ O: ' example org', CN: 'ROOT' }).toSchema().toBER(false)));
-    const c = nameKey(new Uint8Array(dn({ CN: 'Root', O: 'Example Org' }).toSchema().toBER(false)));
+    const a = nameKey(nameDer({ O: 'Example  Org', CN: 'Root' }));
+    const b = nameKey(nameDer({ O: ' example org', CN: 'ROOT' }));
+    const c = nameKey(nameDer({ CN: 'Root', O: 'Example Org' }));
+    const multi1 = nameKey(seq(set(seq(oid('2.5.4.10'), utf8('A')), seq(oid('2.5.4.3'), utf8('B')))));
+    const multi2 = nameKey(seq(set(seq(oid('2.5.4.3'), utf8('b')), seq(oid('2.5.4.10'), utf8('a')))));
     expect(a).toBeDefined();
     expect(a).toBe(b);
     expect(a).not.toBe(c);
+    expect(multi1).toBe(multi2);
     expect(nameKey(Uint8Array.of(1, 2))).toBeUndefined();
   });
 
   it('builds the issuerCertificate chain like getPeerCertificate(true)', () => {
-    const inter = makeCert(p, { subject: { CN: 'Inter' }, issuer: root, key: testKey('p256', 2), ca: true });
-    const leaf = makeLeaf(p, inter);
+    const inter = makeIntermediate(root, 'Inter');
+    const leaf = makeLeaf(inter);
     const [l, i, r] = [leaf, inter, root].map((c) => parseCertificate(c.der)) as [ReturnType<typeof parseCertificate>, ReturnType<typeof parseCertificate>, ReturnType<typeof parseCertificate>];
     const peer = toPeerCertificate(l, [i, r]);
     expect(peer.subject['CN']).toBe('localhost');
@@ -254,26 +247,51 @@ describe('parseCertificate against Node (generated certificates)', () => {
   });
 
   it('decodes GeneralizedTime dates (2050 and later) and v1 certificates', () => {
-    const late = makeLeaf(p, root, { notAfter: new Date('2051-06-15T12:34:56Z') });
+    const late = makeLeaf(root, { notAfter: new Date('2051-06-15T12:34:56Z') });
     const c = parseCertificate(late.der);
     expect(c.validTo.toISOString()).toBe('2051-06-15T12:34:56.000Z');
+    expect(c.profileProblems).toEqual([]);
     expect(toPeerCertificate(c).valid_to).toBe(new X509Certificate(late.der).validTo);
-    const v1 = makeCert(p, { subject: { CN: 'v1' }, version: 1 });
+    const v1 = makeCert({ subject: { CN: 'v1' }, version: 1 });
     const pv1 = parseCertificate(v1.der);
     expect(pv1.version).toBe(1);
     expect(pv1.extensions).toEqual([]);
     expect(plain(toPeerCertificate(pv1))).toEqual(plain(new X509Certificate(v1.der).toLegacyObject()));
   });
 
-  it('decodes basicConstraints pathLen and nameConstraints', () => {
-    const r = makeRoot(p, 'NC', testKey('p256', 1), { pathLen: 3, nameConstraints: { permitted: ['example.com', '10.0.0.0/8'], excluded: ['::/0'] } });
+  it('decodes basicConstraints pathLen and nameConstraints of every form', () => {
+    const r = makeRoot('NC', testKey('p256', 1), {
+      basicConstraints: { ca: true, pathLen: 3 },
+      nameConstraints: { value: { permitted: ['example.com', '10.0.0.0/8', { email: '.example.com' }, { uri: 'host.example' }, { dirName: { O: 'x' } }], excluded: ['::/0'] } },
+    });
     const c = parseCertificate(r.der);
-    expect(c.pathLen).toBe(3);
-    expect(c.nameConstraints?.permitted).toEqual([
+    expect(c.basicConstraints?.pathLen).toBe(3);
+    expect(c.nameConstraints?.permitted.slice(0, 4)).toEqual([
       { type: 'dns', value: 'example.com' },
-      { type: 'ip', address: Uint8Array.of(10, 0, 0, 0), mask: Uint8Array.of(255, 0, 0, 0) },
+      { type: 'ip', bytes: Uint8Array.of(10, 0, 0, 0, 255, 0, 0, 0) },
+      { type: 'email', value: '.example.com' },
+      { type: 'uri', value: 'host.example' },
     ]);
+    expect(c.nameConstraints?.permitted[4]?.type).toBe('dirName');
     expect(c.nameConstraints?.excluded).toHaveLength(1);
+    expect(c.nameConstraints?.critical).toBe(true);
+  });
+
+  it('records the RFC 5280 profile rules a decodable certificate breaks', () => {
+    const problems = (extra: Parameters<typeof makeLeaf>[1]) => parseCertificate(makeLeaf(root, extra).der).profileProblems;
+    expect(problems({ notAfterRaw: tlv(0x18, new TextEncoder().encode('20300101000000Z')) })[0]).toMatch(/GeneralizedTime for a year before 2050/);
+    expect(problems({ notAfterRaw: tlv(0x18, new TextEncoder().encode('20510101000000.5Z')) })[0]).toMatch(/fractional seconds/);
+    expect(problems({ serial: -5 })[0]).toMatch(/negative serial/);
+    expect(problems({ issuerName: [] })[0]).toMatch(/empty issuer/);
+    expect(problems({ subject: [] })[0]).toMatch(/empty subject with a non-critical subjectAltName/);
+    expect(problems({ subject: [], san: { value: ['a.example'], critical: true } })).toEqual([]);
+    expect(problems({ aki: { value: 'auto', critical: true } })[0]).toMatch(/authorityKeyIdentifier is critical/);
+    expect(problems({ ski: { value: 'auto', critical: true } })[0]).toMatch(/subjectKeyIdentifier is critical/);
+    expect(problems({ keyUsage: { value: [] } })[0]).toMatch(/keyUsage has no bit set/);
+    expect(problems({ aki: { value: { keyId: Uint8Array.of(1), serial: 5 } } })[0]).toMatch(/only one of authorityCertIssuer/);
+    const aia = seq(seq(oid('1.3.6.1.5.5.7.48.2'), tlv(0x86, new TextEncoder().encode('http://x/'))));
+    expect(problems({ extra: [{ oid: '1.3.6.1.5.5.7.1.1', critical: true, value: aia }] })[0]).toMatch(/authorityInfoAccess is critical/);
+    expect(ctx(0).length).toBe(2);
   });
 });
 
@@ -293,16 +311,15 @@ describe('parseCertificate on malformed input', () => {
   });
 
   it('rejects invalid times, duplicate extensions and extensions in a v1 certificate', () => {
-    const p = defaultProvider();
-    const c = makeLeaf(p, makeRoot(p), { notBefore: new Date('2024-01-01T00:00:00Z'), notAfter: new Date('2030-01-01T00:00:00Z') });
+    const c = makeLeaf(makeRoot(), { notBefore: new Date('2024-01-01T00:00:00Z'), notAfter: new Date('2030-01-01T00:00:00Z') });
     const text = Buffer.from(c.der).toString('latin1');
     const badMonth = Buffer.from(text.replace('240101000000Z', '241301000000Z'), 'latin1');
     expect(expectBadCertificate(badMonth).message).toMatch(/invalid date/);
     const noZ = Buffer.from(text.replace('240101000000Z', '2401010000000'), 'latin1');
     expect(expectBadCertificate(noZ).message).toMatch(/malformed time/);
-    const dup = makeLeaf(p, makeRoot(p), { extra: [{ oid: '2.5.29.15', critical: true, value: Uint8Array.of(0x03, 0x02, 0x07, 0x80) }] });
+    const dup = makeLeaf(makeRoot(), { extra: [{ oid: '2.5.29.15', critical: true, value: Uint8Array.of(0x03, 0x02, 0x07, 0x80) }] });
     expect(expectBadCertificate(dup.der).message).toMatch(/duplicate extension/);
-    const badKu = makeLeaf(p, makeRoot(p), { keyUsage: undefined, extra: [{ oid: '2.5.29.15', critical: true, value: Uint8Array.of(0x04, 0x00) }] });
+    const badKu = makeLeaf(makeRoot(), { keyUsage: null, extra: [{ oid: '2.5.29.15', critical: true, value: Uint8Array.of(0x04, 0x00) }] });
     expect(expectBadCertificate(badKu.der).message).toMatch(/keyUsage/);
   });
 

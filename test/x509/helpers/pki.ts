@@ -1,35 +1,26 @@
 /**
- * Test-only certificate factory: builds certificates with pkijs and signs the
- * TBS bytes synchronously through a CryptoProvider. Covers what the fixture
- * PKI lacks (intermediates, CA:FALSE issuers, EKU variants, validity windows,
- * SAN variants, name constraints, unusual signature algorithms).
+ * Test-only certificate and CRL factory: DER built field by field (see
+ * der.ts) so that any RFC 5280 rule can be broken on purpose, signed with
+ * node:crypto (the providers under test only verify). Role helpers
+ * (makeRoot, makeIntermediate, makeLeaf) give conforming defaults like a
+ * well-run CA's; every field can be overridden, `null` removing it.
  */
-import * as asn1js from 'asn1js';
-import {
-  AlgorithmIdentifier,
-  AltName,
-  AttributeTypeAndValue,
-  BasicConstraints,
-  Certificate,
-  ExtKeyUsage,
-  Extension,
-  GeneralName,
-  PublicKeyInfo,
-  RelativeDistinguishedNames,
-  Time,
-} from 'pkijs';
-import { generateKeyPairSync, createPublicKey } from 'node:crypto';
-import type { CryptoProvider } from '../../../src/crypto/provider.js';
-import { SignatureScheme } from '../../../src/crypto/provider.js';
+import { type KeyObject, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, constants } from 'node:crypto';
 import { parseIpAddress } from '../../../src/x509/ip.js';
 import { pemEncode } from '../../../src/x509/pem.js';
+import {
+  bits, bool, concat, ctx, ctxPrim, enumerated, generalizedTime, ia5, int, nul, octets, oid, printable, readChildren, readTlv, seq, set, time, tlv, utf8,
+} from './der.js';
 
-export type TestKeyKind = 'p256' | 'p384' | 'rsa2048' | 'ed25519';
+export type TestKeyKind = 'p256' | 'p384' | 'p521' | 'rsa2048' | 'rsa1024' | 'ed25519' | 'p192' | 'dsa';
 
 export interface TestKey {
-  kind: TestKeyKind;
-  pkcs8: Uint8Array;
-  spki: Uint8Array;
+  readonly kind: TestKeyKind;
+  readonly pkcs8: Uint8Array;
+  readonly spki: Uint8Array;
+  readonly privateKey: KeyObject;
+  /** SHA-1 of the subjectPublicKey bits (RFC 5280 §4.2.1.2 method 1). */
+  readonly keyId: Uint8Array;
 }
 
 const keyCache = new Map<string, TestKey>();
@@ -40,267 +31,395 @@ export function testKey(kind: TestKeyKind, slot = 0): TestKey {
   let k = keyCache.get(id);
   if (k === undefined) {
     const pair =
-      kind === 'p256'
-        ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-        : kind === 'p384'
-          ? generateKeyPairSync('ec', { namedCurve: 'secp384r1' })
-          : kind === 'rsa2048'
-            ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-            : generateKeyPairSync('ed25519');
+      kind === 'p256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+        : kind === 'p384' ? generateKeyPairSync('ec', { namedCurve: 'secp384r1' })
+          : kind === 'p521' ? generateKeyPairSync('ec', { namedCurve: 'secp521r1' })
+            : kind === 'p192' ? generateKeyPairSync('ec', { namedCurve: 'prime192v1' })
+              : kind === 'rsa2048' ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+                : kind === 'rsa1024' ? generateKeyPairSync('rsa', { modulusLength: 1024 })
+                  : kind === 'dsa' ? generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 })
+                    : generateKeyPairSync('ed25519');
+    const spki = new Uint8Array(createPublicKey(pair.privateKey).export({ type: 'spki', format: 'der' }));
+    const bitString = readChildren(readTlv(spki).contents)[1]!.contents.subarray(1);
     k = {
       kind,
       pkcs8: new Uint8Array(pair.privateKey.export({ type: 'pkcs8', format: 'der' })),
-      spki: new Uint8Array(createPublicKey(pair.privateKey).export({ type: 'spki', format: 'der' })),
+      spki,
+      privateKey: pair.privateKey,
+      keyId: new Uint8Array(createHash('sha1').update(bitString).digest()),
     };
     keyCache.set(id, k);
   }
   return k;
 }
 
-export type SigAlg = 'ecdsa-sha256' | 'ecdsa-sha384' | 'ecdsa-sha1' | 'rsa-sha256' | 'rsa-sha1' | 'rsa-pss-sha256' | 'ed25519';
-
-export interface TestCert {
-  der: Uint8Array;
-  pem: string;
-  key: TestKey;
-  subject: RelativeDistinguishedNames;
-  /** Names of the subject, for building children. */
-  name: Record<string, string>;
+/** A key from PKCS#8 DER. */
+export function keyFromPkcs8(kind: TestKeyKind, pkcs8: Uint8Array): TestKey {
+  const privateKey = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+  const spki = new Uint8Array(createPublicKey(privateKey).export({ type: 'spki', format: 'der' }));
+  const bitString = readChildren(readTlv(spki).contents)[1]!.contents.subarray(1);
+  return { kind, pkcs8, spki, privateKey, keyId: new Uint8Array(createHash('sha1').update(bitString).digest()) };
 }
 
-export interface CertSpec {
-  /** Subject attributes, e.g. `{ CN: 'leaf', O: 'Test' }` (order kept). */
-  subject: Record<string, string>;
-  /** The issuer (its subject name and key); omitted → self-signed with `key`. */
-  issuer?: Pick<TestCert, 'subject' | 'key'>;
-  key?: TestKey;
-  notBefore?: Date;
-  notAfter?: Date;
-  /** basicConstraints: `undefined` → no extension. */
-  ca?: boolean;
-  pathLen?: number;
-  /** keyUsage flag names; `undefined` → no extension. */
-  keyUsage?: string[];
-  /** EKU OIDs; `undefined` → no extension. */
-  eku?: string[];
-  /** SAN entries: IP literals become iPAddress, others dNSName. `undefined` → no SAN. */
-  san?: string[];
-  /** Raw extra extensions. */
-  extra?: { oid: string; critical: boolean; value: Uint8Array }[];
-  /** nameConstraints: permitted/excluded DNS names or `ip/prefix` CIDRs. */
-  nameConstraints?: { permitted?: string[]; excluded?: string[] };
-  sigAlg?: SigAlg;
-  /** Flip a bit of the signature. */
-  corruptSignature?: boolean;
-  serial?: number;
-  version?: 1 | 3;
+export type SigAlg =
+  | 'ecdsa-sha256' | 'ecdsa-sha384' | 'ecdsa-sha512' | 'ecdsa-sha1' | 'rsa-sha256' | 'rsa-sha384' | 'rsa-sha1' | 'rsa-md5' | 'rsa-pss-sha256'
+  | 'ed25519' | 'dsa-sha256';
+
+const PSS_SHA256 = seq(
+  ctx(0, seq(oid('2.16.840.1.101.3.4.2.1'), nul())),
+  ctx(1, seq(oid('1.2.840.113549.1.1.8'), seq(oid('2.16.840.1.101.3.4.2.1'), nul()))),
+  ctx(2, int(32)),
+);
+
+const SIG: Record<SigAlg, { alg: Uint8Array; hash: string | null; pss?: boolean }> = {
+  'ecdsa-sha256': { alg: seq(oid('1.2.840.10045.4.3.2')), hash: 'sha256' },
+  'ecdsa-sha384': { alg: seq(oid('1.2.840.10045.4.3.3')), hash: 'sha384' },
+  'ecdsa-sha512': { alg: seq(oid('1.2.840.10045.4.3.4')), hash: 'sha512' },
+  'ecdsa-sha1': { alg: seq(oid('1.2.840.10045.4.1')), hash: 'sha1' },
+  'rsa-sha256': { alg: seq(oid('1.2.840.113549.1.1.11'), nul()), hash: 'sha256' },
+  'rsa-sha384': { alg: seq(oid('1.2.840.113549.1.1.12'), nul()), hash: 'sha384' },
+  'rsa-sha1': { alg: seq(oid('1.2.840.113549.1.1.5'), nul()), hash: 'sha1' },
+  'rsa-md5': { alg: seq(oid('1.2.840.113549.1.1.4'), nul()), hash: 'md5' },
+  'rsa-pss-sha256': { alg: seq(oid('1.2.840.113549.1.1.10'), PSS_SHA256), hash: 'sha256', pss: true },
+  ed25519: { alg: seq(oid('1.3.101.112')), hash: null },
+  'dsa-sha256': { alg: seq(oid('2.16.840.1.101.3.4.3.2')), hash: 'sha256' },
+};
+
+export function defaultSigAlg(k: TestKey): SigAlg {
+  switch (k.kind) {
+    case 'rsa2048':
+    case 'rsa1024':
+      return 'rsa-sha256';
+    case 'ed25519':
+      return 'ed25519';
+    case 'p384':
+      return 'ecdsa-sha384';
+    case 'p521':
+      return 'ecdsa-sha512';
+    case 'dsa':
+      return 'dsa-sha256';
+    default:
+      return 'ecdsa-sha256';
+  }
+}
+
+/** Sign `tbs` with `key` as `sigAlg` says. */
+export function signWith(key: TestKey, sigAlg: SigAlg, tbs: Uint8Array): Uint8Array {
+  const s = SIG[sigAlg];
+  const opts = s.pss
+    ? { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
+    : { key: key.privateKey, dsaEncoding: 'der' as const };
+  return new Uint8Array(nodeSign(s.hash, tbs, opts));
 }
 
 const ATTR_OID: Record<string, string> = {
-  CN: '2.5.4.3',
-  O: '2.5.4.10',
-  OU: '2.5.4.11',
-  C: '2.5.4.6',
-  ST: '2.5.4.8',
-  L: '2.5.4.7',
+  CN: '2.5.4.3', O: '2.5.4.10', OU: '2.5.4.11', C: '2.5.4.6', ST: '2.5.4.8', L: '2.5.4.7', emailAddress: '1.2.840.113549.1.9.1', DC: '0.9.2342.19200300.100.1.25',
 };
 
-/** A pkijs Name from `{ CN: ..., O: ... }`: one single-valued RDN per attribute, in order. */
-export function dn(n: Record<string, string>): RelativeDistinguishedNames {
-  const rdns = Object.entries(n).map(
-    ([k, v]) =>
-      new asn1js.Set({
-        value: [
-          new AttributeTypeAndValue({
-            type: ATTR_OID[k] ?? k,
-            value: k === 'C' ? new asn1js.PrintableString({ value: v }) : new asn1js.Utf8String({ value: v }),
-          }).toSchema(),
-        ],
-      }),
+/** `{ CN: 'x', O: 'y' }` (one RDN each, in order), a list of pairs, or a raw Name DER. */
+export type NameSpec = Record<string, string> | readonly (readonly [string, string])[] | Uint8Array;
+
+export function nameDer(n: NameSpec): Uint8Array {
+  if (n instanceof Uint8Array) return n;
+  const pairs = Array.isArray(n) ? (n as readonly (readonly [string, string])[]) : Object.entries(n);
+  return seq(
+    ...pairs.map(([k, v]) => {
+      const type = ATTR_OID[k] ?? k;
+      const value = k === 'C' ? printable(v) : k === 'emailAddress' || k === 'DC' ? ia5(v) : utf8(v);
+      return set(seq(oid(type), value));
+    }),
   );
-  return RelativeDistinguishedNames.fromBER(new asn1js.Sequence({ value: rdns }).toBER(false));
 }
 
-function ab(b: Uint8Array): ArrayBuffer {
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+/** A GeneralName: a string is an IP (iPAddress) or a DNS name (dNSName); `ip` may be `a.b.c.d/len` in constraints. */
+export type NameEntry =
+  | string
+  | { dns: string } | { ip: string | Uint8Array } | { email: string } | { uri: string } | { dirName: NameSpec }
+  | { otherName: { oid: string; value: Uint8Array } } | { registeredId: string } | { raw: Uint8Array };
+
+function ipBytes(s: string): Uint8Array {
+  if (!s.includes('/')) return parseIpAddress(s)!;
+  const [addr, prefix] = s.split('/') as [string, string];
+  const ip = parseIpAddress(addr)!;
+  const mask = new Uint8Array(ip.length);
+  for (let i = 0; i < Number(prefix); i++) mask[i >> 3]! |= 0x80 >> (i & 7);
+  return concat(ip, mask);
 }
 
-function ext(oid: string, critical: boolean, value: asn1js.AsnType | Uint8Array): Extension {
-  const der = value instanceof Uint8Array ? value : new Uint8Array(value.toBER(false));
-  return new Extension({ extnID: oid, critical, extnValue: ab(der) });
-}
-
-function generalName(s: string): GeneralName {
-  const ip = parseIpAddress(s);
-  if (ip !== undefined) return new GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: ip }) });
-  return new GeneralName({ type: 2, value: s });
-}
-
-function subtree(s: string): asn1js.Sequence {
-  if (s.includes('/')) {
-    const [addr, prefix] = s.split('/') as [string, string];
-    const ip = parseIpAddress(addr)!;
-    const mask = new Uint8Array(ip.length);
-    for (let i = 0; i < Number(prefix); i++) mask[i >> 3]! |= 0x80 >> (i & 7);
-    const both = new Uint8Array(ip.length * 2);
-    both.set(ip);
-    both.set(mask, ip.length);
-    return new asn1js.Sequence({ value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 7 }, valueHex: both })] });
-  }
-  return new asn1js.Sequence({
-    value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 2 }, valueHex: new TextEncoder().encode(s) })],
-  });
+export function generalName(e: NameEntry): Uint8Array {
+  const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+  if (typeof e === 'string') return parseIpAddress(e.split('/')[0]!) !== undefined ? ctxPrim(7, ipBytes(e)) : ctxPrim(2, enc(e));
+  if ('dns' in e) return ctxPrim(2, enc(e.dns));
+  if ('ip' in e) return ctxPrim(7, typeof e.ip === 'string' ? ipBytes(e.ip) : e.ip);
+  if ('email' in e) return ctxPrim(1, enc(e.email));
+  if ('uri' in e) return ctxPrim(6, enc(e.uri));
+  if ('dirName' in e) return ctx(4, nameDer(e.dirName));
+  if ('otherName' in e) return ctx(0, oid(e.otherName.oid), ctx(0, e.otherName.value));
+  if ('registeredId' in e) return ctxPrim(8, oid(e.registeredId).subarray(2));
+  return e.raw;
 }
 
 const KU_BITS = ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly'];
 
-function keyUsageValue(flags: string[]): asn1js.BitString {
-  let bits = 0;
-  let highest = 0;
+function keyUsageBits(flags: readonly string[]): Uint8Array {
+  let v = 0;
+  let highest = -1;
   for (const f of flags) {
     const i = KU_BITS.indexOf(f);
     if (i < 0) throw new Error(`unknown key usage ${f}`);
-    bits |= 1 << (15 - i);
+    v |= 1 << (15 - i);
     highest = Math.max(highest, i);
   }
-  const bytes = highest >= 8 ? [bits >> 8, bits & 0xff] : [bits >> 8];
-  const unused = bytes.length * 8 - 1 - highest;
-  return new asn1js.BitString({ unusedBits: unused, valueHex: Uint8Array.from(bytes) });
+  if (highest < 0) return bits(Uint8Array.of(0), 0);
+  const bytes = highest >= 8 ? Uint8Array.of(v >> 8, v & 0xff) : Uint8Array.of(v >> 8);
+  return bits(bytes, bytes.length * 8 - 1 - highest);
 }
 
-const SIG: Record<SigAlg, { oid: string; params?: asn1js.AsnType; scheme: number }> = {
-  'ecdsa-sha256': { oid: '1.2.840.10045.4.3.2', scheme: SignatureScheme.ecdsa_secp256r1_sha256 },
-  'ecdsa-sha384': { oid: '1.2.840.10045.4.3.3', scheme: SignatureScheme.ecdsa_secp384r1_sha384 },
-  'ecdsa-sha1': { oid: '1.2.840.10045.4.1', scheme: SignatureScheme.ecdsa_sha1 },
-  'rsa-sha256': { oid: '1.2.840.113549.1.1.11', params: new asn1js.Null(), scheme: SignatureScheme.rsa_pkcs1_sha256 },
-  'rsa-sha1': { oid: '1.2.840.113549.1.1.5', params: new asn1js.Null(), scheme: SignatureScheme.rsa_pkcs1_sha1 },
-  'rsa-pss-sha256': {
-    oid: '1.2.840.113549.1.1.10',
-    params: new asn1js.Sequence({
-      value: [
-        new asn1js.Constructed({
-          idBlock: { tagClass: 3, tagNumber: 0 },
-          value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: '2.16.840.1.101.3.4.2.1' }), new asn1js.Null()] })],
-        }),
-        new asn1js.Constructed({
-          idBlock: { tagClass: 3, tagNumber: 1 },
-          value: [
-            new asn1js.Sequence({
-              value: [
-                new asn1js.ObjectIdentifier({ value: '1.2.840.113549.1.1.8' }),
-                new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: '2.16.840.1.101.3.4.2.1' }), new asn1js.Null()] }),
-              ],
-            }),
-          ],
-        }),
-        new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 2 }, value: [new asn1js.Integer({ value: 32 })] }),
-      ],
-    }),
-    scheme: SignatureScheme.rsa_pss_rsae_sha256,
-  },
-  ed25519: { oid: '1.3.101.112', scheme: SignatureScheme.ed25519 },
-};
+export const EKU = { serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7.3.2', codeSigning: '1.3.6.1.5.5.7.3.3', emailProtection: '1.3.6.1.5.5.7.3.4', any: '2.5.29.37.0' };
 
-function defaultSigAlg(k: TestKey): SigAlg {
-  return k.kind === 'rsa2048' ? 'rsa-sha256' : k.kind === 'ed25519' ? 'ed25519' : k.kind === 'p384' ? 'ecdsa-sha384' : 'ecdsa-sha256';
+/** An extension given as its value; `critical` defaults per field. */
+export interface Ext<T> {
+  readonly value: T;
+  readonly critical?: boolean;
 }
 
-function derTlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
-  const n = parts.reduce((a, p) => a + p.length, 0);
-  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  const out = new Uint8Array(1 + len.length + n);
-  out[0] = tag;
-  out.set(len, 1);
-  let o = 1 + len.length;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+export interface RawExtension {
+  readonly oid: string;
+  readonly critical: boolean;
+  readonly value: Uint8Array;
 }
 
-const YEAR = 365 * 86_400_000;
-let serialCounter = 1000;
+/** Who signs: a made certificate, or a name and key. */
+export interface IssuerSpec {
+  readonly subject: Uint8Array;
+  readonly key: TestKey;
+  readonly serial?: Uint8Array;
+  readonly issuerName?: Uint8Array;
+}
+
+export interface CertSpec {
+  subject: NameSpec;
+  /** The issuer; omitted → self-signed with `key`. */
+  issuer?: IssuerSpec;
+  /** Override the issuer name written in the certificate. */
+  issuerName?: NameSpec;
+  key?: TestKey;
+  serial?: number | bigint | Uint8Array;
+  /** 1 → no extensions at all. */
+  version?: 1 | 2 | 3;
+  notBefore?: Date;
+  notAfter?: Date;
+  /** Raw Time TLVs (to break the encoding rules). */
+  notBeforeRaw?: Uint8Array;
+  notAfterRaw?: Uint8Array;
+  basicConstraints?: { ca: boolean; pathLen?: number; critical?: boolean; explicitFalse?: boolean } | null;
+  keyUsage?: Ext<readonly string[]> | null;
+  eku?: Ext<readonly string[]> | null;
+  san?: Ext<readonly NameEntry[]> | null;
+  nameConstraints?: Ext<{ permitted?: readonly NameEntry[]; excluded?: readonly NameEntry[] }> | null;
+  /** subjectKeyIdentifier: 'auto' = the key's id. */
+  ski?: Ext<Uint8Array | 'auto'> | null;
+  /** authorityKeyIdentifier: 'auto' = the issuer key's id; fields for authorityCertIssuer/serial. */
+  aki?: Ext<'auto' | { keyId?: Uint8Array; issuer?: NameSpec; serial?: number }> | null;
+  /** cRLDistributionPoints: one point per entry, each a list of names. */
+  crlDistributionPoints?: readonly (readonly NameEntry[])[] | null;
+  policies?: Ext<readonly string[]> | null;
+  /** Raw extensions appended (duplicates allowed). */
+  extra?: readonly RawExtension[];
+  sigAlg?: SigAlg;
+  /** Write another algorithm inside the TBS than outside (RFC 5280 §4.1.1.2). */
+  innerSigAlg?: SigAlg;
+  corruptSignature?: boolean;
+}
+
+export interface TestCert {
+  readonly der: Uint8Array;
+  readonly pem: string;
+  readonly key: TestKey;
+  /** Subject Name DER. */
+  readonly subject: Uint8Array;
+  readonly serial: Uint8Array;
+  readonly issuerName: Uint8Array;
+}
+
+let serialCounter = 0x1000;
+
+function ext(extOid: string, critical: boolean, value: Uint8Array): Uint8Array {
+  return seq(oid(extOid), ...(critical ? [bool(true)] : []), octets(value));
+}
+
+function serialContents(v: number | bigint | Uint8Array): Uint8Array {
+  return v instanceof Uint8Array ? v : readTlv(int(v)).contents;
+}
 
 /** Build and sign a certificate. */
-export function makeCert(provider: CryptoProvider, spec: CertSpec): TestCert {
+export function makeCert(spec: CertSpec): TestCert {
   const key = spec.key ?? testKey('p256', 0);
   const signer = spec.issuer?.key ?? key;
-  const sig = SIG[spec.sigAlg ?? defaultSigAlg(signer)];
-  const algId = new AlgorithmIdentifier({ algorithmId: sig.oid, ...(sig.params !== undefined && { algorithmParams: sig.params }) });
-  const cert = new Certificate();
-  cert.version = spec.version === 1 ? 0 : 2;
-  cert.serialNumber = new asn1js.Integer({ value: spec.serial ?? serialCounter++ });
-  cert.signature = algId;
-  const subject = dn(spec.subject);
-  cert.subject = subject;
-  cert.issuer = spec.issuer?.subject ?? dn(spec.subject);
-  const now = Date.now();
-  const nb = spec.notBefore ?? new Date(now - YEAR);
-  const na = spec.notAfter ?? new Date(now + YEAR);
-  cert.notBefore = new Time({ type: nb.getUTCFullYear() < 2050 ? 0 : 1, value: nb });
-  cert.notAfter = new Time({ type: na.getUTCFullYear() < 2050 ? 0 : 1, value: na });
-  cert.subjectPublicKeyInfo = PublicKeyInfo.fromBER(ab(key.spki));
-  const exts: Extension[] = [];
-  if (spec.ca !== undefined) {
-    exts.push(
-      ext('2.5.29.19', true, new BasicConstraints({ cA: spec.ca, ...(spec.pathLen !== undefined && { pathLenConstraint: spec.pathLen }) }).toSchema()),
-    );
+  const sigAlg = spec.sigAlg ?? defaultSigAlg(signer);
+  const subject = nameDer(spec.subject);
+  const issuerName = spec.issuerName !== undefined ? nameDer(spec.issuerName) : spec.issuer?.subject ?? subject;
+  const serial = serialContents(spec.serial ?? serialCounter++);
+  const exts: Uint8Array[] = [];
+  const bc = spec.basicConstraints;
+  if (bc != null) {
+    const body = seq(...(bc.ca ? [bool(true)] : bc.explicitFalse ? [bool(false)] : []), ...(bc.pathLen !== undefined ? [int(bc.pathLen)] : []));
+    exts.push(ext('2.5.29.19', bc.critical ?? true, body));
   }
-  if (spec.keyUsage !== undefined) exts.push(ext('2.5.29.15', true, keyUsageValue(spec.keyUsage)));
-  if (spec.eku !== undefined) exts.push(ext('2.5.29.37', false, new ExtKeyUsage({ keyPurposes: spec.eku }).toSchema()));
-  if (spec.san !== undefined) exts.push(ext('2.5.29.17', false, new AltName({ altNames: spec.san.map(generalName) }).toSchema()));
-  if (spec.nameConstraints !== undefined) {
-    const parts: asn1js.AsnType[] = [];
-    if (spec.nameConstraints.permitted) {
-      parts.push(new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: spec.nameConstraints.permitted.map(subtree) }));
-    }
-    if (spec.nameConstraints.excluded) {
-      parts.push(new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value: spec.nameConstraints.excluded.map(subtree) }));
-    }
-    exts.push(ext('2.5.29.30', true, new asn1js.Sequence({ value: parts })));
+  if (spec.keyUsage != null) exts.push(ext('2.5.29.15', spec.keyUsage.critical ?? true, keyUsageBits(spec.keyUsage.value)));
+  if (spec.eku != null) exts.push(ext('2.5.29.37', spec.eku.critical ?? false, seq(...spec.eku.value.map(oid))));
+  if (spec.san != null) exts.push(ext('2.5.29.17', spec.san.critical ?? false, seq(...spec.san.value.map(generalName))));
+  if (spec.nameConstraints != null) {
+    const nc = spec.nameConstraints.value;
+    const sub = (list: readonly NameEntry[]): Uint8Array[] => list.map((e) => seq(generalName(e)));
+    exts.push(ext('2.5.29.30', spec.nameConstraints.critical ?? true, seq(
+      ...(nc.permitted ? [ctx(0, ...sub(nc.permitted))] : []),
+      ...(nc.excluded ? [ctx(1, ...sub(nc.excluded))] : []),
+    )));
+  }
+  if (spec.ski != null) exts.push(ext('2.5.29.14', spec.ski.critical ?? false, octets(spec.ski.value === 'auto' ? key.keyId : spec.ski.value)));
+  if (spec.aki != null) {
+    const a = spec.aki.value;
+    const body = a === 'auto'
+      ? seq(ctxPrim(0, signer.keyId))
+      : seq(
+        ...(a.keyId !== undefined ? [ctxPrim(0, a.keyId)] : []),
+        ...(a.issuer !== undefined ? [ctx(1, ctx(4, nameDer(a.issuer)))] : []),
+        ...(a.serial !== undefined ? [ctxPrim(2, readTlv(int(a.serial)).contents)] : []),
+      );
+    exts.push(ext('2.5.29.35', spec.aki.critical ?? false, body));
+  }
+  if (spec.crlDistributionPoints != null) {
+    exts.push(ext('2.5.29.31', false, seq(...spec.crlDistributionPoints.map((names) => seq(ctx(0, ctx(0, ...names.map(generalName))))))));
+  }
+  if (spec.policies != null) {
+    exts.push(ext('2.5.29.32', spec.policies.critical ?? false, seq(...spec.policies.value.map((p) => seq(oid(p))))));
   }
   for (const e of spec.extra ?? []) exts.push(ext(e.oid, e.critical, e.value));
-  if (exts.length > 0 && spec.version !== 1) cert.extensions = exts;
-  const tbs = new Uint8Array(cert.encodeTBS().toBER(false));
-  const signature = provider.importSigningKey(signer.pkcs8).sign(sig.scheme, tbs);
+  const version = spec.version ?? 3;
+  const tbs = seq(
+    ...(version === 1 ? [] : [ctx(0, int(version - 1))]),
+    int(serial),
+    SIG[spec.innerSigAlg ?? sigAlg].alg,
+    issuerName,
+    seq(spec.notBeforeRaw ?? time(spec.notBefore ?? new Date('2020-01-01T00:00:00Z')), spec.notAfterRaw ?? time(spec.notAfter ?? new Date('2045-01-01T00:00:00Z'))),
+    subject,
+    key.spki,
+    ...(version === 3 && exts.length > 0 ? [ctx(3, seq(...exts))] : []),
+  );
+  const signature = signWith(signer, sigAlg, tbs);
   if (spec.corruptSignature) signature[signature.length - 1]! ^= 0x01;
-  const der = derTlv(0x30, tbs, new Uint8Array(algId.toSchema().toBER(false)), derTlv(0x03, Uint8Array.of(0), signature));
-  return { der, pem: pemEncode('CERTIFICATE', der), key, subject, name: spec.subject };
+  const der = seq(tbs, SIG[sigAlg].alg, bits(signature));
+  return { der, pem: pemEncode('CERTIFICATE', der), key, subject, serial, issuerName };
 }
 
-/** A root CA (self-signed, CA:TRUE, keyCertSign+cRLSign). */
-export function makeRoot(provider: CryptoProvider, cn = 'Test Root', key = testKey('p256', 1), extra: Partial<CertSpec> = {}): TestCert {
-  return makeCert(provider, { subject: { O: 'x509 tests', CN: cn }, key, ca: true, keyUsage: ['keyCertSign', 'cRLSign'], ...extra });
+/** `cert` as the issuer of another. */
+export function issuerOf(cert: TestCert): IssuerSpec {
+  return { subject: cert.subject, key: cert.key, serial: cert.serial, issuerName: cert.issuerName };
 }
 
-/** An intermediate CA signed by `issuer`. */
-export function makeIntermediate(
-  provider: CryptoProvider,
-  issuer: TestCert,
-  cn = 'Test Intermediate',
-  extra: Partial<CertSpec> = {},
-): TestCert {
-  return makeCert(provider, {
-    subject: { O: 'x509 tests', CN: cn },
-    issuer,
-    key: testKey('p256', 2),
-    ca: true,
-    keyUsage: ['keyCertSign', 'cRLSign'],
-    ...extra,
+/** A root CA: self-signed, basicConstraints critical CA:TRUE, keyUsage keyCertSign+cRLSign, SKI. */
+export function makeRoot(cn = 'Test Root', key = testKey('p256', 1), extra: Partial<CertSpec> = {}): TestCert {
+  return makeCert({
+    subject: { O: 'x509 tests', CN: cn }, key, basicConstraints: { ca: true }, keyUsage: { value: ['keyCertSign', 'cRLSign'] }, ski: { value: 'auto' }, ...extra,
   });
 }
 
-/** A TLS leaf signed by `issuer` (serverAuth+clientAuth, DNS:localhost, IPs 127.0.0.1 and ::1 by default). */
-export function makeLeaf(provider: CryptoProvider, issuer: TestCert, extra: Partial<CertSpec> = {}): TestCert {
-  return makeCert(provider, {
-    subject: { O: 'x509 tests', CN: 'localhost' },
-    issuer,
-    key: testKey('p256', 3),
-    ca: false,
-    keyUsage: ['digitalSignature'],
-    eku: ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'],
-    san: ['localhost', '127.0.0.1', '::1'],
-    ...extra,
+/** An intermediate CA signed by `issuer`: as a root, plus AKI. */
+export function makeIntermediate(issuer: TestCert, cn = 'Test Intermediate', extra: Partial<CertSpec> = {}): TestCert {
+  return makeCert({
+    subject: { O: 'x509 tests', CN: cn }, issuer: issuerOf(issuer), key: testKey('p256', 2), basicConstraints: { ca: true },
+    keyUsage: { value: ['keyCertSign', 'cRLSign'] }, ski: { value: 'auto' }, aki: { value: 'auto' }, ...extra,
   });
 }
+
+/** A TLS leaf signed by `issuer`: CA:FALSE, digitalSignature, serverAuth+clientAuth, DNS:localhost, IPs 127.0.0.1 and ::1, SKI, AKI. */
+export function makeLeaf(issuer: TestCert, extra: Partial<CertSpec> = {}): TestCert {
+  return makeCert({
+    subject: { O: 'x509 tests', CN: 'localhost' }, issuer: issuerOf(issuer), key: testKey('p256', 3), basicConstraints: { ca: false },
+    keyUsage: { value: ['digitalSignature'] }, eku: { value: [EKU.serverAuth, EKU.clientAuth] }, san: { value: ['localhost', '127.0.0.1', '::1'] },
+    ski: { value: 'auto' }, aki: { value: 'auto' }, ...extra,
+  });
+}
+
+// ---------------------------------------------------------------------------
+// CRLs
+
+export interface CrlEntrySpec {
+  serial: Uint8Array | number;
+  date?: Date;
+  reason?: number;
+  extra?: readonly RawExtension[];
+}
+
+export interface CrlSpec {
+  /** The CA whose CRL this is (its name; its key signs unless `signer` says otherwise). */
+  issuer: TestCert;
+  signer?: TestKey;
+  thisUpdate?: Date;
+  /** `null`: no nextUpdate. */
+  nextUpdate?: Date | null;
+  thisUpdateRaw?: Uint8Array;
+  entries?: readonly CrlEntrySpec[];
+  /** `null`: no cRLNumber. */
+  crlNumber?: Ext<number> | null;
+  /** 'auto' (default): the issuer key's id; `null`: none. */
+  aki?: Uint8Array | 'auto' | null;
+  idp?: Ext<{ uris?: readonly string[]; onlyUser?: boolean; onlyCa?: boolean; indirect?: boolean; onlyAttribute?: boolean; reasons?: Uint8Array }>;
+  extra?: readonly RawExtension[];
+  sigAlg?: SigAlg;
+  corruptSignature?: boolean;
+  /** Write no version (v1) — then no extensions may follow. */
+  v1?: boolean;
+}
+
+export interface TestCrl {
+  readonly der: Uint8Array;
+  readonly pem: string;
+}
+
+export function makeCrl(spec: CrlSpec): TestCrl {
+  const signer = spec.signer ?? spec.issuer.key;
+  const sigAlg = spec.sigAlg ?? defaultSigAlg(signer);
+  const exts: Uint8Array[] = [];
+  if (spec.crlNumber !== null) {
+    const n = spec.crlNumber ?? { value: 1 };
+    exts.push(ext('2.5.29.20', n.critical ?? false, int(n.value)));
+  }
+  const aki = spec.aki ?? 'auto';
+  if (aki !== null) exts.push(ext('2.5.29.35', false, seq(ctxPrim(0, aki === 'auto' ? signer.keyId : aki))));
+  if (spec.idp !== undefined) {
+    const v = spec.idp.value;
+    const flag = (n: number, on: boolean | undefined): Uint8Array[] => (on ? [ctxPrim(n, Uint8Array.of(0xff))] : []);
+    exts.push(ext('2.5.29.28', spec.idp.critical ?? true, seq(
+      ...(v.uris ? [ctx(0, ctx(0, ...v.uris.map((u) => generalName({ uri: u }))))] : []),
+      ...flag(1, v.onlyUser), ...flag(2, v.onlyCa),
+      ...(v.reasons ? [ctxPrim(3, v.reasons)] : []),
+      ...flag(4, v.indirect), ...flag(5, v.onlyAttribute),
+    )));
+  }
+  for (const e of spec.extra ?? []) exts.push(ext(e.oid, e.critical, e.value));
+  const entries = (spec.entries ?? []).map((e) => {
+    const entryExts: Uint8Array[] = [];
+    if (e.reason !== undefined) entryExts.push(ext('2.5.29.21', false, enumerated(e.reason)));
+    for (const x of e.extra ?? []) entryExts.push(ext(x.oid, x.critical, x.value));
+    return seq(int(serialContents(e.serial)), time(e.date ?? new Date('2024-01-01T00:00:00Z')), ...(entryExts.length > 0 ? [seq(...entryExts)] : []));
+  });
+  const thisUpdate = spec.thisUpdate ?? new Date('2024-01-01T00:00:00Z');
+  const nextUpdate = spec.nextUpdate === undefined ? new Date('2044-01-01T00:00:00Z') : spec.nextUpdate;
+  const tbs = seq(
+    ...(spec.v1 ? [] : [int(1)]),
+    SIG[sigAlg].alg,
+    spec.issuer.subject,
+    spec.thisUpdateRaw ?? time(thisUpdate),
+    ...(nextUpdate === null ? [] : [time(nextUpdate)]),
+    ...(entries.length > 0 ? [seq(...entries)] : []),
+    ...(exts.length > 0 && !spec.v1 ? [ctx(0, seq(...exts))] : []),
+  );
+  const signature = signWith(signer, sigAlg, tbs);
+  if (spec.corruptSignature) signature[signature.length - 1]! ^= 0x01;
+  const der = seq(tbs, SIG[sigAlg].alg, bits(signature));
+  return { der, pem: pemEncode('X509 CRL', der) };
+}
+
+export { generalizedTime, time };
