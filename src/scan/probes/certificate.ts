@@ -8,6 +8,12 @@ import { Reader } from '../../codec/reader.js';
 import { decodeCertificate } from '../../handshake/messages/certificate.js';
 import { type ParsedCertificate, parseCertificate } from '../../x509/certificate.js';
 import { OID } from '../../x509/oids.js';
+import { namesOfType } from '../../x509/general-names.js';
+import { formatIpAddress } from '../../x509/ip.js';
+import { describeName } from '../../x509/names.js';
+import { fingerprints, serialNumberHex } from '../../x509/peer-certificate.js';
+import { toHex } from '../../x509/util.js';
+import type { CryptoProvider } from '../../crypto/provider.js';
 import { verifyChain } from '../../x509/verify.js';
 import { describeAnswer } from '../answer.js';
 import { type Exchange, exchangeHello } from '../exchange.js';
@@ -36,23 +42,22 @@ export function chainOf(ex: Exchange): Uint8Array[] | undefined {
   }
 }
 
-function oneLine(s: string): string {
-  return s.split('\n').join(', ');
-}
 
-export function certificateInfo(c: ParsedCertificate, now: Date): CertificateInfo {
+export function certificateInfo(c: ParsedCertificate, now: Date, provider: CryptoProvider): CertificateInfo {
   const pk = c.publicKey;
+  const names = c.subjectAltName;
   const sans = [
-    ...c.dnsNames.map((n) => `DNS:${n}`), ...c.ipAddresses.map((a) => `IP:${a}`),
-    ...c.emailAddresses.map((e) => `email:${e}`), ...c.uris.map((u) => `URI:${u}`),
+    ...namesOfType(names, 'dns').map((n) => `DNS:${n.value}`),
+    ...namesOfType(names, 'ip').map((a) => `IP:${formatIpAddress(a.bytes) ?? toHex(a.bytes)}`),
+    ...namesOfType(names, 'email').map((e) => `email:${e.value}`), ...namesOfType(names, 'uri').map((u) => `URI:${u.value}`),
   ];
   return {
-    subject: oneLine(c.subjectString), issuer: oneLine(c.issuerString), serialNumber: c.serialNumber,
+    subject: describeName(c.subject), issuer: describeName(c.issuer), serialNumber: serialNumberHex(c.serial),
     notBefore: c.validFrom.toISOString(), notAfter: c.validTo.toISOString(),
     expired: c.validTo.getTime() < now.getTime(), notYetValid: c.validFrom.getTime() > now.getTime(),
     keyType: pk.kind, keyBits: pk.bits ?? null, curve: pk.curve ?? null,
     signatureAlgorithm: SIGNATURE_NAMES.get(c.signatureAlgorithm) ?? c.signatureAlgorithm,
-    subjectAltNames: sans, selfSigned: c.selfIssued, isCA: c.isCA, sha256: c.fingerprint256,
+    subjectAltNames: sans, selfSigned: c.selfIssued, isCA: c.basicConstraints?.ca === true, sha256: fingerprints(c.der, provider).fingerprint256,
   };
 }
 
@@ -76,7 +81,7 @@ export async function probeCertificate(st: ScanState): Promise<{ cert: Certifica
   const parsed: ParsedCertificate[] = [];
   for (const der of chain) {
     try {
-      parsed.push(parseCertificate(der, st.ctx.provider));
+      parsed.push(parseCertificate(der));
     } catch (e) {
       st.note(`certificate ${parsed.length} of the chain does not parse: ${(e as Error).message}`);
       break;
@@ -104,7 +109,7 @@ export async function probeCertificate(st: ScanState): Promise<{ cert: Certifica
   if (otherChain) dependsOnSni = !sameChain(chain, otherChain);
   return {
     cert: {
-      chain: parsed.map((c) => certificateInfo(c, now)), verified, verifyError, dependsOnSni,
+      chain: parsed.map((c) => certificateInfo(c, now, st.ctx.provider)), verified, verifyError, dependsOnSni,
       viaSuite: ianaSuite(ex.serverHello!.cipherSuite).name,
     },
     unknownNameAnswer,
