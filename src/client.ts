@@ -12,7 +12,7 @@ import { encodeClientSession } from './handshake/session.js';
 import type { Negotiated } from './handshake/server-handshake.js';
 import { type CommonOptions, checkInt, seedCompatible } from './options.js';
 import { UdpSender, isIcmpSoftError } from './udp-sender.js';
-import { type ChainPolicy, type CipherInfo, certChainPem, checkChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
+import { type AnyNegotiated, type ChainPolicy, type CipherInfo, certChainPem, checkChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
 import type { RemoteInfo } from './server.js';
 import { now } from './server.js';
 import { type PeerCertificate, parseCertificate, toPeerCertificate } from './x509/certificate.js';
@@ -211,6 +211,11 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
       case 'keylog':
         if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(ev.line));
         return;
+      case 'ticket':
+        // DTLS 1.3: the server's NewSessionTicket, after the handshake.
+        this.ticket13 = Buffer.from(ev.session);
+        this.emit('session', this.ticket13);
+        return;
       case 'close':
         return this.finish(ev.error);
       case 'wait':
@@ -275,24 +280,28 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
 
   /** The negotiated cipher suite, once the handshake completed. */
   getCipher(): CipherInfo | undefined {
-    return cipherInfo(this.negotiated?.suite);
+    return cipherInfo(this.negotiated);
   }
 
-  /** Always 'DTLSv1.2'. */
-  getProtocol(): 'DTLSv1.2' {
-    return 'DTLSv1.2';
+  /** The protocol version: 'DTLSv1.2' or 'DTLSv1.3' (before the handshake completed: what is being tried). */
+  getProtocol(): 'DTLSv1.2' | 'DTLSv1.3' {
+    return this.endpoint?.assoc.protocol ?? 'DTLSv1.2';
   }
 
   /** Details of the negotiation (suite, group, EMS ...), once the handshake completed. */
-  get negotiated(): Negotiated | undefined {
+  get negotiated(): AnyNegotiated | undefined {
     return this.endpoint?.assoc.negotiated;
   }
 
   /** The session to resume later (`connect({ session })`), once the handshake completed. */
   getSession(): Buffer | undefined {
+    if (this.ticket13) return this.ticket13;
     const s = this.endpoint?.session;
     return s && Buffer.from(encodeClientSession(s));
   }
+
+  /** The last DTLS 1.3 session ticket (1.3 sessions come after the handshake). */
+  private ticket13: Buffer | undefined;
 
   /** The ALPN protocol agreed on, or false (as Node's tls). */
   get alpnProtocol(): string | false {

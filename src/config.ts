@@ -11,7 +11,11 @@ import { isPromise } from './handshake/common.js';
 import {
   type CommonOptions, type ServerOptions, checkBoolean, resolveCa, resolveCiphers, resolveIdentity, resolveLimits,
   type PemInput, checkInt, resolveAlpn, resolveChainPolicy, seedCompatible, resolveGroups, resolveProvider, resolveSettings, resolveSrtp,
+  type VersionRange, resolveCiphers13, resolveGroups13, resolveVersions,
 } from './options.js';
+import type { Client13Config, Group13, Server13Config } from './dtls13/driver.js';
+import type { Suite13 } from './dtls13/suites.js';
+import { decodeClientSession13 } from './dtls13/session.js';
 import { type ChainPolicy, checkChain } from './peer-info.js';
 import { parseCertificate } from './x509/certificate.js';
 import { type ClientSession, SessionCache, TICKET_KEY_LENGTH, TicketKeys, decodeClientSession } from './handshake/session.js';
@@ -56,13 +60,20 @@ function serverConfig(options: ServerOptions): { config: ServerEndpointConfig; p
     throw new TypeError('The "cookieSecret" option must be a Buffer of at least 16 bytes');
   }
   cookieSecret ??= provider.randomBytes(32);
-  const handshake: ServerHandshakeConfig = Object.freeze({
+  const versions = resolveVersions(options);
+  const sessions = resolveSessions(provider, options);
+  const handshake: Server13Config = Object.freeze({
     suites, certChain: identity?.chain ?? [], requestCert, rejectUnauthorized,
+    suites13: versions.max === 13 ? resolveCiphers13(options.ciphers) : [],
+    groups13: resolveGroups13(options.ecdhCurve),
+    ticketLifetime13: Math.min(sessions.tickets?.lifetimeSeconds ?? 0, 604_800),
+    // RFC 8446 §4.1.3 (RFC 9147 §5.3): a server that could speak 1.3 says so in a 1.2 ServerHello's random.
+    downgradeSentinel: versions.max === 13,
     ...(identity && { signingKey: identity.signingKey }), ...(psk && { psk }),
     caNames: (ca ?? []).map((c) => safeSubject(c)).filter((n): n is Uint8Array => n !== undefined),
     requireExtendedMasterSecret: requireEms,
     groups: resolveGroups(options.ecdhCurve),
-    sessions: resolveSessions(provider, options),
+    sessions,
     ...optional('alpnProtocols', resolveAlpn(options.ALPNProtocols)),
     ...optional('srtpProfiles', resolveSrtp(options.srtpProfiles)),
     ...optional('sni', resolveSni(provider, options.SNICallback)),
@@ -71,7 +82,7 @@ function serverConfig(options: ServerOptions): { config: ServerEndpointConfig; p
     ...optional('verifyRawPublicKey', verifyRaw),
     checkClientChain: (chain: readonly Uint8Array[]) => checkChain(provider, chain, { ...chainPolicy, ca, purpose: 'clientAuth' }),
   });
-  const config = Object.freeze({ settings, handshake, cookieSecret, cookieExchange, limits: resolveLimits(options), cidLength: cid?.length ?? 0 });
+  const config = Object.freeze({ settings, handshake, cookieSecret, cookieExchange, limits: resolveLimits(options), cidLength: cid?.length ?? 0, versions });
   return { config, provider };
 }
 
@@ -254,6 +265,12 @@ export interface ResolvedClient {
   readonly provider: CryptoProvider;
   readonly settings: ConnectionSettings;
   readonly suites: CipherSuite[];
+  /** DTLS 1.3 suites offered (empty when `maxVersion` is 1.2). */
+  readonly suites13: Suite13[];
+  readonly groups13: Group13[];
+  readonly versions: VersionRange;
+  /** A DTLS 1.3 session to resume (the `session` option holding one). */
+  readonly session13?: Uint8Array;
   readonly identity?: { signingKey: SigningKey; chain: Uint8Array[] };
   readonly ca?: Uint8Array[];
   /** `crl` and `allowSha1Certificates`, for the server chain check. */
@@ -296,16 +313,25 @@ function clientConfig(options: ClientConfigOptions): ResolvedClient {
   if (suites.length === 0) throw Object.assign(new RangeError('The "ciphers" option allows no suite usable by the client'), { code: 'ERR_DTLS_NO_CIPHERS' });
   const groups = resolveGroups(options.ecdhCurve);
   const sessionTickets = checkBoolean('sessionTickets', options.sessionTickets, true);
+  const versions = resolveVersions(options);
   let session: ClientSession | undefined;
+  let session13: Uint8Array | undefined;
   if (options.session !== undefined) {
     if (!(options.session instanceof Uint8Array)) throw new TypeError('The "session" option must be a Buffer from getSession()');
     try {
       session = decodeClientSession(options.session);
     } catch {
-      throw new TypeError('The "session" option is not a session from getSession()');
+      try {
+        decodeClientSession13(options.session);
+        session13 = Uint8Array.from(options.session);
+      } catch {
+        throw new TypeError('The "session" option is not a session from getSession()');
+      }
     }
   }
+  const suites13 = versions.max === 13 ? resolveCiphers13(options.ciphers) : [];
   return { provider, settings, suites, chainPolicy, rejectUnauthorized, requireExtendedMasterSecret, groups, sessionTickets, ...(psk && { psk }), ...(session && { session }),
+    suites13, groups13: resolveGroups13(options.ecdhCurve), versions, ...(session13 && { session13 }),
     ...optional('alpnProtocols', resolveAlpn(options.ALPNProtocols)), ...optional('srtpProfiles', resolveSrtp(options.srtpProfiles)),
     ...optional('connectionId', resolveClientCid(provider, options.connectionId)),
     ...optional('rawPublicKey', raw ? identity?.spki : undefined),
@@ -313,7 +339,7 @@ function clientConfig(options: ClientConfigOptions): ResolvedClient {
 }
 
 /** The sans-IO client handshake configuration, with a plain chain check (trust + name). */
-export function clientHandshakeConfig(r: ResolvedClient, servername: string | undefined, nameToCheck: string, check?: (chain: readonly Uint8Array[]) => ServerChainCheck): ClientHandshakeConfig {
+export function clientHandshakeConfig(r: ResolvedClient, servername: string | undefined, nameToCheck: string, check?: (chain: readonly Uint8Array[]) => ServerChainCheck): Client13Config {
   const checkServerChain = check ?? ((chain: readonly Uint8Array[]): ServerChainCheck => {
     const res = checkChain(r.provider, chain, { ...r.chainPolicy, ca: r.ca ?? [], purpose: 'serverAuth', host: nameToCheck });
     if (res.ok) return res;
@@ -328,6 +354,11 @@ export function clientHandshakeConfig(r: ResolvedClient, servername: string | un
     ...optional('connectionId', r.connectionId),
     ...optional('rawPublicKey', r.rawPublicKey), ...optional('verifyRawPublicKey', r.verifyRawPublicKey),
     ...(r.verifyRawPublicKey && { rejectRawPublicKey: r.rejectUnauthorized }),
+    suites13: r.suites13, groups13: r.groups13,
+    // One key share in the first ClientHello (the first non-hybrid group): a server that wants another asks (HelloRetryRequest).
+    keyShareGroups: r.groups13.filter((g) => g !== 'x25519mlkem768').slice(0, 1),
+    offer12: r.versions.min === 12,
+    ...(r.session13 && { session13: r.session13 }),
   };
 }
 

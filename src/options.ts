@@ -4,6 +4,9 @@ import { parseCipherList } from './crypto/cipher-list.js';
 import { defaultProvider, providerByName } from './crypto/index.js';
 import type { CryptoProvider, GroupName, SigningKey } from './crypto/provider.js';
 import type { CipherSuite } from './crypto/suites.js';
+import type { Group13 } from './dtls13/driver.js';
+import { type Suite13, suite13ByName } from './dtls13/suites.js';
+import type { VersionRange } from './endpoint/endpoint.js';
 import { DEFAULT_ENDPOINT_LIMITS, type EndpointLimits } from './endpoint/server-endpoint.js';
 import { KeyError } from './errors.js';
 import { DEFAULT_REASSEMBLY_LIMITS } from './handshake/reassembler.js';
@@ -80,6 +83,13 @@ export interface CommonOptions {
   crypto?: 'node' | 'noble' | CryptoProvider;
   /** ECDHE groups, in preference order, colon-separated as in Node's tls: `X25519`, `P-256` (`prime256v1`), `P-384` (`secp384r1`). Default 'X25519:P-256:P-384'. */
   ecdhCurve?: string;
+  /**
+   * The lowest protocol version to speak: `'DTLSv1.2'` (default) or
+   * `'DTLSv1.3'` (as Node's tls `minVersion`).
+   */
+  minVersion?: 'DTLSv1.2' | 'DTLSv1.3';
+  /** The highest protocol version to speak: `'DTLSv1.3'` (default) or `'DTLSv1.2'`. */
+  maxVersion?: 'DTLSv1.2' | 'DTLSv1.3';
   /** Refuse peers that do not negotiate the extended master secret (RFC 7627). Default false. */
   requireExtendedMasterSecret?: boolean;
   /** First retransmission timeout in ms (RFC 6347 §4.2.4.1). Default 1000. */
@@ -249,9 +259,12 @@ export function resolveProvider(v: CommonOptions['crypto']): CryptoProvider {
 }
 
 export function resolveCiphers(v: unknown, optionName = 'ciphers'): CipherSuite[] | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new TypeError(`The "${optionName}" option must be a string`);
-  return parseCipherList(v, { optionName });
+  return resolveCipherLists(v, optionName).suites12;
+}
+
+/** The DTLS 1.3 suites a `ciphers` list names, or the default ones. */
+export function resolveCiphers13(v: unknown, optionName = 'ciphers'): Suite13[] {
+  return resolveCipherLists(v, optionName).suites13 ?? DEFAULT_SUITES_13.map((n) => suite13ByName(n)!);
 }
 
 /** Load a key and chain pair, checking that they belong together. */
@@ -283,17 +296,82 @@ const GROUP_NAMES: Record<string, GroupName> = {
   'p-384': 'secp384r1', secp384r1: 'secp384r1',
 };
 
-/** Parse `ecdhCurve` ('auto' or a colon list) into groups, in order. */
+/** The hybrid post-quantum group's names (DTLS 1.3 only, draft-ietf-tls-ecdhe-mlkem; IANA 0x11EC). */
+const KEM_GROUP_NAMES: Record<string, Group13> = { x25519mlkem768: 'x25519mlkem768' };
+
+/** Parse `ecdhCurve` ('auto' or a colon list) into the groups of DTLS 1.2 (the hybrid post-quantum group is 1.3's: skipped here). */
 export function resolveGroups(v: unknown): GroupName[] {
+  return resolveGroups13(v).filter((g): g is GroupName => g !== 'x25519mlkem768');
+}
+
+/**
+ * Parse `ecdhCurve` into DTLS 1.3's groups, in order: X25519MLKEM768 only
+ * when it is named (it is offered or accepted only when configured).
+ */
+export function resolveGroups13(v: unknown): Group13[] {
   if (v === undefined || v === 'auto') return ['x25519', 'secp256r1', 'secp384r1'];
   if (typeof v !== 'string') throw new TypeError('The "ecdhCurve" option must be a string');
-  const out: GroupName[] = [];
+  const out: Group13[] = [];
   for (const part of v.split(':')) {
-    const g = GROUP_NAMES[part.trim().toLowerCase()];
+    const name = part.trim().toLowerCase();
+    const g = GROUP_NAMES[name] ?? KEM_GROUP_NAMES[name];
     if (!g) throw new RangeError(`The "ecdhCurve" option names an unsupported group: ${part}`);
     if (!out.includes(g)) out.push(g);
   }
+  if (!out.some((g) => g !== 'x25519mlkem768')) throw new RangeError('The "ecdhCurve" option needs a group besides X25519MLKEM768 (for DTLS 1.2 and HelloRetryRequest fallbacks)');
   return out;
+}
+
+export type { VersionRange } from './endpoint/endpoint.js';
+
+const VERSION_NAMES: Record<string, 12 | 13> = { 'DTLSv1.2': 12, 'DTLSv1.3': 13 };
+
+/** `minVersion` / `maxVersion` ('DTLSv1.2', 'DTLSv1.3', as Node's tls names them); default both. */
+export function resolveVersions(o: { minVersion?: unknown; maxVersion?: unknown; ciphers?: unknown }): VersionRange {
+  const one = (name: 'minVersion' | 'maxVersion', v: unknown, dflt: 12 | 13): 12 | 13 => {
+    if (v === undefined || v === null) return dflt;
+    const n = typeof v === 'string' ? VERSION_NAMES[v] : undefined;
+    if (n === undefined) throw new RangeError(`The "${name}" option must be 'DTLSv1.2' or 'DTLSv1.3', got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const min = one('minVersion', o.minVersion, 12);
+  let max = one('maxVersion', o.maxVersion, 13);
+  if (min > max) throw new RangeError(`The "minVersion" option (${o.minVersion}) is above "maxVersion" (${o.maxVersion})`);
+  // As Node's tls does: a cipher list that names no 1.3 suite keeps a 1.2-capable endpoint at 1.2
+  // (code written for DTLS 1.2 pins its suites that way); with minVersion DTLSv1.3, 1.3's defaults apply.
+  if (max === 13 && min === 12 && typeof o.ciphers === 'string' && resolveCipherLists(o.ciphers).suites13 === undefined) max = 12;
+  return { min, max };
+}
+
+/** DTLS 1.3's default suites: the AEADs, CCM_8 only when named (RFC 9147 §4.5.3 deems it for constrained uses). */
+export const DEFAULT_SUITES_13: readonly string[] = Object.freeze([
+  'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256',
+]);
+
+/**
+ * Split a `ciphers` list into DTLS 1.3 suite names (IANA names, which are
+ * also OpenSSL's) and the DTLS 1.2 cipher list (OpenSSL syntax), as OpenSSL
+ * keeps `-ciphersuites` apart from `-cipher`: naming 1.3 suites chooses the
+ * 1.3 suites only; a list without any keeps 1.3's default (used when
+ * `minVersion` is DTLSv1.3: otherwise such a list turns 1.3 off, see
+ * {@link resolveVersions}), and the reverse.
+ */
+export function resolveCipherLists(v: unknown, optionName = 'ciphers'): { suites12?: CipherSuite[]; suites13?: Suite13[] } {
+  if (v === undefined) return {};
+  if (typeof v !== 'string') throw new TypeError(`The "${optionName}" option must be a string`);
+  const tokens = v.split(/[:, ]+/).filter((t) => t.length > 0);
+  const names13 = tokens.filter((t) => suite13ByName(t.replace(/^[+!-]/, '')) !== undefined);
+  const rest = tokens.filter((t) => !names13.includes(t));
+  const suites13: Suite13[] = [];
+  for (const t of names13) {
+    if (/^[!-]/.test(t)) continue;
+    const s = suite13ByName(t.replace(/^\+/, ''))!;
+    if (!suites13.includes(s) && !names13.some((x) => /^[!-]/.test(x) && x.slice(1) === s.name)) suites13.push(s);
+  }
+  return {
+    ...(rest.length > 0 && { suites12: parseCipherList(rest.join(':'), { optionName }) }),
+    ...(names13.length > 0 && { suites13 }),
+  };
 }
 
 /** ALPN names as bytes (1..255 each). */

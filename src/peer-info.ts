@@ -1,7 +1,7 @@
 import type { CryptoProvider, VerifyingKey } from './crypto/provider.js';
 import type { CipherSuite } from './crypto/suites.js';
 import { CertificateError, type DtlsError } from './errors.js';
-import type { Negotiated } from './handshake/server-handshake.js';
+import type { NegotiatedView } from './endpoint/endpoint.js';
 import { type PeerCertificate, parseCertificate, toPeerCertificate } from './x509/certificate.js';
 import { spkiOfCertificate } from './x509/keys.js';
 import { pemEncode } from './x509/pem.js';
@@ -24,8 +24,8 @@ export interface CipherInfo {
   readonly name: string;
   /** IANA name, e.g. `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`. */
   readonly standardName: string;
-  /** The protocol version: always `'DTLSv1.2'`. */
-  readonly version: 'DTLSv1.2';
+  /** The protocol version. */
+  readonly version: 'DTLSv1.2' | 'DTLSv1.3';
 }
 
 /** Application data as the Buffer a `message` listener gets: the same bytes, never copied. */
@@ -33,18 +33,25 @@ export function messageBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-export function cipherInfo(suite: CipherSuite | undefined): CipherInfo | undefined {
-  return suite && { name: suite.openssl, standardName: suite.iana, version: 'DTLSv1.2' };
+/** What either version negotiated (1.2's shape; a 1.3 handshake adds `protocol`, `suite13`, `pskMode`). */
+export type AnyNegotiated = NegotiatedView;
+
+/** The cipher suite of a handshake (DTLS 1.3's suites have one name: OpenSSL uses the IANA one). */
+export function cipherInfo(n: AnyNegotiated | undefined): CipherInfo | undefined {
+  if (!n) return undefined;
+  if (n.suite13) return { name: n.suite13.name, standardName: n.suite13.name, version: 'DTLSv1.3' };
+  const suite: CipherSuite = n.suite;
+  return { name: suite.openssl, standardName: suite.iana, version: 'DTLSv1.2' };
 }
 
 /** The peer's chain as PEM, leaf first; an empty Buffer when it sent none (openssl-dtls `getCertChain`). */
-export function certChainPem(n: Negotiated | undefined): Buffer {
+export function certChainPem(n: AnyNegotiated | undefined): Buffer {
   const certs = n?.peerCertificates ?? [];
   return Buffer.from(certs.map((c) => pemEncode('CERTIFICATE', c)).join(''), 'latin1');
 }
 
 /** Node-style `getPeerCertificate(detailed)`: `{}` when there is none. Fingerprints are hashed by `provider`. */
-export function peerCertificate(n: Negotiated | undefined, detailed = false, provider?: CryptoProvider): PeerCertificate | Record<string, never> {
+export function peerCertificate(n: AnyNegotiated | undefined, detailed = false, provider?: CryptoProvider): PeerCertificate | Record<string, never> {
   const certs = n?.peerCertificates ?? [];
   if (certs.length === 0) return {};
   try {

@@ -9,7 +9,7 @@ import { UdpSender, isIcmpSoftError } from './udp-sender.js';
 import type { Negotiated } from './handshake/server-handshake.js';
 import { type ServerOptions, checkBoolean, seedCompatible } from './options.js';
 import { resolveServerConfig } from './config.js';
-import { type CipherInfo, certChainPem, checkChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
+import { type AnyNegotiated, type CipherInfo, certChainPem, checkChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
 import type { PeerCertificate } from './x509/certificate.js';
 
 /**
@@ -96,12 +96,12 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /** The negotiated cipher suite. */
   getCipher(): CipherInfo | undefined {
-    return cipherInfo(this.assoc.negotiated?.suite);
+    return cipherInfo(this.assoc.negotiated);
   }
 
-  /** Always 'DTLSv1.2'. */
-  getProtocol(): 'DTLSv1.2' {
-    return 'DTLSv1.2';
+  /** The protocol version: 'DTLSv1.2' or 'DTLSv1.3'. */
+  getProtocol(): 'DTLSv1.2' | 'DTLSv1.3' {
+    return this.assoc.protocol;
   }
 
   /** Whether the client's certificate verified against `ca` (true when none was requested). */
@@ -151,7 +151,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   /** Details of the negotiation (suite, group, EMS). */
-  get negotiated(): Readonly<Negotiated> | undefined {
+  get negotiated(): Readonly<AnyNegotiated> | undefined {
     return this.assoc.negotiated;
   }
 

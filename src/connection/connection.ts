@@ -87,6 +87,7 @@ export class Connection extends ConnectionOutput implements HandshakeDriver {
     this.flights = new FlightSender(settings, {
       overhead: (epoch) => this.records.overhead(epoch),
       seal: (type, data, epoch) => this.sealOrThrow(type, data, epoch),
+      nextSeq: (epoch) => this.records.nextWriteSeq(epoch),
     }, (d) => this.transmit(d), () => this.traceLabel);
   }
 

@@ -48,6 +48,77 @@ export interface RecordSealer {
   overhead(epoch: number): number;
   /** One protected record; throws when the epoch's sequence numbers are exhausted. */
   seal(type: number, data: Uint8Array, epoch: number): Uint8Array;
+  /** The sequence number the next record of `epoch` gets (DTLS 1.3: what an ACK names). */
+  nextSeq(epoch: number): number;
+}
+
+/** A record number (RFC 9147 §4: epoch and sequence number), as an ACK lists them. */
+export interface RecordNumber {
+  readonly epoch: number;
+  readonly seq: number;
+}
+
+/** Which bytes of which message of the flight a record carried. */
+interface Piece {
+  readonly entry: number;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * DTLS 1.3's acknowledgement state of the current flight (RFC 9147 §7): what
+ * each record we sent carried, and which byte ranges of each message the
+ * peer acknowledged. A retransmission carries only what is not.
+ */
+class AckState {
+  private readonly sent = new Map<string, Piece[]>();
+  /** Acknowledged [start, end) ranges per flight entry, sorted and merged. */
+  private readonly acked = new Map<number, [number, number][]>();
+
+  record(rn: RecordNumber, pieces: Piece[]): void {
+    this.sent.set(`${rn.epoch}/${rn.seq}`, pieces);
+  }
+
+  /** Mark what the records carried as received; unknown record numbers are ignored. Returns whether anything new was marked. */
+  acknowledge(records: readonly RecordNumber[]): boolean {
+    let any = false;
+    for (const rn of records) {
+      const pieces = this.sent.get(`${rn.epoch}/${rn.seq}`);
+      if (!pieces) continue;
+      this.sent.delete(`${rn.epoch}/${rn.seq}`);
+      for (const p of pieces) any = this.add(p.entry, p.offset, p.offset + p.length) || any;
+    }
+    return any;
+  }
+
+  private add(entry: number, start: number, end: number): boolean {
+    const list = this.acked.get(entry) ?? [];
+    const before = JSON.stringify(list);
+    list.push([start, end]);
+    list.sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const r of list) {
+      const last = merged[merged.length - 1];
+      if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+      else merged.push([r[0], r[1]]);
+    }
+    this.acked.set(entry, merged);
+    return JSON.stringify(merged) !== before;
+  }
+
+  /** The byte ranges of a `length`-byte message not yet acknowledged (a zero-length message: one empty range until acknowledged). */
+  missing(entry: number, length: number): [number, number][] {
+    const ranges = this.acked.get(entry) ?? [];
+    if (length === 0) return ranges.length > 0 ? [] : [[0, 0]];
+    const out: [number, number][] = [];
+    let at = 0;
+    for (const [a, b] of ranges) {
+      if (a > at) out.push([at, a]);
+      at = Math.max(at, b);
+    }
+    if (at < length) out.push([at, length]);
+    return out;
+  }
 }
 
 /** The settings the flight sender reads. */
@@ -90,12 +161,17 @@ export class FlightSender {
   private next: FlightEntry[] = [];
   private readonly timer: RetransmitTimer;
 
+  /** DTLS 1.3: what the peer acknowledged of the current flight (undefined for DTLS 1.2, which has no ACK). */
+  private acks: AckState | undefined;
+
   constructor(
     private readonly settings: FlightSettings,
     private readonly sealer: RecordSealer,
     private readonly emit: (datagram: Uint8Array) => void,
     /** How the association is named in traces. */
     private readonly label: () => string,
+    /** Track record numbers for ACKs and resend only what is not acknowledged (DTLS 1.3, RFC 9147 §7). */
+    private readonly acknowledged = false,
   ) {
     this.timer = new RetransmitTimer(settings.retransmitInitial, settings.retransmitMax);
   }
@@ -160,6 +236,7 @@ export class FlightSender {
       messages: flight.map((e) => (e.kind === 'ccs' ? 'change_cipher_spec' : HandshakeTypes.nameOf(e.msgType))),
     }));
     const quietUntil = now + this.resendGap / 4;
+    this.acks = this.acknowledged ? new AckState() : undefined;
     this.st = last
       ? { name: 'FINISHED', flight, keepUntil: now + this.settings.lastFlightLifetime, quietUntil }
       : { name: 'WAITING', flight, due: now + this.timer.current, early: 'unused', quietUntil };
@@ -211,10 +288,43 @@ export class FlightSender {
    * (FINISHED) to answer the peer's retransmissions; otherwise our flight is
    * obsolete. The timer returns to its initial value.
    */
-  handshakeComplete(): void {
+  handshakeComplete(keepWaiting = false): void {
+    if (this.st.name === 'WAITING' && keepWaiting) return;
     this.timer.reset();
     if (this.st.name !== 'FINISHED') this.st = { name: 'PREPARING' };
     this.next = [];
+  }
+
+  /**
+   * An ACK (RFC 9147 §7): mark what the listed records carried as received.
+   * Records we never sent, or of another flight, are ignored. Returns true
+   * when the whole flight is now acknowledged (it is done: PREPARING).
+   */
+  acknowledge(records: readonly RecordNumber[]): boolean {
+    const s = this.st;
+    if (s.name !== 'WAITING' || !this.acks) return false;
+    if (!this.acks.acknowledge(records)) return false;
+    this.timer.progress();
+    const acks = this.acks;
+    const done = s.flight.every((e, i) => e.kind === 'ccs' || acks.missing(i, e.body.length).length === 0);
+    if (done) this.flightDone();
+    return done;
+  }
+
+  /** The peer's next flight arrived: ours was received whole (RFC 9147 §7: an implicit acknowledgement). */
+  acknowledgeAll(): void {
+    if (this.st.name === 'WAITING') this.flightDone();
+  }
+
+  private flightDone(): void {
+    this.timer.reset();
+    this.st = { name: 'PREPARING' };
+    this.acks = undefined;
+  }
+
+  /** Whether a flight of ours is outstanding (sent, not yet acknowledged or answered). */
+  get outstanding(): boolean {
+    return this.st.name === 'WAITING';
   }
 
   /**
@@ -276,27 +386,37 @@ export class FlightSender {
       datagram.push(rec);
       used += rec.length;
     };
-    for (const e of flight) {
+    let pieces: Piece[] = [];
+    const record = (epoch: number, type: number, data: Uint8Array) => {
+      if (this.acks) this.acks.record({ epoch, seq: this.sealer.nextSeq(epoch) }, pieces);
+      push(this.sealer.seal(type, data, epoch));
+      pieces = [];
+    };
+    for (let i = 0; i < flight.length; i++) {
+      const e = flight[i]!;
       if (e.kind === 'ccs') {
-        push(this.sealer.seal(ContentType.change_cipher_spec, CCS_BODY, e.epoch));
+        record(e.epoch, ContentType.change_cipher_spec, CCS_BODY);
         continue;
       }
       const overhead = this.sealer.overhead(e.epoch) + HANDSHAKE_HEADER_LENGTH;
-      let offset = 0;
-      do {
-        let room = mtu - used - overhead;
-        const left = e.body.length - offset;
-        if (room < Math.min(left, 32) && used > 0) {
-          flush();
-          room = mtu - overhead;
-        }
-        const n = Math.max(0, Math.min(left, room));
-        if (n === 0 && left > 0) throw new RangeError(`mtu ${mtu} too small for a handshake fragment`);
-        const w = new Writer(HANDSHAKE_HEADER_LENGTH + n);
-        encodeHandshakeFragment(w, e.msgType, e.body.length, e.messageSeq, offset, e.body.subarray(offset, offset + n));
-        push(this.sealer.seal(ContentType.handshake, w.finish(), e.epoch));
-        offset += n;
-      } while (offset < e.body.length);
+      for (const [start, end] of this.acks ? this.acks.missing(i, e.body.length) : [[0, e.body.length]] as const) {
+        let offset = start;
+        do {
+          let room = mtu - used - overhead;
+          const left = end - offset;
+          if (room < Math.min(left, 32) && used > 0) {
+            flush();
+            room = mtu - overhead;
+          }
+          const n = Math.max(0, Math.min(left, room));
+          if (n === 0 && left > 0) throw new RangeError(`mtu ${mtu} too small for a handshake fragment`);
+          const w = new Writer(HANDSHAKE_HEADER_LENGTH + n);
+          encodeHandshakeFragment(w, e.msgType, e.body.length, e.messageSeq, offset, e.body.subarray(offset, offset + n));
+          pieces.push({ entry: i, offset, length: n });
+          record(e.epoch, ContentType.handshake, w.finish());
+          offset += n;
+        } while (offset < end);
+      }
     }
     flush();
   }

@@ -21,6 +21,8 @@ export type ConnectionEvent =
   | { readonly type: 'pathValidated' }
   /** An NSS key-log line (`CLIENT_RANDOM <client random> <master secret>`, hex) for Wireshark. */
   | { readonly type: 'keylog'; readonly line: string }
+  /** A resumable session arrived after the handshake (a DTLS 1.3 NewSessionTicket): the client's `session` event. */
+  | { readonly type: 'ticket'; readonly session: Uint8Array }
   /** The handshake waits for an asynchronous callback: call `resume(now)` once `settled` resolves (it never rejects). */
   | { readonly type: 'wait'; readonly settled: Promise<void> };
 

@@ -53,9 +53,11 @@ export interface HandshakeDriver13 {
   /**
    * The handshake completed (client: the server's Finished verified and ours
    * queued; server: the client's Finished verified). Application data may
-   * flow in epoch 3.
+   * flow in epoch 3. `awaitAck` (a client that sent a certificate): the
+   * association is established once the server acknowledged our Finished,
+   * since until then it may still refuse the certificate.
    */
-  complete(): void;
+  complete(awaitAck?: boolean): void;
   /** A resumption ticket arrived (client, after the handshake): the `session` event. */
   sessionTicket?(session: Uint8Array): void;
 }

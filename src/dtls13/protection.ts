@@ -99,14 +99,39 @@ export interface SealOptions {
  */
 export class RecordProtection13 {
   private readonly aead: Aead;
-  private readonly mask: RecordNumberMask;
+  private readonly rfcMask: RecordNumberMask;
   private readonly iv: Uint8Array;
+  /**
+   * How the ChaCha20 mask reads its block counter from the sample. RFC 9147
+   * §4.2.3 with RFC 8439's block function: little-endian ('le', the
+   * default). wolfSSL before 5.6.4 read it big-endian ('be'); a receiver
+   * that finds a peer doing so uses the same order both ways (see
+   * `RecordLayer13`). AES masks have no counter: the setting does not
+   * apply to them.
+   */
+  counterOrder: 'le' | 'be' = 'le';
 
   constructor(provider: CryptoProvider, readonly suite: Suite13, keys: TrafficKeys) {
     if (keys.iv.length !== suite.ivLength) throw new RangeError(`IV of ${keys.iv.length} bytes for ${suite.name}`);
     this.aead = provider.createAead(suite.aead, keys.key);
-    this.mask = provider.createRecordNumberMask(suite.mask, keys.sn);
+    this.rfcMask = provider.createRecordNumberMask(suite.mask, keys.sn);
     this.iv = Uint8Array.from(keys.iv);
+  }
+
+  /** The mask function in the counter order in use. */
+  private readonly mask: RecordNumberMask = (sample) => {
+    if (this.counterOrder === 'le' || this.suite.mask !== 'chacha20') return this.rfcMask(sample);
+    const swapped = Uint8Array.from(sample);
+    swapped[0] = sample[3]!;
+    swapped[1] = sample[2]!;
+    swapped[2] = sample[1]!;
+    swapped[3] = sample[0]!;
+    return this.rfcMask(swapped);
+  };
+
+  /** Whether the mask has a counter whose byte order a peer may have got wrong (ChaCha20). */
+  get counterOrderMatters(): boolean {
+    return this.suite.mask === 'chacha20';
   }
 
   /** Bytes of padding a `contentLength`-byte record needs so that its ciphertext is at least 16 bytes (§4.2.3). */

@@ -4,6 +4,7 @@
  * its AEAD usage limits (RFC 9147 §4.5.3, RFC 8446 §5.5).
  */
 import type { AeadAlg, MaskAlg } from '../crypto/provider.js';
+import type { Authentication, CipherSuite, KeyExchange } from '../crypto/suites.js';
 import type { Tls13Hash } from './hkdf.js';
 
 /**
@@ -88,4 +89,19 @@ export function suite13ById(id: number): Suite13 | undefined {
 /** The suite with this IANA name, or undefined. */
 export function suite13ByName(name: string): Suite13 | undefined {
   return SUITES_13.find((s) => s.name === name);
+}
+
+/**
+ * A DTLS 1.3 suite seen as the {@link CipherSuite} shape DTLS 1.2's suites
+ * have, so that `negotiated.suite` reads the same for both versions: the
+ * IANA name as both names (OpenSSL uses it for 1.3 suites too), the key
+ * exchange and authentication this handshake used, the AEAD with its 12-byte
+ * IV (no explicit nonce in 1.3), and the HKDF hash as `prfHash`.
+ */
+export function suiteView13(s: Suite13, kx: KeyExchange, auth: Authentication): CipherSuite {
+  const family = s.aead.includes('gcm') ? 'AESGCM' : s.aead.includes('chacha') ? 'CHACHA20' : s.tagLength === 8 ? 'AESCCM8' : 'AESCCM';
+  return Object.freeze({
+    id: s.id, iana: s.name, openssl: s.name, kx, auth, prfHash: s.hash, bits: s.keyLength === 32 ? 256 : 128, cipher: family,
+    protection: Object.freeze({ kind: 'aead', alg: s.aead, keyLength: s.keyLength, fixedIvLength: 12, explicitNonceLength: 0, tagLength: s.tagLength }),
+  }) as CipherSuite;
 }

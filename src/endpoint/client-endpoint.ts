@@ -7,15 +7,18 @@
  * @module
  */
 import { Activity, Connection, type ConnectionEvent } from '../connection/connection.js';
+import { Connection13 } from '../dtls13/connection13.js';
+import type { Client13Config } from '../dtls13/driver.js';
+import { Client13Handshake, VersionFallback } from '../dtls13/handshake/client13.js';
 import type { ConnectionSettings } from '../connection/settings.js';
 import { ClosedError, DtlsError } from '../errors.js';
 import { ClientHandshake, type ClientHandshakeConfig } from '../handshake/client-handshake.js';
 import type { ClientSession } from '../handshake/session.js';
-import { Association, type Endpoint, type EndpointEvent, EndpointQueue, type EndpointSink, commonEndpointEvent } from './endpoint.js';
+import { Association, type AssociationCore, type Endpoint, type EndpointEvent, EndpointQueue, type EndpointSink, commonEndpointEvent } from './endpoint.js';
 import { formatHostPort } from './server-endpoint.js';
 
-/** The client's one association. */
-export class ClientAssociation extends Association<ClientHandshake> {}
+/** The client's one association (DTLS 1.2 or 1.3: the machine changes if a 1.2 server answers a 1.3 offer). */
+export class ClientAssociation extends Association<ClientHandshake | Client13Handshake> {}
 
 /** What the client endpoint reports. */
 export type ClientEndpointEvent = EndpointEvent<ClientAssociation>;
@@ -34,22 +37,35 @@ export class ClientEndpoint implements Endpoint<ClientAssociation> {
   private readonly queue: EndpointQueue<ClientAssociation>;
   private queued: Uint8Array[] = [];
 
+  /**
+   * @param machine a DTLS 1.2 machine to use instead of the genuine one (tests
+   *   script misbehaving clients this way); it pins the association to 1.2.
+   */
   constructor(
-    settings: ConnectionSettings,
-    config: ClientHandshakeConfig,
+    private readonly settings: ConnectionSettings,
+    private readonly config: Client13Config | ClientHandshakeConfig,
     server: { readonly address: string; readonly port: number },
     now: number,
-    machine: ClientMachineFactory = (d, c) => new ClientHandshake(d, c),
+    machine?: ClientMachineFactory,
   ) {
     this.queue = new EndpointQueue((assoc, ev) => this.onConnectionEvent(assoc, ev));
-    const conn = new Connection('client', settings, now);
-    conn.traceLabel = `client ${formatHostPort(server.address, server.port)}`;
-    this.assoc = new ClientAssociation(server.address, server.port, conn, machine(conn, config));
-    conn.attach(this.assoc.machine);
+    const label = `client ${formatHostPort(server.address, server.port)}`;
+    if (!machine && 'suites13' in config && config.suites13.length > 0) {
+      const conn = new Connection13('client', settings, now);
+      conn.traceLabel = label;
+      this.assoc = new ClientAssociation(server.address, server.port, conn, new Client13Handshake(conn, config));
+      conn.attach(this.assoc.machine as Client13Handshake);
+    } else {
+      const conn = new Connection('client', settings, now);
+      conn.traceLabel = label;
+      this.assoc = new ClientAssociation(server.address, server.port, conn, (machine ?? ((d, c) => new ClientHandshake(d, c)))(conn, config));
+      conn.attach(this.assoc.machine as ClientHandshake);
+    }
     this.queue.collect(this.assoc);
   }
 
-  get conn(): Connection {
+  /** The association's sans-IO core (a 1.2 `Connection` or a 1.3 `Connection13`). */
+  get conn(): AssociationCore {
     return this.assoc.conn;
   }
   get established(): boolean {
@@ -58,9 +74,10 @@ export class ClientEndpoint implements Endpoint<ClientAssociation> {
   get closed(): boolean {
     return this.assoc.conn.isClosed;
   }
-  /** The session this connection established or resumed, for `getSession()`. */
+  /** The DTLS 1.2 session this connection established or resumed, for `getSession()` (1.3 sessions come as `ticket` events). */
   get session(): ClientSession | undefined {
-    return this.assoc.machine.session;
+    const m = this.assoc.machine;
+    return m instanceof ClientHandshake ? m.session : undefined;
   }
 
   /** A datagram; anything not from the server is ignored. Never throws. */
@@ -69,12 +86,32 @@ export class ClientEndpoint implements Endpoint<ClientAssociation> {
     const a = this.assoc;
     if (port !== a.port || !sameAddress(address, a.address)) return 0;
     try {
-      if (a.conn.receive(data, now) !== 0) this.queue.collect(a);
+      const conn = a.conn;
+      if (conn.receive(data, now) !== 0) this.queue.collect(a);
+      if (conn instanceof Connection13 && conn.fallback) this.fallBackTo12(conn, conn.fallback, data, now);
     } catch (err) {
       // Defence in depth: nothing may escape the socket handler (S-62).
       this.queue.event({ type: 'drop', address, port, reason: `internal: ${(err as Error)?.message ?? err}` });
     }
     return this.queue.activity & ~Activity.newest;
+  }
+
+  /**
+   * A DTLS 1.2 server answered our ClientHello (which offered 1.2 too): the
+   * association goes on as 1.2, from the hello already sent (RFC 8446 §4.1.3
+   * makes the 1.2 machine check the downgrade sentinel), with the same
+   * datagram fed to it.
+   */
+  private fallBackTo12(conn13: Connection13, f: VersionFallback, data: Uint8Array, now: number): void {
+    const conn = new Connection('client', this.settings, now);
+    conn.traceLabel = conn13.traceLabel;
+    const machine = new ClientHandshake(conn, this.config, { hello: f.hello, messageSeq: f.messageSeq });
+    conn.attach(machine);
+    conn.setMessageSeqs(f.messageSeq + 1, f.message.messageSeq);
+    conn.records.setNextWriteSeq(conn13.records.nextWriteSeq(0));
+    this.assoc.conn = conn;
+    this.assoc.machine = machine;
+    if (conn.receive(data, now) !== 0) this.queue.collect(this.assoc);
   }
 
   /** Send application data; before the handshake completed it is queued (at most 64 messages). */

@@ -9,15 +9,45 @@
  * @module
  */
 import { Activity, type Connection, type ConnectionEvent, type ConnectionSink } from '../connection/connection.js';
+import { Connection13 } from '../dtls13/connection13.js';
+import type { Negotiated13 } from '../dtls13/driver.js';
+import { suiteView13 } from '../dtls13/suites.js';
 import { Fifo } from '../codec/fifo.js';
 import type { DtlsError } from '../errors.js';
-import type { HandshakeMachine } from '../handshake/driver.js';
 import type { Negotiated } from '../handshake/server-handshake.js';
 
-/** A handshake machine that says what it negotiated. */
-export interface NegotiatingMachine extends HandshakeMachine {
-  readonly negotiated: Negotiated | undefined;
+/** The protocol versions an endpoint speaks: 12 (DTLS 1.2), 13 (DTLS 1.3). */
+export interface VersionRange {
+  readonly min: 12 | 13;
+  readonly max: 12 | 13;
 }
+
+/** A handshake machine (DTLS 1.2 or 1.3) that says what it negotiated. */
+export interface NegotiatingMachine {
+  readonly negotiated: Negotiated | Negotiated13 | undefined;
+}
+
+/**
+ * What either version negotiated, in 1.2's shape: a 1.3 handshake adds
+ * `protocol`, `suite13` and `pskMode`, and its `suite` is a view of the 1.3
+ * suite (`extendedMasterSecret` true: 1.3's key schedule binds the transcript).
+ */
+export type NegotiatedView = Negotiated & {
+  readonly protocol?: 'DTLSv1.3';
+  readonly suite13?: Negotiated13['suite13'];
+  readonly pskMode?: Negotiated13['pskMode'];
+};
+
+/** DTLS 1.3 negotiations as `NegotiatedView` (one view per negotiation object). */
+const views = new WeakMap<Negotiated13, NegotiatedView>();
+
+/** RSA-PSS and RSA PKCS#1 signature schemes (0x04xx-0x06xx, 0x08xx RSA-PSS). */
+function isRsaScheme(scheme: number): boolean {
+  return (scheme >= 0x0401 && scheme <= 0x0601 && (scheme & 0xff) === 0x01) || (scheme >= 0x0804 && scheme <= 0x0806) || (scheme >= 0x0809 && scheme <= 0x080b);
+}
+
+/** The sans-IO core of an association: a DTLS 1.2 `Connection` or a DTLS 1.3 `Connection13`. */
+export type AssociationCore = Connection | Connection13;
 
 /** One association, as an endpoint tracks it. */
 export class Association<M extends NegotiatingMachine = NegotiatingMachine> {
@@ -27,12 +57,31 @@ export class Association<M extends NegotiatingMachine = NegotiatingMachine> {
   constructor(
     public address: string,
     public port: number,
-    readonly conn: Connection,
-    readonly machine: M,
+    public conn: AssociationCore,
+    public machine: M,
   ) {}
 
-  get negotiated(): Negotiated | undefined {
-    return this.machine.negotiated;
+  /**
+   * What the handshake negotiated, in one shape for both versions: a DTLS 1.3
+   * handshake's facts with `suite` as a view of its 1.3 suite (`protocol` and
+   * `suite13` tell 1.3 apart).
+   */
+  get negotiated(): NegotiatedView | undefined {
+    const n = this.machine.negotiated;
+    if (!n || !('suite13' in n)) return n;
+    let view = views.get(n);
+    if (!view) {
+      const kx = n.pskMode === 'psk_ke' ? 'PSK' : n.pskMode === 'psk_dhe_ke' ? 'ECDHE_PSK' : 'ECDHE';
+      const auth = n.pskMode !== undefined ? 'PSK' : n.signatureScheme !== undefined && isRsaScheme(n.signatureScheme) ? 'RSA' : 'ECDSA';
+      view = { ...n, suite: suiteView13(n.suite13, kx, auth), extendedMasterSecret: true, encryptThenMac: false } as NegotiatedView;
+      views.set(n, view);
+    }
+    return view;
+  }
+
+  /** The protocol version of the association. */
+  get protocol(): 'DTLSv1.2' | 'DTLSv1.3' {
+    return this.conn instanceof Connection13 ? 'DTLSv1.3' : 'DTLSv1.2';
   }
 }
 
@@ -45,6 +94,8 @@ export type EndpointEvent<A extends Association = Association> =
   | { readonly type: 'data'; readonly assoc: A; readonly data: Uint8Array }
   | { readonly type: 'close'; readonly assoc: A; readonly error?: DtlsError; readonly wasEstablished: boolean }
   | { readonly type: 'drop'; readonly address: string; readonly port: number; readonly reason: string; readonly epoch?: number; readonly seq?: number }
+  /** A resumable DTLS 1.3 session arrived after the handshake (a NewSessionTicket): the client's `session` event. */
+  | { readonly type: 'ticket'; readonly assoc: A; readonly session: Uint8Array }
   /** An alert an association sent or received. */
   | { readonly type: 'alert'; readonly assoc: A; readonly direction: 'sent' | 'received'; readonly level: number; readonly description: number }
   /** The peer's address changed (Connection ID migration, RFC 9146 §6). */
@@ -75,6 +126,8 @@ export function commonEndpointEvent<A extends Association>(assoc: A, ev: Connect
       return { type: 'drop', address: assoc.address, port: assoc.port, reason: ev.reason, ...(ev.epoch !== undefined && { epoch: ev.epoch }), ...(ev.seq !== undefined && { seq: ev.seq }) };
     case 'alert':
       return { type: 'alert', assoc, direction: ev.direction, level: ev.level, description: ev.description };
+    case 'ticket':
+      return { type: 'ticket', assoc, session: ev.session };
     default:
       return undefined;
   }

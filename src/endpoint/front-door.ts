@@ -25,6 +25,8 @@ export interface PeekedHello {
   readonly messageSeq: number;
   /** The whole ClientHello, or the prefix the cookie covers when the message is fragmented. */
   readonly hello: HelloPrefix;
+  /** The ClientHello's body, when the record holds it whole. */
+  readonly body?: Uint8Array;
 }
 
 /** The major byte of every DTLS version (0xFEFF, 0xFEFD, 0xFEFC). */
@@ -54,8 +56,9 @@ export function peekClientHello(data: Uint8Array, maxMessage: number): PeekedHel
     // A whole ClientHello is decoded completely (SM-26: malformed ones get nothing);
     // the first fragment of one a small MTU split must hold the prefix the cookie
     // covers: version, random, session_id and the cookie itself.
-    const hello = frag.body.length === frag.length ? decodeClientHello(new Reader(frag.body)) : decodeHelloPrefix(new Reader(frag.body));
-    return { record, messageSeq: frag.messageSeq, hello };
+    const whole = frag.body.length === frag.length;
+    const hello = whole ? decodeClientHello(new Reader(frag.body)) : decodeHelloPrefix(new Reader(frag.body));
+    return { record, messageSeq: frag.messageSeq, hello, ...(whole && { body: frag.body }) };
   } catch (e) {
     if (e instanceof DecodeError) return null;
     throw e;

@@ -1,14 +1,20 @@
 import { equalBytes, toHex as hexOf } from '../codec/bytes.js';
 import { Activity, Connection, type ConnectionEvent } from '../connection/connection.js';
 import type { ConnectionSettings } from '../connection/settings.js';
-import { DtlsError, toDtlsError } from '../errors.js';
+import { Connection13 } from '../dtls13/connection13.js';
+import type { HelloRetryState, Server13Config } from '../dtls13/driver.js';
+import { chooseHelloRetry, clientHello1Hash, helloRetryRequestBody } from '../dtls13/handshake/negotiate13.js';
+import { Server13Handshake } from '../dtls13/handshake/server13.js';
+import { AlertDescription, DecodeError, DtlsError, toDtlsError } from '../errors.js';
+import type { ClientHello } from '../handshake/messages/client-hello.js';
 import { CookieFactory } from '../handshake/cookie.js';
 import { ServerHandshake, type ServerHandshakeConfig } from '../handshake/server-handshake.js';
 import type { TicketKeys } from '../handshake/session.js';
 import { ContentType, RECORD_HEADER_LENGTH } from '../record/content-type.js';
 import { channels, recordTrace, trace, tracingRecords } from '../trace.js';
-import { Association, type Endpoint, type EndpointEvent, EndpointQueue, type EndpointSink, commonEndpointEvent } from './endpoint.js';
+import { Association, type Endpoint, type VersionRange, type EndpointEvent, EndpointQueue, type EndpointSink, commonEndpointEvent } from './endpoint.js';
 import { type PeekedHello, helloVerifyRequest, peekClientHello } from './front-door.js';
+import { cookieOf, helloRetryRequestRecord, makeRetryCookie, offersDtls13, openRetryCookie, plaintextAlert } from './front-door13.js';
 import { TimerHeap } from './timer-heap.js';
 
 /** Limits of the server endpoint (S-65, DOS-07). */
@@ -29,7 +35,10 @@ export const DEFAULT_ENDPOINT_LIMITS: EndpointLimits = Object.freeze({
 
 export interface ServerEndpointConfig {
   readonly settings: ConnectionSettings;
-  readonly handshake: ServerHandshakeConfig;
+  /** The handshakes' configuration (DTLS 1.3 off when its `suites13` is empty). */
+  readonly handshake: Server13Config;
+  /** The protocol versions served (default both: 1.2 and 1.3 peers on one socket). */
+  readonly versions?: VersionRange;
   /** Master secret for cookies (share it between workers so any accepts any cookie). */
   readonly cookieSecret: Uint8Array;
   /** Run the cookie exchange (S-11). Turn off only for paths verified otherwise. */
@@ -40,7 +49,7 @@ export interface ServerEndpointConfig {
 }
 
 /** One association of the server, as the endpoint tracks it. */
-export class ServerAssociation extends Association<ServerHandshake> {
+export class ServerAssociation extends Association<ServerHandshake | Server13Handshake> {
   /** A new address seen with a newer authenticated record, waiting for its return routability check. */
   pendingPath: { address: string; port: number } | undefined;
   /** Our CID (hex), when CIDs are in use. */
@@ -51,8 +60,8 @@ export class ServerAssociation extends Association<ServerHandshake> {
     public key: string,
     address: string,
     port: number,
-    conn: Connection,
-    machine: ServerHandshake,
+    conn: Connection | Connection13,
+    machine: ServerHandshake | Server13Handshake,
     readonly clientRandom: Uint8Array,
     readonly started: number,
   ) {
@@ -73,6 +82,8 @@ export interface Outgoing {
 /** Counters of the stateless path. */
 export interface EndpointStats {
   helloVerifyRequests: number;
+  /** DTLS 1.3's stateless HelloRetryRequests (the cookie exchange of 1.3). */
+  helloRetryRequests: number;
   dropped: number;
   handshakesStarted: number;
   evicted: number;
@@ -98,7 +109,7 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
   private readonly timers = new TimerHeap<ServerAssociation>();
   private readonly cookies: CookieFactory;
   private readonly queue: EndpointQueue<ServerAssociation>;
-  readonly stats: EndpointStats = { helloVerifyRequests: 0, dropped: 0, handshakesStarted: 0, evicted: 0 };
+  readonly stats: EndpointStats = { helloVerifyRequests: 0, helloRetryRequests: 0, dropped: 0, handshakesStarted: 0, evicted: 0 };
 
   constructor(private readonly cfg: ServerEndpointConfig) {
     this.cookies = new CookieFactory(cfg.settings.provider, cfg.cookieSecret);
@@ -146,8 +157,9 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
     this.queue.activity = 0;
     try {
       const assoc = this.byAddress.get(address)?.get(port);
-      // The common datagram: application data for an established association at its address.
-      if (assoc !== undefined && assoc.established && data[0] === ContentType.application_data) {
+      // The common datagram: application data for an established association at its address
+      // (1.2's application_data record, or 1.3's unified header without a CID).
+      if (assoc !== undefined && assoc.established && (data[0] === ContentType.application_data || (data[0]! & 0xf0) === 0x20)) {
         this.settle(assoc, assoc.conn.receive(data, now));
       } else {
         this.route(data, address, port, now, assoc);
@@ -169,7 +181,9 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
 
   private route(data: Uint8Array, address: string, port: number, now: number, existing: ServerAssociation | undefined): void {
     const cidLength = this.cfg.cidLength ?? 0;
-    if (cidLength > 0 && data[0] === ContentType.tls12_cid) return this.routeByCid(data, cidLength, address, port, now);
+    if (cidLength > 0 && data[0] === ContentType.tls12_cid) return this.routeByCid(data, CID_OFFSET, cidLength, address, port, now);
+    // DTLS 1.3's unified header with the C bit: the CID follows the first byte (RFC 9147 §4).
+    if (cidLength > 0 && (data[0]! & 0xf0) === 0x30) return this.routeByCid(data, 1, cidLength, address, port, now);
     const hello = peekClientHello(data, this.cfg.settings.reassembly.maxMessage);
     if (hello === undefined) {
       if (existing) return this.feed(existing, data, now);
@@ -186,21 +200,112 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
       if (!existing.established) return this.feed(existing, data, now);
       return this.dropped(address, port, 'stale ClientHello of an established association');
     }
+    // Version negotiation happens here, once (RFC 8446 §4.2.1): a whole ClientHello offering 1.3 takes 1.3's path.
+    const whole = hello.body !== undefined ? hello.hello as ClientHello : undefined;
+    const versions = this.cfg.versions ?? { min: 12, max: 13 };
+    if (whole && versions.max === 13 && this.cfg.handshake.suites13.length > 0 && offersDtls13(whole)) {
+      return this.route13(hello, whole, data.length, address, port, now, existing);
+    }
+    if (versions.min === 13) {
+      // 1.2 is off: a hello that cannot lead to 1.3 gets protocol_version, statelessly (RFC 8446 §4.2.1).
+      return this.refuse(hello, AlertDescription.protocol_version, address, port, 'the client does not offer DTLS 1.3');
+    }
     if (this.cfg.cookieExchange && !this.cookies.verify(address, port, hello.hello, now)) {
       // S-14: a missing, invalid or expired cookie gets a fresh HVR, statelessly.
       return this.sendHelloVerifyRequest(hello, data.length, address, port, now);
     }
-    // The cookie verified: only now is state allocated. A new handshake from the
-    // address of an existing association replaces it (S-18: the cookie proved the address).
+    if (!this.admit(address, port, existing)) return;
+    this.start(keyOf(address, port), address, port, hello, now);
+  }
+
+  /**
+   * The cookie verified: only now is state allocated, within the limits. A
+   * new handshake from the address of an existing association replaces it
+   * (S-18: the cookie proved the address).
+   */
+  private admit(address: string, port: number, existing: ServerAssociation | undefined): boolean {
     if (existing) this.remove(existing, new DtlsError('ERR_DTLS_REPLACED', 'peer started a new handshake'));
     if (this.assocs.size - this.handshaking.size >= this.cfg.limits.maxConnections) {
-      return this.dropped(address, port, 'connection limit');
+      this.dropped(address, port, 'connection limit');
+      return false;
     }
     if ((this.perAddress.get(address) ?? 0) >= this.cfg.limits.maxHandshakesPerAddress) {
-      return this.dropped(address, port, 'per-address handshake limit');
+      this.dropped(address, port, 'per-address handshake limit');
+      return false;
     }
     while (this.handshaking.size >= this.cfg.limits.maxHandshakes) this.evictOldest();
-    this.start(keyOf(address, port), address, port, hello, now);
+    return true;
+  }
+
+  /**
+   * A ClientHello offering DTLS 1.3 (RFC 9147 §5.1): without a valid cookie
+   * it gets a HelloRetryRequest with one, statelessly (also when the key
+   * share is acceptable: the cookie is the 1.3 cookie exchange); with one,
+   * the association starts from what the cookie says.
+   */
+  private route13(h: PeekedHello, hello: ClientHello, size: number, address: string, port: number, now: number, existing: ServerAssociation | undefined): void {
+    const cfg = this.cfg.handshake;
+    const cookie = cookieOf(hello);
+    const retry = cookie && openRetryCookie(this.cookies, address, port, cookie, now, cfg.suites13);
+    if (!retry) {
+      let choice;
+      try {
+        choice = chooseHelloRetry(hello, cfg, now);
+      } catch (e) {
+        if (e instanceof DtlsError) return this.refuse(h, AlertDescription[e.alert ?? 'handshake_failure'], address, port, e.message);
+        if (e instanceof DecodeError) return this.refuse(h, AlertDescription.decode_error, address, port, e.message);
+        throw e;
+      }
+      if (!this.cfg.cookieExchange && choice.group === undefined) {
+        if (this.admit(address, port, existing)) this.start13(keyOf(address, port), address, port, h, undefined, now);
+        return;
+      }
+      const hash = clientHello1Hash(this.cfg.settings.provider, choice.suite, h.body!);
+      const body = helloRetryRequestBody(choice.suite, choice.group, makeRetryCookie(this.cookies, address, port, choice.suite, choice.group, hash, now));
+      const hrr = helloRetryRequestRecord(body, h.messageSeq, h.record.seq, size);
+      if (!hrr) return this.dropped(address, port, 'HelloRetryRequest would exceed ClientHello');
+      this.stats.helloRetryRequests++;
+      if (tracingRecords()) {
+        const label = `server ${formatHostPort(address, port)} (stateless)`;
+        trace(channels.recordIn, () => recordTrace(label, h.record.type, h.record.epoch, h.record.seq, h.record.fragment));
+        trace(channels.recordOut, () => recordTrace(label, ContentType.handshake, 0, h.record.seq, hrr.fragment));
+      }
+      this.queue.transmit(hrr.record, address, port);
+      return;
+    }
+    if (this.admit(address, port, existing)) this.start13(keyOf(address, port), address, port, h, retry, now);
+  }
+
+  /** A hello we cannot answer with a handshake: a fatal alert, statelessly, never larger than the hello. */
+  private refuse(h: PeekedHello, description: number, address: string, port: number, reason: string): void {
+    this.dropped(address, port, reason);
+    this.queue.transmit(plaintextAlert(description, h.record.seq), address, port);
+  }
+
+  private start13(key: string, address: string, port: number, hello: PeekedHello, retry: HelloRetryState | undefined, now: number): void {
+    const conn = new Connection13('server', this.cfg.settings, now);
+    conn.traceLabel = `server ${formatHostPort(address, port)}`;
+    const machine = new Server13Handshake(conn, this.cfg.handshake, { address, port }, retry);
+    conn.attach(machine);
+    conn.setMessageSeqs(hello.messageSeq, hello.messageSeq);
+    // Our epoch-0 records continue from the ClientHello's record sequence number (above the HelloRetryRequest's).
+    conn.records.setNextPlaintextSeq(hello.record.seq);
+    const assoc = this.register(key, address, port, conn, machine, hello, now);
+    const r = hello.record;
+    this.settle(assoc, conn.receiveRecord({ kind: 'plaintext', type: r.type, version: r.version, epoch: 0, seq: r.seq, fragment: r.fragment, raw: r.raw }, now));
+    this.schedule(assoc);
+  }
+
+  /** A new association, indexed and counted as a handshake in progress. */
+  private register(key: string, address: string, port: number, conn: Connection | Connection13, machine: ServerHandshake | Server13Handshake, hello: PeekedHello, now: number): ServerAssociation {
+    const assoc = new ServerAssociation(key, address, port, conn, machine, hello.hello.random, now);
+    this.assocs.set(key, assoc);
+    this.index(assoc);
+    this.handshaking.add(assoc);
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    this.stats.handshakesStarted++;
+    this.queue.event({ type: 'connection', assoc });
+    return assoc;
   }
 
   /**
@@ -210,9 +315,9 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
    * check there; the address moves when its path_response arrives (S-60, RFC
    * 9853). Without RRC support on the peer, the newer record moves it.
    */
-  private routeByCid(data: Uint8Array, cidLength: number, address: string, port: number, now: number): void {
-    if (data.length < RECORD_HEADER_LENGTH + cidLength) return this.dropped(address, port, 'truncated cid record');
-    const assoc = this.byCid.get(hexOf(data.subarray(CID_OFFSET, CID_OFFSET + cidLength)));
+  private routeByCid(data: Uint8Array, offset: number, cidLength: number, address: string, port: number, now: number): void {
+    if (data.length < offset + cidLength + 2) return this.dropped(address, port, 'truncated cid record');
+    const assoc = this.byCid.get(hexOf(data.subarray(offset, offset + cidLength)));
     if (!assoc) return this.dropped(address, port, 'unknown cid');
     if (assoc.address === address && assoc.port === port) return this.feed(assoc, data, now);
     const a = assoc.conn.receive(data, now);
@@ -255,13 +360,7 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
     // RFC 6347 §4.2.1: our epoch-0 records continue from the ClientHello's record
     // sequence number, so they stay above the HelloVerifyRequest we sent statelessly.
     conn.records.setNextWriteSeq(hello.record.seq);
-    const assoc = new ServerAssociation(key, address, port, conn, machine, hello.hello.random, now);
-    this.assocs.set(key, assoc);
-    this.index(assoc);
-    this.handshaking.add(assoc);
-    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
-    this.stats.handshakesStarted++;
-    this.queue.event({ type: 'connection', assoc });
+    const assoc = this.register(key, address, port, conn, machine, hello, now);
     this.settle(assoc, conn.receiveRecord(hello.record, now));
     this.schedule(assoc);
   }

@@ -140,10 +140,22 @@ export class ClientHandshake extends Tls12Machine<State> {
   /** We offer encrypt_then_mac (RFC 7366) when we offer a CBC suite. */
   private readonly offeredEtm: boolean;
 
-  constructor(d: HandshakeDriver, private readonly cfg: ClientHandshakeConfig) {
+  /**
+   * @param sent the ClientHello a DTLS 1.3 client already sent, offering 1.2
+   *   too, when a 1.2 server answered it (the association continues as 1.2:
+   *   the same hello, resent with the cookie after a HelloVerifyRequest; a
+   *   ServerHello's random is checked for the downgrade sentinel).
+   */
+  constructor(d: HandshakeDriver, private readonly cfg: ClientHandshakeConfig, private readonly sent?: { readonly hello: ClientHello; readonly messageSeq: number }) {
     super(d, { kind: 'done' }, ACCEPTS);
-    this.offeredSuites = cfg.suites.map((s) => s.id);
+    this.offeredSuites = sent ? sent.hello.cipherSuites : cfg.suites.map((s) => s.id);
     this.offeredEtm = cfg.suites.some((s) => s.protection.kind === 'cbc');
+    if (sent) {
+      this.helloSessionId = sent.hello.sessionId;
+      const body = encode((w) => encodeClientHello(w, sent.hello), 512);
+      this.state = { kind: 'expectServerHello', hello: { random: sent.hello.random, body, messageSeq: sent.messageSeq } };
+      return;
+    }
     // Resumption offers the session's ID; a ticket-only session gets a random one so
     // that an echo of it tells us the server resumed (RFC 5077 §3.4).
     const session = cfg.session;
@@ -158,6 +170,12 @@ export class ClientHandshake extends Tls12Machine<State> {
 
   /** Flight 1 or 3: the ClientHello (the same one again, with the cookie, after an HVR; S-16). */
   private sendHello(random: Uint8Array, cookie: Uint8Array): Hello {
+    if (this.sent) {
+      const body = encode((w) => encodeClientHello(w, { ...this.sent!.hello, cookie }), 512);
+      const messageSeq = this.d.sendUntracked(HT.client_hello, body);
+      this.d.flushFlight(false);
+      return { random, body, messageSeq };
+    }
     const cfg = this.cfg;
     const extensions: Extension[] = [
       { type: ExtensionType.supported_groups, data: encode((w) => supportedGroups.encode(w, cfg.groups.map(groupId))) },
@@ -263,6 +281,10 @@ export class ClientHandshake extends Tls12Machine<State> {
     const sh = decodeServerHello(r);
     if (sh.serverVersion !== DTLS1_2) {
       throw new HandshakeError('ERR_DTLS_PROTOCOL_VERSION', `server chose version 0x${sh.serverVersion.toString(16)}`, 'protocol_version');
+    }
+    // We offered DTLS 1.3: a server that speaks it says so here when it chose 1.2 (RFC 8446 §4.1.3).
+    if (this.sent && isDowngradeSentinel(sh.random)) {
+      throw new HandshakeError('ERR_DTLS_DOWNGRADE', 'the server speaks DTLS 1.3 but chose 1.2 (downgrade sentinel)', 'illegal_parameter');
     }
     const suite = suiteById(sh.cipherSuite);
     if (!suite || !this.offeredSuites.includes(sh.cipherSuite)) {
@@ -524,6 +546,12 @@ export class ClientHandshake extends Tls12Machine<State> {
 /** The hello facts with more negotiated. */
 function withNeg(p: Params, more: Partial<Negotiated>): Params {
   return { ...p, neg: { ...p.neg, ...more } };
+}
+
+/** Does a ServerHello random end with "DOWNGRD" 01 or 00 (RFC 8446 §4.1.3)? */
+function isDowngradeSentinel(random: Uint8Array): boolean {
+  const tail = [0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44];
+  return tail.every((b, i) => random[24 + i] === b) && (random[31] === 0x01 || random[31] === 0x00);
 }
 
 function isIpLiteral(s: string): boolean {

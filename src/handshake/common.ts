@@ -69,6 +69,8 @@ export interface Negotiated {
   readonly peerRawPublicKey?: Uint8Array;
   /** Connection IDs in use (RFC 9146): ours (in records to us) and the peer's. */
   readonly connectionIds?: { readonly ours: Uint8Array; readonly peers: Uint8Array };
+  /** The protocol version: absent for DTLS 1.2, `'DTLSv1.3'` for 1.3 (whose `suite` is then a view of a 1.3 suite). */
+  readonly protocol?: 'DTLSv1.3';
 }
 
 /** What both roles know once the hellos are exchanged: the facts the rest of the handshake needs. */

@@ -53,6 +53,22 @@ export class CookieFactory {
     return secret(w.finish()).subarray(0, COOKIE_LENGTH);
   }
 
+  /** A MAC of `data` for this address in this period (DTLS 1.3's HelloRetryRequest cookie carries its own data). */
+  macFor(address: string, port: number, data: Uint8Array, now: number, period = Math.floor(now / this.period)): Uint8Array {
+    const addr = utf8.encode(address);
+    const w = new Writer(4 + addr.length + data.length);
+    w.opaque8(addr).u16(port).bytes(data);
+    return this.secret(period)(w.finish()).subarray(0, COOKIE_LENGTH);
+  }
+
+  /** Is `mac` ours for `data` from this address, in this or the previous period? Constant time. */
+  verifyFor(address: string, port: number, data: Uint8Array, mac: Uint8Array, now: number): boolean {
+    if (mac.length !== COOKIE_LENGTH) return false;
+    const index = Math.floor(now / this.period);
+    return constantTimeEqual(mac, this.macFor(address, port, data, now, index))
+      || constantTimeEqual(mac, this.macFor(address, port, data, now, index - 1));
+  }
+
   make(address: string, port: number, hello: HelloPrefix, now: number): Uint8Array {
     return this.mac(this.secret(Math.floor(now / this.period)), address, port, hello);
   }

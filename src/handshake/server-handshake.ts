@@ -69,6 +69,8 @@ export interface ServerHandshakeConfig {
   readonly connectionId?: () => Uint8Array;
   /** SNI: the certificate and key for a server name, perhaps asynchronously (RFC 6066). */
   readonly sni?: (servername: string) => ServerIdentity | undefined | Promise<ServerIdentity | undefined>;
+  /** We speak DTLS 1.3 too: a DTLS 1.2 ServerHello's random ends with the downgrade sentinel (RFC 8446 §4.1.3, RFC 9147 §5.3). */
+  readonly downgradeSentinel?: boolean;
 }
 
 /** A certificate chain and its key. */
@@ -286,7 +288,7 @@ export class ServerHandshake extends Tls12Machine<State> {
     });
     if (!suite) throw new HandshakeError('ERR_DTLS_NO_SHARED_CIPHER', 'no cipher suite, group and signature algorithm in common', 'handshake_failure');
 
-    const serverRandom = this.d.provider.randomBytes(32);
+    const serverRandom = this.serverRandom();
     const share = suite.kx !== 'PSK' ? this.d.provider.generateKeyShare(group!) : undefined;
     const etm = encryptThenMacOf(exts, suite);
     const sessionId = this.cfg.sessions?.cache ? this.d.provider.randomBytes(32) : new Uint8Array(0);
@@ -475,7 +477,7 @@ export class ServerHandshake extends Tls12Machine<State> {
   /** The abbreviated handshake (RFC 5246 §7.3): ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished. */
   private resume(hello: ClientHello, s: Session, asks: HelloAsks): void {
     const suite = suiteById(s.suiteId)!;
-    const serverRandom = this.d.provider.randomBytes(32);
+    const serverRandom = this.serverRandom();
     // Echo the client's session ID: that is what tells it we resume (RFC 5077 §3.4 for tickets).
     const sessionId = hello.sessionId;
     const extensions: Extension[] = [...asks.extras.extensions];
@@ -503,6 +505,13 @@ export class ServerHandshake extends Tls12Machine<State> {
     this.state = { kind: 'expectChangeCipherSpec', p, master };
   }
 
+  /** Our random (RFC 5246 §7.4.1.3), with the downgrade sentinel when we could have spoken DTLS 1.3. */
+  private serverRandom(): Uint8Array {
+    const r = this.d.provider.randomBytes(32);
+    if (this.cfg.downgradeSentinel) r.set(DOWNGRADE_SENTINEL_12, 24);
+    return r;
+  }
+
   private sendNewSessionTicket(s: Session): void {
     const tickets = this.cfg.sessions!.tickets!;
     let ticket = tickets.seal(s);
@@ -511,6 +520,9 @@ export class ServerHandshake extends Tls12Machine<State> {
     this.d.sendMessage(HT.new_session_ticket, encode((w) => encodeNewSessionTicket(w, { lifetimeHint: tickets.lifetimeSeconds, ticket })));
   }
 }
+
+/** The last 8 bytes of a 1.2 ServerHello's random from a server that speaks 1.3 too: "DOWNGRD" 01 (RFC 8446 §4.1.3). */
+export const DOWNGRADE_SENTINEL_12 = Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01);
 
 /** The hello facts with more negotiated. */
 function withNeg(p: Params, more: Partial<Negotiated>): Params {

@@ -20,7 +20,8 @@
 import { clientHandshakeConfig, resolveClientConfig, resolveServerConfig } from '../config.js';
 import type { Connection, ConnectionEvent } from '../connection/connection.js';
 import { ClientAssociation, ClientEndpoint, type ClientMachineFactory } from '../endpoint/client-endpoint.js';
-import type { Association, Endpoint, EndpointEvent } from '../endpoint/endpoint.js';
+import type { Association, AssociationCore, Endpoint, EndpointEvent } from '../endpoint/endpoint.js';
+import type { Client13Handshake } from '../dtls13/handshake/client13.js';
 import { EndpointRunner } from '../endpoint/runner.js';
 import { type ServerAssociation, ServerEndpoint, type ServerEndpointConfig } from '../endpoint/server-endpoint.js';
 import type { DtlsError } from '../errors.js';
@@ -256,12 +257,12 @@ export class DtlsClientNode extends EndpointNode<ClientAssociation> {
     this.runner.flush();
   }
 
-  /** The association's sans-IO core. */
-  get conn(): Connection {
+  /** The association's sans-IO core: a DTLS 1.2 `Connection` or a DTLS 1.3 `Connection13`. */
+  get conn(): AssociationCore {
     return this.endpoint.conn;
   }
-  /** The handshake state machine. */
-  get machine(): ClientHandshake {
+  /** The handshake state machine (DTLS 1.2 or 1.3). */
+  get machine(): ClientHandshake | Client13Handshake {
     return this.endpoint.assoc.machine;
   }
   get established(): boolean {
@@ -315,6 +316,8 @@ function connectionEvent(ev: EndpointEvent<ClientAssociation>): ConnectionEvent 
       return { type: 'drop', reason: ev.reason, ...(ev.epoch !== undefined && { epoch: ev.epoch }), ...(ev.seq !== undefined && { seq: ev.seq }) };
     case 'alert':
       return { type: 'alert', direction: ev.direction, level: ev.level, description: ev.description };
+    case 'ticket':
+      return { type: 'ticket', session: ev.session };
     default:
       return undefined;
   }

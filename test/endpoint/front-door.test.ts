@@ -15,7 +15,7 @@ import { HT, fragment, rawRecord } from '../robustness/helpers/wire.js';
 
 /** The first datagram of a genuine client: its ClientHello without a cookie. */
 function firstHello(): Uint8Array {
-  const client = new DtlsClientNode({ servername: 'localhost' }, SERVER_ADDR, 0);
+  const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', servername: 'localhost' }, SERVER_ADDR, 0);
   return client.takeOutgoing()[0]!.data;
 }
 

@@ -3,12 +3,13 @@ import { DtlsClientNode, DtlsServerNode } from '../../src/testing/dtls.js';
 import { VirtualNetwork } from '../../src/testing/network.js';
 import { CLIENT_ADDR, SERVER_ADDR, pair, runHandshake, serverIdentity } from '../helpers/net.js';
 import { pki } from '../helpers/pki.js';
+import { machine12 } from '../helpers/v12.js';
 
 describe('ALPN (RFC 7301)', () => {
   it('agrees on the server\'s first preference among the client\'s protocols', () => {
     const p = pair({ server: { ALPNProtocols: ['coap', 'h2'] }, client: { ALPNProtocols: ['h2', 'coap'] } });
     expect(runHandshake(p)).toBe(true);
-    expect(p.client.machine.negotiated?.alpnProtocol).toBe('coap');
+    expect(machine12(p.client).negotiated?.alpnProtocol).toBe('coap');
     expect([...p.server.endpoint.associations()][0]!.negotiated?.alpnProtocol).toBe('coap');
   });
 
@@ -21,7 +22,7 @@ describe('ALPN (RFC 7301)', () => {
   it('has no protocol when the client offers none', () => {
     const p = pair({ server: { ALPNProtocols: ['coap'] } });
     expect(runHandshake(p)).toBe(true);
-    expect(p.client.machine.negotiated?.alpnProtocol).toBeUndefined();
+    expect(machine12(p.client).negotiated?.alpnProtocol).toBeUndefined();
   });
 });
 
@@ -32,7 +33,7 @@ describe('DTLS-SRTP (RFC 5764)', () => {
       client: { srtpProfiles: ['SRTP_AES128_CM_SHA1_80', 'SRTP_AEAD_AES_128_GCM'] },
     });
     expect(runHandshake(p)).toBe(true);
-    expect(p.client.machine.negotiated?.srtpProfile).toBe('SRTP_AEAD_AES_128_GCM');
+    expect(machine12(p.client).negotiated?.srtpProfile).toBe('SRTP_AEAD_AES_128_GCM');
     const assoc = [...p.server.endpoint.associations()][0]!;
     const a = p.client.conn.exportKeyingMaterial(60, 'EXTRACTOR-dtls_srtp');
     const b = assoc.conn.exportKeyingMaterial(60, 'EXTRACTOR-dtls_srtp');
@@ -52,7 +53,7 @@ describe('DTLS-SRTP (RFC 5764)', () => {
   it('goes on without SRTP when no profile is shared', () => {
     const p = pair({ server: { srtpProfiles: ['SRTP_AES128_CM_SHA1_32'] }, client: { srtpProfiles: ['SRTP_AES128_CM_SHA1_80'] } });
     expect(runHandshake(p)).toBe(true);
-    expect(p.client.machine.negotiated?.srtpProfile).toBeUndefined();
+    expect(machine12(p.client).negotiated?.srtpProfile).toBeUndefined();
   });
 });
 
@@ -63,14 +64,14 @@ describe('SNI on the server (RFC 6066)', () => {
     const p = pair({ server: { SNICallback: (name) => { names.push(name); return name === 'localhost' ? rsa : undefined; } } });
     expect(runHandshake(p)).toBe(true);
     expect(names).toEqual(['localhost']);
-    expect(p.client.machine.negotiated?.suite.auth).toBe('RSA');
+    expect(machine12(p.client).negotiated?.suite.auth).toBe('RSA');
     expect([...p.server.endpoint.associations()][0]!.negotiated?.servername).toBe('localhost');
   });
 
   it('waits for an SNICallback that returns a Promise', async () => {
     const net = new VirtualNetwork({ seed: 4 });
     const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), SNICallback: async () => rsa });
-    const client = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR);
+    const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR);
     const hs = net.attach(SERVER_ADDR, server, { role: 'server' });
     net.attach(CLIENT_ADDR, client, { role: 'client' });
     net.run({ until: () => server.waiting, maxTime: 5000 });
@@ -79,26 +80,26 @@ describe('SNI on the server (RFC 6066)', () => {
     hs.sync();
     net.run({ until: () => client.established, maxTime: 5000 });
     expect(client.established).toBe(true);
-    expect(client.machine.negotiated?.suite.auth).toBe('RSA');
+    expect(machine12(client).negotiated?.suite.auth).toBe('RSA');
   });
 
   it('supports the Node-style (servername, cb) callback', async () => {
     const net = new VirtualNetwork({ seed: 4 });
     const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), SNICallback: (_name, cb) => { setTimeout(() => cb!(null, rsa), 5); } });
-    const client = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR);
+    const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR);
     const hs = net.attach(SERVER_ADDR, server, { role: 'server' });
     net.attach(CLIENT_ADDR, client, { role: 'client' });
     net.run({ until: () => server.waiting, maxTime: 5000 });
     await server.settle(net.now);
     hs.sync();
     net.run({ until: () => client.established, maxTime: 5000 });
-    expect(client.machine.negotiated?.suite.auth).toBe('RSA');
+    expect(machine12(client).negotiated?.suite.auth).toBe('RSA');
   });
 
   it('ends the handshake with an alert when SNICallback rejects', async () => {
     const net = new VirtualNetwork({ seed: 4 });
     const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), SNICallback: () => Promise.reject(new Error('no such tenant')) });
-    const client = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR);
+    const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR);
     const hs = net.attach(SERVER_ADDR, server, { role: 'server' });
     net.attach(CLIENT_ADDR, client, { role: 'client' });
     net.run({ until: () => server.waiting, maxTime: 5000 });

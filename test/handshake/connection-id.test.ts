@@ -19,7 +19,7 @@ function setup(provider = PROVIDERS[0]!, client: { connectionId?: number } = { c
   net.link(CLIENT_ADDR, SERVER_ADDR, { filter: tap });
   net.link(NEW_ADDR, SERVER_ADDR, { filter: tap });
   const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), crypto: provider, connectionId: 8 });
-  const cli = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: provider, ...client }, SERVER_ADDR);
+  const cli = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: provider, ...client }, SERVER_ADDR);
   net.attach(SERVER_ADDR, server, { role: 'server' });
   const handle = net.attach(CLIENT_ADDR, cli, { role: 'client' });
   net.run({ until: () => cli.established && server.established > 0, maxTime: 10_000 });

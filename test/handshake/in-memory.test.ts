@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { suiteByName } from '../../src/crypto/suites.js';
 import { type CertName, CLIENT_ADDR, PROVIDERS, SERVER_ADDR, pair, runHandshake } from '../helpers/net.js';
+import { machine12 } from '../helpers/v12.js';
 
 const te = new TextEncoder();
 
@@ -18,7 +19,7 @@ describe.each(PROVIDERS)('in-memory handshake ($name provider)', (provider) => {
   it.each(cases)('completes with a %s certificate and %s, and carries data both ways', (cert, suite) => {
     const p = pair({ provider, cert, client: { ciphers: suite } });
     expect(runHandshake(p)).toBe(true);
-    expect(p.client.machine.negotiated?.suite).toBe(suiteByName(suite));
+    expect(machine12(p.client).negotiated?.suite).toBe(suiteByName(suite));
     p.client.send(te.encode('hello'), p.net.now);
     p.net.run({ until: () => p.client.received.length > 0, maxTime: 1000 });
     expect(new TextDecoder().decode(p.client.received[0])).toBe('hello');
@@ -28,7 +29,7 @@ describe.each(PROVIDERS)('in-memory handshake ($name provider)', (provider) => {
     // An RSA certificate: an ECDSA one also needs its own curve offered (RFC 8422 §5.1).
     const p = pair({ provider, cert: 'rsa2048', client: { ecdhCurve: curve } });
     expect(runHandshake(p)).toBe(true);
-    expect(p.client.machine.negotiated?.group).toBe(group);
+    expect(machine12(p.client).negotiated?.group).toBe(group);
   });
 
   it('refuses an ECDSA certificate on a curve the client did not list (RFC 8422 §5.1)', () => {
@@ -40,7 +41,7 @@ describe.each(PROVIDERS)('in-memory handshake ($name provider)', (provider) => {
   it('picks the server preference among groups both offer', () => {
     const p = pair({ provider, server: { ecdhCurve: 'P-384:X25519' } });
     expect(runHandshake(p)).toBe(true);
-    expect(p.client.machine.negotiated?.group).toBe('secp384r1');
+    expect(machine12(p.client).negotiated?.group).toBe('secp384r1');
   });
 
   it('fails with handshake_failure when no group is shared', () => {
@@ -53,7 +54,7 @@ describe.each(PROVIDERS)('in-memory handshake ($name provider)', (provider) => {
   it('uses the extended master secret', () => {
     const p = pair({ provider });
     expect(runHandshake(p)).toBe(true);
-    expect(p.client.machine.negotiated?.extendedMasterSecret).toBe(true);
+    expect(machine12(p.client).negotiated?.extendedMasterSecret).toBe(true);
   });
 });
 

@@ -18,13 +18,22 @@ async function serve(opts: { ticketKeys?: Uint8Array; sessionCacheSize?: number 
   return s;
 }
 
-async function connect(port: number, session?: Buffer): Promise<ClientConnection> {
-  const c = await connectAsync({ host: '127.0.0.1', port, ca: pki('ca-bundle.pem'), servername: 'localhost', ...(session && { session }) });
+type Version = 'DTLSv1.2' | 'DTLSv1.3';
+
+async function connectWith(version: Version, port: number, session?: Buffer): Promise<ClientConnection> {
+  const c = await connectAsync({ host: '127.0.0.1', port, ca: pki('ca-bundle.pem'), servername: 'localhost', maxVersion: version, ...(session && { session }) });
   clients.push(c);
+  expect(c.getProtocol()).toBe(version);
   return c;
 }
 
-describe('ticket key rotation (RFC 5077)', () => {
+/** The session to resume: DTLS 1.3's ticket comes after the handshake (the `session` event). */
+async function sessionOf(c: ClientConnection): Promise<Buffer> {
+  return c.getSession() ?? new Promise<Buffer>((resolve) => c.once('session', resolve));
+}
+
+describe.each(['DTLSv1.2', 'DTLSv1.3'] as const)('ticket key rotation (RFC 5077; RFC 8446 §4.6.1), %s', (version) => {
+  const connect = (port: number, session?: Buffer) => connectWith(version, port, session);
   it('setTicketKeys takes effect without a restart: tickets under the new key resume on a server sharing it', async () => {
     const a = await serve();
     const key = new Uint8Array(48).fill(9);
@@ -32,7 +41,7 @@ describe('ticket key rotation (RFC 5077)', () => {
     expect(a.getTicketKeys()).toEqual(Buffer.from(key));
     const first = await connect(a.address().port);
     const b = await serve({ ticketKeys: key });
-    const second = await connect(b.address().port, first.getSession());
+    const second = await connect(b.address().port, await sessionOf(first));
     expect(second.isSessionReused()).toBe(true);
   });
 
@@ -42,11 +51,13 @@ describe('ticket key rotation (RFC 5077)', () => {
     // No session-ID cache: only the ticket can resume.
     const a = await serve({ ticketKeys: oldKey, sessionCacheSize: 0 });
     const first = await connect(a.address().port);
+    // Under 1.3 the ticket follows the handshake: take it before the keys change.
+    const ticket = await sessionOf(first);
     a.setTicketKeys([newKey, oldKey]);
-    const second = await connect(a.address().port, first.getSession());
+    const second = await connect(a.address().port, ticket);
     expect(second.isSessionReused()).toBe(true);
     a.setTicketKeys(newKey);
-    const third = await connect(a.address().port, first.getSession());
+    const third = await connect(a.address().port, ticket);
     expect(third.isSessionReused()).toBe(false);
   });
 

@@ -13,6 +13,7 @@ import { encodeClientSession } from '../../src/handshake/session.js';
 import type { ServerOptions } from '../../src/options.js';
 import { CLIENT_ADDR, SERVER_ADDR, serverIdentity } from '../helpers/net.js';
 import { pki } from '../helpers/pki.js';
+import { machine12 } from '../helpers/v12.js';
 
 const COOKIE_SECRET = new Uint8Array(32).fill(0x5c);
 const TICKET_KEYS = new Uint8Array(48).fill(0x3a);
@@ -61,7 +62,7 @@ function setup(a: Partial<ServerOptions>, b: Partial<ServerOptions>, pick: Balan
 
 let nextPort = 50_000;
 function connect(net: VirtualNetwork, session?: Uint8Array): DtlsClientNode {
-  const client = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', ...(session && { session }) }, SERVER_ADDR, net.now);
+  const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost', ...(session && { session }) }, SERVER_ADDR, net.now);
   net.attach({ address: CLIENT_ADDR.address, port: nextPort++ }, client, { role: 'client' });
   client.send(new TextEncoder().encode('ping'), net.now);
   net.run({ until: () => (client.established && client.received.length > 0) || client.closed, maxTime: 30_000 });
@@ -96,7 +97,7 @@ describe('workers sharing cookieSecret and ticketKeys', () => {
     const { net, servers: [a, b], balancer } = setup(shared, shared, () => 0);
     const first = connect(net);
     expect(first.established).toBe(true);
-    const session = first.machine.session!;
+    const session = machine12(first).session!;
     expect(session.ticket?.length).toBeGreaterThan(0);
     expect(a.established).toBe(1);
 
@@ -108,8 +109,8 @@ describe('workers sharing cookieSecret and ticketKeys', () => {
     };
     const second = connect(net, encodeClientSession(session));
     expect(second.established).toBe(true);
-    expect(second.machine.negotiated?.resumed).toBe(true);
-    expect(second.machine.negotiated?.authorized).toBe(true);
+    expect(machine12(second).negotiated?.resumed).toBe(true);
+    expect(machine12(second).negotiated?.authorized).toBe(true);
     expect(balancer.hvrs).toEqual([2, 0]);
     expect(b.established).toBe(1);
   });
@@ -120,9 +121,9 @@ describe('workers sharing cookieSecret and ticketKeys', () => {
     );
     const first = connect(net);
     balancer.pick = () => 1;
-    const second = connect(net, encodeClientSession(first.machine.session!));
+    const second = connect(net, encodeClientSession(machine12(first).session!));
     expect(second.established).toBe(true);
-    expect(second.machine.negotiated?.resumed).toBe(false);
+    expect(machine12(second).negotiated?.resumed).toBe(false);
     expect(b.established).toBe(1);
   });
 
@@ -141,9 +142,9 @@ describe('workers sharing cookieSecret and ticketKeys', () => {
     expect(a.established).toBe(1);
 
     // The application reconnects with its session: an abbreviated handshake on B.
-    const again = connect(net, encodeClientSession(client.machine.session!));
+    const again = connect(net, encodeClientSession(machine12(client).session!));
     expect(again.established).toBe(true);
-    expect(again.machine.negotiated?.resumed).toBe(true);
+    expect(machine12(again).negotiated?.resumed).toBe(true);
     expect(b.established).toBe(1);
   });
 });

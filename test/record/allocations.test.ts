@@ -15,7 +15,7 @@ import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { nobleProvider, nodeProvider } from '../../src/crypto/index.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
-import type { Connection } from '../../src/connection/connection.js';
+import type { AssociationCore } from '../../src/endpoint/endpoint.js';
 import { pair, runHandshake } from '../helpers/net.js';
 
 interface ProfileNode {
@@ -119,14 +119,14 @@ const taker = {
   event() {},
 };
 /** One application record through `send`: the datagram. */
-function seal(c: Connection, data: Uint8Array): Uint8Array | undefined {
+function seal(c: AssociationCore, data: Uint8Array): Uint8Array | undefined {
   taker.last = undefined;
   c.send(data, 0);
   c.poll(taker);
   return taker.last;
 }
 /** One datagram through `receive`: the plaintext delivered. */
-function open(c: Connection, d: Uint8Array): Uint8Array | undefined {
+function open(c: AssociationCore, d: Uint8Array): Uint8Array | undefined {
   taker.last = undefined;
   c.receive(d, 0);
   c.poll(taker);

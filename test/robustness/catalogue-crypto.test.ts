@@ -23,6 +23,7 @@ import { type Pair, alertsOf, assocOf, clientCert, echoes, establishedPair, inje
 import {
   CT, EXT, HT, clientHelloOf, concat, decodeSH, encodeSH, forged, plainMessages, rewriteClientHello, rewriteFlight, withExtension,
 } from './helpers/wire.js';
+import { machine12 } from '../helpers/v12.js';
 
 const CA = pki('ca-bundle.pem');
 const serverKey = nodeProvider.importSigningKey(loadPrivateKey(pki('server-ecdsa-p256.key.pem')).pkcs8);
@@ -41,7 +42,7 @@ describe('CRY-02 CBC records shorter than IV + MAC + 1 byte', () => {
   it.each(['ECDHE-ECDSA-AES128-SHA256', 'ECDHE-ECDSA-AES256-SHA384', 'PSK-AES128-CBC-SHA256'])('CRY-02 %s: every short or misaligned record is dropped, nothing throws, the association stays', (suite) => {
     const psk = suite.startsWith('PSK');
     const p = establishedPair({ server: { ciphers: suite, ...(psk && { ...pskServer, key: undefined, cert: undefined }) }, client: { ciphers: suite, ...(psk && pskClient) } });
-    expect(p.client.machine.negotiated?.suite.openssl).toBe(suite);
+    expect(machine12(p.client).negotiated?.suite.openssl).toBe(suite);
     const mac = suite.endsWith('SHA384') ? 48 : 32;
     const lengths = Array.from({ length: 16 + mac + 16 + 1 }, (_, i) => i + 1);
     expect(() => injectTo(p, 'server', lengths.map((n, i) => forged(CT.appData, 1, 1000 + i, n)))).not.toThrow();
@@ -144,13 +145,13 @@ describe('CRY-08 / S-52 no Math.random', () => {
         const net = new VirtualNetwork({ seed: 8 });
         const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), crypto: provider });
         net.attach(SERVER_ADDR, server, { role: 'server' });
-        const c1 = new DtlsClientNode({ ca: CA, servername: 'localhost', crypto: provider }, SERVER_ADDR, net.now);
+        const c1 = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost', crypto: provider }, SERVER_ADDR, net.now);
         net.attach({ address: '10.0.0.2', port: 6001 }, c1, { role: 'client' });
         net.run({ until: () => c1.established, maxTime: 10_000 });
-        const c2 = new DtlsClientNode({ ca: CA, servername: 'localhost', crypto: provider, session: encodeClientSession(c1.machine.session!) }, SERVER_ADDR, net.now);
+        const c2 = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost', crypto: provider, session: encodeClientSession(machine12(c1).session!) }, SERVER_ADDR, net.now);
         net.attach({ address: '10.0.0.2', port: 6002 }, c2, { role: 'client' });
         net.run({ until: () => c2.established, maxTime: 10_000 });
-        expect(c2.machine.negotiated?.resumed).toBe(true);
+        expect(machine12(c2).negotiated?.resumed).toBe(true);
         expect(establishedPair({ provider, server: { ...pskServer, key: undefined, cert: undefined }, client: { ...pskClient } }).client.established).toBe(true);
         expect(establishedPair({ provider, server: { requestCert: true, rejectUnauthorized: true, ca: CA }, client: { ...clientCert } }).client.established).toBe(true);
       }

@@ -18,6 +18,7 @@ import {
   pskServer, scripted,
 } from './helpers/peers.js';
 import { CT, HT, clientHelloOf, concat, encodeHello, forged, fragment, handshakeRecord, plainMessages, record } from './helpers/wire.js';
+import { machine12 } from '../helpers/v12.js';
 
 const CA = pki('ca-bundle.pem');
 const SECRET = new Uint8Array(32).fill(0x5e);
@@ -60,7 +61,7 @@ describe('DOS-04 cookie secret rotation', () => {
     { when: 'much older', at: 10 * period, accepted: false },
   ])('DOS-04 a cookie used $when: accepted = $accepted (otherwise a fresh HVR)', ({ at, accepted }) => {
     const maker = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), cookieSecret: SECRET });
-    const client = new DtlsClientNode({ ca: CA, servername: 'localhost' }, SERVER_ADDR);
+    const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost' }, SERVER_ADDR);
     const hello = helloWithCookie(client, maker, CLIENT_ADDR, madeAt);
     const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), cookieSecret: SECRET });
     const r = answer(server, hello, CLIENT_ADDR, at);
@@ -77,7 +78,7 @@ describe('DOS-04 cookie secret rotation', () => {
 describe('DOS-05 odd cookies', () => {
   it.each([['32 bytes of 0xFF', 32], ['255 bytes of 0xFF', 255], ['no cookie', 0], ['one byte', 1]])('DOS-05 the server answers a ClientHello carrying %s with a fresh HVR and keeps no state', (_n, len) => {
     const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256') });
-    const client = new DtlsClientNode({ ca: CA, servername: 'localhost' }, SERVER_ADDR);
+    const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost' }, SERVER_ADDR);
     const h = clientHelloOf(client.takeOutgoing()[0]!.data)!;
     const r = answer(server, helloDatagram(h.hello, new Uint8Array(len).fill(0xff)), CLIENT_ADDR, 0);
     expect(r.types).toEqual([HT.hello_verify_request]);
@@ -87,7 +88,7 @@ describe('DOS-05 odd cookies', () => {
   const hvr = (cookie: Uint8Array, messageSeq = 0, recordSeq = 0) => handshakeRecord(HT.hello_verify_request, messageSeq, concat([Uint8Array.of(0xfe, 0xff, cookie.length), cookie]), recordSeq);
 
   it.each([0, 1, 32, 255])('DOS-05 the client answers an HVR with a %i-byte cookie with the same ClientHello carrying that cookie', (len) => {
-    const client = new DtlsClientNode({ ca: CA, servername: 'localhost' }, SERVER_ADDR);
+    const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost' }, SERVER_ADDR);
     const first = clientHelloOf(client.takeOutgoing()[0]!.data)!;
     const cookie = new Uint8Array(len).map((_, i) => i);
     client.receive(hvr(cookie), SERVER_ADDR, 0);
@@ -120,11 +121,11 @@ describe('DOS-06 resumption ClientHellos from unverified addresses', () => {
     const net = new VirtualNetwork({ seed: 6 });
     const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256') });
     net.attach(SERVER_ADDR, server, { role: 'server' });
-    const c1 = new DtlsClientNode({ ca: CA, servername: 'localhost' }, SERVER_ADDR, net.now);
+    const c1 = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost' }, SERVER_ADDR, net.now);
     net.attach({ address: '10.0.0.2', port: 8001 }, c1, { role: 'client' });
     net.run({ until: () => c1.established, maxTime: 10_000 });
     expect(c1.established).toBe(true);
-    return { net, server, session: encodeClientSession(c1.machine.session!) };
+    return { net, server, session: encodeClientSession(machine12(c1).session!) };
   }
 
   it('DOS-06 a genuine resuming client first gets an HVR, and the abbreviated flight only after its cookie', () => {
@@ -132,17 +133,17 @@ describe('DOS-06 resumption ClientHellos from unverified addresses', () => {
     const addr = { address: '10.0.0.3', port: 8002 };
     const replies: number[][] = [];
     net.link(SERVER_ADDR, addr, { filter: (d) => { replies.push(plainMessages(d.data).map((m) => m.msgType)); return 'pass'; } });
-    const c = new DtlsClientNode({ ca: CA, servername: 'localhost', session }, SERVER_ADDR, net.now);
+    const c = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost', session }, SERVER_ADDR, net.now);
     net.attach(addr, c, { role: 'client' });
     net.run({ until: () => c.established, maxTime: 10_000 });
-    expect(c.machine.negotiated?.resumed).toBe(true);
+    expect(machine12(c).negotiated?.resumed).toBe(true);
     expect(replies[0]).toEqual([HT.hello_verify_request]);
     void server;
   });
 
   it('DOS-06 resumption ClientHellos (known, unknown or mismatched session) from 100 spoofed addresses get only HVRs, never more bytes than they sent', () => {
     const { server, session } = withSession();
-    const c = new DtlsClientNode({ ca: CA, servername: 'localhost', session }, SERVER_ADDR);
+    const c = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost', session }, SERVER_ADDR);
     const known = c.takeOutgoing()[0]!.data;
     const h = clientHelloOf(known)!;
     const variants = [
@@ -169,7 +170,7 @@ describe('DOS-06 resumption ClientHellos from unverified addresses', () => {
 
   it('DOS-06 a resuming ClientHello carrying the cookie of another address gets an HVR, not the abbreviated flight', () => {
     const { server, session } = withSession();
-    const c = new DtlsClientNode({ ca: CA, servername: 'localhost', session }, SERVER_ADDR);
+    const c = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost', session }, SERVER_ADDR);
     const withCookie = helloWithCookie(c, server, { address: '10.0.0.4', port: 8004 }, 1000);
     const r = answer(server, withCookie, { address: '10.66.6.6', port: 8004 }, 1000);
     expect(r.types).toEqual([HT.hello_verify_request]);
@@ -179,7 +180,7 @@ describe('DOS-06 resumption ClientHellos from unverified addresses', () => {
 describe('DOS-07 verified ClientHellos that never continue', () => {
   function verifiedHellos(server: DtlsServerNode) {
     const factory = new CookieFactory(nodeProvider, SECRET);
-    const client = new DtlsClientNode({ ...pskClient }, SERVER_ADDR);
+    const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ...pskClient }, SERVER_ADDR);
     const hello = clientHelloOf(client.takeOutgoing()[0]!.data)!.hello;
     return (from: NetAddress, now: number) => {
       const dg = helloDatagram(hello, factory.make(from.address, from.port, hello, now));
@@ -362,7 +363,7 @@ describe('DOS-12 a thousand failed handshakes, then a good one', () => {
     for (let i = 0; i < 1_000; i++) {
       const kind = kinds[i % 4]!;
       const addr = { address: `10.${60 + (i >> 8)}.${i & 255}.1`, port: 20_000 + i };
-      const opts = { ca: CA, servername: kind === 'bad certificate (wrong name)' ? 'wrong.example' : 'localhost', handshakeTimeout: 10_000,
+      const opts = { maxVersion: 'DTLSv1.2' as const, ca: CA, servername: kind === 'bad certificate (wrong name)' ? 'wrong.example' : 'localhost', handshakeTimeout: 10_000,
         ...(kind === 'no shared cipher' && { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' }) };
       const c = new DtlsClientNode(opts, SERVER_ADDR, net.now, kind === 'bad Finished' ? badFin : kind === 'bad certificate (wrong name)' ? memoWrongName : memo);
       if (kind === 'timeout (flight 5 lost)') net.link(addr, SERVER_ADDR, { filter: (d) => (d.records.some((r) => r.type === CT.ccs) ? 'drop' : 'pass') });
@@ -380,7 +381,7 @@ describe('DOS-12 a thousand failed handshakes, then a good one', () => {
     expect(endpointInternals(server.endpoint).perAddress.size).toBe(0);
     expect(endpointInternals(server.endpoint).timers.size).toBe(0);
     expect(server.endpoint.nextTimeout()).toBeUndefined();
-    const good = new DtlsClientNode({ ca: CA, servername: 'localhost' }, SERVER_ADDR, net.now);
+    const good = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost' }, SERVER_ADDR, net.now);
     net.attach({ address: '10.99.99.99', port: 9999 }, good, { role: 'client' });
     net.run({ until: () => good.established && server.established === 1, maxTime: 10_000 });
     expect(good.established).toBe(true);

@@ -11,6 +11,7 @@ import { DEFAULT_REASSEMBLY_LIMITS } from '../../src/handshake/reassembler.js';
 import { type Pair, assocOf, dropsOf, injectTo, internals, loggedPair } from './helpers/peers.js';
 import { CLIENT_ADDR, SERVER_ADDR } from '../helpers/net.js';
 import { CT, HT, type PlainMessage, concat, fragment, message, plainMessages, record, recordsOf } from './helpers/wire.js';
+import { conn12, machine12 } from '../helpers/v12.js';
 
 interface Partial { length: number; body: Uint8Array; received: number }
 const partialOf = (p: Pair, seq: number): Partial | undefined =>
@@ -42,7 +43,7 @@ function onFlight4(p: Pair, make: (m: Record<'sh' | 'cert' | 'ske' | 'shd', Plai
 
 /** Make the server's next epoch-0 records start at `seq` (above what a test injected). */
 function skipServerSeqs(p: Pair, seq: number): void {
-  const c = assocOf(p).conn.records;
+  const c = conn12(assocOf(p).conn).records;
   if (c.currentWriteEpoch === 0 && c.nextWriteSeq(0) < seq) c.setNextWriteSeq(seq);
 }
 
@@ -227,7 +228,7 @@ describe('FRAG-11 fragments of an already-processed message_seq', () => {
     let flight4: PlainMessage[] = [];
     p.net.link(SERVER_ADDR, CLIENT_ADDR, { filter: (d) => { if (d.flight === 4 && flight4.length === 0) flight4 = plainMessages(d.data); return 'pass'; } });
     p.net.run({ until: () => p.client.conn.handshakeState === 'expectNewSessionTicket' || p.client.conn.handshakeState === 'expectChangeCipherSpec' });
-    const suite = p.client.machine.negotiated!.suite;
+    const suite = machine12(p.client).negotiated!.suite;
     skipServerSeqs(p, 200);
     const sh = flight4.find((m) => m.msgType === HT.server_hello)!;
     const changed = Uint8Array.from(sh.body);
@@ -240,7 +241,7 @@ describe('FRAG-11 fragments of an already-processed message_seq', () => {
     ]);
     expect(internals(p.client.conn).reasm.bufferedBytes).toBe(0);
     expect(completes(p)).toBe(true);
-    expect(p.client.machine.negotiated!.suite).toBe(suite);
+    expect(machine12(p.client).negotiated!.suite).toBe(suite);
   });
 
   it('FRAG-11 a changed ClientHello fragment with a non-zero offset after the server processed it at most triggers a retransmission', () => {

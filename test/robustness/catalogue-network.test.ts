@@ -15,6 +15,7 @@ import { pki } from '../helpers/pki.js';
 import { type Pair, assocOf, clientCert, flushServer, internals, loggedPair, memoChainClient, pskClient, pskServer } from './helpers/peers.js';
 import { CT, HT, concat, fragmentsOf, recordsOf, te, text } from './helpers/wire.js';
 import type { DtlsRecord } from '../../src/record/record.js';
+import { machine12 } from '../helpers/v12.js';
 
 const CA = pki('ca-bundle.pem');
 const TICKET_KEYS = new Uint8Array(48).fill(0x77);
@@ -36,12 +37,12 @@ const MTU100: Config = { name: 'ECDHE-ECDSA at MTU 100', server: { ...serverIden
 function sessionFor(cfg: Config): Uint8Array {
   const net = new VirtualNetwork({ seed: 1 });
   const server = new DtlsServerNode(cfg.server);
-  const client = new DtlsClientNode(cfg.client, SERVER_ADDR, net.now);
+  const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ...cfg.client }, SERVER_ADDR, net.now);
   net.attach(SERVER_ADDR, server, { role: 'server' });
   net.attach(CLIENT_ADDR, client, { role: 'client' });
   net.run({ until: () => client.established, maxTime: 10_000 });
   expect(client.established).toBe(true);
-  return encodeClientSession(client.machine.session!);
+  return encodeClientSession(machine12(client).session!);
 }
 
 interface Run {
@@ -53,7 +54,7 @@ function start(cfg: Config, o: { seed: number; impairments?: Impairments; sessio
   const net = new VirtualNetwork({ seed: o.seed, ...(o.impairments && { impairments: o.impairments }) });
   const timeout = o.timeout ?? 60_000;
   const server = new DtlsServerNode({ ...cfg.server, handshakeTimeout: timeout });
-  const client = new DtlsClientNode({ ...cfg.client, handshakeTimeout: timeout, ...(o.session && { session: o.session }) }, SERVER_ADDR, net.now, o.machine);
+  const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ...cfg.client, handshakeTimeout: timeout, ...(o.session && { session: o.session }) }, SERVER_ADDR, net.now, o.machine);
   if (o.c2s) net.link(CLIENT_ADDR, SERVER_ADDR, o.c2s);
   if (o.s2c) net.link(SERVER_ADDR, CLIENT_ADDR, o.s2c);
   net.attach(SERVER_ADDR, server, { role: 'server' });
@@ -149,7 +150,7 @@ describe('NET-02 drop each handshake record once (every index, both epochs, full
         const drop = dropRecords((_r, k) => k === i);
         const r = start(cfg, { seed: 3, ...(session && { session }), ...(dir === 'c2s' ? { c2s: drop } : { s2c: drop }), timeout: 30_000 });
         if (!handshake(r, 31_000)) failures.push(`${dir} record #${i} (${names[dir][i]}): ${r.client.error?.code}`);
-        else if (resumed && !r.client.machine.negotiated?.resumed) failures.push(`${dir} record #${i}: not resumed`);
+        else if (resumed && !machine12(r.client).negotiated?.resumed) failures.push(`${dir} record #${i}: not resumed`);
       }
     }
     expect(failures).toEqual([]);
@@ -195,7 +196,7 @@ describe('NET-05 "3d": drop, delay and duplicate each 1 in 5', () => {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const r = start(cfg, { seed: 5000 + seed, impairments: threeD, ...(session && { session }), ...(machine && { machine }) });
       if (!handshake(r)) failures.push(`seed ${5000 + seed}: no handshake (${r.client.error?.code})`);
-      else if (resume && !r.client.machine.negotiated?.resumed) failures.push(`seed ${5000 + seed}: not resumed`);
+      else if (resume && !machine12(r.client).negotiated?.resumed) failures.push(`seed ${5000 + seed}: not resumed`);
       else if (!exchange(r, `seed ${seed}`)) failures.push(`seed ${5000 + seed}: no data`);
       else {
         const c = [...r.server.endpoint.associations()][0]!.conn;
@@ -246,7 +247,7 @@ describe('NET-06 a delayed ChangeCipherSpec or handshake message is buffered', (
     const d = dir === 'c2s' ? delayRecord(() => run!.net, CLIENT_ADDR, SERVER_ADDR, pred) : delayRecord(() => run!.net, SERVER_ADDR, CLIENT_ADDR, pred);
     run = start(ECDHE, { seed: 6, ...(resumed && { session }), ...(dir === 'c2s' ? { c2s: d } : { s2c: d }), timeout: 30_000 });
     expect(handshake(run, 31_000)).toBe(true);
-    if (resumed) expect(run.client.machine.negotiated?.resumed).toBe(true);
+    if (resumed) expect(machine12(run.client).negotiated?.resumed).toBe(true);
     if (noRetransmission) expect(run.net.now).toBeLessThan(1_000);
     else expect(run.net.now).toBeLessThan(3_000);
   });

@@ -13,11 +13,12 @@ import {
   type Pair, alertsOf, assocOf, dropsOf, echoes, establishedPair, injectTo, internals, loggedPair, readWindow,
 } from './helpers/peers.js';
 import { CT, HT, concat, forged, message, rawRecord, record, te, text } from './helpers/wire.js';
+import { conn12 } from '../helpers/v12.js';
 
 /** Seal `data` as the client in its current epoch (1 after the handshake), optionally forcing the sequence number. */
 function clientRecord(p: Pair, type: number, data: Uint8Array, seq?: number, version = DTLS1_2): Uint8Array {
-  const epoch = p.client.conn.records.currentWriteEpoch;
-  const r = p.client.conn.records.seal(type, data, epoch, version, seq);
+  const epoch = conn12(p.client.conn).records.currentWriteEpoch;
+  const r = conn12(p.client.conn).records.seal(type, data, epoch, version, seq);
   expect(r).not.toBeNull();
   return r!;
 }
@@ -223,7 +224,7 @@ describe('REC-09 plaintext ApplicationData in epoch 0', () => {
     expect(server.endpoint.size).toBe(0);
     expect(server.takeOutgoing()).toEqual([]);
     expect(server.received.size).toBe(0);
-    const client = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR);
+    const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR);
     client.takeOutgoing();
     client.receive(record(CT.appData, 0, 0, te.encode('early')), SERVER_ADDR, 0);
     expect(client.received).toEqual([]);
@@ -265,10 +266,10 @@ describe('REC-11 records from far epochs', () => {
       const p = loggedPair();
       p.net.run({ until: () => p.server.endpoint.handshakeCount === 1 });
       const conn = assocOf(p).conn;
-      const highest0 = readWindow(conn.records, 0)!.highest;
+      const highest0 = readWindow(conn12(conn).records, 0)!.highest;
       injectTo(p, 'server', Array.from({ length: 40 }, (_, i) => forged(CT.handshake, epoch, i)));
       injectTo(p, 'client', Array.from({ length: 40 }, (_, i) => forged(CT.appData, epoch, i)));
-      expect(readWindow(conn.records, 0)!.highest).toBe(highest0);
+      expect(readWindow(conn12(conn).records, 0)!.highest).toBe(highest0);
       expect(internals(conn).futureRecords).toHaveLength(0);
       expect(internals(p.client.conn).futureRecords).toHaveLength(0);
       expect(conn.drops['unknown epoch']).toBe(40);
@@ -279,9 +280,9 @@ describe('REC-11 records from far epochs', () => {
   it('REC-11 after the handshake, far epochs are dropped and the window of epoch 1 does not move', () => {
     const p = establishedPair();
     const conn = assocOf(p).conn;
-    const highest1 = readWindow(conn.records, 1)!.highest;
+    const highest1 = readWindow(conn12(conn).records, 1)!.highest;
     injectTo(p, 'server', [0xffff, 2, 3, 0x8000].map((e) => forged(CT.appData, e, 2 ** 40)));
-    expect(readWindow(conn.records, 1)!.highest).toBe(highest1);
+    expect(readWindow(conn12(conn).records, 1)!.highest).toBe(highest1);
     // Epoch 2 is "the next one", but nothing is buffered once the handshake is over.
     expect(conn.drops['unknown epoch']).toBe(3);
     expect(conn.drops['future epoch']).toBe(1);
@@ -296,7 +297,7 @@ describe('REC-12 the outgoing sequence number never wraps', () => {
     const sent: number[] = [];
     p.net.link(CLIENT_ADDR, SERVER_ADDR, { filter: (d) => { for (const r of d.records) if (r.epoch === 1) sent.push(r.seq); return 'pass'; } });
     p.server.echo = false;
-    p.client.conn.records.setNextWriteSeq(2 ** 48 - 3);
+    conn12(p.client.conn).records.setNextWriteSeq(2 ** 48 - 3);
     const results: string[] = [];
     for (let i = 0; i < 5; i++) {
       try {
@@ -318,7 +319,7 @@ describe('REC-12 the outgoing sequence number never wraps', () => {
   it('REC-12 the server forced to 2^48−3: two records, then the association closes and is freed', () => {
     const p = establishedPair();
     const a = assocOf(p);
-    a.conn.records.setNextWriteSeq(2 ** 48 - 3);
+    conn12(a.conn).records.setNextWriteSeq(2 ** 48 - 3);
     const results: string[] = [];
     for (let i = 0; i < 5; i++) {
       try {
@@ -362,11 +363,11 @@ describe('REC-15 non-DTLS datagrams on a shared (WebRTC) port', () => {
     const p = loggedPair();
     p.net.run({ until: () => p.server.endpoint.handshakeCount === 1 });
     const conn = assocOf(p).conn;
-    const sw = readWindow(conn.records, 0)!.highest, cw = readWindow(p.client.conn.records, 0)!.highest;
+    const sw = readWindow(conn12(conn).records, 0)!.highest, cw = readWindow(conn12(p.client.conn).records, 0)!.highest;
     injectTo(p, 'server', [dg]);
     injectTo(p, 'client', [dg]);
-    expect.soft(readWindow(conn.records, 0)!.highest, 'server epoch-0 window').toBe(sw);
-    expect.soft(readWindow(p.client.conn.records, 0)!.highest, 'client epoch-0 window').toBe(cw);
+    expect.soft(readWindow(conn12(conn).records, 0)!.highest, 'server epoch-0 window').toBe(sw);
+    expect.soft(readWindow(conn12(p.client.conn).records, 0)!.highest, 'client epoch-0 window').toBe(cw);
     p.net.run({ until: () => p.client.established && p.server.established > 0, maxTime: 10_000 });
     expect(p.client.established, 'handshake completed').toBe(true);
     expect(alertsOf(p.client.events, 'sent')).toEqual([]);

@@ -14,6 +14,7 @@ import {
   CT, DTLS10, DTLS12, EXT, HT, clientHelloOf, concat, decodeSH, forged, fragment, fragmentsOf, plainMessages, recordsOf, rewriteClientHello, te, text, withExtension,
 } from './helpers/wire.js';
 import { EMPTY_RENEGOTIATION_INFO_SCSV } from '../../src/crypto/suites.js';
+import { conn12, machine12 } from '../helpers/v12.js';
 
 const CA = pki('ca-bundle.pem');
 
@@ -25,7 +26,7 @@ function completes(p: Pair, maxTime = 10_000): boolean {
 describe('S-13 the HelloVerifyRequest', () => {
   it.each([0, 7, 2 ** 32 + 5, 2 ** 48 - 2])('S-13 copies the ClientHello\'s record sequence number (%d) and message_seq, says 0xfeff, and is never retransmitted', (seq) => {
     const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256') });
-    const client = new DtlsClientNode({ ca: CA, servername: 'localhost' }, SERVER_ADDR);
+    const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost' }, SERVER_ADDR);
     const hello = client.takeOutgoing()[0]!.data.slice();
     let s = seq;
     for (let i = 10; i >= 5; i--) { hello[i] = s % 256; s = Math.floor(s / 256); }
@@ -58,7 +59,7 @@ describe('S-16 the client and HelloVerifyRequests', () => {
     // The first ClientHello left on attach, before the filter: compare with a fresh client's.
     const withCookie = hellos.find((h) => h && h.hello.cookie.length > 0)!;
     expect(withCookie.messageSeq).toBe(1);
-    const first = new DtlsClientNode({ ca: CA, servername: 'localhost' }, SERVER_ADDR);
+    const first = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost' }, SERVER_ADDR);
     const h0 = clientHelloOf(first.takeOutgoing()[0]!.data)!;
     expect(h0.messageSeq).toBe(0);
     expect(withCookie.hello.cipherSuites).toEqual(h0.hello.cipherSuites);
@@ -121,7 +122,7 @@ describe('S-42 renegotiation_info', () => {
     const net = new VirtualNetwork({ seed: 42 });
     const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256') });
     net.attach(SERVER_ADDR, server, { role: 'server' });
-    const c1 = new DtlsClientNode({ ca: CA, servername: 'localhost' }, SERVER_ADDR, net.now);
+    const c1 = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost' }, SERVER_ADDR, net.now);
     net.attach({ address: '10.0.0.2', port: 7001 }, c1, { role: 'client' });
     net.run({ until: () => c1.established, maxTime: 10_000 });
     const addr = { address: '10.0.0.2', port: 7002 };
@@ -129,10 +130,10 @@ describe('S-42 renegotiation_info', () => {
     const echoed: (Uint8Array | undefined)[] = [];
     net.link(addr, SERVER_ADDR, { filter: (d) => { const h = clientHelloOf(d.data); if (h) seen.push(h.hello.extensions.find((e) => e.type === EXT.renegotiation_info)?.data); return 'pass'; } });
     net.link(SERVER_ADDR, addr, { filter: (d) => { const sh = plainMessages(d.data).find((m) => m.msgType === HT.server_hello); if (sh) echoed.push(decodeSH(sh.body).extensions.find((e) => e.type === EXT.renegotiation_info)?.data); return 'pass'; } });
-    const c2 = new DtlsClientNode({ ca: CA, servername: 'localhost', session: encodeClientSession(c1.machine.session!) }, SERVER_ADDR, net.now);
+    const c2 = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost', session: encodeClientSession(machine12(c1).session!) }, SERVER_ADDR, net.now);
     net.attach(addr, c2, { role: 'client' });
     net.run({ until: () => c2.established, maxTime: 10_000 });
-    expect(c2.machine.negotiated?.resumed).toBe(true);
+    expect(machine12(c2).negotiated?.resumed).toBe(true);
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((r) => r !== undefined && r.length === 1 && r[0] === 0)).toBe(true);
     expect(echoed.map((r) => r && Array.from(r))).toEqual([[0]]);
@@ -154,11 +155,11 @@ describe('S-09 no application data before the peer\'s Finished verified', () => 
   function earlyData(machine?: ReturnType<typeof scripted>) {
     const net = new VirtualNetwork({ seed: 9, log: true });
     const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256') });
-    const client = new DtlsClientNode({ ca: CA, servername: 'localhost', handshakeTimeout: 5_000 }, SERVER_ADDR, 0, machine);
+    const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost', handshakeTimeout: 5_000 }, SERVER_ADDR, 0, machine);
     net.link(CLIENT_ADDR, SERVER_ADDR, {
       filter: (d) => {
         if (!d.records.some((r) => r.type === CT.ccs)) return 'pass';
-        const early = client.conn.records.seal(CT.appData, te.encode('early'))!;
+        const early = conn12(client.conn).records.seal(CT.appData, te.encode('early'))!;
         net.inject(CLIENT_ADDR, SERVER_ADDR, early, d.time + 1);
         return { delay: 20 };
       },
@@ -301,7 +302,7 @@ describe('S-28 / S-30 / S-31 / S-32 retransmission', () => {
   });
 
   /** The client's Finished (message_seq 3) again, authenticated: what a client resends when flight 6 was lost. */
-  const oldFinished = (p: Pair) => p.client.conn.records.seal(CT.handshake, fragment(HT.finished, 3, new Uint8Array(12)))!;
+  const oldFinished = (p: Pair) => conn12(p.client.conn).records.seal(CT.handshake, fragment(HT.finished, 3, new Uint8Array(12)))!;
   const resends = (p: Pair, f: () => void) => {
     const before = p.net.stats(SERVER_ADDR, CLIENT_ADDR).sent;
     f();

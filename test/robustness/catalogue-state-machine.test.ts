@@ -23,6 +23,7 @@ import {
   CT, DTLS10, EXT, HT, type PlainMessage, clientHelloOf, concat, decodeSH, encodeHello, encodeSH, filterRecords, forged, fragment, fragmentsOf,
   handshakeRecord, message, plainMessages, record, recordsOf, rewriteClientHello, rewriteFlight, te, withExtension,
 } from './helpers/wire.js';
+import { conn12, machine12 } from '../helpers/v12.js';
 
 const CA = pki('ca-bundle.pem');
 const A = { unexpected_message: 10, handshake_failure: 40, illegal_parameter: 47, decode_error: 50, decrypt_error: 51, no_renegotiation: 100 } as const;
@@ -44,7 +45,7 @@ function serverCloseAlert(p: Pair): string | undefined {
 }
 /** Epoch-0 records of the server get fresh sequence numbers above what a test injected. */
 function skipServerSeqs(p: Pair, seq: number): void {
-  const r = assocOf(p).conn.records;
+  const r = conn12(assocOf(p).conn).records;
   if (r.currentWriteEpoch === 0 && r.nextWriteSeq(0) < seq) r.setNextWriteSeq(seq);
 }
 /** Rewrite every transmission of the server's flight 4. */
@@ -64,7 +65,7 @@ function freshServer(): DtlsServerNode {
 }
 /** The client's first ClientHello datagram (flight 1). */
 function firstHello(): Uint8Array {
-  const c = new DtlsClientNode({ ca: CA, servername: 'localhost' }, SERVER_ADDR);
+  const c = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost' }, SERVER_ADDR);
   return c.takeOutgoing()[0]!.data;
 }
 
@@ -127,7 +128,7 @@ describe('SM-02 ChangeCipherSpec out of place', () => {
   it('SM-02 before ServerHello: the client drops it and completes', () => {
     const p = loggedPair();
     injectTo(p, 'client', [CCS(5)]);
-    expect(p.client.conn.records.currentReadEpoch).toBe(0);
+    expect(conn12(p.client.conn).records.currentReadEpoch).toBe(0);
     expect(p.client.conn.drops['unexpected change_cipher_spec']).toBe(1);
     skipServerSeqsLater(p, 50);
     expect(completes(p)).toBe(true);
@@ -137,7 +138,7 @@ describe('SM-02 ChangeCipherSpec out of place', () => {
     const p = loggedPair();
     untilServerHandshaking(p);
     injectTo(p, 'server', [record(CT.alert, 0, 30, Uint8Array.of(1, 90)), CCS(31)]);
-    expect(assocOf(p).conn.records.currentReadEpoch).toBe(0);
+    expect(conn12(assocOf(p).conn).records.currentReadEpoch).toBe(0);
     expect(completes(p)).toBe(true);
   });
 
@@ -189,7 +190,7 @@ describe('SM-04 / S-36 Finished in epoch 0', () => {
   function run(reorder: boolean) {
     const net = new VirtualNetwork({ seed: 4 });
     const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256') });
-    const client = new DtlsClientNode({ ca: CA, servername: 'localhost', handshakeTimeout: 5_000 }, SERVER_ADDR, 0, plaintextFinished);
+    const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost', handshakeTimeout: 5_000 }, SERVER_ADDR, 0, plaintextFinished);
     let serverEpoch1 = 0;
     net.link(CLIENT_ADDR, SERVER_ADDR, {
       filter: (d) => {
@@ -233,13 +234,13 @@ describe('SM-05 an extra Finished after a complete handshake', () => {
     const machine = scripted(finishedWith((v) => (verify = v)));
     const net = new VirtualNetwork({ seed: 5, log: true });
     const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256') });
-    const client = new DtlsClientNode({ ca: CA, servername: 'localhost', handshakeTimeout: 5_000 }, SERVER_ADDR, 0, machine);
+    const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost', handshakeTimeout: 5_000 }, SERVER_ADDR, 0, machine);
     let added = false;
     net.link(CLIENT_ADDR, SERVER_ADDR, {
       filter: (d) => {
         if (added || !d.records.some((r) => r.type === CT.ccs)) return 'pass';
         added = true;
-        const extra = client.conn.records.seal(CT.handshake, message(HT.finished, 4, verify!))!;
+        const extra = conn12(client.conn).records.seal(CT.handshake, message(HT.finished, 4, verify!))!;
         const rs = recordsOf(d.data).map((r) => r.raw);
         return { replace: [concat(reordered ? [...rs.slice(0, -1), extra, rs[rs.length - 1]!] : [...rs, extra])] };
       },
@@ -266,7 +267,7 @@ describe('SM-05 an extra Finished after a complete handshake', () => {
 
   it('SM-05 sent on its own after the handshake (next message_seq, epoch 1): fatal unexpected_message', () => {
     const p = establishedPair();
-    const rec = p.client.conn.records.seal(CT.handshake, message(HT.finished, 4, new Uint8Array(12)))!;
+    const rec = conn12(p.client.conn).records.seal(CT.handshake, message(HT.finished, 4, new Uint8Array(12)))!;
     injectTo(p, 'server', [rec]);
     p.net.run({ maxTime: 100 });
     expect(serverCloseAlert(p)).toBe('unexpected_message');
@@ -277,7 +278,7 @@ describe('SM-05 an extra Finished after a complete handshake', () => {
     const p = establishedPair();
     p.net.advance(1_000);
     const sent = p.net.stats(SERVER_ADDR, CLIENT_ADDR).sent;
-    injectTo(p, 'server', [p.client.conn.records.seal(CT.handshake, message(HT.finished, 3, new Uint8Array(12)))!]);
+    injectTo(p, 'server', [conn12(p.client.conn).records.seal(CT.handshake, message(HT.finished, 3, new Uint8Array(12)))!]);
     p.net.run({ maxTime: 100 });
     expect(p.net.stats(SERVER_ADDR, CLIENT_ADDR).sent - sent).toBe(1);
     expect(echoes(p, 'still up')).toBe(true);
@@ -311,7 +312,7 @@ describe('SM-07 malformed ChangeCipherSpec', () => {
 
   it.each(bodies)('SM-07 an authenticated epoch-1 CCS with %s after the handshake is fatal', (_n, body) => {
     const p = establishedPair();
-    const r = p.client.conn.records.seal(CT.ccs, body);
+    const r = conn12(p.client.conn).records.seal(CT.ccs, body);
     injectTo(p, 'server', [r!]);
     p.net.run({ maxTime: 100 });
     expect(['decode_error', 'unexpected_message']).toContain(serverCloseAlert(p));
@@ -417,13 +418,13 @@ describe('SM-14 a second ServerHello flight with a different cipher suite', () =
     let flight4: PlainMessage[] = [];
     p.net.link(SERVER_ADDR, CLIENT_ADDR, { filter: (d) => { if (d.flight === 4 && flight4.length === 0) flight4 = plainMessages(d.data); return 'pass'; } });
     untilClientFlight5(p);
-    const suite = p.client.machine.negotiated!.suite.id;
+    const suite = machine12(p.client).negotiated!.suite.id;
     skipServerSeqs(p, 200);
     const again = flight4.map((m, i) => handshakeRecord(m.msgType, m.messageSeq, m.msgType === HT.server_hello ? encodeSH(other(decodeSH(m.body))) : m.body, 150 + i));
     injectTo(p, 'client', [concat(again)]);
-    expect(p.client.machine.negotiated!.suite.id).toBe(suite);
+    expect(machine12(p.client).negotiated!.suite.id).toBe(suite);
     expect(completes(p)).toBe(true);
-    expect(p.client.machine.negotiated!.suite.id).toBe(suite);
+    expect(machine12(p.client).negotiated!.suite.id).toBe(suite);
   });
 
   it('SM-14 a ServerHello after flight 4 in the next message slot gets a fatal unexpected_message', () => {
@@ -471,7 +472,7 @@ describe('SM-15 missing, duplicated or reordered server messages', () => {
 
 describe('SM-17 / S-43 renegotiation is refused', () => {
   function renegotiationHello(p: Pair, edit: (h: NonNullable<ReturnType<typeof clientHelloOf>>) => Uint8Array): Uint8Array {
-    return p.client.conn.records.seal(CT.handshake, message(HT.client_hello, 4, edit(clientHelloOf(firstHello())!)))!;
+    return conn12(p.client.conn).records.seal(CT.handshake, message(HT.client_hello, 4, edit(clientHelloOf(firstHello())!)))!;
   }
   const cases: [string, (h: NonNullable<ReturnType<typeof clientHelloOf>>) => Uint8Array][] = [
     ['without renegotiation_info', (h) => encodeHello({ ...h.hello, extensions: withExtension(h.hello.extensions, EXT.renegotiation_info, undefined) })],
@@ -550,7 +551,7 @@ describe('SM-18 / S-44 HelloRequest floods', () => {
   it('SM-18 1,000 authenticated HelloRequests after the handshake are ignored; the association stays up', () => {
     const p = establishedPair();
     const a = assocOf(p);
-    const recs = Array.from({ length: 20 }, () => a.conn.records.seal(CT.handshake, packed(50))!);
+    const recs = Array.from({ length: 20 }, () => conn12(a.conn).records.seal(CT.handshake, packed(50))!);
     expect(() => injectTo(p, 'client', recs)).not.toThrow();
     expect(p.client.closed).toBe(false);
     expect(alertsOf(p.client.events, 'sent')).toEqual([]);
@@ -560,7 +561,7 @@ describe('SM-18 / S-44 HelloRequest floods', () => {
   it('SM-18 100,000 HelloRequests (1,365 per record) are drained iteratively: no RangeError, nothing sent back', () => {
     const p = establishedPair();
     const a = assocOf(p);
-    const recs = Array.from({ length: 74 }, () => a.conn.records.seal(CT.handshake, packed(1365))!);
+    const recs = Array.from({ length: 74 }, () => conn12(a.conn).records.seal(CT.handshake, packed(1365))!);
     const before = p.net.stats(CLIENT_ADDR, SERVER_ADDR).sent;
     expect(() => injectTo(p, 'client', recs)).not.toThrow();
     p.net.run({ maxTime: 100 });
@@ -571,7 +572,7 @@ describe('SM-18 / S-44 HelloRequest floods', () => {
 
 describe('SM-19 malformed alerts', () => {
   const sealedBy = (p: Pair, side: 'client' | 'server', body: Uint8Array) =>
-    (side === 'client' ? p.client.conn.records : assocOf(p).conn.records).seal(CT.alert, body)!;
+    (side === 'client' ? conn12(p.client.conn).records : conn12(assocOf(p).conn).records).seal(CT.alert, body)!;
 
   it.each([['a 1-byte alert', [Uint8Array.of(2)]], ['two alerts in one record', [Uint8Array.of(1, 90, 2, 40)]], ['a fragmented alert', [Uint8Array.of(2), Uint8Array.of(40)]]])(
     'SM-19 %s in epoch 1 is a fatal decode_error for the server (never reassembled into the alert)', (_n, bodies) => {
@@ -624,9 +625,9 @@ describe('SM-20 input after the peer\'s fatal alert or close_notify', () => {
     'SM-20 after the client\'s %s, its ApplicationData and handshake records find no association and are never delivered', (_n, alert) => {
       const p = establishedPair();
       const recs = [
-        p.client.conn.records.seal(CT.alert, alert)!,
-        p.client.conn.records.seal(CT.appData, te.encode('after close'))!,
-        p.client.conn.records.seal(CT.handshake, message(HT.client_hello, 4, encodeHello(clientHelloOf(firstHello())!.hello)))!,
+        conn12(p.client.conn).records.seal(CT.alert, alert)!,
+        conn12(p.client.conn).records.seal(CT.appData, te.encode('after close'))!,
+        conn12(p.client.conn).records.seal(CT.handshake, message(HT.client_hello, 4, encodeHello(clientHelloOf(firstHello())!.hello)))!,
       ];
       injectTo(p, 'server', [recs[0]!]);
       expect(p.server.endpoint.size).toBe(0);
@@ -641,8 +642,8 @@ describe('SM-20 input after the peer\'s fatal alert or close_notify', () => {
     'SM-20 after the server\'s %s the client ignores everything that follows', (_n, alert) => {
       const p = establishedPair();
       const a = assocOf(p);
-      const recs = [a.conn.records.seal(CT.alert, alert)!, a.conn.records.seal(CT.appData, te.encode('after close'))!,
-        a.conn.records.seal(CT.handshake, message(HT.hello_request, 0, new Uint8Array(0)))!];
+      const recs = [conn12(a.conn).records.seal(CT.alert, alert)!, conn12(a.conn).records.seal(CT.appData, te.encode('after close'))!,
+        conn12(a.conn).records.seal(CT.handshake, message(HT.hello_request, 0, new Uint8Array(0)))!];
       injectTo(p, 'client', [recs[0]!]);
       expect(p.client.closed).toBe(true);
       const events = p.client.events.length;
@@ -657,12 +658,12 @@ describe('SM-20 input after the peer\'s fatal alert or close_notify', () => {
 describe('SM-23 / S-46 extended master secret and resumption', () => {
   const ticketKey = new Uint8Array(48).fill(0x42);
   function firstSession(net: VirtualNetwork, server: DtlsServerNode) {
-    const c = new DtlsClientNode({ ca: CA, servername: 'localhost' }, SERVER_ADDR, net.now);
+    const c = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost' }, SERVER_ADDR, net.now);
     net.attach({ address: CLIENT_ADDR.address, port: 5001 }, c, { role: 'client' });
     net.run({ until: () => c.established, maxTime: 10_000 });
     expect(c.established).toBe(true);
-    expect(c.machine.session!.extendedMasterSecret).toBe(true);
-    return c.machine.session!;
+    expect(machine12(c).session!.extendedMasterSecret).toBe(true);
+    return machine12(c).session!;
   }
   function setup() {
     const net = new VirtualNetwork({ seed: 23, log: true });
@@ -674,7 +675,7 @@ describe('SM-23 / S-46 extended master secret and resumption', () => {
     const { net, server } = setup();
     const s = firstSession(net, server);
     const addr = { address: CLIENT_ADDR.address, port: 5002 };
-    const c = new DtlsClientNode({ ca: CA, servername: 'localhost', handshakeTimeout: 5_000, session: encodeClientSession(s) }, SERVER_ADDR, net.now);
+    const c = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost', handshakeTimeout: 5_000, session: encodeClientSession(s) }, SERVER_ADDR, net.now);
     let answer: number[] = [];
     net.link(addr, SERVER_ADDR, { filter: (d) => (clientHelloOf(d.data) ? { replace: [rewriteClientHello(d.data, (h) => ({ ...h, extensions: withExtension(h.extensions, EXT.extended_master_secret, undefined) }))] } : 'pass') });
     net.link(SERVER_ADDR, addr, { filter: (d) => { const t = plainMessages(d.data).map((m) => m.msgType); if (t.includes(HT.server_hello) && answer.length === 0) answer = t; return 'pass'; } });
@@ -682,25 +683,25 @@ describe('SM-23 / S-46 extended master secret and resumption', () => {
     net.run({ until: () => c.closed || c.established, maxTime: 10_000 });
     // A full flight 4 (with Certificate), not the abbreviated one: the session was not resumed.
     expect(answer).toContain(HT.certificate);
-    expect(c.machine.negotiated?.resumed).toBe(false);
+    expect(machine12(c).negotiated?.resumed).toBe(false);
   });
 
   it('SM-23 a non-EMS session (in a ticket) offered with an EMS ClientHello gets a full handshake, which completes', () => {
     const { net, server } = setup();
     const s = firstSession(net, server);
     const ticket = new TicketKeys(nodeProvider, [ticketKey], 300).seal({ ...s, extendedMasterSecret: false });
-    const c = new DtlsClientNode({ ca: CA, servername: 'localhost', session: encodeClientSession({ ...s, extendedMasterSecret: false, ticket, sessionId: new Uint8Array(0) }) }, SERVER_ADDR, net.now);
+    const c = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost', session: encodeClientSession({ ...s, extendedMasterSecret: false, ticket, sessionId: new Uint8Array(0) }) }, SERVER_ADDR, net.now);
     net.attach({ address: CLIENT_ADDR.address, port: 5003 }, c, { role: 'client' });
     net.run({ until: () => c.established || c.closed, maxTime: 10_000 });
     expect(c.established).toBe(true);
-    expect(c.machine.negotiated?.resumed).toBe(false);
-    expect(c.machine.negotiated?.extendedMasterSecret).toBe(true);
+    expect(machine12(c).negotiated?.resumed).toBe(false);
+    expect(machine12(c).negotiated?.extendedMasterSecret).toBe(true);
   });
 
   it('SM-23 the client aborts when a resuming ServerHello drops EMS', () => {
     const { net, server } = setup();
     const s = firstSession(net, server);
-    const c = new DtlsClientNode({ ca: CA, servername: 'localhost', session: encodeClientSession(s) }, SERVER_ADDR, net.now);
+    const c = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost', session: encodeClientSession(s) }, SERVER_ADDR, net.now);
     const addr = { address: CLIENT_ADDR.address, port: 5004 };
     net.link(SERVER_ADDR, addr, {
       filter: (d) => (d.data.length > 0 && plainMessages(d.data).some((m) => m.msgType === HT.server_hello)
@@ -716,7 +717,7 @@ describe('SM-23 / S-46 extended master secret and resumption', () => {
   it('SM-23 the client aborts when it holds a non-EMS session and the server resumes it with EMS', () => {
     const { net, server } = setup();
     const s = firstSession(net, server);
-    const c = new DtlsClientNode({ ca: CA, servername: 'localhost', session: encodeClientSession({ ...s, extendedMasterSecret: false }) }, SERVER_ADDR, net.now);
+    const c = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: CA, servername: 'localhost', session: encodeClientSession({ ...s, extendedMasterSecret: false }) }, SERVER_ADDR, net.now);
     net.attach({ address: CLIENT_ADDR.address, port: 5005 }, c, { role: 'client' });
     net.run({ until: () => c.established || c.closed, maxTime: 10_000 });
     expect(c.established).toBe(false);

@@ -58,7 +58,7 @@ function flight5(f: Flight5): Interceptor {
 function runScripted(script: Flight5, server: { requestCert?: boolean; rejectUnauthorized?: boolean } = { requestCert: true, rejectUnauthorized: true }) {
   const net = new VirtualNetwork({ seed: 1 });
   const srv = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), ca: pki('ca-bundle.pem'), handshakeTimeout: 10_000, ...server });
-  const cli = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', handshakeTimeout: 10_000 }, SERVER_ADDR, 0, (d, c) => new ClientHandshake(intercept(d, flight5(script)), c));
+  const cli = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost', handshakeTimeout: 10_000 }, SERVER_ADDR, 0, (d, c) => new ClientHandshake(intercept(d, flight5(script)), c));
   const serverFinished: number[] = [];
   net.link(SERVER_ADDR, CLIENT_ADDR, { filter: (d) => { if (d.flight === 6) serverFinished.push(d.time); return 'pass'; } });
   net.attach(SERVER_ADDR, srv, { role: 'server' });
@@ -148,7 +148,7 @@ describe('ServerKeyExchange signature checks (CERT-04)', () => {
     it.each(cases)(`CERT-04 the client aborts when the signature is %s (rejectUnauthorized: ${rejectUnauthorized})`, (_name, machine) => {
       const net = new VirtualNetwork({ seed: 2 });
       const srv = new ScriptedServerNode({ ...serverIdentity('ecdsa-p256') }, machine);
-      const cli = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', rejectUnauthorized }, SERVER_ADDR);
+      const cli = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost', rejectUnauthorized }, SERVER_ADDR);
       net.attach(SERVER_ADDR, srv, { role: 'server' });
       net.attach(CLIENT_ADDR, cli, { role: 'client' });
       net.run({ until: () => cli.closed || cli.established, maxTime: 30_000 });
@@ -161,7 +161,7 @@ describe('ServerKeyExchange signature checks (CERT-04)', () => {
   it('a well-behaved scripted server completes (the harness itself works)', () => {
     const net = new VirtualNetwork({ seed: 2 });
     const srv = new ScriptedServerNode({ ...serverIdentity('ecdsa-p256') }, serverSigningWith((key, scheme, signed) => ({ signature: { scheme, signature: key.sign(scheme, signed) } })));
-    const cli = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR);
+    const cli = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR);
     net.attach(SERVER_ADDR, srv, { role: 'server' });
     net.attach(CLIENT_ADDR, cli, { role: 'client' });
     net.run({ until: () => cli.closed || cli.established, maxTime: 30_000 });

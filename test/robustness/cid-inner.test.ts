@@ -18,6 +18,7 @@ import { DtlsClientNode, DtlsServerNode } from '../../src/testing/dtls.js';
 import { VirtualNetwork } from '../../src/testing/network.js';
 import { CLIENT_ADDR, PROVIDERS, SERVER_ADDR, serverIdentity } from '../helpers/net.js';
 import { pki } from '../helpers/pki.js';
+import { conn12, machine12 } from '../helpers/v12.js';
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -26,15 +27,15 @@ const APP = ContentType.application_data;
 function setup(provider = PROVIDERS[0]!) {
   const net = new VirtualNetwork({ seed: 61 });
   const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), crypto: provider, connectionId: 8 });
-  const cli = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: provider, connectionId: 4 }, SERVER_ADDR);
+  const cli = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: provider, connectionId: 4 }, SERVER_ADDR);
   net.attach(SERVER_ADDR, server, { role: 'server' });
   const handle = net.attach(CLIENT_ADDR, cli, { role: 'client' });
   net.run({ until: () => cli.established && server.established > 0, maxTime: 10_000 });
   expect(cli.established).toBe(true);
   const assoc = [...server.endpoint.associations()][0]!;
   // Both directions carry CIDs: the client's records name the server's 8-byte CID, and back.
-  expect(cli.machine.negotiated?.connectionIds?.peers).toHaveLength(8);
-  expect(cli.machine.negotiated?.connectionIds?.ours).toHaveLength(4);
+  expect(machine12(cli).negotiated?.connectionIds?.peers).toHaveLength(8);
+  expect(machine12(cli).negotiated?.connectionIds?.ours).toHaveLength(4);
   return { net, server, cli, handle, assoc };
 }
 
@@ -42,14 +43,14 @@ type Setup = ReturnType<typeof setup>;
 
 /** A record the client seals now (fresh sequence number), as the client's record layer builds it. */
 function fromClient(s: Setup, type: number, data: Uint8Array): Uint8Array {
-  const rec = s.cli.conn.records.seal(type, data);
+  const rec = conn12(s.cli.conn).records.seal(type, data);
   if (!rec) throw new Error('sequence numbers exhausted');
   expect(rec[0]).toBe(ContentType.tls12_cid);
   return rec;
 }
 
 function fromServer(s: Setup, type: number, data: Uint8Array): Uint8Array {
-  const rec = s.assoc.conn.records.seal(type, data);
+  const rec = conn12(s.assoc.conn).records.seal(type, data);
   if (!rec) throw new Error('sequence numbers exhausted');
   expect(rec[0]).toBe(ContentType.tls12_cid);
   return rec;
@@ -84,7 +85,7 @@ describe.each(PROVIDERS)('S-61 the inner plaintext of tls12_cid records ($name p
     s.net.inject(CLIENT_ADDR, SERVER_ADDR, fromClient(s, 0, new Uint8Array(n - 1)));
     s.net.run({ maxTime: 500 });
     expect(serverDrops(s.assoc, 'bad inner plaintext')).toBe(1);
-    expect(s.assoc.conn.records.badRecords).toBe(0); // it authenticated: not a bad MAC
+    expect(conn12(s.assoc.conn).records.badRecords).toBe(0); // it authenticated: not a bad MAC
     expect(s.assoc.conn.isClosed).toBe(false);
     expect(s.server.received.size).toBe(0); // nothing delivered
     expect(s.server.endpoint.size).toBe(1);
@@ -93,7 +94,7 @@ describe.each(PROVIDERS)('S-61 the inner plaintext of tls12_cid records ($name p
 
   it('S-61 the dropped record leaves the replay window alone: the genuine record with the same sequence number is accepted', () => {
     const s = setup(provider);
-    const records = s.cli.conn.records;
+    const records = conn12(s.cli.conn).records;
     const seq = records.nextWriteSeq();
     const zeros = records.seal(0, new Uint8Array(15), undefined, undefined, seq)!;
     const genuine = records.seal(APP, te.encode('same seq'), undefined, undefined, seq)!;

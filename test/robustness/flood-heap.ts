@@ -27,9 +27,14 @@ function fullGc(): void {
   for (let i = 0; i < 4; i++) gc();
 }
 
-/** ClientHellos as our client sends them first: the default one, and a smaller one (one suite, one group). */
+/**
+ * ClientHellos as our client sends them first: the default one (DTLS 1.3 and
+ * 1.2: a stateless HelloRetryRequest answers it), the default DTLS 1.2 one and
+ * a smaller 1.2 one (one suite, one group), both answered by a HelloVerifyRequest.
+ */
 const hellos = [
   new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER).takeOutgoing()[0]!.data,
+  new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', maxVersion: 'DTLSv1.2' }, SERVER).takeOutgoing()[0]!.data,
   new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256', ecdhCurve: 'P-256' }, SERVER)
     .takeOutgoing()[0]!.data,
 ];
@@ -99,6 +104,7 @@ console.log(JSON.stringify({
   handshakeCount: endpoint.handshakeCount,
   nextTimeout: endpoint.nextTimeout() ?? null,
   helloVerifyRequests: endpoint.stats.helloVerifyRequests - statsBefore.helloVerifyRequests,
+  helloRetryRequests: endpoint.stats.helloRetryRequests - statsBefore.helloRetryRequests,
   handshakesStarted: endpoint.stats.handshakesStarted - statsBefore.handshakesStarted,
   activeTimers: timers,
   heapBaseline: baseline.heapUsed,

@@ -13,6 +13,7 @@ import { nativeProvider } from '../crypto/helpers.js';
 import type { ServerAssociation } from '../../src/endpoint/server-endpoint.js';
 import { CLIENT_ADDR, SERVER_ADDR, pair, runHandshake } from '../helpers/net.js';
 import { forgedRecord } from '../suites/psk-helpers.js';
+import { conn12, machine12 } from '../helpers/v12.js';
 
 const CCM8 = 'ECDHE-ECDSA-AES128-CCM8';
 const GCM = 'ECDHE-ECDSA-AES128-GCM-SHA256';
@@ -24,7 +25,7 @@ function established(suite: string, serverExtra: Record<string, unknown> = {}, o
   const p = pair({ server: { ciphers: suite, ...serverExtra }, client: { ciphers: suite, ...o.clientExtra }, ...(o.provider && { provider: o.provider }), log: true });
   onTestFailed(() => console.log(`${p.net}\n${p.net.formatLog({ last: 30 })}`));
   expect(runHandshake(p), 'handshake').toBe(true);
-  expect(p.client.machine.negotiated?.suite.openssl).toBe(suite);
+  expect(machine12(p.client).negotiated?.suite.openssl).toBe(suite);
   return p;
 }
 
@@ -67,7 +68,7 @@ describe('CRY-07: the CCM_8 integrity limit', () => {
       const p = established(CCM8, {}, { provider });
       forgeToServer(p, CCM8_INTEGRITY_LIMIT - 1);
       const a = assocOf(p);
-      expect(a.conn.records.badRecords).toBe(CCM8_INTEGRITY_LIMIT - 1);
+      expect(conn12(a.conn).records.badRecords).toBe(CCM8_INTEGRITY_LIMIT - 1);
       expect(badMacDrops(p)).toBe(CCM8_INTEGRITY_LIMIT - 1);
       expect(a.conn.isClosed).toBe(false);
       expect(serverCloses(p)).toEqual([]);
@@ -112,7 +113,7 @@ describe('CRY-07: the CCM_8 integrity limit', () => {
     const p = established(CCM8);
     forgeToServer(p, 64, 1_000);
     expect(echoes(p, 'between')).toBe(true);
-    expect(assocOf(p).conn.records.badRecords).toBe(64);
+    expect(conn12(assocOf(p).conn).records.badRecords).toBe(64);
     forgeToServer(p, 64, 3_000);
     expect(serverCloses(p).map((e) => e.type === 'close' && e.error?.code)).toEqual(['ERR_DTLS_TOO_MANY_BAD_RECORDS']);
   });
@@ -122,7 +123,7 @@ describe('CRY-07: the CCM_8 integrity limit', () => {
     for (let i = 0; i < CCM8_INTEGRITY_LIMIT - 1; i++) p.net.inject(SERVER_ADDR, CLIENT_ADDR, forgedRecord(7_000 + i));
     p.net.advance(5);
     expect(p.client.closed).toBe(false);
-    expect(p.client.conn.records.badRecords).toBe(CCM8_INTEGRITY_LIMIT - 1);
+    expect(conn12(p.client.conn).records.badRecords).toBe(CCM8_INTEGRITY_LIMIT - 1);
     p.net.inject(SERVER_ADDR, CLIENT_ADDR, forgedRecord(9_000));
     p.net.advance(5);
     expect(p.client.closed).toBe(true);
@@ -156,7 +157,7 @@ describe('REC-05: records that fail authentication', () => {
     const p = established(GCM);
     forgeToServer(p, 200);
     const a = assocOf(p);
-    expect(a.conn.records.badRecords).toBe(200);
+    expect(conn12(a.conn).records.badRecords).toBe(200);
     expect(badMacDrops(p)).toBe(200);
     expect(a.conn.isClosed).toBe(false);
     expect(serverCloses(p)).toEqual([]);
@@ -182,7 +183,7 @@ describe('REC-05: records that fail authentication', () => {
     expect(p.server.received.get(key) ?? []).toEqual([]);
     expect(p.client.received).toEqual([]);
     expect(badMacDrops(p)).toBe(1);
-    expect(assocOf(p).conn.records.badRecords).toBe(1);
+    expect(conn12(assocOf(p).conn).records.badRecords).toBe(1);
     expect(echoes(p, 'untampered')).toBe(true);
     expect((p.server.received.get(key) ?? []).map(text)).toEqual(['untampered']);
   });
@@ -240,6 +241,6 @@ describe('REC-05: records that fail authentication', () => {
     p.net.inject(CLIENT_ADDR, SERVER_ADDR, forgedRecord(1));
     p.net.advance(5);
     expect(p.server.events.filter((e) => e.type === 'drop').map((e) => e.type === 'drop' && e.reason)).toContain('replay');
-    expect(assocOf(p).conn.records.badRecords).toBe(0);
+    expect(conn12(assocOf(p).conn).records.badRecords).toBe(0);
   });
 });

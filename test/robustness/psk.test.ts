@@ -33,7 +33,7 @@ interface Outcome {
 function runPsk(serverOptions: Partial<ServerOptions>, clientOptions: ClientOptions, maxTime = 120_000): Outcome {
   const net = new VirtualNetwork({ seed: 11, log: true });
   const server = new DtlsServerNode({ pskCallback: knownPsk, ciphers: SUITE, ...serverOptions } as ServerOptions);
-  const client = new DtlsClientNode({ ciphers: SUITE, psk: { identity: PSK_IDENTITY, key: PSK_KEY }, ...clientOptions } as CommonOptions, SERVER_ADDR, net.now);
+  const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ciphers: SUITE, psk: { identity: PSK_IDENTITY, key: PSK_KEY }, ...clientOptions } as CommonOptions, SERVER_ADDR, net.now);
   const serverWire: [number, number][] = [];
   net.link(SERVER_ADDR, CLIENT_ADDR, { filter: (dg) => { serverWire.push([dg.time, dg.data.length]); return 'pass'; } });
   net.attach(SERVER_ADDR, server, { role: 'server', name: 'server' });

@@ -14,6 +14,7 @@ import { VirtualNetwork } from '../../src/testing/network.js';
 import { CLIENT_ADDR, SERVER_ADDR, serverIdentity } from '../helpers/net.js';
 import { pki } from '../helpers/pki.js';
 import { PSK_IDENTITY, PSK_KEY, knownPsk } from './psk-helpers.js';
+import { machine12 } from '../helpers/v12.js';
 
 type ClientOptions = CommonOptions & { servername?: string; rejectUnauthorized?: boolean; psk?: unknown };
 
@@ -26,7 +27,7 @@ interface Run {
 function start(serverOptions: ServerOptions, clientOptions: ClientOptions, seed = 1): Run {
   const net = new VirtualNetwork({ seed, log: true });
   const server = new DtlsServerNode(serverOptions);
-  const client = new DtlsClientNode(clientOptions as CommonOptions, SERVER_ADDR, net.now);
+  const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ...clientOptions } as CommonOptions, SERVER_ADDR, net.now);
   net.attach(SERVER_ADDR, server, { role: 'server', name: 'server' });
   net.attach(CLIENT_ADDR, client, { role: 'client', name: 'client' });
   onTestFailed(() => {
@@ -97,7 +98,7 @@ describe('every registry suite between our client and our server', () => {
         ({ suite }) => {
           const r = start(serverFor(suite, provider), clientFor(suite, provider));
           handshake(r);
-          const neg = r.client.machine.negotiated!;
+          const neg = machine12(r.client).negotiated!;
           expect(neg.suite.openssl).toBe(suite.openssl);
           expect(neg.suite.id).toBe(suite.id);
           expect(assoc(r).negotiated?.suite.openssl).toBe(suite.openssl);
@@ -130,8 +131,8 @@ describe('a server with both a certificate and a pskCallback', () => {
     const net = new VirtualNetwork({ seed: 3 });
     const server = new DtlsServerNode(both());
     net.attach(SERVER_ADDR, server, { role: 'server', name: 'server' });
-    const certClient = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR, net.now);
-    const pskClient = new DtlsClientNode({ psk: { identity: PSK_IDENTITY, key: PSK_KEY } } as CommonOptions, SERVER_ADDR, net.now);
+    const certClient = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost' }, SERVER_ADDR, net.now);
+    const pskClient = new DtlsClientNode({ maxVersion: 'DTLSv1.2', psk: { identity: PSK_IDENTITY, key: PSK_KEY } } as CommonOptions, SERVER_ADDR, net.now);
     const pskAddr = { address: '10.0.0.3', port: 50001 };
     net.attach(CLIENT_ADDR, certClient, { role: 'client', name: 'cert-client' });
     net.attach(pskAddr, pskClient, { role: 'client', name: 'psk-client' });
@@ -141,9 +142,9 @@ describe('a server with both a certificate and a pskCallback', () => {
     expect(server.errors).toEqual([]);
     expect(server.established).toBe(2);
 
-    expect(certClient.machine.negotiated!.suite.auth).toBe('ECDSA');
-    expect(certClient.machine.negotiated!.pskIdentity).toBeUndefined();
-    expect(pskClient.machine.negotiated!.suite.auth).toBe('PSK');
+    expect(machine12(certClient).negotiated!.suite.auth).toBe('ECDSA');
+    expect(machine12(certClient).negotiated!.pskIdentity).toBeUndefined();
+    expect(machine12(pskClient).negotiated!.suite.auth).toBe('PSK');
 
     const a = server.endpoint.get(pskAddr.address, pskAddr.port)!;
     expect(a.negotiated?.pskIdentity).toBe(PSK_IDENTITY);
@@ -162,11 +163,11 @@ describe('a server with both a certificate and a pskCallback', () => {
       ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:PSK-AES128-GCM-SHA256',
     });
     handshake(r);
-    expect(r.client.machine.negotiated!.suite.openssl).toBe('ECDHE-ECDSA-AES128-GCM-SHA256');
+    expect(machine12(r.client).negotiated!.suite.openssl).toBe('ECDHE-ECDSA-AES128-GCM-SHA256');
 
     const p = start(both(), { psk: { identity: PSK_IDENTITY, key: PSK_KEY }, ciphers: 'PSK-AES128-CCM8:ECDHE-PSK-CHACHA20-POLY1305' });
     handshake(p);
-    expect(p.client.machine.negotiated!.suite.auth).toBe('PSK');
+    expect(machine12(p.client).negotiated!.suite.auth).toBe('PSK');
     exchange(p, 'psk-on-dual-server');
   });
 });
@@ -212,7 +213,7 @@ describe('pskIdentityHint and the PSK identity', () => {
       { psk: (hint: string | undefined) => ({ identity: hint === 'site-b' ? 'dev-b' : 'dev-a', key: keys.get(hint ?? 'site-a')! }) },
     );
     handshake(r);
-    expect(r.client.machine.negotiated!.pskIdentity).toBe('dev-b');
+    expect(machine12(r.client).negotiated!.pskIdentity).toBe('dev-b');
     expect(assoc(r).negotiated?.pskIdentity).toBe('dev-b');
   });
 
@@ -226,7 +227,7 @@ describe('pskIdentityHint and the PSK identity', () => {
     handshake(r);
     expect(calls).toEqual([{ identity, info: { address: CLIENT_ADDR.address, port: CLIENT_ADDR.port } }]);
     expect(assoc(r).negotiated?.pskIdentity).toBe(identity);
-    expect(r.client.machine.negotiated?.pskIdentity).toBe(identity);
+    expect(machine12(r.client).negotiated?.pskIdentity).toBe(identity);
   });
 
   it('a binary (Buffer) identity is passed to pskCallback decoded as UTF-8', () => {

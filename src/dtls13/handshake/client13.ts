@@ -364,7 +364,8 @@ export class Client13Handshake extends Tls13Machine<State> {
     wipeKeys(hk, ak);
     // A PSK server is authenticated by its Finished (it knew the key); a resumed one as in the original session.
     const neg = p.psk && !p.psk.session ? { ...p.neg, authorized: true } : p.neg;
-    this.finish(neg, { kind: 'connected', p: { ...p, neg }, rms });
+    // After a CertificateRequest the server judges our certificate (or its absence) last: wait for its ACK.
+    this.finish(neg, { kind: 'connected', p: { ...p, neg }, rms }, request !== undefined);
   }
 
   /** Our key and scheme for a CertificateRequest, when we have a certificate of the agreed type and a scheme it accepts. */

@@ -382,11 +382,11 @@ export abstract class Tls13Machine<S extends MachineState13> implements Handshak
   }
 
   /** The handshake is over: keep what it negotiated, tell the association. */
-  protected finish(neg: Negotiated13, next: S): void {
+  protected finish(neg: Negotiated13, next: S, awaitAck = false): void {
     this.final = neg;
     this.transcript.clear();
     this.state = next;
-    this.d.complete();
+    this.d.complete(awaitAck);
   }
 
   /** A post-handshake message this role never accepts (RFC 8446 §4.6; no post_handshake_auth offered). */

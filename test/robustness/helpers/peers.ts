@@ -103,7 +103,7 @@ interface ConnInternals {
   flight: unknown[];
   preparing: unknown[];
 }
-export function internals(conn: Connection): ConnInternals {
+export function internals(conn: object): ConnInternals {
   return conn as unknown as ConnInternals;
 }
 /** Replay window of a read epoch, if it exists. */
