@@ -13,6 +13,7 @@
  * status is unknown and the path fails (fail closed) with the reason of the
  * first candidate. The trust anchor itself is not checked.
  */
+import { constantTimeEqual } from '../crypto/ct.js';
 import type { ParsedCertificate } from './certificate.js';
 import { CertificateErrorCode as C, certError } from './codes.js';
 import { CRL_REASONS, type ParsedCrl, serialKey } from './crl.js';
@@ -20,7 +21,7 @@ import type { CertificateError } from '../errors.js';
 import { describeName } from './names.js';
 import { type SignatureChecks, weakAlgorithm } from './signature.js';
 import { formatCertificateTime } from './time.js';
-import { bytesEqual } from './util.js';
+
 
 /** What revocation checking needs from the validation in progress. */
 export interface RevocationContext {
@@ -44,7 +45,7 @@ function inScope(crl: ParsedCrl, cert: ParsedCertificate): string | undefined {
     const names = dp.name?.fullName;
     if (names === undefined || names.some((n) => n.type !== 'uri')) continue;
     for (const n of names) {
-      if (n.type === 'uri' && idpUris.some((u) => u.type === 'uri' && bytesEqual(enc.encode(u.value), enc.encode(n.value)))) return undefined;
+      if (n.type === 'uri' && idpUris.some((u) => u.type === 'uri' && constantTimeEqual(enc.encode(u.value), enc.encode(n.value)))) return undefined;
     }
   }
   return "the CRL's issuingDistributionPoint is not one of the certificate's cRLDistributionPoints";
@@ -59,7 +60,7 @@ function unusable(crl: ParsedCrl, cert: ParsedCertificate, issuer: ParsedCertifi
     return certError(C.CRL_INVALID, `${who} is not usable: the issuer's keyUsage lacks cRLSign (RFC 5280 §6.3.3 (f))`);
   }
   const kid = crl.authorityKeyIdentifier?.keyIdentifier;
-  if (kid !== undefined && issuer.subjectKeyIdentifier !== undefined && !bytesEqual(kid, issuer.subjectKeyIdentifier)) {
+  if (kid !== undefined && issuer.subjectKeyIdentifier !== undefined && !constantTimeEqual(kid, issuer.subjectKeyIdentifier)) {
     return certError(C.CRL_BAD_SIGNATURE, `${who} names another key of its issuer (authorityKeyIdentifier)`);
   }
   if (!ctx.signatures.verify(crl, issuer)) return certError(C.CRL_BAD_SIGNATURE, `${who} is not signed by the issuer's key`);
