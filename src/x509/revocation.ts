@@ -9,7 +9,11 @@
  * a distribution point URI byte-identical to one in the certificate's
  * cRLDistributionPoints, whose fullName holds only URIs). The certificate is
  * revoked when any usable candidate lists its serial number, whatever the
- * revocation date. When an issuer has candidates and none is usable, the
+ * revocation date. The CRL may be signed by any certificate of the path that
+ * bears the issuer's name (the issuer, or the same CA under its previous or
+ * next key through a self-issued certificate: RFC 5280 §6.3.3 (f) asks for a
+ * CRL issuer of the certificate's issuer name on a path to the same anchor).
+ * When an issuer has candidates and none is usable, the
  * status is unknown and the path fails (fail closed) with the reason of the
  * first candidate. The trust anchor itself is not checked.
  */
@@ -21,7 +25,6 @@ import type { CertificateError } from '../errors.js';
 import { describeName } from './names.js';
 import { type SignatureChecks, weakAlgorithm } from './signature.js';
 import { formatCertificateTime } from './time.js';
-
 
 /** What revocation checking needs from the validation in progress. */
 export interface RevocationContext {
@@ -87,9 +90,12 @@ export function checkRevocation(path: readonly ParsedCertificate[], crls: readon
     const issuer = path[i + 1]!;
     let failure: CertificateError | undefined;
     let decided = false;
+    // The CRL signers: the issuer first, then the other certificates of the path above it with its name (key rollover).
+    const signers = [issuer, ...path.slice(i + 2).filter((c) => c.subject.key === issuer.subject.key)];
     for (const crl of crls) {
       if (crl.issuer.key !== issuer.subject.key) continue;
-      const why = unusable(crl, cert, issuer, ctx);
+      const problems = signers.map((signer) => unusable(crl, cert, signer, ctx));
+      const why = problems.includes(undefined) ? undefined : problems[0];
       if (why !== undefined) {
         failure ??= why;
         continue;

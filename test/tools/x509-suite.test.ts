@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nobleProvider, nodeProvider } from '../../src/crypto/index.js';
-import { type LimboTestcase, formatReport, runLimbo } from '../../tools/x509-limbo/runner.js';
+import { type LimboTestcase, formatReport, runLimbo } from '../../tools/x509-suite/limbo.js';
 import { makeCrl, makeIntermediate, makeLeaf, makeRoot, testKey } from '../x509/helpers/pki.js';
 
 const root = makeRoot('Limbo Root', testKey('p256', 100));
@@ -102,14 +102,14 @@ describe('npm run x509:limbo (the command line)', () => {
   it('prints the summary and exits 1 when an applicable case fails, 0 when all pass, 2 on a usage error', () => {
     const all = join(dir, 'limbo.json');
     writeFileSync(all, JSON.stringify(suite));
-    const r = spawnSync(process.execPath, ['tools/x509-limbo.mjs', '--provider', 'noble', all], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['tools/x509-suite.mjs', 'limbo', '--provider', 'noble', all], { encoding: 'utf8', timeout: 120_000 });
     expect(r.stdout.split('\n')[0], r.stderr).toBe('x509-limbo: 14 cases: 8 passed, 4 failed, 2 not applicable (66.7% of the applicable cases pass)');
     expect(r.status).toBe(1);
     const good = join(dir, 'good.json');
     writeFileSync(good, JSON.stringify({ version: 1, testcases: suite.testcases.slice(0, 2) }));
-    const ok = spawnSync(process.execPath, ['tools/x509-limbo.mjs', good], { encoding: 'utf8', timeout: 120_000 });
+    const ok = spawnSync(process.execPath, ['tools/x509-suite.mjs', 'limbo', good], { encoding: 'utf8', timeout: 120_000 });
     expect(ok.stdout.trim(), ok.stderr).toBe('x509-limbo: 2 cases: 2 passed, 0 failed, 0 not applicable (100.0% of the applicable cases pass)');
     expect(ok.status).toBe(0);
-    expect(spawnSync(process.execPath, ['tools/x509-limbo.mjs'], { encoding: 'utf8', timeout: 120_000 }).status).toBe(2);
+    expect(spawnSync(process.execPath, ['tools/x509-suite.mjs', 'limbo'], { encoding: 'utf8', timeout: 120_000 }).status).toBe(2);
   });
 });
