@@ -1,17 +1,24 @@
 /**
- * The x509-limbo runner (`npm run x509:limbo`), on a small suite in limbo's
- * JSON format built here from generated certificates: verdicts, the
- * not-applicable cases, the reasons given for the failures that are by
- * design, conflicting pairs, CRLs, validation time, max_chain_depth; and the
- * command line end to end.
+ * The independent-suite runners (tools/x509-suite):
+ *
+ * - x509-limbo (`npm run x509:limbo`), on a small suite in limbo's JSON
+ *   format built here from generated certificates: verdicts, the
+ *   not-applicable cases, the reasons given for the failures that are by
+ *   design, conflicting pairs, CRLs, validation time, max_chain_depth; and
+ *   the command line end to end;
+ * - NIST PKITS (`npm run x509:pkits`), on a directory laid out as PKITS's
+ *   (certs/*.crt, crls/*.crl, DER) with generated certificates: expected
+ *   verdicts from the names and the policy table, the certificates and CRLs
+ *   offered per case, documented differences and stale ones.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nobleProvider, nodeProvider } from '../../src/crypto/index.js';
 import { type LimboTestcase, formatReport, runLimbo } from '../../tools/x509-suite/limbo.js';
+import { PKITS_TIME, formatPkitsReport, loadPkits, runPkits } from '../../tools/x509-suite/pkits.js';
 import { makeCrl, makeIntermediate, makeLeaf, makeRoot, testKey } from '../x509/helpers/pki.js';
 
 const root = makeRoot('Limbo Root', testKey('p256', 100));
@@ -111,5 +118,78 @@ describe('npm run x509:limbo (the command line)', () => {
     expect(ok.stdout.trim(), ok.stderr).toBe('x509-limbo: 2 cases: 2 passed, 0 failed, 0 not applicable (100.0% of the applicable cases pass)');
     expect(ok.status).toBe(0);
     expect(spawnSync(process.execPath, ['tools/x509-suite.mjs', 'limbo'], { encoding: 'utf8', timeout: 120_000 }).status).toBe(2);
+  });
+});
+
+describe('the PKITS runner, on a PKITS-shaped directory of generated certificates', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'puredtls-pkits-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'certs'));
+  mkdirSync(join(dir, 'crls'));
+  const ta = makeRoot('Trust Anchor', testKey('p256', 120));
+  const good = makeIntermediate(ta, 'Good CA', { key: testKey('p256', 121) });
+  const lax = makeIntermediate(ta, 'basicConstraints Not Critical CA', { key: testKey('p256', 122), basicConstraints: { ca: true, critical: false } });
+  const validity = { notBefore: new Date('2010-01-01T00:00:00Z'), notAfter: new Date('2030-12-31T00:00:00Z') };
+  const ee = (issuer: typeof good, serial: number) => makeLeaf(issuer, { key: testKey('p256', 123), serial, eku: null, san: null, ...validity }).der;
+  const files: Record<string, Uint8Array> = {
+    'certs/TrustAnchorRootCertificate.crt': ta.der,
+    'certs/GoodCACert.crt': good.der,
+    'certs/basicConstraintsNotCriticalCACert.crt': lax.der,
+    'certs/ValidCertificatePathTest1EE.crt': ee(good, 1),
+    'certs/InvalidRevokedEETest3EE.crt': ee(good, 3),
+    'certs/DifferentPoliciesTest4EE.crt': ee(good, 4),
+    'certs/ValidbasicConstraintsNotCriticalTest4EE.crt': ee(lax, 5),
+    'certs/ValidDSASignaturesTest4EE.crt': ee(good, 6),
+    'crls/GoodCACRL.crl': makeCrl({ issuer: good, thisUpdate: validity.notBefore, nextUpdate: validity.notAfter, entries: [{ serial: 3 }] }).der,
+  };
+  for (const [f, der] of Object.entries(files)) writeFileSync(join(dir, f), der);
+  const data = loadPkits(dir);
+  const byId = new Map(data.cases.map((c) => [c.id, c]));
+
+  it('makes one case per end entity, expected verdict from its name or the default-settings table', () => {
+    expect([...byId.keys()].sort()).toEqual(['DifferentPoliciesTest4', 'InvalidRevokedEETest3', 'ValidCertificatePathTest1', 'ValidDSASignaturesTest4', 'ValidbasicConstraintsNotCriticalTest4']);
+    expect(byId.get('ValidCertificatePathTest1')?.expected).toBe('SUCCESS');
+    expect(byId.get('InvalidRevokedEETest3')?.expected).toBe('FAILURE');
+    expect(byId.get('DifferentPoliciesTest4')?.expected).toBe('FAILURE');
+  });
+
+  it('offers the CA certificates reachable by issuer name and their CRLs', () => {
+    const c = byId.get('ValidCertificatePathTest1')!;
+    expect(c.chain).toEqual([files['certs/ValidCertificatePathTest1EE.crt'], good.der]);
+    expect(c.crls).toEqual([files['crls/GoodCACRL.crl']]);
+    expect(byId.get('ValidbasicConstraintsNotCriticalTest4')!.chain).toEqual([files['certs/ValidbasicConstraintsNotCriticalTest4EE.crt'], lax.der]);
+    expect(byId.get('ValidbasicConstraintsNotCriticalTest4')!.crls).toEqual([]);
+    expect(PKITS_TIME.getUTCFullYear()).toBe(2024);
+  });
+
+  it.each([
+    ['node', nodeProvider],
+    ['noble', nobleProvider],
+  ] as const)('classifies each case: pass, documented difference, failure, stale documentation (%s provider)', (_name, provider) => {
+    const report = runPkits(data, provider);
+    const r = new Map(report.results.map((x) => [x.id, x]));
+    expect(r.get('ValidCertificatePathTest1')).toMatchObject({ status: 'pass', actual: 'SUCCESS' });
+    expect(r.get('InvalidRevokedEETest3')).toMatchObject({ status: 'pass', actual: 'FAILURE' });
+    expect(r.get('InvalidRevokedEETest3')?.reason).toMatch(/ERR_DTLS_CERT_REVOKED/);
+    expect(r.get('ValidbasicConstraintsNotCriticalTest4')).toMatchObject({ status: 'explained', actual: 'FAILURE' });
+    expect(r.get('ValidbasicConstraintsNotCriticalTest4')?.reason).toMatch(/RFC 5280 §4.2.1.9.*ERR_DTLS_CERT_PROFILE/);
+    // Verdicts that disagree without an explanation, and explanations that no longer apply, both fail the run.
+    expect(r.get('DifferentPoliciesTest4')).toMatchObject({ status: 'fail', actual: 'SUCCESS' });
+    expect(r.get('ValidDSASignaturesTest4')).toMatchObject({ status: 'fail', actual: 'SUCCESS' });
+    expect(r.get('ValidDSASignaturesTest4')?.reason).toMatch(/listed in EXPLAINED but now agrees/);
+    expect({ passed: report.passed, explained: report.explained, failed: report.failed }).toEqual({ passed: 2, explained: 1, failed: 2 });
+    expect(formatPkitsReport(report).split('\n')[0]).toBe('PKITS: 5 cases: 2 passed, 1 differ as documented, 2 failed');
+  });
+
+  it('refuses a directory that is not PKITS, and an end entity whose verdict is unknown', () => {
+    expect(() => loadPkits(join(dir, 'crls', '..', 'nowhere'))).toThrow();
+    const other = mkdtempSync(join(tmpdir(), 'puredtls-pkits-test-'));
+    mkdirSync(join(other, 'certs'));
+    mkdirSync(join(other, 'crls'));
+    expect(() => loadPkits(other)).toThrow(/not PKITS/);
+    writeFileSync(join(other, 'certs', 'TrustAnchorRootCertificate.crt'), ta.der);
+    writeFileSync(join(other, 'certs', 'SomeNewTest1EE.crt'), ee(good, 7));
+    expect(() => loadPkits(other)).toThrow(/SomeNewTest1: no expected verdict/);
+    rmSync(other, { recursive: true, force: true });
   });
 });
