@@ -50,6 +50,7 @@ const suite = {
     tc('example::client', { expected_result: 'SUCCESS', validation_kind: 'CLIENT', extended_key_usage: ['clientAuth'], expected_peer_name: null, expected_peer_names: [{ kind: 'DNS', value: 'localhost' }] }),
     tc('rfc5280::ee-without-eku', { expected_result: 'SUCCESS', conflicts_with: ['webpki::ee-without-eku'], peer_certificate: makeLeaf(inter, { key: testKey('p256', 102), eku: null }).pem }),
     tc('webpki::ee-without-eku', { expected_result: 'FAILURE', conflicts_with: ['rfc5280::ee-without-eku'], peer_certificate: makeLeaf(inter, { key: testKey('p256', 102), eku: null }).pem }),
+    tc('example::expected-to-fail', { expected_result: 'FAILURE' }),
     tc('example::ca-leaf', { expected_result: 'FAILURE', peer_certificate: makeLeaf(inter, { key: testKey('p256', 102), basicConstraints: { ca: true } }).pem }),
   ],
 };
@@ -62,7 +63,8 @@ describe.each([
   const byId = new Map(report.results.map((r) => [r.id, r]));
 
   it('counts passes, failures and not-applicable cases', () => {
-    expect({ passed: report.passed, failed: report.failed, na: report.notApplicable }).toEqual({ passed: 8, failed: 4, na: 2 });
+    expect({ passed: report.passed, explained: report.explained, failed: report.failed, na: report.notApplicable }).toEqual({ passed: 8, explained: 4, failed: 1, na: 2 });
+    expect(byId.get('example::expected-to-fail')).toMatchObject({ status: 'fail', actual: 'SUCCESS', reason: 'accepted (valid path found)' });
     for (const id of ['example::valid', 'example::name-mismatch', 'example::ip-name', 'example::expired', 'example::crl-revoked', 'example::max-depth', 'example::client', 'rfc5280::ee-without-eku']) {
       expect(byId.get(id)?.status, `${id}: ${byId.get(id)?.reason}`).toBe('pass');
     }
@@ -77,24 +79,26 @@ describe.each([
   });
 
   it('names the documented rule behind a chain accepted against the expectation, and CRLs refused when loaded', () => {
-    expect(byId.get('example::cn-only')).toMatchObject({ status: 'fail', actual: 'SUCCESS' });
+    expect(byId.get('example::cn-only')).toMatchObject({ status: 'explained', actual: 'SUCCESS' });
     expect(byId.get('example::cn-only')?.reason).toMatch(/by design: the subject CN/);
     expect(byId.get('example::ca-leaf')?.reason).toMatch(/by design: a CA certificate is a valid end entity/);
-    expect(byId.get('example::crl-without-number')).toMatchObject({ status: 'fail', actual: 'FAILURE' });
+    expect(byId.get('example::crl-without-number')).toMatchObject({ status: 'explained', actual: 'FAILURE' });
     expect(byId.get('example::crl-without-number')?.reason).toMatch(/refused when loaded: .*no cRLNumber/);
   });
 
   it('notes the conflicting reading that passes', () => {
+    expect(byId.get('webpki::ee-without-eku')?.status).toBe('explained');
     expect(byId.get('webpki::ee-without-eku')?.reason).toMatch(/\[conflicts with rfc5280::ee-without-eku, which passes\]/);
   });
 
   it('formats a summary line and one line per failure and skip', () => {
     const text = formatReport(report);
-    expect(text.split('\n')[0]).toBe('x509-limbo: 14 cases: 8 passed, 4 failed, 2 not applicable (66.7% of the applicable cases pass)');
-    expect(text).toMatch(/^FAIL example::cn-only \(expected FAILURE, got SUCCESS\): by design/m);
-    expect(text).toMatch(/^N\/A  example::codesigning/m);
+    expect(text.split('\n')[0]).toBe('x509-limbo: 15 cases: 8 passed, 4 differ by design, 1 failed, 2 not applicable (61.5% of the applicable cases pass)');
+    expect(text).toMatch(/^FAIL      example::expected-to-fail \(expected FAILURE, got SUCCESS\)/m);
+    expect(text).toMatch(/^EXPLAINED example::cn-only \(expected FAILURE, got SUCCESS\): by design/m);
+    expect(text).toMatch(/^N\/A +example::codesigning/m);
     expect(text).not.toMatch(/^PASS/m);
-    expect(formatReport(report, true)).toMatch(/^PASS example::valid/m);
+    expect(formatReport(report, true)).toMatch(/^PASS +example::valid/m);
   });
 
   it('refuses what is not a limbo suite', () => {
@@ -110,12 +114,12 @@ describe('npm run x509:limbo (the command line)', () => {
     const all = join(dir, 'limbo.json');
     writeFileSync(all, JSON.stringify(suite));
     const r = spawnSync(process.execPath, ['tools/x509-suite.mjs', 'limbo', '--provider', 'noble', all], { encoding: 'utf8', timeout: 120_000 });
-    expect(r.stdout.split('\n')[0], r.stderr).toBe('x509-limbo: 14 cases: 8 passed, 4 failed, 2 not applicable (66.7% of the applicable cases pass)');
+    expect(r.stdout.split('\n')[0], r.stderr).toBe('x509-limbo: 15 cases: 8 passed, 4 differ by design, 1 failed, 2 not applicable (61.5% of the applicable cases pass)');
     expect(r.status).toBe(1);
     const good = join(dir, 'good.json');
     writeFileSync(good, JSON.stringify({ version: 1, testcases: suite.testcases.slice(0, 2) }));
     const ok = spawnSync(process.execPath, ['tools/x509-suite.mjs', 'limbo', good], { encoding: 'utf8', timeout: 120_000 });
-    expect(ok.stdout.trim(), ok.stderr).toBe('x509-limbo: 2 cases: 2 passed, 0 failed, 0 not applicable (100.0% of the applicable cases pass)');
+    expect(ok.stdout.trim(), ok.stderr).toBe('x509-limbo: 2 cases: 2 passed, 0 differ by design, 0 failed, 0 not applicable (100.0% of the applicable cases pass)');
     expect(ok.status).toBe(0);
     expect(spawnSync(process.execPath, ['tools/x509-suite.mjs', 'limbo'], { encoding: 'utf8', timeout: 120_000 }).status).toBe(2);
   });
