@@ -19,7 +19,7 @@
  * nor names to match).
  *
  * Where puredtls decides otherwise on purpose, {@link EXPLAINED} says why
- * (docs/x509.md repeats the list). The run succeeds when every case reaches
+ * (docs/x509.md sums them up). The run succeeds when every case reaches
  * PKITS's verdict or is explained, and no explained case agrees any more
  * (so the list stays true).
  */
