@@ -55,10 +55,12 @@ const suite = {
   ],
 };
 
-describe.each([
+const PROVIDERS = [
   ['node', nodeProvider],
   ['noble', nobleProvider],
-] as const)('runLimbo (%s provider)', (_name, provider) => {
+] as const;
+
+describe.each(PROVIDERS)('runLimbo (%s provider)', (_name, provider) => {
   const report = runLimbo(suite, provider);
   const byId = new Map(report.results.map((r) => [r.id, r]));
 
@@ -166,10 +168,7 @@ describe('the PKITS runner, on a PKITS-shaped directory of generated certificate
     expect(PKITS_TIME.getUTCFullYear()).toBe(2024);
   });
 
-  it.each([
-    ['node', nodeProvider],
-    ['noble', nobleProvider],
-  ] as const)('classifies each case: pass, documented difference, failure, stale documentation (%s provider)', (_name, provider) => {
+  it.each(PROVIDERS)('classifies each case: pass, documented difference, failure, stale documentation (%s provider)', (_name, provider) => {
     const report = runPkits(data, provider);
     const r = new Map(report.results.map((x) => [x.id, x]));
     expect(r.get('ValidCertificatePathTest1')).toMatchObject({ status: 'pass', actual: 'SUCCESS' });

@@ -26,11 +26,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
-import { KeyError } from '../../src/errors.js';
 import { type ParsedCertificate, parseCertificate } from '../../src/x509/certificate.js';
 import { decodeDer, seq } from '../../src/x509/asn1.js';
 import { decodeName } from '../../src/x509/names.js';
 import { verifyChain } from '../../src/x509/verify.js';
+import { verdictOf } from './verdict.js';
 
 /** The PKITS tests whose names say neither Valid nor Invalid: their verdict with the default settings (PKITS §4.8, §4.12). */
 export const DEFAULT_SETTINGS_RESULT: Readonly<Record<string, 'SUCCESS' | 'FAILURE'>> = {
@@ -201,24 +201,11 @@ export function loadPkits(dir: string): PkitsData {
   return { anchor: anchorFile.der, cases };
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? `${(e as { code?: string }).code ?? e.name}: ${e.message}` : String(e);
-}
-
 /** Evaluate one case. */
 export function runPkitsCase(data: PkitsData, c: PkitsCase, provider: CryptoProvider): PkitsResult {
-  let actual: 'SUCCESS' | 'FAILURE';
-  let reason: string;
-  try {
-    const r = verifyChain(provider, c.chain, { ca: [data.anchor], purpose: 'clientAuth', now: PKITS_TIME, crls: c.crls });
-    actual = r.ok ? 'SUCCESS' : 'FAILURE';
-    reason = r.ok ? 'valid path' : `${r.error.code}: ${r.error.message}`;
-  } catch (e) {
-    // A CRL refused as configuration: the validation did not succeed.
-    if (!(e instanceof KeyError)) throw e;
-    actual = 'FAILURE';
-    reason = `refused when loaded: ${errorText(e)}`;
-  }
+  const verdict = verdictOf(() => verifyChain(provider, c.chain, { ca: [data.anchor], purpose: 'clientAuth', now: PKITS_TIME, crls: c.crls }));
+  const actual = verdict.actual;
+  let reason = verdict.reason;
   const why = EXPLAINED[c.id];
   const agrees = actual === c.expected;
   const status: Status = agrees ? (why === undefined ? 'pass' : 'fail') : why === undefined ? 'fail' : 'explained';
