@@ -12,6 +12,7 @@
  * search goes on (cross-signed intermediates, a root and its re-issue,
  * an expired intermediate next to a valid one).
  */
+import { constantTimeEqual } from '../crypto/ct.js';
 import type { WorkBudget } from './budget.js';
 import type { ParsedCertificate } from './certificate.js';
 import { CertificateErrorCode as C, certError } from './codes.js';
@@ -19,7 +20,6 @@ import type { CertificateError } from '../errors.js';
 import { describeName } from './names.js';
 import { akiMismatch } from './profile.js';
 import { type SignatureChecks, weakAlgorithm } from './signature.js';
-import { bytesEqual } from './util.js';
 
 /** What the search needs. */
 export interface BuildContext {
@@ -69,7 +69,7 @@ export function buildPath(leaf: ParsedCertificate, pool: readonly ParsedCertific
       return undefined;
     }
     const candidates = pool.filter(
-      (p) => p.subject.key === cur.issuer.key && !path.some((q) => q === p || (q.subject.key === p.subject.key && bytesEqual(q.spki, p.spki))),
+      (p) => p.subject.key === cur.issuer.key && !path.some((q) => q === p || (q.subject.key === p.subject.key && constantTimeEqual(q.spki, p.spki))),
     );
     candidates.sort((a, b) => rank(cur, a, isAnchor) - rank(cur, b, isAnchor));
     let wrongKey: ParsedCertificate | undefined;

@@ -14,13 +14,14 @@
  * ever thrown, whatever the input bytes.
  */
 import { CertificateError } from '../errors.js';
+import { constantTimeEqual } from '../crypto/ct.js';
 import { bitString, booleanValue, children, decodeDer, derProblem, integerBytes, isContext, octetString, oid, rawBytes, seq, smallInteger } from './asn1.js';
 import { type CertificateExtension, type DecodedExtensions, decodeExtensions } from './extensions.js';
 import { decodeWith, fail } from './malformed.js';
 import { type X509Name, decodeName } from './names.js';
 import { type CertificatePublicKey, decodePublicKey } from './public-key.js';
 import { decodeTime } from './time.js';
-import { bytesEqual, toBytes } from './util.js';
+import { toBytes } from './util.js';
 
 export type { CertificateExtension, KeyUsageFlags, NameConstraints, BasicConstraints, AuthorityKeyIdentifier } from './extensions.js';
 export type { GeneralName } from './general-names.js';
@@ -179,7 +180,7 @@ function parseUnchecked(input: Uint8Array): ParsedCertificate {
     profileProblems,
     signatureAlgorithm,
     signatureAlgorithmParams: sigParams === undefined ? undefined : toBytes(rawBytes(sigParams)),
-    signatureAlgorithmsMatch: bytesEqual(rawBytes(tbsSigAlg), rawBytes(top[1]!)),
+    signatureAlgorithmsMatch: constantTimeEqual(rawBytes(tbsSigAlg), rawBytes(top[1]!)),
     signature: toBytes(sigBits.bytes),
     selfIssued: subject.key === issuer.key,
   });
@@ -207,5 +208,5 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
 
 /** Whether `a` and `b` are the same certificate (same DER). */
 export function sameCertificate(a: ParsedCertificate, b: ParsedCertificate): boolean {
-  return a === b || bytesEqual(a.der, b.der);
+  return a === b || constantTimeEqual(a.der, b.der);
 }

@@ -7,6 +7,7 @@
  */
 import type * as asn1js from 'asn1js';
 import { KeyError } from '../errors.js';
+import { constantTimeEqual } from '../crypto/ct.js';
 import { bitString, booleanValue, children, decodeDer, derProblem, innerTlvs, integerBytes, isContext, oid, primitiveBytes, rawBytes, seq, smallInteger } from './asn1.js';
 import { type AuthorityKeyIdentifier, type CertificateExtension, type DistributionPointName, decodeDistributionPointName, reasonFlags } from './extensions.js';
 import { decodeExtensions } from './extensions.js';
@@ -15,7 +16,7 @@ import { type X509Name, decodeName } from './names.js';
 import { OID } from './oids.js';
 import type { SignedObject } from './signature.js';
 import { decodeTime } from './time.js';
-import { bytesEqual, toBytes, toHex } from './util.js';
+import { toBytes, toHex } from './util.js';
 
 /** issuingDistributionPoint (RFC 5280 §5.2.5): the scope of a CRL. */
 export interface IssuingDistributionPoint {
@@ -269,7 +270,7 @@ function parseUnchecked(input: Uint8Array): ParsedCrl {
     problems,
     signatureAlgorithm,
     signatureAlgorithmParams: sigAlgParts[1] === undefined ? undefined : toBytes(rawBytes(sigAlgParts[1])),
-    signatureAlgorithmsMatch: bytesEqual(tbsSigAlg, top[1]!),
+    signatureAlgorithmsMatch: constantTimeEqual(tbsSigAlg, top[1]!),
     signature: toBytes(sigBits.bytes),
   });
 }

@@ -4,12 +4,13 @@
  * certificate (SAN dNSName / iPAddress; the subject CN only when the
  * certificate has no subjectAltName extension, and never for IP addresses).
  */
+import { constantTimeEqual } from '../crypto/ct.js';
 import type { ParsedCertificate } from './certificate.js';
 import { namesOfType } from './general-names.js';
 import { formatIpAddress, isIpAddress, parseIpAddress } from './ip.js';
 import { attributeValues } from './names.js';
 import { OID } from './oids.js';
-import { bytesEqual } from './util.js';
+
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -75,7 +76,7 @@ export function cnHostNames(cert: ParsedCertificate): string[] {
  */
 export function checkHostname(cert: ParsedCertificate, host: string): boolean {
   const ip = parseIpAddress(host);
-  if (ip !== undefined) return namesOfType(cert.subjectAltName, 'ip').some((n) => bytesEqual(n.bytes, ip));
+  if (ip !== undefined) return namesOfType(cert.subjectAltName, 'ip').some((n) => constantTimeEqual(n.bytes, ip));
   if (normalizeHost(host) === undefined) return false;
   const names = cert.subjectAltName !== undefined ? namesOfType(cert.subjectAltName, 'dns').map((n) => n.value) : cnHostNames(cert);
   return names.some((n) => matchDnsName(n, host));

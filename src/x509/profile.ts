@@ -4,6 +4,7 @@
  * for any PKI): the end-entity certificate, an intermediate CA, the trust
  * anchor. See docs/x509.md for the list and the choices made for anchors.
  */
+import { constantTimeEqual } from '../crypto/ct.js';
 import type { ParsedCertificate } from './certificate.js';
 import { CertificateErrorCode as C, certError } from './codes.js';
 import type { CertificateError } from '../errors.js';
@@ -11,7 +12,7 @@ import { isValidDnsName } from './hostname.js';
 import { namesOfType } from './general-names.js';
 import { describeName } from './names.js';
 import { keyProblem } from './signature.js';
-import { bytesEqual } from './util.js';
+
 
 /** Where a certificate sits in a path. */
 export type Role =
@@ -38,10 +39,10 @@ export interface AnchorPolicy {
 export function akiMismatch(cert: ParsedCertificate, issuer: ParsedCertificate): string | undefined {
   const aki = cert.authorityKeyIdentifier;
   if (aki === undefined) return undefined;
-  if (aki.keyIdentifier !== undefined && issuer.subjectKeyIdentifier !== undefined && !bytesEqual(aki.keyIdentifier, issuer.subjectKeyIdentifier)) {
+  if (aki.keyIdentifier !== undefined && issuer.subjectKeyIdentifier !== undefined && !constantTimeEqual(aki.keyIdentifier, issuer.subjectKeyIdentifier)) {
     return 'keyIdentifier differs from its subjectKeyIdentifier';
   }
-  if (aki.serial !== undefined && !bytesEqual(aki.serial, issuer.serial)) return 'authorityCertSerialNumber differs from its serial number';
+  if (aki.serial !== undefined && !constantTimeEqual(aki.serial, issuer.serial)) return 'authorityCertSerialNumber differs from its serial number';
   const dirs = namesOfType(aki.issuer, 'dirName');
   if (aki.issuer !== undefined && !dirs.some((d) => d.name.key === issuer.issuer.key)) return "authorityCertIssuer is not its issuer's name";
   return undefined;

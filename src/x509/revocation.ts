@@ -9,10 +9,15 @@
  * a distribution point URI byte-identical to one in the certificate's
  * cRLDistributionPoints, whose fullName holds only URIs). The certificate is
  * revoked when any usable candidate lists its serial number, whatever the
- * revocation date. When an issuer has candidates and none is usable, the
+ * revocation date. The CRL may be signed by any certificate of the path that
+ * bears the issuer's name (the issuer, or the same CA under its previous or
+ * next key through a self-issued certificate: RFC 5280 §6.3.3 (f) asks for a
+ * CRL issuer of the certificate's issuer name on a path to the same anchor).
+ * When an issuer has candidates and none is usable, the
  * status is unknown and the path fails (fail closed) with the reason of the
  * first candidate. The trust anchor itself is not checked.
  */
+import { constantTimeEqual } from '../crypto/ct.js';
 import type { ParsedCertificate } from './certificate.js';
 import { CertificateErrorCode as C, certError } from './codes.js';
 import { CRL_REASONS, type ParsedCrl, serialKey } from './crl.js';
@@ -20,7 +25,6 @@ import type { CertificateError } from '../errors.js';
 import { describeName } from './names.js';
 import { type SignatureChecks, weakAlgorithm } from './signature.js';
 import { formatCertificateTime } from './time.js';
-import { bytesEqual } from './util.js';
 
 /** What revocation checking needs from the validation in progress. */
 export interface RevocationContext {
@@ -44,7 +48,7 @@ function inScope(crl: ParsedCrl, cert: ParsedCertificate): string | undefined {
     const names = dp.name?.fullName;
     if (names === undefined || names.some((n) => n.type !== 'uri')) continue;
     for (const n of names) {
-      if (n.type === 'uri' && idpUris.some((u) => u.type === 'uri' && bytesEqual(enc.encode(u.value), enc.encode(n.value)))) return undefined;
+      if (n.type === 'uri' && idpUris.some((u) => u.type === 'uri' && constantTimeEqual(enc.encode(u.value), enc.encode(n.value)))) return undefined;
     }
   }
   return "the CRL's issuingDistributionPoint is not one of the certificate's cRLDistributionPoints";
@@ -59,7 +63,7 @@ function unusable(crl: ParsedCrl, cert: ParsedCertificate, issuer: ParsedCertifi
     return certError(C.CRL_INVALID, `${who} is not usable: the issuer's keyUsage lacks cRLSign (RFC 5280 §6.3.3 (f))`);
   }
   const kid = crl.authorityKeyIdentifier?.keyIdentifier;
-  if (kid !== undefined && issuer.subjectKeyIdentifier !== undefined && !bytesEqual(kid, issuer.subjectKeyIdentifier)) {
+  if (kid !== undefined && issuer.subjectKeyIdentifier !== undefined && !constantTimeEqual(kid, issuer.subjectKeyIdentifier)) {
     return certError(C.CRL_BAD_SIGNATURE, `${who} names another key of its issuer (authorityKeyIdentifier)`);
   }
   if (!ctx.signatures.verify(crl, issuer)) return certError(C.CRL_BAD_SIGNATURE, `${who} is not signed by the issuer's key`);
@@ -86,9 +90,12 @@ export function checkRevocation(path: readonly ParsedCertificate[], crls: readon
     const issuer = path[i + 1]!;
     let failure: CertificateError | undefined;
     let decided = false;
+    // The CRL signers: the issuer first, then the other certificates of the path above it with its name (key rollover).
+    const signers = [issuer, ...path.slice(i + 2).filter((c) => c.subject.key === issuer.subject.key)];
     for (const crl of crls) {
       if (crl.issuer.key !== issuer.subject.key) continue;
-      const why = unusable(crl, cert, issuer, ctx);
+      const problems = signers.map((signer) => unusable(crl, cert, signer, ctx));
+      const why = problems.includes(undefined) ? undefined : problems[0];
       if (why !== undefined) {
         failure ??= why;
         continue;

@@ -11,14 +11,6 @@ export function toBytes(b: Uint8Array | ArrayBuffer): Uint8Array {
   return b instanceof ArrayBuffer ? new Uint8Array(b.slice(0)) : new Uint8Array(b);
 }
 
-/** Byte-wise equality. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
 const HEX_LOWER = '0123456789abcdef';
 const HEX_UPPER = '0123456789ABCDEF';
 

@@ -157,6 +157,24 @@ describe.each([
     expectOk(verifyChain(p, chain, opts([idp({ uris: ['http://crl.example/b.crl'] }), makeCrl({ issuer: inter }).der])));
   });
 
+  it('accepts a CRL signed by the same CA under its other key on the path (key rollover through a self-issued certificate), no other key', () => {
+    // Roll CA (key A, under the root) certifies its new key B in a self-issued certificate; B issues the leaf.
+    const oldKey = makeIntermediate(root, 'Roll CA', { key: testKey('p256', 115), serial: 0x1501 });
+    const newKey = makeIntermediate(oldKey, 'Roll CA', { key: testKey('p256', 116), serial: 0x1601 });
+    const l = makeLeaf(newKey, { key: testKey('p256', 117), serial: 0x1701 });
+    const rolled = [l.der, newKey.der, oldKey.der];
+    expectOk(verifyChain(p, rolled, opts([makeCrl({ issuer: oldKey }).der])));
+    expectError(verifyChain(p, rolled, opts([makeCrl({ issuer: oldKey, entries: [{ serial: 0x1701 }] }).der])), 'ERR_DTLS_CERT_REVOKED', 'certificate_revoked');
+    expectError(verifyChain(p, rolled, opts([makeCrl({ issuer: newKey, entries: [{ serial: 0x1701 }] }).der])), 'ERR_DTLS_CERT_REVOKED');
+    // The same name under a key that is not on the path signs nothing.
+    const stranger = makeCrl({ issuer: oldKey, signer: testKey('p256', 118), aki: null, entries: [] });
+    expectError(verifyChain(p, rolled, opts([stranger.der])), 'ERR_DTLS_CRL_BAD_SIGNATURE', 'certificate_unknown');
+    // Without the rollover certificate on the path, the old key does not sign for a sibling CA of the same name.
+    const sibling = makeIntermediate(root, 'Roll CA', { key: testKey('p256', 116), serial: 0x1602 });
+    const l2 = makeLeaf(sibling, { key: testKey('p256', 117), serial: 0x1702 });
+    expectError(verifyChain(p, [l2.der, sibling.der], opts([makeCrl({ issuer: oldKey, entries: [] }).der])), 'ERR_DTLS_CRL_BAD_SIGNATURE');
+  });
+
   it('throws KeyError for an unusable CRL given to verifyChain (configuration, not peer data)', () => {
     expect(() => verifyChain(p, chain, opts([makeCrl({ issuer: inter, crlNumber: null }).der]))).toThrow(KeyError);
   });

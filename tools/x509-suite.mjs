@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm run x509:limbo -- [--provider node|noble] [--verbose] LIMBO.json`:
- * bundles tools/x509-limbo/main.ts (and the src/ it uses) with esbuild into
- * a temporary module and runs it. See tools/x509-limbo/runner.ts.
+ * `node tools/x509-suite.mjs limbo|pkits [--provider node|noble] [--verbose] PATH`
+ * (`npm run x509:limbo` / `npm run x509:pkits`): bundles
+ * tools/x509-suite/main.ts (and the src/ it uses) with esbuild into a
+ * temporary module and runs it. See tools/x509-suite/limbo.ts and pkits.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,11 +12,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'puredtls-limbo-'));
+const dir = mkdtempSync(join(tmpdir(), 'puredtls-x509-suite-'));
 try {
-  const out = join(dir, 'limbo.mjs');
+  const out = join(dir, 'x509-suite.mjs');
   await esbuild.build({
-    entryPoints: [join(here, 'x509-limbo', 'main.ts')],
+    entryPoints: [join(here, 'x509-suite', 'main.ts')],
     bundle: true, platform: 'node', target: 'node20', format: 'esm', outfile: out, logLevel: 'error',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
