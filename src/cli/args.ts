@@ -30,3 +30,20 @@ export function parseArgs(argv: readonly string[], booleans: ReadonlySet<string>
   }
   return { positionals, values, flags };
 }
+
+/** `--min-version` / `--max-version`: `1.2`, `1.3` (or Node's `DTLSv1.2`, `DTLSv1.3`) as the `minVersion`/`maxVersion` option. */
+export function versionArg(values: ReadonlyMap<string, string>, flag: 'min-version' | 'max-version'): 'DTLSv1.2' | 'DTLSv1.3' | undefined {
+  const v = values.get(flag);
+  if (v === undefined) return undefined;
+  if (v === '1.2' || v === 'DTLSv1.2') return 'DTLSv1.2';
+  if (v === '1.3' || v === 'DTLSv1.3') return 'DTLSv1.3';
+  throw new Error(`--${flag} must be 1.2 or 1.3, got ${v}`);
+}
+
+/** Apply `--min-version` / `--max-version` to an options object. */
+export function applyVersionArgs(values: ReadonlyMap<string, string>, opts: { minVersion?: string; maxVersion?: string }): void {
+  const min = versionArg(values, 'min-version');
+  const max = versionArg(values, 'max-version');
+  if (min) opts.minVersion = min;
+  if (max) opts.maxVersion = max;
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect, type ConnectOptions } from '../client.js';
-import { parseArgs } from './args.js';
+import { applyVersionArgs, parseArgs } from './args.js';
 import { keylogWriter } from './keylog.js';
 import { startTrace } from './trace.js';
 import { parseHexKey } from './server-command.js';
@@ -18,7 +18,9 @@ Options:
   --cert FILE --key FILE  client certificate chain and key, PEM
   --psk-identity ID --psk HEX
                           pre-shared key (offers the PSK suites)
-  --ciphers LIST          OpenSSL cipher list
+  --ciphers LIST          OpenSSL cipher list (DTLS 1.2) and/or DTLS 1.3 suites (TLS_AES_128_GCM_SHA256 ...)
+  --min-version 1.2|1.3   lowest protocol version accepted (default 1.2)
+  --max-version 1.2|1.3   highest protocol version offered or accepted (default 1.3)
   --mtu N                 largest datagram sent (default 1452)
   --insecure              do not verify the server's certificate
   --timeout S             give up after S seconds (default 30)
@@ -30,7 +32,7 @@ Options:
 Exit status: 0 reply received; 1 handshake or verification failed; 3 timed out.`;
 
 const BOOL = new Set(['insecure', 'help', 'trace']);
-const VALUED = new Set(['message', 'ca', 'crl', 'servername', 'cert', 'key', 'ciphers', 'mtu', 'timeout', 'crypto', 'psk', 'psk-identity', 'keylog']);
+const VALUED = new Set(['message', 'ca', 'crl', 'servername', 'cert', 'key', 'ciphers', 'min-version', 'max-version', 'mtu', 'timeout', 'crypto', 'psk', 'psk-identity', 'keylog']);
 
 export async function runClient(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOL, VALUED);
@@ -56,6 +58,7 @@ export async function runClient(argv: string[]): Promise<number> {
   }
   if (v.has('psk')) opts.psk = { identity: v.get('psk-identity') ?? 'Client_identity', key: parseHexKey(v.get('psk')!) };
   if (v.has('ciphers')) opts.ciphers = v.get('ciphers')!;
+  applyVersionArgs(v, opts);
   if (v.has('mtu')) opts.mtu = Number(v.get('mtu'));
   if (args.flags.has('insecure')) opts.rejectUnauthorized = false;
   const crypto = v.get('crypto');
@@ -90,7 +93,7 @@ export async function runClient(argv: string[]): Promise<number> {
     });
     c.on('close', () => finish(done ? 0 : 1));
     c.on('secureConnect', () => {
-      console.error(`connected to ${host}:${portText} ${c.getCipher()?.name}${c.authorized ? '' : ' (certificate not verified)'}`);
+      console.error(`connected to ${host}:${portText} ${c.getProtocol()} ${c.getCipher()?.name}${c.authorized ? '' : ' (certificate not verified)'}`);
       if (message !== undefined) {
         c.send(message);
       } else {

@@ -3,16 +3,18 @@ import { runClient } from './client-command.js';
 import { runServer } from './server-command.js';
 import { VERSION } from '../version.js';
 
-const USAGE = `puredtls — DTLS 1.2 in pure TypeScript
+const USAGE = `puredtls — DTLS 1.2 and 1.3 in pure TypeScript
 
 Usage:
   puredtls server [--host HOST] [--port PORT] [--cert FILE --key FILE] [--ca FILE] [--crl FILE]
                   [--request-cert] [--reject-unauthorized] [--ciphers LIST] [--mtu N]
+                  [--min-version 1.2|1.3] [--max-version 1.2|1.3]
                   [--psk-identity ID --psk HEX] [--psk-hint TEXT] [--crypto node|noble]
                   [--trace] [--keylog FILE] [--quiet]
   puredtls client HOST PORT [--message TEXT] [--ca FILE] [--crl FILE] [--servername NAME]
                   [--cert FILE --key FILE] [--psk-identity ID --psk HEX] [--ciphers LIST]
                   [--mtu N] [--insecure] [--timeout S] [--crypto node|noble] [--trace] [--keylog FILE]
+                  [--min-version 1.2|1.3] [--max-version 1.2|1.3]
   puredtls proxy --listen HOST:PORT --target HOST:PORT [--seed N] [--drop P] [--dup P]
                   [--delay MIN-MAX] [--reorder P] [--reorder-delay MS] [--mtu N [--truncate]]
                   [--pack MS] [--bitflip P] [--inject P] [--verbose]

@@ -4,7 +4,7 @@ import * as dgram from 'node:dgram';
 import { createServer } from '../server.js';
 import { createSelfSigned } from '../x509/selfsigned.js';
 import { type ServerOptions, resolveCa, resolveCiphers, resolveProvider, resolveSettings } from '../options.js';
-import { parseArgs } from './args.js';
+import { applyVersionArgs, parseArgs } from './args.js';
 import { keylogWriter } from './keylog.js';
 import { startTrace } from './trace.js';
 
@@ -24,9 +24,13 @@ Options:
   --reject-unauthorized   refuse clients whose certificate does not verify
   --psk-identity ID --psk HEX
                           accept this pre-shared key (PSK suites); without --cert
-                          the server is PSK-only
+                          the server is PSK-only. For DTLS 1.3 the identity may also
+                          carry its suite's hash name (IDSHA256, IDSHA384), as
+                          wolfSSL's per-suite PSK clients name a key
   --psk-hint TEXT         PSK identity hint to send
-  --ciphers LIST          OpenSSL cipher list, e.g. ECDHE-ECDSA-AES128-GCM-SHA256:HIGH
+  --ciphers LIST          OpenSSL cipher list (DTLS 1.2) and/or DTLS 1.3 suites (TLS_AES_128_GCM_SHA256 ...), e.g. ECDHE-ECDSA-AES128-GCM-SHA256:HIGH
+  --min-version 1.2|1.3   lowest protocol version accepted (default 1.2)
+  --max-version 1.2|1.3   highest protocol version offered or accepted (default 1.3)
   --mtu N                 largest datagram sent (default 1452)
   --crypto node|noble     crypto provider (default node:crypto when present)
   --trace                 print a ladder of every record, flight, retransmission, alert and drop
@@ -37,7 +41,7 @@ Options:
 Once bound it prints "listening on udp://HOST:PORT".`;
 
 const BOOL = new Set(['request-cert', 'reject-unauthorized', 'quiet', 'help', 'trace']);
-const VALUED = new Set(['host', 'port', 'cert', 'key', 'ca', 'crl', 'ciphers', 'mtu', 'crypto', 'psk', 'psk-identity', 'psk-hint', 'keylog']);
+const VALUED = new Set(['host', 'port', 'cert', 'key', 'ca', 'crl', 'ciphers', 'min-version', 'max-version', 'mtu', 'crypto', 'psk', 'psk-identity', 'psk-hint', 'keylog']);
 
 export async function runServer(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOL, VALUED);
@@ -63,7 +67,9 @@ export async function runServer(argv: string[]): Promise<number> {
   if (v.has('psk')) {
     const key = parseHexKey(v.get('psk')!);
     const id = v.get('psk-identity') ?? 'Client_identity';
-    opts.pskCallback = (identity) => (identity === id ? key : null);
+    // wolfSSL's TLS 1.3 PSK callback convention (psk_client_cs_callback) appends the suite's hash name.
+    const names = new Set([id, `${id}SHA256`, `${id}SHA384`]);
+    opts.pskCallback = (identity) => (names.has(identity) ? key : null);
     if (v.has('psk-hint')) opts.pskIdentityHint = v.get('psk-hint')!;
   }
   // Check every value before any slow work (a certificate to make) and before binding.
@@ -72,6 +78,7 @@ export async function runServer(argv: string[]): Promise<number> {
   if (args.flags.has('request-cert')) opts.requestCert = true;
   if (args.flags.has('reject-unauthorized')) opts.rejectUnauthorized = true;
   if (v.has('ciphers')) opts.ciphers = v.get('ciphers')!;
+  applyVersionArgs(v, opts);
   if (v.has('mtu')) opts.mtu = Number(v.get('mtu'));
   if (v.has('cert')) {
     opts.cert = readFileSync(v.get('cert')!);
@@ -116,7 +123,7 @@ export async function runServer(argv: string[]): Promise<number> {
   });
   server.on('secureConnection', (peer) => {
     const { address, port } = peer.address();
-    log(`secure connection from ${fmt(address, port)} ${peer.getCipher()?.name}`);
+    log(`secure connection from ${fmt(address, port)} ${peer.getProtocol()} ${peer.getCipher()?.name}`);
     peer.on('message', (msg) => {
       try {
         peer.send(msg);

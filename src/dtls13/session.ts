@@ -16,7 +16,7 @@ import { DecodeError } from '../errors.js';
 import type { TicketKeys } from '../handshake/session.js';
 
 /** First byte of a sealed DTLS 1.3 ticket's plaintext (a DTLS 1.2 session's is 1). */
-export const TICKET13_VERSION = 0x13;
+export const TICKET13_VERSION = 0x14;
 const CLIENT_MAGIC_13 = 0x50445333; // "PDS3"
 
 /**
@@ -29,6 +29,13 @@ export interface Session13 {
   readonly suiteId: number;
   /** The resumption PSK: HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length). */
   readonly psk: Uint8Array;
+  /**
+   * Server side: the same PSK derived with TLS 1.3's `"tls13 "` label prefix,
+   * as wolfSSL before 5.6.2 derives it in DTLS 1.3 (its issue 6366). Tried
+   * only when a binder does not verify under `psk`, so that such clients
+   * resume; both derive from the one resumption_master_secret.
+   */
+  readonly pskTls13Label?: Uint8Array;
   /** ticket_age_add of the NewSessionTicket (RFC 8446 §4.6.1), to de-obfuscate the client's ticket age. */
   readonly ticketAgeAdd: number;
   /** When the ticket was issued (server) or received (client), milliseconds since the epoch. */
@@ -71,7 +78,7 @@ const writeU32 = (w: Writer, v: number): Writer => w.u16(Math.floor(v / 0x10000)
 function writeSession13(w: Writer, s: Session13): void {
   if (s.psk.length !== 32 && s.psk.length !== 48) throw new RangeError(`resumption PSK of ${s.psk.length} bytes`);
   const rpk = s.peerRawPublicKey;
-  w.u8(TICKET13_VERSION).u16(s.suiteId).opaque8(s.psk);
+  w.u8(TICKET13_VERSION).u16(s.suiteId).opaque8(s.psk).opaque8(s.pskTls13Label ?? new Uint8Array(0));
   writeU32(w, s.ticketAgeAdd);
   w.u48(s.created);
   writeU32(w, s.lifetime);
@@ -90,6 +97,8 @@ function readSession13(r: Reader): Session13 {
   const suiteId = r.u16('suite');
   const psk = copyBytes(r.vec8(32, 48, 'psk'));
   if (psk.length !== 32 && psk.length !== 48) throw new DecodeError(`psk: ${psk.length} bytes`);
+  const pskTls13Label = copyBytes(r.vec8(0, 48, 'psk (tls13 label)'));
+  if (pskTls13Label.length !== 0 && pskTls13Label.length !== psk.length) throw new DecodeError(`psk (tls13 label): ${pskTls13Label.length} bytes`);
   const ticketAgeAdd = readU32(r, 'ticket_age_add');
   const created = r.u48('created');
   const lifetime = readU32(r, 'lifetime');
@@ -105,7 +114,7 @@ function readSession13(r: Reader): Session13 {
   const alpn = copyBytes(r.vec8(0, 255, 'alpn'));
   const rpk = (flags & 2) !== 0 ? copyBytes(r.vec16(1, 0xffff, 'raw public key')) : undefined;
   return {
-    suiteId, psk, ticketAgeAdd, created, lifetime, maxEarlyData: 0, peerCertificates, authorized: (flags & 1) !== 0,
+    suiteId, psk, ...(pskTls13Label.length > 0 && { pskTls13Label }), ticketAgeAdd, created, lifetime, maxEarlyData: 0, peerCertificates, authorized: (flags & 1) !== 0,
     ...(pskIdentity && { pskIdentity }), ...(servername && { servername }), ...(alpn.length > 0 && { alpn }), ...(rpk && { peerRawPublicKey: rpk }),
   };
 }

@@ -78,7 +78,7 @@ export function makeRetryCookie(
  * it was sent; `undefined` when the cookie is not one.
  */
 export function openRetryCookie(
-  cookies: CookieFactory, address: string, port: number, cookie: Uint8Array, now: number, suites: readonly Suite13[],
+  cookies: CookieFactory, address: string, port: number, cookie: Uint8Array, now: number, suites: readonly Suite13[], echo: Uint8Array,
 ): HelloRetryState | undefined {
   if (cookie.length <= COOKIE_LENGTH + 5) return undefined;
   const payload = cookie.subarray(0, cookie.length - COOKIE_LENGTH);
@@ -91,7 +91,7 @@ export function openRetryCookie(
     r.end('cookie');
     const group = groupId === 0 ? undefined : group13ById(groupId);
     if (!suite || !suites.includes(suite) || (groupId !== 0 && group === undefined)) return undefined;
-    return { clientHello1Hash, suite, ...(group !== undefined && { group }), helloRetryRequest: helloRetryRequestBody(suite, group, cookie) };
+    return { clientHello1Hash, suite, ...(group !== undefined && { group }), helloRetryRequest: helloRetryRequestBody(suite, group, cookie, echo) };
   } catch (e) {
     if (e instanceof DecodeError) return undefined;
     throw e;

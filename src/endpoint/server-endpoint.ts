@@ -3,7 +3,7 @@ import { Activity, Connection, type ConnectionEvent } from '../connection/connec
 import type { ConnectionSettings } from '../connection/settings.js';
 import { Connection13 } from '../dtls13/connection13.js';
 import type { HelloRetryState, Server13Config } from '../dtls13/driver.js';
-import { chooseHelloRetry, clientHello1Hash, helloRetryRequestBody } from '../dtls13/handshake/negotiate13.js';
+import { chooseHelloRetry, clientHello1Hash, helloRetryRequestBody, legacySessionIdEcho } from '../dtls13/handshake/negotiate13.js';
 import { Server13Handshake } from '../dtls13/handshake/server13.js';
 import { AlertDescription, DecodeError, DtlsError, toDtlsError } from '../errors.js';
 import type { ClientHello } from '../handshake/messages/client-hello.js';
@@ -246,7 +246,7 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
   private route13(h: PeekedHello, hello: ClientHello, size: number, address: string, port: number, now: number, existing: ServerAssociation | undefined): void {
     const cfg = this.cfg.handshake;
     const cookie = cookieOf(hello);
-    const retry = cookie && openRetryCookie(this.cookies, address, port, cookie, now, cfg.suites13);
+    const retry = cookie && openRetryCookie(this.cookies, address, port, cookie, now, cfg.suites13, legacySessionIdEcho(hello));
     if (!retry) {
       let choice;
       try {
@@ -261,7 +261,7 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
         return;
       }
       const hash = clientHello1Hash(this.cfg.settings.provider, choice.suite, h.body!);
-      const body = helloRetryRequestBody(choice.suite, choice.group, makeRetryCookie(this.cookies, address, port, choice.suite, choice.group, hash, now));
+      const body = helloRetryRequestBody(choice.suite, choice.group, makeRetryCookie(this.cookies, address, port, choice.suite, choice.group, hash, now), legacySessionIdEcho(hello));
       const hrr = helloRetryRequestRecord(body, h.messageSeq, h.record.seq, size);
       if (!hrr) return this.dropped(address, port, 'HelloRetryRequest would exceed ClientHello');
       this.stats.helloRetryRequests++;

@@ -18,7 +18,7 @@ const SESSION: Session13 = {
   alpn: new TextEncoder().encode('coap'), servername: 'example.com', peerCertificates: [hex('3003020101')], authorized: true,
 };
 const VECTOR = hex([
-  '13', '1301', '20', toHex(counting(32, 0x80)), 'fad6aac5', '01a3185c5000', '00001c20', '00000000', '01',
+  '14', '1301', '20', toHex(counting(32, 0x80)), '00', 'fad6aac5', '01a3185c5000', '00001c20', '00000000', '01',
   '000008', '000005', '3003020101', '0000', '0b', toHex(new TextEncoder().encode('example.com')), '04', '636f6170',
 ].join(''));
 const SESSION12: Session = {
@@ -43,7 +43,7 @@ const encode = (w: { bytes(b: Uint8Array): unknown }, s: Session13): void => {
 };
 
 describe('DTLS 1.3 ticket contents', () => {
-  it('encodes the vector: version 0x13, suite, PSK, age add, issue time, lifetime, no early data, identity', () => {
+  it('encodes the vector: version 0x14, suite, PSK, no tls13-label twin, age add, issue time, lifetime, no early data, identity', () => {
     expect(toHex(encodeSession13(SESSION))).toBe(toHex(VECTOR));
     expect(decodeSession13(VECTOR)).toEqual(SESSION);
   });
@@ -69,16 +69,25 @@ describe('DTLS 1.3 ticket contents', () => {
 
   it('rejects a non-zero max_early_data and unknown flags', () => {
     const b = VECTOR.slice();
-    b[1 + 2 + 33 + 4 + 6 + 4 + 3] = 1;
+    b[1 + 2 + 33 + 1 + 4 + 6 + 4 + 3] = 1;
     expect(decodeError(() => decodeSession13(b)).message).toBe('max_early_data must be 0');
     const f = VECTOR.slice();
-    f[1 + 2 + 33 + 4 + 6 + 4 + 4] = 0x81;
+    f[1 + 2 + 33 + 1 + 4 + 6 + 4 + 4] = 0x81;
     expect(decodeError(() => decodeSession13(f)).message).toBe('flags 129');
+  });
+
+  it('keeps the server\'s tls13-label twin of the PSK (wolfSSL before 5.6.2), of the PSK\'s length only', () => {
+    const twin = counting(32, 0x40);
+    const b = encodeSession13({ ...SESSION, pskTls13Label: twin });
+    expect(decodeSession13(b).pskTls13Label).toEqual(twin);
+    expect(b.subarray(1 + 2 + 33, 1 + 2 + 33 + 33)).toEqual(Uint8Array.of(32, ...twin));
+    const bad = Uint8Array.from([...b.subarray(0, 36), 16, ...twin.subarray(0, 16), ...b.subarray(36 + 33)]);
+    expect(decodeError(() => decodeSession13(bad)).message).toBe('psk (tls13 label): 16 bytes');
   });
 
   it('refuses to encode a PSK that is not a hash length', () => {
     expect(() => encodeSession13({ ...SESSION, psk: new Uint8Array(20) })).toThrow(RangeError);
-    expect(TICKET13_VERSION).toBe(0x13);
+    expect(TICKET13_VERSION).toBe(0x14);
   });
 });
 

@@ -198,20 +198,35 @@ export function chooseHelloRetry(hello: ClientHello, cfg: Server13Config, nowMs:
 }
 
 /**
+ * The legacy_session_id_echo of our ServerHello or HelloRetryRequest. RFC
+ * 9147 §5.3: a DTLS 1.3 server does not echo the client's legacy_session_id,
+ * so it is empty — except for a client that resumes (offers pre_shared_key)
+ * with a non-empty legacy_session_id. wolfSSL up to 5.9.0 sends its session's
+ * ID there and aborts (INVALID_PARAMETER) unless it comes back, as its own
+ * servers did (later wolfSSL keeps that behind WOLFSSL_DTLS13_5_9_0_COMPAT).
+ * A conformant client sends an ID only for a pre-1.3 session it holds, which
+ * it does not offer beside a DTLS 1.3 PSK; an empty one is never echoed.
+ */
+export function legacySessionIdEcho(hello: ClientHello): Uint8Array {
+  if (hello.sessionId.length === 0 || findExtension(hello.extensions, E.pre_shared_key) === undefined) return new Uint8Array(0);
+  return hello.sessionId;
+}
+
+/**
  * A HelloRetryRequest's body (RFC 8446 §4.1.4, RFC 9147 §5.4): legacy_version
- * 0xfefd, the HelloRetryRequest random, an empty legacy_session_id_echo
- * (RFC 9147 §5), the suite, and the extensions supported_versions (0xfefc),
+ * 0xfefd, the HelloRetryRequest random, the legacy_session_id_echo
+ * ({@link legacySessionIdEcho}), the suite, and the extensions supported_versions (0xfefc),
  * key_share (the group wanted, when one is) and cookie (when given) — in
  * that order, byte for byte what the server machine puts in the transcript.
  */
-export function helloRetryRequestBody(suite: Suite13, group: Group13 | undefined, cookie: Uint8Array | undefined): Uint8Array {
+export function helloRetryRequestBody(suite: Suite13, group: Group13 | undefined, cookie: Uint8Array | undefined, echo: Uint8Array = new Uint8Array(0)): Uint8Array {
   const extensions: Extension[] = [{ type: E.supported_versions, data: encode((w) => encodeSelectedVersion(w, { selectedVersion: DtlsVersion.DTLS1_3 })) }];
   if (group !== undefined) {
     extensions.push({ type: E.key_share, data: encode((w) => encodeKeyShareHelloRetryRequest(w, { selectedGroup: group13Id(group) })) });
   }
   if (cookie !== undefined && cookie.length > 0) extensions.push({ type: E.cookie, data: encode((w) => encodeCookie(w, { cookie })) });
   return encode((w) => encodeServerHello13(w, {
-    legacyVersion: DtlsVersion.DTLS1_2, random: HELLO_RETRY_REQUEST_RANDOM, legacySessionIdEcho: new Uint8Array(0),
+    legacyVersion: DtlsVersion.DTLS1_2, random: HELLO_RETRY_REQUEST_RANDOM, legacySessionIdEcho: echo,
     cipherSuite: suite.id, legacyCompressionMethod: 0, extensions,
   }));
 }

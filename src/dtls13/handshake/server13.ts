@@ -25,6 +25,7 @@ import { ExtensionType as E, HandshakeType as HT } from '../../handshake/registr
 import type { PeerAddress, ServerIdentity } from '../../handshake/server-handshake.js';
 import type { Group13, HandshakeDriver13, HelloRetryState, Negotiated13, Server13Config } from '../driver.js';
 import { resumptionMasterSecret, resumptionPsk } from '../key-schedule.js';
+import { TLS13_LABEL_PREFIX } from '../hkdf.js';
 import { decodeCertificate13 } from '../messages/certificate.js';
 import { encodeCertificateRequest13 } from '../messages/certificate-request.js';
 import { encodeEncryptedExtensions } from '../messages/encrypted-extensions.js';
@@ -43,7 +44,7 @@ import {
   sendCertificate, sendCertificateVerify, sendFinished, serverShare, whenReady, wipeKeys, withNeg,
 } from './common13.js';
 import {
-  type ClientHello13, chooseGroup13, chooseSuite13, findTicket, helloRetryRequestBody, offersMode, readClientHello13,
+  type ClientHello13, chooseGroup13, chooseSuite13, findTicket, helloRetryRequestBody, legacySessionIdEcho, offersMode, readClientHello13,
 } from './negotiate13.js';
 
 /** The facts of the handshake after ServerHello. */
@@ -187,17 +188,17 @@ export class Server13Handshake extends Tls13Machine<State> {
       if (!g) throw new HandshakeError('ERR_DTLS_NO_SHARED_CIPHER', 'no key-exchange group in common', 'handshake_failure');
       if (!g.share) {
         if (retry) throw new HandshakeError('ERR_DTLS_BAD_KEY_SHARE', 'second ClientHello without the key share asked for', 'illegal_parameter');
-        return this.helloRetry(body, suite, g.group);
+        return this.helloRetry(body, suite, g.group, legacySessionIdEcho(ch.hello));
       }
     }
-    if (psk) this.checkBinder(ch, body, psk);
+    if (psk) psk = this.checkBinder(ch, body, psk);
     this.transcript.add(HT.client_hello, body);
     this.serverFlight(ch, suite, mode === 'psk_ke' ? undefined : g, psk, mode, auth);
   }
 
   /** A HelloRetryRequest of our own, asking for a key share (RFC 8446 §4.1.4); the transcript turns ClientHello1 into message_hash. */
-  private helloRetry(body: Uint8Array, suite: Suite13, group: Group13): void {
-    const hrr = helloRetryRequestBody(suite, group, undefined);
+  private helloRetry(body: Uint8Array, suite: Suite13, group: Group13, echo: Uint8Array): void {
+    const hrr = helloRetryRequestBody(suite, group, undefined, echo);
     this.transcript.add(HT.client_hello, body);
     this.transcript.replaceClientHelloWithMessageHash(this.d.provider, suite.hash);
     this.transcript.add(HT.server_hello, hrr);
@@ -207,11 +208,14 @@ export class Server13Handshake extends Tls13Machine<State> {
   }
 
   /** The binder of the PSK we chose (RFC 8446 §4.2.11: validate exactly one): decrypt_error when it does not verify. */
-  private checkBinder(ch: ClientHello13, body: Uint8Array, psk: ChosenPsk): void {
-    const expected = computeBinder(this.d.provider, psk, this.transcript, truncatedClientHello(body));
-    if (!constantTimeEqual(expected, ch.psks!.binders[psk.index]!)) {
-      throw new HandshakeError('ERR_DTLS_BAD_PSK_BINDER', 'PSK binder does not verify', 'decrypt_error');
-    }
+  /** The PSK whose binder verifies: the offered one, or a ticket's `pskTls13Label` twin (wolfSSL before 5.6.2). */
+  private checkBinder(ch: ClientHello13, body: Uint8Array, psk: ChosenPsk): ChosenPsk {
+    const truncated = truncatedClientHello(body);
+    const binder = ch.psks!.binders[psk.index]!;
+    if (constantTimeEqual(computeBinder(this.d.provider, psk, this.transcript, truncated), binder)) return psk;
+    const twin = psk.session?.pskTls13Label;
+    if (twin && constantTimeEqual(computeBinder(this.d.provider, { ...psk, key: twin }, this.transcript, truncated), binder)) return { ...psk, key: twin };
+    throw new HandshakeError('ERR_DTLS_BAD_PSK_BINDER', 'PSK binder does not verify', 'decrypt_error');
   }
 
   /**
@@ -249,7 +253,7 @@ export class Server13Handshake extends Tls13Machine<State> {
     const connectionIds = cidOffer !== undefined && cfg.connectionId ? { ours: cfg.connectionId(), peers: connectionIdExt.decode(cidOffer) } : undefined;
     if (connectionIds) extensions.push(ext(E.connection_id, (w) => connectionIdExt.encode(w, connectionIds.ours)));
     const sh = encode((w) => encodeServerHello13(w, {
-      legacyVersion: DtlsVersion.DTLS1_2, random: d.provider.randomBytes(32), legacySessionIdEcho: new Uint8Array(0),
+      legacyVersion: DtlsVersion.DTLS1_2, random: d.provider.randomBytes(32), legacySessionIdEcho: legacySessionIdEcho(ch.hello),
       cipherSuite: suite.id, legacyCompressionMethod: 0, extensions,
     }));
     this.transcript.add(HT.server_hello, sh);
@@ -351,13 +355,14 @@ export class Server13Handshake extends Tls13Machine<State> {
     if (!tickets || !rms) return;
     const nonce = new Uint8Array(1);
     const psk = resumptionPsk(hk.k, rms, nonce);
+    const pskTls13Label = resumptionPsk({ ...hk.k, prefix: TLS13_LABEL_PREFIX }, rms, nonce);
     rms.fill(0);
     const r = this.d.provider.randomBytes(4);
     const ticketAgeAdd = ((r[0]! << 24) >>> 0) + (r[1]! << 16) + (r[2]! << 8) + r[3]!;
     const n = p.neg;
     const lifetime = Math.min(this.cfg.ticketLifetime13, MAX_TICKET_LIFETIME);
     const session: Session13 = {
-      suiteId: p.suite.id, psk, ticketAgeAdd, created: this.d.now, lifetime, maxEarlyData: 0,
+      suiteId: p.suite.id, psk, pskTls13Label, ticketAgeAdd, created: this.d.now, lifetime, maxEarlyData: 0,
       peerCertificates: n.peerCertificates.slice(0, 1), authorized: n.authorized,
       ...(n.alpnProtocol !== undefined && { alpn: new TextEncoder().encode(n.alpnProtocol) }),
       ...(n.servername !== undefined && { servername: n.servername }), ...(n.peerRawPublicKey && { peerRawPublicKey: n.peerRawPublicKey }),
@@ -365,6 +370,7 @@ export class Server13Handshake extends Tls13Machine<State> {
     };
     const ticket = sealTicket13(tickets, session);
     psk.fill(0);
+    pskTls13Label.fill(0);
     if (ticket.length > 0xffff) return;
     this.d.sendMessage(HT.new_session_ticket, encode((w) => encodeNewSessionTicket13(w, {
       ticketLifetime: lifetime, ticketAgeAdd, ticketNonce: nonce, ticket, extensions: [],

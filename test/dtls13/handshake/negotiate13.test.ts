@@ -5,7 +5,7 @@ import { TicketKeys } from '../../../src/handshake/session.js';
 import { type ClientHello, decodeClientHello } from '../../../src/handshake/messages/client-hello.js';
 import { ExtensionType as E } from '../../../src/handshake/registry.js';
 import { Client13Handshake } from '../../../src/dtls13/handshake/client13.js';
-import { chooseHelloRetry, clientHello1Hash, helloRetryRequestBody, readClientHello13 } from '../../../src/dtls13/handshake/negotiate13.js';
+import { chooseHelloRetry, clientHello1Hash, helloRetryRequestBody, legacySessionIdEcho, readClientHello13 } from '../../../src/dtls13/handshake/negotiate13.js';
 import { isHelloRetryRequest, decodeServerHello13 } from '../../../src/dtls13/messages/server-hello.js';
 import { SUITES_13 } from '../../../src/dtls13/suites.js';
 import { tls13Message } from '../../../src/dtls13/transcript.js';
@@ -39,6 +39,19 @@ describe('helloRetryRequestBody', () => {
       'fefd' + 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c' + '00' + '1302' + '00' + '0006' + '002b0002fefc',
     ));
     expect(helloRetryRequestBody(SUITES_13[0]!, 'x25519mlkem768', undefined).subarray(-6)).toEqual(hex('0033000211ec'));
+  });
+});
+
+describe('legacySessionIdEcho (RFC 9147 §5.3, and wolfSSL up to 5.9.0)', () => {
+  const id = new Uint8Array(32).fill(7);
+  const base: ClientHello = { clientVersion: 0xfefd, random: new Uint8Array(32), sessionId: id, cookie: new Uint8Array(0), cipherSuites: [0x1301], compressionMethods: [0], extensions: [] };
+  it('is empty for a hello without a legacy_session_id, or one that does not resume with a PSK', () => {
+    expect(legacySessionIdEcho({ ...base, sessionId: new Uint8Array(0), extensions: [{ type: E.pre_shared_key, data: new Uint8Array(0) }] })).toEqual(new Uint8Array(0));
+    expect(legacySessionIdEcho(base)).toEqual(new Uint8Array(0));
+  });
+  it('is the client\'s legacy_session_id when it resumes with a PSK and sends one (what wolfSSL 5.5.4 waits for)', () => {
+    expect(legacySessionIdEcho({ ...base, extensions: [{ type: E.pre_shared_key, data: new Uint8Array(0) }] })).toEqual(id);
+    expect(helloRetryRequestBody(SUITES_13[0]!, undefined, undefined, id).subarray(34, 67)).toEqual(Uint8Array.of(32, ...id));
   });
 });
 

@@ -6,7 +6,7 @@ import { ExtensionType as E, HandshakeType as HT } from '../../../src/handshake/
 import { TicketKeys } from '../../../src/handshake/session.js';
 import { decodeNewSessionTicket13 } from '../../../src/dtls13/messages/new-session-ticket.js';
 import { decodeOfferedPsks } from '../../../src/dtls13/messages/pre-shared-key.js';
-import { decodeClientSession13, encodeClientSession13 } from '../../../src/dtls13/session.js';
+import { decodeClientSession13, encodeClientSession13, openTicket13 } from '../../../src/dtls13/session.js';
 import { SUITES_13 } from '../../../src/dtls13/suites.js';
 import { Loopback, PROVIDERS13, clientConfig, handshake, serverConfig } from './loopback.js';
 
@@ -194,6 +194,26 @@ describe.each(PROVIDERS13)('resumption with tickets ($name provider)', (provider
     const l = await handshake(provider, server({ suites13: SUITES_13 }), clientConfig(provider, {}, { session13: session, suites13: SUITES_13 }));
     expect(l.client.machine.negotiated?.resumed).toBe(true);
     expect(l.client.machine.negotiated?.suite13.hash).toBe('sha384');
+  });
+
+  it('resumes a client that derives the PSK with the "tls13 " label (wolfSSL before 5.6.2) through the ticket\'s twin PSK', async () => {
+    const { l: first, session } = await firstSession();
+    const cs = decodeClientSession13(session);
+    const sealed = openTicket13(ticketKeys, cs.ticket, first.clock.now)!;
+    expect(sealed.pskTls13Label).toBeDefined();
+    expect(sealed.pskTls13Label).not.toEqual(sealed.psk);
+    const wolfish = encodeClientSession13({ ...cs, psk: sealed.pskTls13Label! });
+    const l = new Loopback(provider);
+    l.start(server(), clientConfig(provider, {}, { session13: wolfish }));
+    await l.run();
+    expect(l.server.error).toBeUndefined();
+    expect(l.client.error).toBeUndefined();
+    expect(l.server.machine.negotiated?.resumed).toBe(true);
+    // Any other key still fails the binder.
+    const wrong = new Loopback(provider);
+    wrong.start(server(), clientConfig(provider, {}, { session13: encodeClientSession13({ ...cs, psk: new Uint8Array(cs.psk.length).fill(9) }) }));
+    await wrong.run();
+    expect(wrong.errorOf('server')?.code).toBe('ERR_DTLS_BAD_PSK_BINDER');
   });
 
   it('keeps the ticket PSK secret: a tampered binder is refused with decrypt_error', async () => {
