@@ -46,7 +46,8 @@ describe('keylog', () => {
       const live = waitFor(tshark, /127\.0\.0\.1/, 20_000);
       const ticker = setInterval(() => probe.send(Buffer.from('probe'), port, '127.0.0.1'), 100);
       await live.finally(() => clearInterval(ticker));
-      const client = await connectAsync({ host: '127.0.0.1', port, ca: pki('ca-bundle.pem'), servername: 'localhost' });
+      // DTLS 1.2: Debian 12's tshark (4.0) does not dissect DTLS 1.3's unified header records.
+      const client = await connectAsync({ host: '127.0.0.1', port, ca: pki('ca-bundle.pem'), servername: 'localhost', maxVersion: 'DTLSv1.2' });
       const echoed = new Promise<Buffer>((r) => client.once('message', r));
       client.send('tshark-can-read-this');
       expect((await echoed).toString()).toBe('tshark-can-read-this');
