@@ -69,12 +69,13 @@ export function serverOptions(s: Scenario, cookieExchange: boolean, provider: Cr
 }
 
 export function clientOptions(s: Scenario): CommonOptions & { servername?: string; rejectUnauthorized?: boolean; psk?: ClientPskOption } {
-  const base = { crypto: new DeterministicProvider(CLIENT_SEED), ca: caEcdsa, servername: 'localhost' };
+  // DTLS 1.2 scenarios: the recordings and corpora are 1.2 handshakes (1.3 has its own targets).
+  const base = { crypto: new DeterministicProvider(CLIENT_SEED), ca: caEcdsa, servername: 'localhost', maxVersion: 'DTLSv1.2' as const };
   switch (s) {
     case 'ecdsa':
       return base;
     case 'psk':
-      return { crypto: base.crypto, ciphers: PSK_CIPHERS, psk: { identity: PSK_IDENTITY, key: PSK_KEY } };
+      return { crypto: base.crypto, maxVersion: base.maxVersion, ciphers: PSK_CIPHERS, psk: { identity: PSK_IDENTITY, key: PSK_KEY } };
     case 'client-auth':
       return { ...base, key: clientKey, cert: clientChain };
     case 'cbc':
