@@ -364,6 +364,15 @@ export class FlightSender {
     return result;
   }
 
+  /**
+   * Stop the timer but keep the flight, still resent when the peer's
+   * retransmission shows it lacks it: a DTLS 1.3 association that gave up
+   * waiting for the ACK of a flight sent after its handshake completed.
+   */
+  stopTimer(): void {
+    if (this.st.name === 'WAITING') this.st = { ...this.st, due: Infinity, early: 'used' };
+  }
+
   /** Forget every flight (the association closed). */
   discard(): void {
     this.st = { name: 'PREPARING' };

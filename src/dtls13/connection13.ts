@@ -224,13 +224,12 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
     for (const reason of got.drops) this.drop(reason, rec.epoch, rec.seq);
     if (got.drops.length === 0 && rec.epoch > 0) this.acks.note({ epoch: rec.epoch, seq: rec.seq });
     if (got.old) {
-      // The peer resent a flight we processed: it lacks our answer, or our ACK of it.
+      // The peer resent a flight we processed: it lacks our answer, or our ACK of it (after the handshake, always the ACK).
       if (this.flights.outstanding) {
         if (this.role === 'server' && this.phase === 'handshake') this.records.flipCounterOrder();
         this.flights.peerRetransmitted(this.now);
-      } else if (rec.epoch > 0) {
-        this.acks.now(this.now);
       }
+      if (rec.epoch > 0 && (!this.flights.outstanding || this.phase !== 'handshake')) this.acks.now(this.now);
     }
     this.processMessages();
     if (this.reasm.bufferedBytes > 0 || this.reasm.hasFuture) {
@@ -390,8 +389,12 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
       const due = this.flights.deadline;
       if (due !== undefined && now >= due && this.role === 'server' && this.phase === 'handshake') this.records.flipCounterOrder();
       if (this.flights.onTimeout(now) === 'gave up') {
-        this.closeWith(new HandshakeTimeoutError(this.settings.handshakeTimeout));
-        return this.activity;
+        if (this.phase !== 'established') {
+          this.closeWith(new HandshakeTimeoutError(this.settings.handshakeTimeout));
+          return this.activity;
+        }
+        // After the handshake a flight's missing ACK is no reason to close: the peer's retransmission asks again.
+        this.flights.stopTimer();
       }
       this.maybeAck();
       if (this.phase === 'established' && now >= this.lastReceived + this.settings.connectionTimeout) {
