@@ -175,8 +175,9 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
   private settle(assoc: ServerAssociation, activity: number): void {
     if (activity !== 0) this.queue.collect(assoc);
     // Data alone only moves the idle deadline later (the heap's entry fires, then
-    // reschedules); anything else may have made a deadline earlier (an early resend).
-    if ((activity & ~(Activity.delivered | Activity.newest)) !== 0 || activity === 0) this.schedule(assoc);
+    // reschedules); anything else may have made a deadline earlier (an early resend,
+    // or DTLS 1.3's ACK timer after an authenticated record that produced nothing else).
+    if ((activity & Activity.delivered) === 0 || (activity & ~(Activity.delivered | Activity.newest)) !== 0) this.schedule(assoc);
   }
 
   private route(data: Uint8Array, address: string, port: number, now: number, existing: ServerAssociation | undefined): void {
