@@ -273,9 +273,14 @@ export class FlightSender {
    * records can make us send.
    */
   peerRetransmitted(now: number): void {
+    this.resend(now, 'peer retransmitted its flight');
+  }
+
+  /** Resend the flight (what is not acknowledged of it) now, unless within the quiet time: see {@link peerRetransmitted}. */
+  private resend(now: number, reason: string): void {
     const s = this.st;
     if (s.name === 'PREPARING' || now < s.quietUntil) return;
-    trace(channels.retransmit, () => ({ connection: this.label(), reason: 'peer retransmitted its flight' }));
+    trace(channels.retransmit, () => ({ connection: this.label(), reason }));
     // The flight goes out now: the timer does not send it again right away.
     this.st = s.name === 'WAITING'
       ? { ...s, quietUntil: now + this.resendGap, due: now + this.timer.current }
@@ -298,9 +303,13 @@ export class FlightSender {
   /**
    * An ACK (RFC 9147 §7): mark what the listed records carried as received.
    * Records we never sent, or of another flight, are ignored. Returns true
-   * when the whole flight is now acknowledged (it is done: PREPARING).
+   * when the whole flight is now acknowledged (it is done: PREPARING). An
+   * ACK that acknowledges something new but leaves gaps makes us resend
+   * what is missing now (§7.3: "SHOULD retransmit the unacknowledged
+   * messages or fragments"), rate-limited like an answer to the peer's
+   * retransmission.
    */
-  acknowledge(records: readonly RecordNumber[]): boolean {
+  acknowledge(records: readonly RecordNumber[], now: number): boolean {
     const s = this.st;
     if (s.name !== 'WAITING' || !this.acks) return false;
     if (!this.acks.acknowledge(records)) return false;
@@ -308,6 +317,7 @@ export class FlightSender {
     const acks = this.acks;
     const done = s.flight.every((e, i) => e.kind === 'ccs' || acks.missing(i, e.body.length).length === 0);
     if (done) this.flightDone();
+    else this.resend(now, 'the peer acknowledged part of the flight');
     return done;
   }
 

@@ -222,7 +222,8 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
     }
     const got = this.reasm.addRecord(rec.data, rec.epoch);
     for (const reason of got.drops) this.drop(reason, rec.epoch, rec.seq);
-    if (got.drops.length === 0 && rec.epoch > 0) this.acks.note({ epoch: rec.epoch, seq: rec.seq });
+    // Every record of the flight counts, the epoch-0 ServerHello too (§7.1: the ACK covers what was received of the flight).
+    if (got.drops.length === 0) this.acks.note({ epoch: rec.epoch, seq: rec.seq });
     if (got.old) {
       // The peer resent a flight we processed: it lacks our answer, or our ACK of it (after the handshake, always the ACK).
       if (this.flights.outstanding) {
@@ -288,7 +289,7 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
     const numbers = readAck(rec.data);
     if (!numbers) return this.drop('malformed ack', rec.epoch, rec.seq);
     const wasKeyUpdate = this.keyUpdate === 'sent';
-    if (this.flights.acknowledge(numbers)) {
+    if (this.flights.acknowledge(numbers, this.now)) {
       if (this.phase === 'confirming') this.established();
       if (wasKeyUpdate) this.switchWriteKeys();
       this.sendQueuedKeyUpdate();
