@@ -34,8 +34,9 @@ export function pair(o: PairOptions = {}): { net: VirtualNetwork; server: DtlsSe
   const provider = o.provider ?? nativeProvider;
   const net = new VirtualNetwork({ seed: o.seed ?? 1, log: o.log ?? false, ...(o.impairments && { impairments: o.impairments }) });
   const server = new DtlsServerNode({ ...serverIdentity(o.cert ?? 'ecdsa-p256'), crypto: provider, ...o.server });
-  // DTLS 1.2 unless the test asks for more: the suites built on pair() look inside 1.2 associations.
-  const client = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: provider, maxVersion: 'DTLSv1.2', ...o.client }, SERVER_ADDR, net.now);
+  // DTLS 1.2 unless the test asks for more (`minVersion: 'DTLSv1.3'` or a `maxVersion`): the suites built on pair() look inside 1.2 associations.
+  const maxVersion = o.client?.minVersion === 'DTLSv1.3' ? 'DTLSv1.3' : 'DTLSv1.2';
+  const client = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: provider, maxVersion, ...o.client }, SERVER_ADDR, net.now);
   if (o.serverToClient) net.link(SERVER_ADDR, CLIENT_ADDR, o.serverToClient);
   if (o.clientToServer) net.link(CLIENT_ADDR, SERVER_ADDR, o.clientToServer);
   net.attach(SERVER_ADDR, server, { role: 'server', name: 'server' });
