@@ -27,7 +27,7 @@ import { VersionFallback } from './handshake/client13.js';
 import { AckSchedule, readAck } from './ack-schedule.js';
 import { KeyUpdateRequest, encodeKeyUpdate } from './messages/key-update.js';
 import type { PlaintextRecord13, Record13 } from './record.js';
-import { type OpenedRecord13, RecordLayer13 } from './record-layer13.js';
+import { INTEGRITY_LIMIT_REACHED, type OpenedRecord13, RecordLayer13 } from './record-layer13.js';
 import type { Suite13 } from './suites.js';
 import { TrafficSecrets } from './traffic-secrets.js';
 
@@ -185,9 +185,10 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
       return;
     }
     this.drop(reason);
-    if (reason === 'record failed authentication') {
+    if (reason === 'record failed authentication' || reason === INTEGRITY_LIMIT_REACHED) {
+      // S-41: `maxBadRecords` over the association when set, else the suite's integrity limit of the key (RFC 9147 §4.5.3).
       const limit = this.settings.maxBadRecords;
-      if (limit > 0 && this.records.badRecords >= limit) {
+      if (limit > 0 ? this.records.badRecords >= limit : reason === INTEGRITY_LIMIT_REACHED) {
         this.fail(new DtlsError('ERR_DTLS_TOO_MANY_BAD_RECORDS', `${this.records.badRecords} records failed authentication`, 'bad_record_mac'));
       }
     }

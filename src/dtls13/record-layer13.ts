@@ -26,6 +26,9 @@ const EPOCH0_MAX_JUMP = 4096;
 /** Bytes of a DTLSPlaintext header. */
 const PLAINTEXT_HEADER = 13;
 
+/** Why `open` dropped a record that failed authentication with its epoch's integrity limit reached (the association must close). */
+export const INTEGRITY_LIMIT_REACHED = 'integrity limit reached';
+
 /** A record that passed the epoch, authentication and replay checks. */
 export interface OpenedRecord13 {
   readonly type: number;
@@ -172,7 +175,11 @@ export class RecordLayer13 {
       else st.protection.counterOrder = 'le';
     }
     if (r.kind === 'dropped') {
-      if (r.reason === 'record failed authentication') this.badRecords++;
+      if (r.reason === 'record failed authentication') {
+        this.badRecords++;
+        // RFC 9147 §4.5.3: past the suite's integrity limit for this key (2^7 for CCM_8), the association closes.
+        if (st.integrityLimitReached) return INTEGRITY_LIMIT_REACHED;
+      }
       return r.reason;
     }
     // An authenticated record the peer should never have sent: fatal, with the alert its rule names.
