@@ -287,8 +287,12 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
   private onAck(rec: OpenedRecord13): void {
     // An ACK in plaintext after the handshake, or one that does not parse, is ignored (never fatal).
     if (rec.epoch === 0 && this.phase !== 'handshake') return this.drop('plaintext ack after the handshake', rec.epoch, rec.seq);
-    const numbers = readAck(rec.data);
-    if (!numbers) return this.drop('malformed ack', rec.epoch, rec.seq);
+    const all = readAck(rec.data);
+    if (!all) return this.drop('malformed ack', rec.epoch, rec.seq);
+    // §7: an ACK travels in the epoch of the records it acknowledges or a later one. Numbers of a later
+    // epoch than its own are not believed (a plaintext ACK must not acknowledge protected records).
+    const numbers = all.filter((n) => n.epoch <= rec.epoch);
+    if (numbers.length < all.length) this.drop('ack for a later epoch than its own', rec.epoch, rec.seq);
     const wasKeyUpdate = this.keyUpdate === 'sent';
     if (this.flights.acknowledge(numbers, this.now)) {
       if (this.phase === 'confirming') this.established();
@@ -335,6 +339,10 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
   private sendAck(): void {
     const epoch = this.records.currentWriteEpoch;
     const body = this.acks.takeBody(this.flights.mtu - this.records.overhead(epoch));
+    // After the handshake an ACK answers the messages since the last one, which it forgets (a retransmission
+    // comes in a new record, noted anew): a stream of post-handshake messages gets ACKs of constant size,
+    // not ones re-listing the last 64 records (a 35-byte KeyUpdate answered by a kilobyte).
+    if (this.phase !== 'handshake') this.acks.clear();
     const rec = body && this.records.seal(ContentType.ack, body, epoch);
     if (rec) this.transmit(rec);
   }
