@@ -134,3 +134,14 @@ export const fragmentsIn = (d: Tapped): string[] =>
   d.records.flatMap((r) => (r.fragments ?? []).map((f) => `${f.message}@${f.offset}+${f.length}`));
 
 export { CLIENT_ADDR, SERVER_ADDR };
+
+/**
+ * After a test called into a connection directly (e.g. `updateKeys`): move
+ * what the client's and the server's association queued out to the network.
+ */
+export function collect(p: Pair13, addr: NetAddress = CLIENT_ADDR): void {
+  p.client.resume(p.net.now);
+  const a = p.server.endpoint.get(addr.address, addr.port);
+  if (a) p.server.endpoint.resume(a, p.net.now);
+  p.server.flush();
+}
