@@ -14,7 +14,7 @@ import { ContentType } from '../../src/record/content-type.js';
 import type { RecordNumber } from '../../src/connection/flight-sender.js';
 import {
   CLIENT_ADDR, PROVIDERS13, type Pair13, RecordTap, SERVER_ADDR, collect, conn13, established13, fragmentsIn, handshake13, handshakeMessage, pair13,
-  sealed, serverConn13,
+  peerControls, sealed, serverConn13,
 } from './helpers/dtls13.js';
 
 const te = new TextEncoder();
@@ -87,7 +87,8 @@ describe.each(PROVIDERS13)('hostile ACKs and KeyUpdates (%s)', (_name, provider)
     const p = established13({ provider });
     p.net.run({ maxTime: 50 });
     const client = conn13(p.client.conn);
-    const server = serverConn13(p) as unknown as { nextSendSeq: number; switchWriteKeys(): void } & ReturnType<typeof serverConn13>;
+    const server = serverConn13(p);
+    const ctl = peerControls(server);
     const before = p.net.stats(CLIENT_ADDR, SERVER_ADDR);
     const STORM = 500;
     let maxReadable = 0;
@@ -95,9 +96,9 @@ describe.each(PROVIDERS13)('hostile ACKs and KeyUpdates (%s)', (_name, provider)
     const tap = new RecordTap();
     p.net.link(CLIENT_ADDR, SERVER_ADDR, { filter: tap.filter });
     for (let i = 0; i < STORM; i++) {
-      const ku = handshakeMessage(HandshakeType.key_update, server.nextSendSeq++, Uint8Array.of(1)); // update_requested
+      const ku = handshakeMessage(HandshakeType.key_update, ctl.nextSendSeq++, Uint8Array.of(1)); // update_requested
       p.net.inject(SERVER_ADDR, CLIENT_ADDR, sealed(server, ContentType.handshake, ku));
-      server.switchWriteKeys();
+      ctl.switchWriteKeys();
       p.net.run({ maxTime: 5 });
       maxReadable = Math.max(maxReadable, client.records.readableEpochs.length);
     }
@@ -122,8 +123,8 @@ describe.each(PROVIDERS13)('hostile ACKs and KeyUpdates (%s)', (_name, provider)
     const p = established13({ provider });
     p.net.run({ maxTime: 50 });
     const client = conn13(p.client.conn);
-    const server = serverConn13(p) as unknown as { nextSendSeq: number } & ReturnType<typeof serverConn13>;
-    const ku = handshakeMessage(HandshakeType.key_update, server.nextSendSeq++, Uint8Array.of(0));
+    const server = serverConn13(p);
+    const ku = handshakeMessage(HandshakeType.key_update, peerControls(server).nextSendSeq++, Uint8Array.of(0));
     const tap = new RecordTap();
     p.net.link(CLIENT_ADDR, SERVER_ADDR, { filter: tap.filter });
     for (let i = 0; i < 300; i++) p.net.inject(SERVER_ADDR, CLIENT_ADDR, sealed(server, ContentType.handshake, ku));
@@ -139,9 +140,9 @@ describe.each(PROVIDERS13)('hostile ACKs and KeyUpdates (%s)', (_name, provider)
   it('§8: a second KeyUpdate in the epoch the first one left is a protocol violation: unexpected_message', () => {
     const p = established13({ provider });
     p.net.run({ maxTime: 50 });
-    const server = serverConn13(p) as unknown as { nextSendSeq: number } & ReturnType<typeof serverConn13>;
+    const server = serverConn13(p);
     for (let i = 0; i < 2; i++) {
-      p.net.inject(SERVER_ADDR, CLIENT_ADDR, sealed(server, ContentType.handshake, handshakeMessage(HandshakeType.key_update, server.nextSendSeq++, Uint8Array.of(0))));
+      p.net.inject(SERVER_ADDR, CLIENT_ADDR, sealed(server, ContentType.handshake, handshakeMessage(HandshakeType.key_update, peerControls(server).nextSendSeq++, Uint8Array.of(0))));
     }
     p.net.run({ maxTime: 50 });
     expect(p.client.error?.alert).toBe('unexpected_message');

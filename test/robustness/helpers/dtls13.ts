@@ -8,14 +8,16 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { expect, onTestFailed } from 'vitest';
+import { Reader } from '../../../src/codec/reader.js';
 import { encode } from '../../../src/codec/writer.js';
 import type { CryptoProvider } from '../../../src/crypto/provider.js';
 import { Connection13 } from '../../../src/dtls13/connection13.js';
-import { parseDatagram13 } from '../../../src/dtls13/record.js';
+import { encodePlaintextRecord13, parseDatagram13 } from '../../../src/dtls13/record.js';
 import type { AssociationCore } from '../../../src/endpoint/endpoint.js';
-import { encodeHandshakeFragment } from '../../../src/handshake/header.js';
+import { decodeHandshakeFragment, encodeHandshakeFragment } from '../../../src/handshake/header.js';
+import { ContentType } from '../../../src/record/content-type.js';
 import type { RecordTrace } from '../../../src/trace.js';
-import type { DatagramInfo, NetAddress } from '../../../src/testing/network.js';
+import type { DatagramInfo, NetAddress, NetNode, OutgoingDatagram } from '../../../src/testing/network.js';
 import { CLIENT_ADDR, PROVIDERS, type PairOptions, SERVER_ADDR, pair } from '../../helpers/net.js';
 
 export type Pair13 = ReturnType<typeof pair>;
@@ -144,4 +146,52 @@ export function collect(p: Pair13, addr: NetAddress = CLIENT_ADDR): void {
   const a = p.server.endpoint.get(addr.address, addr.port);
   if (a) p.server.endpoint.resume(a, p.net.now);
   p.server.flush();
+}
+
+/**
+ * Rewrite the plaintext handshake messages of a datagram: each epoch-0
+ * record holding whole messages is re-framed with `edit(msgType, body)`
+ * (return the body unchanged to keep it); everything else passes as is.
+ */
+export function rewritePlaintext(data: Uint8Array, edit: (msgType: number, body: Uint8Array) => Uint8Array): Uint8Array {
+  const parsed = parseDatagram13(data);
+  const out: Uint8Array[] = [];
+  for (const rec of parsed.records) {
+    if (rec.kind !== 'plaintext' || rec.type !== ContentType.handshake) {
+      out.push(rec.raw);
+      continue;
+    }
+    const r = new Reader(rec.fragment);
+    const frags: Uint8Array[] = [];
+    while (r.remaining > 0) {
+      const f = decodeHandshakeFragment(r);
+      const whole = f.fragmentOffset === 0 && f.body.length === f.length;
+      const body = whole ? edit(f.msgType, f.body) : f.body;
+      frags.push(encode((w) => encodeHandshakeFragment(w, f.msgType, whole ? body.length : f.length, f.messageSeq, f.fragmentOffset, body)));
+    }
+    out.push(encodePlaintextRecord13(rec.type, rec.seq, Uint8Array.from(Buffer.concat(frags)), rec.version));
+  }
+  return Uint8Array.from(Buffer.concat(out));
+}
+
+/** A node whose outgoing datagrams pass through `rewrite` (a peer that misbehaves on the wire). */
+export class Rewriting<N extends NetNode> implements NetNode {
+  constructor(readonly inner: N, private readonly rewrite: (data: Uint8Array) => Uint8Array) {}
+  receive(data: Uint8Array, from: NetAddress, now: number): void {
+    this.inner.receive(data, from, now);
+  }
+  onTimeout(now: number): void {
+    this.inner.onTimeout(now);
+  }
+  nextTimeout(): number | undefined {
+    return this.inner.nextTimeout();
+  }
+  takeOutgoing(): OutgoingDatagram[] {
+    return this.inner.takeOutgoing().map((d) => ({ to: d.to, data: this.rewrite(d.data) }));
+  }
+}
+
+/** What a misbehaving-peer test drives inside a genuine Connection13: its next message_seq, and moving to its next write epoch without waiting for the ACK of its KeyUpdate. */
+export function peerControls(c: Connection13): { nextSendSeq: number; switchWriteKeys(): void } {
+  return c as unknown as { nextSendSeq: number; switchWriteKeys(): void };
 }
