@@ -135,10 +135,19 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
     this.activity = 0;
     if (this.phase === 'closed') return 0;
     this.now = now;
-    const parsed = this.records.parse(data);
-    for (const rec of parsed.records) {
+    let parsed = this.records.parse(data);
+    for (let i = 0; i < parsed.records.length; i++) {
+      const rec = parsed.records[i]!;
+      const end = rec.raw.byteOffset - data.byteOffset + rec.raw.length;
+      const cidLength = this.records.ourCidLength;
       this.handleRecord(rec);
       if (this.isClosed || this.fallback !== undefined) return this.activity;
+      if (this.records.ourCidLength !== cidLength) {
+        // The ServerHello just negotiated connection IDs: the protected records after it in the
+        // datagram carry ours (RFC 9147 §9), so the rest is parsed anew.
+        parsed = this.records.parse(data.subarray(end));
+        i = -1;
+      }
     }
     if (parsed.dropped) this.drop(parsed.dropped);
     this.maybeAck();

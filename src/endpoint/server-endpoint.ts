@@ -319,7 +319,13 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
   private routeByCid(data: Uint8Array, offset: number, cidLength: number, address: string, port: number, now: number): void {
     if (data.length < offset + cidLength + 2) return this.dropped(address, port, 'truncated cid record');
     const assoc = this.byCid.get(hexOf(data.subarray(offset, offset + cidLength)));
-    if (!assoc) return this.dropped(address, port, 'unknown cid');
+    if (!assoc) {
+      // CIDs are indexed once the handshake completes; a DTLS 1.3 client's Finished flight already
+      // carries ours (negotiated in ServerHello, RFC 9147 §9): its handshake at this address checks it.
+      const here = this.byAddress.get(address)?.get(port);
+      if (here !== undefined && !here.established) return this.feed(here, data, now);
+      return this.dropped(address, port, 'unknown cid');
+    }
     if (assoc.address === address && assoc.port === port) return this.feed(assoc, data, now);
     const a = assoc.conn.receive(data, now);
     this.settle(assoc, a);

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { ContentType } from '../../src/record/content-type.js';
 import { encodePlaintextRecord13 } from '../../src/dtls13/record.js';
-import { CLIENT_ADDR, PROVIDERS13, SERVER_ADDR, type Pair13, conn13, established13, serverConn13, sealed } from './helpers/dtls13.js';
+import { CLIENT_ADDR, PROVIDERS13, type Pair13, RecordTap, SERVER_ADDR, conn13, established13, pair13, serverConn13, sealed } from './helpers/dtls13.js';
 
 const te = new TextEncoder();
 const text = (b: Uint8Array) => Buffer.from(b).toString();
@@ -259,5 +259,42 @@ describe.each(PROVIDERS13)('hostile DTLS 1.3 records (%s)', (_name, provider) =>
     toServer(p, appData(p, 'after'), sealed(client, ContentType.handshake, Uint8Array.of(1)));
     expect(serverGot(p)).toEqual([]);
     expect(p.net.stats(SERVER_ADDR, CLIENT_ADDR).sent).toBe(sent);
+  });
+});
+
+describe.each(PROVIDERS13)('DTLS 1.3 connection IDs on the wire (RFC 9147 §9) (%s)', (_name, provider) => {
+  const cid = { connectionId: 4 };
+
+  it('a handshake negotiating CIDs both ways completes in one round trip: the records after the ServerHello in its datagram carry the client\'s new CID', () => {
+    const tap = new RecordTap(SERVER_ADDR, 4);
+    const p = pair13({ provider, server: cid, client: cid, impairments: { filter: tap.filter } });
+    p.net.run({ until: () => p.client.established && p.server.established > 0, maxTime: 5_000 });
+    tap.close();
+    expect(p.client.established && p.server.established === 1).toBe(true);
+    expect(p.net.now).toBeLessThan(10);
+    expect(conn13(p.client.conn).drops).toEqual({});
+    // The server's flight: the ServerHello, then protected records with the client's CID, in one datagram.
+    const flight = tap.from('server')[1]!;
+    expect(flight.records.map((r) => r.epoch)).toEqual([0, 2, 2, 2, 2]);
+  });
+
+  it('NET-12, S-59, S-60: a copy with a corrupted CID is dropped; an authenticated newer record from a new port moves the association there', () => {
+    const p = established13({ provider, server: cid, client: cid });
+    p.server.echo = false;
+    p.net.run({ maxTime: 100 }); // the handshake's last ACKs: the record below is the newest
+    const moved = { address: CLIENT_ADDR.address, port: CLIENT_ADDR.port + 7 };
+    const rec = appData(p, 'from the new port');
+    const corrupted = Uint8Array.from(rec);
+    corrupted[2]! ^= 0xff; // inside the 4-byte CID after the first byte
+    p.net.inject(moved, SERVER_ADDR, corrupted);
+    p.net.run({ maxTime: 20 });
+    expect(p.server.endpoint.get(moved.address, moved.port)).toBeUndefined();
+    expect(p.server.events.some((e) => e.type === 'drop' && e.reason === 'unknown cid')).toBe(true);
+    p.net.inject(moved, SERVER_ADDR, rec);
+    p.net.run({ maxTime: 20 });
+    expect(p.server.endpoint.get(moved.address, moved.port)).toBeDefined();
+    expect(p.server.endpoint.get(CLIENT_ADDR.address, CLIENT_ADDR.port)).toBeUndefined();
+    expect(p.server.events.filter((e) => e.type === 'migrate')).toHaveLength(1);
+    expect([...p.server.received.values()].flat().map(text)).toEqual(['from the new port']);
   });
 });

@@ -102,7 +102,8 @@ export class RecordTap {
     this.queues.set(key, q);
   };
 
-  constructor(private readonly server: NetAddress = SERVER_ADDR) {
+  /** `cidLength`: the connection IDs' length, when the datagrams carry them (both sides alike). */
+  constructor(private readonly server: NetAddress = SERVER_ADDR, private readonly cidLength = 0) {
     subscribe('puredtls:record:out', this.onRecord);
   }
 
@@ -111,7 +112,7 @@ export class RecordTap {
     const fromServer = dg.from.address === this.server.address && dg.from.port === this.server.port;
     const peer = fromServer ? dg.to : dg.from;
     const key = fromServer ? `server ${peer.address}:${peer.port}` : `client ${this.server.address}:${this.server.port}`;
-    const n = parseDatagram13(dg.data).records.length;
+    const n = parseDatagram13(dg.data, this.cidLength).records.length;
     const q = this.queues.get(key) ?? [];
     this.datagrams.push({ time: dg.time, fromServer, size: dg.data.length, records: q.splice(0, n) });
     return 'pass';
