@@ -22,7 +22,7 @@ import { ContentType } from '../../src/record/content-type.js';
 import { createProtection } from '../../src/record/protection.js';
 import { encodeRecord, parseDatagram } from '../../src/record/record.js';
 import { certificatesFromPem } from '../../src/x509/pem.js';
-import { CLIENT_ADDR, SCENARIOS, SERVER_ADDR, T0, encodeSteps, newClient, newServer } from '../targets/lib/endpoints.js';
+import { CLIENT_ADDR, SCENARIOS, SCENARIOS13, SERVER_ADDR, type Scenario, T0, encodeSteps, newClient, newServer } from '../targets/lib/endpoints.js';
 import caBundle from '../../test/fixtures/pki/ca-bundle.pem';
 import rsaChain from '../../test/fixtures/pki/server-rsa2048.chain.pem';
 import ed25519Chain from '../../test/fixtures/pki/server-ed25519.chain.pem';
@@ -33,7 +33,8 @@ import { PROTECTED_SUITES, protectionKeys } from '../targets/lib/protections.js'
 import { FUZZ_SUITES_13, fuzzKeys13 } from '../targets/dtls13-record.js';
 import { BINDER_LAYOUT_SELECTOR, DTLS13_CODECS } from '../targets/dtls13-messages.js';
 import { RecordProtection13 } from '../../src/dtls13/protection.js';
-import { encodePlaintextRecord13 } from '../../src/dtls13/record.js';
+import { encodePlaintextRecord13, parseDatagram13 } from '../../src/dtls13/record.js';
+import { encodeAck } from '../../src/dtls13/messages/ack.js';
 import { suite13ByName } from '../../src/dtls13/suites.js';
 import { HELLO_RETRY_REQUEST_RANDOM } from '../../src/dtls13/messages/server-hello.js';
 import {
@@ -60,7 +61,7 @@ function cat(...parts: (Uint8Array | number[])[]): Uint8Array {
  * handshake when the targets replay them: check that they do.
  */
 function verifyHandshakeSeeds(): void {
-  for (const s of SCENARIOS) {
+  for (const s of [...SCENARIOS, ...SCENARIOS13]) {
     const results: Record<string, boolean> = {};
     const a = newServer(s, true);
     a.receive(clientHelloWithCookie(s), CLIENT_ADDR, T0);
@@ -242,23 +243,41 @@ export function generateSeeds(): Seeds {
   }
 
   // --- Whole handshakes -----------------------------------------------------
-  SCENARIOS.forEach((scenario, i) => {
+  const wholeHandshakes = (scenarios: readonly Scenario[], serverTarget: string, clientTarget: string) => scenarios.forEach((scenario, i) => {
     const cookie = clientFlightsAfterHello(scenario, true);
     const direct = clientFlightsAfterHello(scenario, false);
-    add('server-handshake', `${scenario}-cookie`, cat([i << 1], encodeSteps(cookie)));
-    add('server-handshake', `${scenario}-direct`, cat([(i << 1) | 1], encodeSteps(direct)));
-    // The same, with a timer step (retransmission) before flight 5 and after the handshake.
-    add('server-handshake', `${scenario}-cookie-tick`, cat([i << 1], [0, 0], encodeSteps(cookie), [0, 0]));
+    add(serverTarget, `${scenario}-cookie`, cat([i << 1], encodeSteps(cookie)));
+    add(serverTarget, `${scenario}-direct`, cat([(i << 1) | 1], encodeSteps(direct)));
+    // The same, with a timer step (retransmission) before the client's last flight and after the handshake.
+    add(serverTarget, `${scenario}-cookie-tick`, cat([i << 1], [0, 0], encodeSteps(cookie), [0, 0]));
     const all = allServerDatagrams(scenario);
     const after = serverFlightsAfter(scenario);
-    add('client-handshake', `${scenario}-all`, cat([i << 1], encodeSteps(all)));
-    add('client-handshake', `${scenario}-replay`, cat([(i << 1) | 1], encodeSteps(after)));
+    add(clientTarget, `${scenario}-all`, cat([i << 1], encodeSteps(all)));
+    add(clientTarget, `${scenario}-replay`, cat([(i << 1) | 1], encodeSteps(after)));
     // Application data from the client once established (top bit of the last step).
     const withSend = encodeSteps(after);
     const lastLen = after[after.length - 1]!.length;
     withSend[withSend.length - lastLen - 2]! |= 0x80;
-    add('client-handshake', `${scenario}-replay-send`, cat([(i << 1) | 1], [0, 0], withSend));
+    add(clientTarget, `${scenario}-replay-send`, cat([(i << 1) | 1], [0, 0], withSend));
   });
+  wholeHandshakes(SCENARIOS, 'server-handshake', 'client-handshake');
+  wholeHandshakes(SCENARIOS13, 'dtls13-server-handshake', 'dtls13-client-handshake');
+
+  // --- DTLS 1.3 recordings: datagrams for the record target, ClientHellos for the 1.3 front door ---
+  for (const scenario of SCENARIOS13) {
+    const rec = recording(scenario);
+    for (const [variant, log] of [['cookie', rec.cookie], ['direct', rec.direct]] as const) {
+      log.forEach((d, i) => {
+        // The record target's receiver expects a CID of 0-3 bytes: the CID scenario's records (4 bytes) go in as they are, CID-less.
+        if (variant === 'cookie' && scenario !== 'ccm8-cid13') add('dtls13-record', `${scenario}-${i}-${d.dir}`, cat([0], d.data));
+        for (const r of parseDatagram13(d.data).records) {
+          if (r.kind !== 'plaintext' || r.type !== ContentType.handshake) continue;
+          const f = decodeHandshakeFragment(new Reader(r.fragment));
+          if (f.msgType === HT.client_hello && f.fragmentOffset === 0 && f.body.length === f.length) add('dtls13-client-hello', `${scenario}-${variant}-${i}`, f.body);
+        }
+      });
+    }
+  }
 
   // --- Spoofed records spliced into whole handshakes ----------------------
   // Records anyone on the path can send without keys, at three points of a
@@ -285,6 +304,33 @@ export function generateSeeds(): Seeds {
       }
       for (const [pos, at] of [['before-last-flight', 0], ['after-last-flight', s2c.length - 1], ['after-data', s2c.length]] as const) {
         add('client-handshake', `ecdsa-replay-spoof-${name}-${pos}`, cat([(i << 1) | 1], encodeSteps(spliced(s2c, at, rec))));
+      }
+    }
+  }
+
+  // The DTLS 1.3 handshakes with records anyone on the path can send without keys: a plaintext fatal
+  // alert, plaintext application data, a plaintext ACK naming the peer's records, a forged protected
+  // record of the application epoch, and a first ClientHello on the association's 5-tuple.
+  {
+    const i = SCENARIOS13.indexOf('ecdsa13');
+    const ackOf = (numbers: { epoch: number; seq: number }[]) => encodePlaintextRecord13(ContentType.ack, 210, encode((w) => encodeAck(w, { recordNumbers: numbers })));
+    const spoofs13: Record<string, Uint8Array> = {
+      'alert-fatal-epoch0': encodePlaintextRecord13(ContentType.alert, 211, Uint8Array.of(2, 40)),
+      'appdata-epoch0': cat([ContentType.application_data, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 212, 0, 7], new TextEncoder().encode('spoofed')),
+      'ack-epoch0': ackOf([{ epoch: 2, seq: 0 }, { epoch: 2, seq: 1 }, { epoch: 3, seq: 0 }, { epoch: 0, seq: 1 }]),
+      'appdata-epoch3-forged': cat([0x2f, 0x12, 0x34, 0, 40], Uint8Array.from({ length: 40 }, (_, k) => k)),
+    };
+    const c2s = clientFlightsAfterHello('ecdsa13', true);
+    const s2c = serverFlightsAfter('ecdsa13');
+    const hello = recording('ecdsa13').cookie.find((r) => r.dir === 'c2s')!.data;
+    for (const [name, rec] of Object.entries({ ...spoofs13, 'client-hello-epoch0': hello })) {
+      for (const [pos, at] of [['before-last-flight', 0], ['after-last-flight', 1], ['after-data', c2s.length - 1]] as const) {
+        add('dtls13-server-handshake', `ecdsa13-cookie-spoof-${name}-${pos}`, cat([i << 1], encodeSteps(spliced(c2s, at, rec))));
+      }
+    }
+    for (const [name, rec] of Object.entries(spoofs13)) {
+      for (const [pos, at] of [['before-last-flight', 0], ['after-data', s2c.length]] as const) {
+        add('dtls13-client-handshake', `ecdsa13-replay-spoof-${name}-${pos}`, cat([(i << 1) | 1], encodeSteps(spliced(s2c, at, rec))));
       }
     }
   }

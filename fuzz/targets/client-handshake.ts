@@ -18,53 +18,10 @@
  * ESTABLISHED_CLOSE_OK), and application data other than the recording's
  * single authentic message (or that message twice).
  */
-import { FuzzInput, check } from './lib/oracle.js';
-import {
-  SCENARIOS, SERVER_ADDR, type Scenario, T0, TICK, assertEstablishedSurvived, assertNoInternalError, assertOnlyAuthenticData, newClient, steps,
-} from './lib/endpoints.js';
-import { hasChangeCipherSpec, serverFlightsBeforeFinished } from './lib/recordings.js';
+import { SCENARIOS } from './lib/endpoints.js';
+import { clientTarget } from './lib/handshake-targets.js';
 
-const flights = new Map<Scenario, Uint8Array[]>(SCENARIOS.map((s) => [s, serverFlightsBeforeFinished(s)]));
-const PING = new TextEncoder().encode('fuzz');
-let established = false;
-
+const target = clientTarget(SCENARIOS);
+export const fuzz = target.fuzz;
 /** Did this input complete a handshake? (The regression replay checks that the seeds still do.) */
-export function completesHandshake(buf: Buffer): boolean {
-  fuzz(buf);
-  return established;
-}
-
-export function fuzz(buf: Buffer): void {
-  const input = new FuzzInput(buf);
-  const mode = input.u8();
-  const scenario = SCENARIOS[(mode >> 1) & 3]!;
-  const replay = (mode & 1) === 1;
-  const client = newClient(scenario);
-  client.takeOutgoing();
-  let now = T0;
-  if (replay) {
-    for (const d of flights.get(scenario)!) client.receive(d, SERVER_ADDR, now);
-    const flight5 = client.takeOutgoing();
-    check(!client.closed && flight5.some((d) => hasChangeCipherSpec(d.data)),
-      `replaying the recorded flights did not make the client send flight 5 (${client.conn.handshakeState}, ${client.error?.message ?? 'open'})`);
-  }
-  for (const st of steps(input)) {
-    if (st.kind === 'tick') {
-      now += TICK;
-      client.onTimeout(now);
-    } else {
-      client.receive(st.data, SERVER_ADDR, now);
-      if (st.other && !client.closed) client.send(PING, now);
-    }
-    client.takeOutgoing();
-  }
-  established = client.established || client.establishedAt !== undefined;
-  // Past every deadline the client is closed (handshake timeout or idle timeout) and has no timer left.
-  client.onTimeout(now + 3_600_000);
-  client.takeOutgoing();
-  assertNoInternalError(client.events, 'client');
-  if (client.establishedAt !== undefined) assertEstablishedSurvived(client.error, 'client');
-  assertOnlyAuthenticData(client.received, 'client');
-  check(client.closed, 'the client is still open after every deadline passed');
-  check(client.nextTimeout() === undefined, 'a closed client still has a timer');
-}
+export const completesHandshake = target.completesHandshake;

@@ -18,58 +18,10 @@
  * the recording's single authentic message, or delivered before the
  * handshake completed or twice.
  */
-import { FuzzInput, check } from './lib/oracle.js';
-import {
-  CLIENT_ADDR, OTHER_ADDR, SCENARIOS, type Scenario, T0, TICK, assertEstablishedSurvived, assertNoInternalError, assertOnlyAuthenticData, newServer, steps,
-} from './lib/endpoints.js';
-import { clientHelloWithCookie } from './lib/recordings.js';
+import { SCENARIOS } from './lib/endpoints.js';
+import { serverTarget } from './lib/handshake-targets.js';
 
-const hellos = new Map<Scenario, Uint8Array>(SCENARIOS.map((s) => [s, clientHelloWithCookie(s)]));
-let established = false;
-
+const target = serverTarget(SCENARIOS);
+export const fuzz = target.fuzz;
 /** Did this input complete a handshake? (The regression replay checks that the seeds still do.) */
-export function completesHandshake(buf: Buffer): boolean {
-  fuzz(buf);
-  return established;
-}
-
-export function fuzz(buf: Buffer): void {
-  const input = new FuzzInput(buf);
-  const mode = input.u8();
-  const scenario = SCENARIOS[(mode >> 1) & 3]!;
-  const direct = (mode & 1) === 1;
-  const server = newServer(scenario, !direct);
-  let now = T0;
-  if (!direct) {
-    server.receive(hellos.get(scenario)!, CLIENT_ADDR, now);
-    check(server.endpoint.handshakeCount === 1, 'the recorded ClientHello did not start a handshake');
-  }
-  for (const st of steps(input)) {
-    if (st.kind === 'tick') {
-      now += TICK;
-      server.onTimeout(now);
-    } else {
-      server.receive(st.data, st.other ? OTHER_ADDR : CLIENT_ADDR, now);
-    }
-    server.takeOutgoing();
-    check(server.endpoint.handshakeCount <= 4, 'more half-open handshakes than maxHandshakes');
-  }
-  check(!server.waiting, 'a synchronous callback left the handshake waiting');
-  established = server.established > 0;
-  // Past every deadline nothing may be left: no association, no timer.
-  server.onTimeout(now + 3_600_000);
-  server.takeOutgoing();
-  assertNoInternalError(server.events, 'server');
-  for (const e of server.events) if (e.type === 'close' && e.wasEstablished) assertEstablishedSurvived(e.error, 'server');
-  const delivered = new Map<unknown, Uint8Array[]>();
-  for (const e of server.events) {
-    if (e.type === 'secure') delivered.set(e.assoc, []);
-    if (e.type === 'data') {
-      check(delivered.has(e.assoc), 'application data delivered before the handshake completed');
-      delivered.get(e.assoc)!.push(e.data);
-    }
-  }
-  for (const list of delivered.values()) assertOnlyAuthenticData(list, 'server');
-  check(server.endpoint.size === 0, `${server.endpoint.size} association(s) left after every deadline passed`);
-  check(server.endpoint.nextTimeout() === undefined, 'a timer is left after every association closed');
-}
+export const completesHandshake = target.completesHandshake;

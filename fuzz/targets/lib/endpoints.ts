@@ -42,10 +42,19 @@ const PSK_IDENTITY = 'Client_identity';
 const PSK_KEY = new TextEncoder().encode('dtls-interop-psk');
 /** ECDHE_PSK is what the server picks; plain PSK (with CCM_8) when a ClientHello offers only that. */
 const PSK_CIPHERS = 'ECDHE-PSK-CHACHA20-POLY1305:PSK-AES128-CCM8';
+/** The DTLS 1.3 suite with the smallest integrity limit (2^7 forgeries, RFC 9147 §4.5.3). */
+const CCM8_13 = 'TLS_AES_128_CCM_8_SHA256';
 
-/** Server/client configurations the targets choose between (input byte 0). */
+/** DTLS 1.2 server/client configurations the 1.2 targets choose between (input byte 0). */
 export const SCENARIOS = ['ecdsa', 'psk', 'client-auth', 'cbc'] as const;
-export type Scenario = (typeof SCENARIOS)[number];
+/**
+ * DTLS 1.3 configurations (the client requires 1.3) the dtls13-* handshake
+ * targets choose between: ECDSA certificate; an external PSK; client
+ * certificates; TLS_AES_128_CCM_8_SHA256 (its 2^7 integrity limit) with
+ * connection IDs both ways (the unified header's C bit).
+ */
+export const SCENARIOS13 = ['ecdsa13', 'psk13', 'client-auth13', 'ccm8-cid13'] as const;
+export type Scenario = (typeof SCENARIOS)[number] | (typeof SCENARIOS13)[number];
 
 export function serverOptions(s: Scenario, cookieExchange: boolean, provider: CryptoProvider): ServerOptions {
   const base: ServerOptions = {
@@ -65,12 +74,22 @@ export function serverOptions(s: Scenario, cookieExchange: boolean, provider: Cr
       return { ...base, key: serverKey, cert: serverCert, ca: caEcdsa, requestCert: true, rejectUnauthorized: true };
     case 'cbc':
       return { ...base, key: serverKey, cert: serverCert, ciphers: 'ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA' };
+    case 'ecdsa13':
+      return { ...base, key: serverKey, cert: serverCert };
+    case 'psk13':
+      return { ...base, pskCallback: (identity) => (identity === PSK_IDENTITY ? PSK_KEY : null) };
+    case 'client-auth13':
+      return { ...base, key: serverKey, cert: serverCert, ca: caEcdsa, requestCert: true, rejectUnauthorized: true };
+    case 'ccm8-cid13':
+      return { ...base, key: serverKey, cert: serverCert, ciphers: CCM8_13, connectionId: 4 };
   }
 }
 
 export function clientOptions(s: Scenario): CommonOptions & { servername?: string; rejectUnauthorized?: boolean; psk?: ClientPskOption } {
   // DTLS 1.2 scenarios: the recordings and corpora are 1.2 handshakes (1.3 has its own targets).
   const base = { crypto: new DeterministicProvider(CLIENT_SEED), ca: caEcdsa, servername: 'localhost', maxVersion: 'DTLSv1.2' as const };
+  // The DTLS 1.3 scenarios: the client requires 1.3.
+  const v13 = { crypto: base.crypto, ca: caEcdsa, servername: 'localhost', minVersion: 'DTLSv1.3' as const };
   switch (s) {
     case 'ecdsa':
       return base;
@@ -80,6 +99,14 @@ export function clientOptions(s: Scenario): CommonOptions & { servername?: strin
       return { ...base, key: clientKey, cert: clientChain };
     case 'cbc':
       return { ...base, ciphers: 'ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA' };
+    case 'ecdsa13':
+      return v13;
+    case 'psk13':
+      return { crypto: base.crypto, minVersion: v13.minVersion, psk: { identity: PSK_IDENTITY, key: PSK_KEY } };
+    case 'client-auth13':
+      return { ...v13, key: clientKey, cert: clientChain };
+    case 'ccm8-cid13':
+      return { ...v13, ciphers: CCM8_13, connectionId: 4 };
   }
 }
 
