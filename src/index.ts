@@ -1,9 +1,10 @@
 /**
  * puredtls: DTLS 1.2 (RFC 6347) in pure TypeScript. An `openssl-dtls`
- * compatible server ({@link createServer}), a client ({@link connect},
- * {@link connectAsync}), and the sans-IO core beneath them. Errors are
- * {@link DtlsError}s with stable codes (docs/errors.md); the in-memory test
- * network is `puredtls/testing`.
+ * compatible server ({@link createServer}) and a client ({@link connect},
+ * {@link connectAsync}) on `node:dgram`. Errors are {@link DtlsError}s with
+ * stable codes (docs/errors.md); the sans-IO core beneath them, for any
+ * datagram transport, is `puredtls/sans-io` (docs/sans-io.md); the in-memory
+ * test network is `puredtls/testing`.
  *
  * @example
  * ```ts
