@@ -142,7 +142,12 @@ export type SansIoEvent =
   | { readonly type: 'close'; readonly session: SansIoSession; readonly error?: DtlsError; readonly wasEstablished: boolean }
   /** A callback returned a Promise: `resume(session, now)` once `settled` resolves. */
   | { readonly type: 'wait'; readonly session: SansIoSession; readonly settled: Promise<void> }
-  /** An NSS key-log line (Wireshark's SSLKEYLOGFILE format), newline included; built when read. */
+  /**
+   * Client, DTLS 1.3: a session ticket arrived after the handshake; `resumption` is what
+   * the `session` option of a later client takes (also `getSession()`).
+   */
+  | { readonly type: 'ticket'; readonly session: SansIoSession; readonly resumption: Uint8Array }
+  /** NSS key-log lines (Wireshark's SSLKEYLOGFILE format), each ending in a newline; built when read. */
   | { readonly type: 'keylog'; readonly session: SansIoSession; readonly line: string }
   /** A datagram was dropped (malformed, unauthenticated, no association...): diagnostics only. */
   | { readonly type: 'drop'; readonly address: string; readonly port: number; readonly reason: string };
@@ -292,6 +297,9 @@ abstract class SansIoCore<A extends Association> implements EndpointSink<A> {
   /** Whether `assoc` is one of this core's associations. */
   protected abstract owns(assoc: Association): boolean;
 
+  /** A DTLS 1.3 session ticket for the client (the server gets none). */
+  protected ticket(_resumption: Uint8Array): void {}
+
   /** @internal */
   transmit(data: Uint8Array, address: string, port: number): void {
     this.datagrams.push({ address, port, data });
@@ -329,6 +337,10 @@ abstract class SansIoCore<A extends Association> implements EndpointSink<A> {
       }
       case 'drop':
         this.events.push({ type: 'drop', address: ev.address, port: ev.port, reason: ev.reason });
+        return;
+      case 'ticket':
+        this.ticket(ev.session);
+        this.events.push({ type: 'ticket', session: this.sessionOf(ev.assoc), resumption: ev.session });
         return;
       default:
         // 'data' comes through deliver; 'alert' and 'migrate' are for the trace
@@ -475,10 +487,20 @@ export class SansIoClient extends SansIoCore<ClientAssociation> {
     client.poll(this);
   }
 
-  /** The session to resume later (the `session` option), once the handshake completed. */
+  /**
+   * The session to resume later (the `session` option): with DTLS 1.2 once the
+   * handshake completed, with DTLS 1.3 once a ticket came (a `ticket` event).
+   */
   getSession(): Uint8Array | undefined {
+    if (this.ticket13) return this.ticket13;
     const s = this.client.session;
     return s && encodeClientSession(s);
+  }
+
+  private ticket13: Uint8Array | undefined;
+
+  protected override ticket(resumption: Uint8Array): void {
+    this.ticket13 = resumption;
   }
 
   protected owns(assoc: Association): boolean {

@@ -153,7 +153,7 @@ const secure = new Promise<SansIoSession>((resolve) => {
 });
 const session = await secure;
 if (session.getPeerCertificate().fingerprint256 !== answererCert.fingerprint256) fail("the answerer's fingerprint does not match");
-console.log(`dtls: handshake done over the shared sockets (${session.getCipher()?.name}), fingerprints match`);
+console.log(`dtls: handshake done over the shared sockets (${session.protocol}, ${session.getCipher()?.name}), fingerprints match`);
 
 // Both ends derive the same SRTP keys from the handshake.
 const serverSession = server.session('127.0.0.1', offererPort);

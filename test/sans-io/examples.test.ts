@@ -65,7 +65,7 @@ describe('examples/sans-io on Node', () => {
     const lines = p.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^stun: binding success from 127\.0\.0\.1:\d+, mapped address 127\.0\.0\.1:\d+$/);
     expect(lines.slice(1)).toEqual([
-      'dtls: handshake done over the shared sockets (ECDHE-ECDSA-AES128-GCM-SHA256), fingerprints match',
+      'dtls: handshake done over the shared sockets (DTLSv1.3, TLS_AES_128_GCM_SHA256), fingerprints match',
       'srtp: SRTP_AEAD_AES_128_GCM, both ends exported the same 56 bytes of keying material',
       'dtls: echo "hello over DTLS"',
       'rtp: 3 packets to the media handler',

@@ -4,6 +4,8 @@
  * tests give: the handshake, data, close, the stateless cookie exchange,
  * loss and retransmission at `nextTimeout`, asynchronous callbacks, the
  * certificate check, resumption, keying material, bad input and misuse.
+ * The API is the same for both protocol versions: the tests run with DTLS
+ * 1.3 (what a client offers by default) and with a client held to DTLS 1.2.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -77,11 +79,29 @@ class Pair {
 }
 
 /** The event types, without the key-log lines every handshake reports. */
-const types = (events: SansIoEvent[]) => events.filter((e) => e.type !== 'keylog').map((e) => e.type);
+const types = (events: SansIoEvent[]) => events.filter((e) => e.type !== 'keylog' && e.type !== 'ticket').map((e) => e.type);
 
-describe('SansIoServer and SansIoClient', () => {
+/** What differs between the versions, as a client offering DTLS 1.3 (the default) or held to 1.2 sees it. */
+const VERSIONS = [
+  {
+    name: 'DTLS 1.3', client: {}, protocol: 'DTLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256',
+    /** The stateless answer to a hello without a cookie: a HelloRetryRequest (a ServerHello, RFC 9147 §5.1). */
+    statelessType: 2,
+    keylog: /^(CLIENT_HANDSHAKE_TRAFFIC_SECRET|SERVER_HANDSHAKE_TRAFFIC_SECRET|CLIENT_TRAFFIC_SECRET_0|SERVER_TRAFFIC_SECRET_0|EXPORTER_SECRET) [0-9a-f]{64} [0-9a-f]{64}\n$/,
+  },
+  {
+    name: 'DTLS 1.2', client: { maxVersion: 'DTLSv1.2' }, protocol: 'DTLSv1.2', cipher: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+    /** A HelloVerifyRequest (RFC 6347 §4.2.1). */
+    statelessType: 3,
+    keylog: /^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}\n$/,
+  },
+] as const;
+
+describe.each(VERSIONS)('SansIoServer and SansIoClient, $name', (v) => {
+  const clientOptions: SansIoClientOptions = { ...CLIENT_OPTIONS, ...(v.client as SansIoClientOptions) };
+
   it('handshake, a message each way and close_notify, with nothing but datagrams and time', () => {
-    const p = new Pair();
+    const p = new Pair(SERVER_OPTIONS, clientOptions);
     expect(p.client.session.established).toBe(false);
     p.settle();
     expect(types(p.serverEvents)).toEqual(['connection', 'secure']);
@@ -92,7 +112,8 @@ describe('SansIoServer and SansIoClient', () => {
     expect(s).toBe(p.serverEvents.find((e): e is Extract<SansIoEvent, { type: 'secure' }> => e.type === 'secure')?.session);
     expect(s).toMatchObject({ address: CLIENT.address, port: CLIENT.port, established: true, closed: false });
     expect(s.getCipher()).toEqual(p.client.session.getCipher());
-    expect(p.client.session.getCipher()?.name).toBe('ECDHE-ECDSA-AES128-GCM-SHA256');
+    expect(p.client.session.getCipher()?.name).toBe(v.cipher);
+    expect([s.protocol, p.client.session.protocol]).toEqual([v.protocol, v.protocol]);
     expect(p.client.session.getPeerCertificate().subject).toMatchObject({ CN: 'localhost' });
     expect([...p.server.sessions()]).toEqual([s]);
 
@@ -105,11 +126,12 @@ describe('SansIoServer and SansIoClient', () => {
     p.settle();
     expect(str((p.clientEvents.at(-1) as { data: Uint8Array }).data)).toBe('pong');
 
-    // A key-log line each side, the same master secret (NSS format).
-    const lines = [...p.serverEvents, ...p.clientEvents].flatMap((e) => (e.type === 'keylog' ? [e.line] : []));
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}\n$/);
-    expect(lines[1]).toBe(lines[0]);
+    // Key-log lines (NSS format): the same secrets on both sides.
+    const lines = (events: SansIoEvent[]) => events.flatMap((e) => (e.type === 'keylog' ? e.line.split(/(?<=\n)/) : [])).sort();
+    expect(lines(p.serverEvents).length).toBeGreaterThan(0);
+    expect(lines(p.serverEvents)).toEqual(lines(p.clientEvents));
+    for (const l of lines(p.clientEvents)) expect(l).toMatch(v.keylog);
+    expect(lines(p.clientEvents).length).toBe(v.protocol === 'DTLSv1.3' ? 5 : 1);
     // The same keys on both ends (RFC 5705).
     expect(s.exportKeyingMaterial(32, 'EXPERIMENTAL-sans-io')).toEqual(p.client.session.exportKeyingMaterial(32, 'EXPERIMENTAL-sans-io'));
 
@@ -122,9 +144,9 @@ describe('SansIoServer and SansIoClient', () => {
     expect(() => p.server.send(s, text('late'), p.now)).toThrow(ClosedError);
   });
 
-  it('answers a ClientHello without a cookie statelessly: one HelloVerifyRequest, no session', () => {
+  it('answers a ClientHello without a cookie statelessly: one datagram no larger, no session', () => {
     const server = new SansIoServer(SERVER_OPTIONS);
-    const client = new SansIoClient(CLIENT_OPTIONS, SERVER, 0);
+    const client = new SansIoClient(clientOptions, SERVER, 0);
     const [hello, ...rest] = client.takeDatagrams();
     expect(rest).toEqual([]);
     server.receive(hello!.data, CLIENT.address, CLIENT.port, Date.now());
@@ -132,14 +154,14 @@ describe('SansIoServer and SansIoClient', () => {
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject(CLIENT);
     expect(out[0]!.data[0]).toBe(22); // handshake
-    expect(out[0]!.data[13]).toBe(3); // hello_verify_request
+    expect(out[0]!.data[13]).toBe(v.statelessType); // HelloVerifyRequest (1.2), HelloRetryRequest (1.3)
     expect(out[0]!.data.length).toBeLessThanOrEqual(hello!.data.length);
     expect(server.size).toBe(0);
     expect(server.takeEvents()).toEqual([]);
   });
 
   it('a lost flight goes again at nextTimeout, and only then', () => {
-    const p = new Pair();
+    const p = new Pair(SERVER_OPTIONS, clientOptions);
     p.drop.toServer = 1; // the first ClientHello
     p.settle();
     expect(p.clientEvents).toEqual([]);
@@ -155,7 +177,7 @@ describe('SansIoServer and SansIoClient', () => {
   });
 
   it('fails a handshake that gets no answer at the handshake timeout, through handleTimeout alone', () => {
-    const client = new SansIoClient({ ...CLIENT_OPTIONS, handshakeTimeout: 5000 }, SERVER, 0);
+    const client = new SansIoClient({ ...clientOptions, handshakeTimeout: 5000 }, SERVER, 0);
     let now = 0;
     const sent: number[] = [];
     for (let i = 0; i < 50 && !client.session.closed; i++) {
@@ -173,7 +195,7 @@ describe('SansIoServer and SansIoClient', () => {
   });
 
   it('never throws on bad input; reports drops; keeps serving', () => {
-    const p = new Pair();
+    const p = new Pair(SERVER_OPTIONS, clientOptions);
     const garbage = [new Uint8Array(0), Uint8Array.of(22), Uint8Array.of(22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff), new Uint8Array(1500).fill(0xa5)];
     for (const g of garbage) {
       expect(() => p.server.receive(g, '198.51.100.9', 9, p.now)).not.toThrow();
@@ -192,7 +214,7 @@ describe('SansIoServer and SansIoClient', () => {
     let release: (() => void) | undefined;
     const p = new Pair(
       { pskCallback: (identity) => new Promise((resolve) => { release = () => resolve(identity === 'device-1' ? key : null); }) },
-      { psk: { identity: 'device-1', key } },
+      { psk: { identity: 'device-1', key }, ...(v.client as SansIoClientOptions) },
     );
     p.settle();
     const wait = p.serverEvents.find((e) => e.type === 'wait');
@@ -207,7 +229,7 @@ describe('SansIoServer and SansIoClient', () => {
   });
 
   it("checks the server's certificate: an unknown CA fails the client with CertificateError, rejectUnauthorized: false goes on unauthorized", () => {
-    const untrusted: SansIoClientOptions = { ca: pki('ca-untrusted.crt.pem'), servername: 'localhost' };
+    const untrusted: SansIoClientOptions = { ca: pki('ca-untrusted.crt.pem'), servername: 'localhost', ...(v.client as SansIoClientOptions) };
     const refused = new Pair(SERVER_OPTIONS, untrusted);
     refused.settle();
     const close = refused.clientEvents.at(-1) as Extract<SansIoEvent, { type: 'close' }>;
@@ -223,24 +245,24 @@ describe('SansIoServer and SansIoClient', () => {
     expect(lenient.client.authorizationError?.code).toBe('ERR_DTLS_CERT_UNTRUSTED');
 
     // Without servername, the name checked is the server's address: the test certificate has no 192.0.2.1.
-    const byAddress = new Pair(SERVER_OPTIONS, { ca: pki('ca-bundle.pem') });
+    const byAddress = new Pair(SERVER_OPTIONS, { ca: pki('ca-bundle.pem'), ...(v.client as SansIoClientOptions) });
     byAddress.settle();
     expect((byAddress.clientEvents.at(-1) as { error?: DtlsError }).error?.code).toBe('ERR_DTLS_CERT_NAME_MISMATCH');
   });
 
   it('resumes with getSession()', () => {
-    const first = new Pair();
+    const first = new Pair(SERVER_OPTIONS, clientOptions);
     first.settle();
     const session = first.client.getSession();
     expect(session).toBeInstanceOf(Uint8Array);
-    const second = new Pair(SERVER_OPTIONS, { ...CLIENT_OPTIONS, session }, first.server);
+    const second = new Pair(SERVER_OPTIONS, { ...clientOptions, session }, first.server);
     second.settle();
     expect(second.client.session.established).toBe(true);
     expect(second.client.session.negotiated?.resumed).toBe(true);
   });
 
   it('messages a client sends before the handshake completed go out after it, in order', () => {
-    const p = new Pair();
+    const p = new Pair(SERVER_OPTIONS, clientOptions);
     p.client.send(p.client.session, text('one'), p.now);
     p.client.send(p.client.session, text('two'), p.now);
     p.settle();
@@ -249,8 +271,8 @@ describe('SansIoServer and SansIoClient', () => {
   });
 
   it('refuses misuse: a session of another core, a socket option; takes openssl-dtls socket: null', () => {
-    const a = new Pair();
-    const b = new Pair();
+    const a = new Pair(SERVER_OPTIONS, clientOptions);
+    const b = new Pair(SERVER_OPTIONS, clientOptions);
     a.settle();
     b.settle();
     expect(() => a.server.send(b.serverSession(), text('x'), a.now)).toThrow(TypeError);
@@ -258,11 +280,11 @@ describe('SansIoServer and SansIoClient', () => {
     expect(() => new SansIoServer({ ...SERVER_OPTIONS, socket: {} } as SansIoServerOptions)).toThrow(expect.objectContaining({ code: 'ERR_DTLS_INVALID_OPTION' }));
     expect(() => new SansIoServer({ ...SERVER_OPTIONS, mtu: -1 })).toThrow(DtlsError);
     expect(() => new SansIoServer({ ...SERVER_OPTIONS, socket: null } as SansIoServerOptions)).not.toThrow();
-    expect(() => new SansIoClient({ ...CLIENT_OPTIONS, socket: {} } as SansIoClientOptions, SERVER, 0)).toThrow(expect.objectContaining({ code: 'ERR_DTLS_INVALID_OPTION' }));
+    expect(() => new SansIoClient({ ...clientOptions, socket: {} } as SansIoClientOptions, SERVER, 0)).toThrow(expect.objectContaining({ code: 'ERR_DTLS_INVALID_OPTION' }));
   });
 
   it('closeAll sends close_notify to every established peer', () => {
-    const p = new Pair();
+    const p = new Pair(SERVER_OPTIONS, clientOptions);
     p.settle();
     p.server.closeAll(p.now);
     p.settle();
