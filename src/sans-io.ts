@@ -55,14 +55,8 @@ import type { ServerOptions } from './options.js';
 import { type AnyNegotiated, type CipherInfo, checkServerChain, cipherInfo, peerCertificate } from './peer-info.js';
 import type { PeerCertificate } from './x509/certificate.js';
 
-export {
-  DtlsError, DecodeError, UnexpectedMessageError, HandshakeError, AlertReceivedError, HandshakeTimeoutError,
-  CertificateError, KeyError, ClosedError, AlertDescription, type AlertName,
-} from './errors.js';
-export { createSelfSigned, type SelfSigned, type SelfSignedOptions } from './x509/selfsigned.js';
-export type { CipherInfo } from './peer-info.js';
-export type { PeerCertificate } from './x509/certificate.js';
-export type { Negotiated } from './handshake/common.js';
+// The errors, createSelfSigned and the types they share with 'puredtls'.
+export * from './shared-exports.js';
 
 /**
  * An address and port, as the cores take and give them.

@@ -17,11 +17,12 @@
  * it cannot make (a socket, a key file) declares it:
  * `declare const socket: dgram.Socket;`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { fencedBlocks, markdownDocs } from '../helpers/markdown.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY_POINTS = ['src/index.ts', 'src/testing/index.ts', 'src/sans-io.ts'];
@@ -81,31 +82,9 @@ export function examplesInComment(comment: string): { line: number; code: string
   return out;
 }
 
-/** The ```js and ```ts blocks of a Markdown file (fenced, at any indentation), with their first line (1-based). */
+/** The ```js and ```ts blocks of a Markdown file, with their first line (1-based). */
 export function markdownBlocks(text: string): { line: number; code: string }[] {
-  const lines = text.split(/\r?\n/);
-  const out: { line: number; code: string }[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)(`{3,}|~{3,})\s*([\w-]*)\s*$/.exec(lines[i]!);
-    if (!open) continue;
-    const [, indent, fence, lang] = open;
-    const start = i;
-    const body: string[] = [];
-    for (i++; i < lines.length && lines[i]!.trim() !== fence; i++) {
-      body.push(lines[i]!.startsWith(indent!) ? lines[i]!.slice(indent!.length) : lines[i]!);
-    }
-    if (CHECKED_LANGS.has(lang!)) out.push({ line: start + 2, code: body.join('\n') });
-  }
-  return out;
-}
-
-/** README.md and docs/*.md (not the generated docs/api/). */
-function markdownDocs(): string[] {
-  const list = ['README.md'];
-  for (const f of readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' })) {
-    if (f.endsWith('.md') && !f.startsWith('api/') && !f.startsWith('api\\')) list.push(join('docs', f));
-  }
-  return list;
+  return fencedBlocks(text).filter((b) => CHECKED_LANGS.has(b.lang)).map((b) => ({ line: b.line + 1, code: b.body.join('\n') }));
 }
 
 /** Parses each file once for both Programs. */
@@ -264,7 +243,7 @@ describe('API documentation examples', () => {
     // readme-snippets.test.ts) is not compiled again here: the example is type-checked against
     // its own runtime's declarations (Deno's, Bun's) by the test that runs it.
     const copiesTsExample = (code: string) => /^\s*\/\/ from examples\/[\w./-]+\.ts\s*$/m.test(code.split('\n').find((l) => l.trim() !== '') ?? '');
-    const prose = markdownDocs().flatMap((doc) =>
+    const prose = markdownDocs(ROOT).flatMap((doc) =>
       markdownBlocks(readFileSync(join(ROOT, doc), 'utf8'))
         .filter((b) => !copiesTsExample(b.code))
         .map((b) => ({ owner: `${doc} block`, where: `${doc}:${b.line}`, code: b.code })));
