@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { connectAsync } from 'puredtls';
 
-const pki = (file) => new URL(`../test/fixtures/pki/${file}`, import.meta.url);
+const pki = new URL('../test/fixtures/pki/', import.meta.url); // the test PKI's folder
 const { values: opt } = parseArgs({
   options: {
     host: { type: 'string', default: process.env.HOST ?? 'localhost' },
@@ -25,15 +25,15 @@ const { values: opt } = parseArgs({
 const client = await connectAsync({
   host: opt.host, // also the name the server's certificate must match (SAN DNS or IP)
   port: Number(opt.port),
-  key: readFileSync(opt.key ?? pki('client-ecdsa.key.pem')),
-  cert: readFileSync(opt.cert ?? pki('client-ecdsa.crt.pem')), // sent when the server asks
-  ca: readFileSync(opt.ca ?? pki('ca-bundle.pem')), // the CAs that sign server certificates
+  key: readFileSync(opt.key ?? new URL('client-ecdsa.key.pem', pki)),
+  cert: readFileSync(opt.cert ?? new URL('client-ecdsa.crt.pem', pki)), // sent when the server asks
+  ca: readFileSync(opt.ca ?? new URL('ca-bundle.pem', pki)), // the CAs that sign server certificates
 }).catch((err) => {
   console.error(`handshake failed: ${err.code} ${err.message}`);
   process.exit(1);
 });
 
-console.log(`connected to "${client.getPeerCertificate().subject.CN}" (${client.getCipher().name})`);
+console.log(`connected to "${client.getPeerCertificate().subject?.CN}" (${client.getCipher()?.name})`);
 client.on('message', (reply) => {
   console.log(`reply: ${reply}`);
   client.end();

@@ -11,7 +11,7 @@ import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createServer } from 'puredtls';
 
-const pki = (file) => new URL(`../test/fixtures/pki/${file}`, import.meta.url);
+const pki = new URL('../test/fixtures/pki/', import.meta.url); // the test PKI's folder
 const { values: opt } = parseArgs({
   options: {
     host: { type: 'string', default: process.env.HOST ?? '::' },
@@ -23,9 +23,9 @@ const { values: opt } = parseArgs({
 });
 
 const server = createServer({
-  key: readFileSync(opt.key ?? pki('server-ecdsa-p256.key.pem')),
-  cert: readFileSync(opt.cert ?? pki('server-ecdsa-p256.crt.pem')),
-  ca: readFileSync(opt.ca ?? pki('ca-bundle.pem')), // the CAs that sign client certificates
+  key: readFileSync(opt.key ?? new URL('server-ecdsa-p256.key.pem', pki)),
+  cert: readFileSync(opt.cert ?? new URL('server-ecdsa-p256.crt.pem', pki)),
+  ca: readFileSync(opt.ca ?? new URL('ca-bundle.pem', pki)), // the CAs that sign client certificates
   requestCert: true, // ask every client for its certificate...
   rejectUnauthorized: true, // ...and fail the handshake when it is missing or does not verify
   socket: dgram.createSocket(isIPv4(opt.host) ? 'udp4' : 'udp6'), // '::' takes IPv4 clients too

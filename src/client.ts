@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import type { CryptoProvider } from './crypto/provider.js';
 import { type ClientPskOption, clientHandshakeConfig, resolveClientConfig } from './config.js';
-import { CertificateError, ClosedError, DtlsError, resolvingOptions } from './errors.js';
+import { ClosedError, DtlsError, resolvingOptions } from './errors.js';
 import { type ClientAssociation, type ClientEndpointEvent, ClientEndpoint, MAX_QUEUED_BEFORE_HANDSHAKE } from './endpoint/client-endpoint.js';
 import { EndpointRunner } from './endpoint/runner.js';
 import type { ServerChainCheck } from './handshake/client-handshake.js';
@@ -12,11 +12,10 @@ import { encodeClientSession } from './handshake/session.js';
 import type { Negotiated } from './handshake/server-handshake.js';
 import { type CommonOptions, checkInt, seedCompatible } from './options.js';
 import { UdpSender, isIcmpSoftError } from './udp-sender.js';
-import { type AnyNegotiated, type ChainPolicy, type CipherInfo, certChainPem, checkChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
+import { type AnyNegotiated, type ChainPolicy, type CipherInfo, certChainPem, checkServerChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
 import type { RemoteInfo } from './server.js';
 import { now } from './server.js';
-import { type PeerCertificate, parseCertificate, toPeerCertificate } from './x509/certificate.js';
-import { nodeBuiltin } from './node-builtin.js';
+import type { PeerCertificate } from './x509/certificate.js';
 
 /**
  * `connect` and `connectAsync` options: the server, how to verify it, and the
@@ -177,25 +176,11 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     }
   }
 
-  private checkServer(chain: readonly Uint8Array[], ca: Uint8Array[] | undefined, name: string, reject: boolean, policy: ChainPolicy): ServerChainCheck {
-    const custom = this.options.checkServerIdentity;
-    // Node's bundled roots are trusted as names and keys (strictAnchors: false); a `ca` given is held to the CA profile.
-    const res = checkChain(this.provider, chain, { ...policy, ca: ca ?? systemRoots(), strictAnchors: ca !== undefined, purpose: 'serverAuth', ...(custom ? {} : { host: name }) });
-    let error: DtlsError | undefined = res.ok ? undefined : res.error;
-    if (!error && custom) {
-      let verdict: Error | undefined;
-      try {
-        verdict = custom(name, toPeerCertificate(parseCertificate(chain[0]!), [], this.provider));
-      } catch (e) {
-        verdict = e as Error;
-      }
-      if (verdict) error = new CertificateError('ERR_DTLS_CERT_NAME_MISMATCH', verdict.message, 'bad_certificate');
-    }
+  private checkServer(chain: readonly Uint8Array[], ca: Uint8Array[] | undefined, name: string, rejectUnauthorized: boolean, policy: ChainPolicy): ServerChainCheck {
+    const { check, error } = checkServerChain(this.provider, chain, { ca, name, rejectUnauthorized, policy, checkServerIdentity: this.options.checkServerIdentity });
     this.authorized = error === undefined;
     this.authorizationError = error;
-    if (error && reject) return { ok: false, error };
-    if (!res.key) return { ok: false, error: error ?? new CertificateError('ERR_DTLS_BAD_CERTIFICATE', 'server key unusable') };
-    return { ok: true, key: res.key, authorized: error === undefined, ...(error && { error }) };
+    return check;
   }
 
   private onEvent(ev: ClientEndpointEvent): void {
@@ -367,20 +352,6 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
   }
 }
 
-
-let roots: Uint8Array[] | undefined;
-/** Node's bundled root CAs, when the runtime has node:tls (the default `ca` of the client). */
-function systemRoots(): Uint8Array[] {
-  if (roots) return roots;
-  const tls = nodeBuiltin<typeof import('node:tls')>('node:tls');
-  const list: Uint8Array[] = [];
-  for (const pem of tls?.rootCertificates ?? []) {
-    const b64 = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-    list.push(new Uint8Array(Buffer.from(b64, 'base64')));
-  }
-  roots = list;
-  return list;
-}
 
 /**
  * Connect to a DTLS server.

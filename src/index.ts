@@ -1,9 +1,10 @@
 /**
  * puredtls: DTLS 1.2 (RFC 6347) in pure TypeScript. An `openssl-dtls`
- * compatible server ({@link createServer}), a client ({@link connect},
- * {@link connectAsync}), and the sans-IO core beneath them. Errors are
- * {@link DtlsError}s with stable codes (docs/errors.md); the in-memory test
- * network is `puredtls/testing`.
+ * compatible server ({@link createServer}) and a client ({@link connect},
+ * {@link connectAsync}) on `node:dgram`. Errors are {@link DtlsError}s with
+ * stable codes (docs/errors.md); the sans-IO core beneath them, for any
+ * datagram transport, is `puredtls/sans-io` (docs/sans-io.md); the in-memory
+ * test network is `puredtls/testing`.
  *
  * @example
  * ```ts
@@ -24,22 +25,15 @@
 export { createServer, Server, Peer, type ServerEvents, type PeerEvents, type RemoteInfo } from './server.js';
 export { connect, connectAsync, ClientConnection, type ConnectOptions, type ClientEvents } from './client.js';
 export type { ServerOptions, CommonOptions, PemInput } from './options.js';
-export type { CipherInfo } from './peer-info.js';
-export {
-  DtlsError, DecodeError, UnexpectedMessageError, HandshakeError, AlertReceivedError, HandshakeTimeoutError,
-  CertificateError, KeyError, ClosedError, AlertDescription, type AlertName,
-} from './errors.js';
+// The errors, createSelfSigned and the types they share with 'puredtls/sans-io'.
+export * from './shared-exports.js';
 export { parseCipherList, DEFAULT_CIPHER_LIST, CipherListError } from './crypto/cipher-list.js';
 export { CIPHER_SUITES, type CipherSuite } from './crypto/suites.js';
 export { defaultProvider, nodeProvider, nobleProvider, type CryptoProvider } from './crypto/index.js';
-export { createSelfSigned } from './x509/selfsigned.js';
-export type { PeerCertificate } from './x509/certificate.js';
 // Types that the declarations above refer to (type-only: no runtime export).
 export type { NodeServerOptions } from './server.js';
-export type { Negotiated } from './handshake/server-handshake.js';
 export type { ClientPskOption } from './config.js';
 export type { DistinguishedName } from './x509/certificate.js';
-export type { SelfSigned, SelfSignedOptions } from './x509/selfsigned.js';
 export type { KeyExchange, Authentication, Protection, AeadProtection, CbcProtection } from './crypto/suites.js';
 export type {
   Aead, AeadAlg, BlockCipher, EcCurve, GroupName, HashAlg, KemEncapsulation, KemGroupName, KemKeyShare, KeyKind, KeyShare, MaskAlg,

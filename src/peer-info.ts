@@ -2,6 +2,8 @@ import type { CryptoProvider, VerifyingKey } from './crypto/provider.js';
 import type { CipherSuite } from './crypto/suites.js';
 import { CertificateError, type DtlsError } from './errors.js';
 import type { NegotiatedView } from './endpoint/endpoint.js';
+import type { ServerChainCheck } from './handshake/client-handshake.js';
+import { nodeBuiltin } from './node-builtin.js';
 import { type PeerCertificate, parseCertificate, toPeerCertificate } from './x509/certificate.js';
 import { spkiOfCertificate } from './x509/keys.js';
 import { pemEncode } from './x509/pem.js';
@@ -94,4 +96,55 @@ export function checkChain(
   if (!res.ok) return key ? { ok: false, error: res.error, key } : { ok: false, error: res.error };
   if (!key) return { ok: false, error: new CertificateError('ERR_DTLS_BAD_CERTIFICATE', 'the certificate key cannot be used', 'unsupported_certificate') };
   return { ok: true, key };
+}
+
+/** How a client checks the server's chain: the `connect` options that say it, resolved. */
+export interface ServerCheckOptions {
+  /** Trusted CAs; Node's bundled roots when undefined. */
+  readonly ca: Uint8Array[] | undefined;
+  /** The name the certificate must carry (SAN DNS/IP). */
+  readonly name: string;
+  readonly rejectUnauthorized: boolean;
+  readonly policy: ChainPolicy;
+  readonly checkServerIdentity?: ((hostname: string, cert: PeerCertificate) => Error | undefined) | undefined;
+}
+
+/**
+ * The client's check of the server's chain, for `connect` and the sans-IO
+ * client alike: validation against `ca` (Node's bundled roots by default,
+ * trusted as names and keys) and the name, or `checkServerIdentity` in place
+ * of the name check. `error` is why the chain is not authorized (also when
+ * `rejectUnauthorized` is false and the handshake goes on).
+ */
+export function checkServerChain(provider: CryptoProvider, chain: readonly Uint8Array[], o: ServerCheckOptions): { check: ServerChainCheck; error: DtlsError | undefined } {
+  const custom = o.checkServerIdentity;
+  // Node's bundled roots are trusted as names and keys (strictAnchors: false); a `ca` given is held to the CA profile.
+  const res = checkChain(provider, chain, { ...o.policy, ca: o.ca ?? systemRoots(), strictAnchors: o.ca !== undefined, purpose: 'serverAuth', ...(custom ? {} : { host: o.name }) });
+  let error: DtlsError | undefined = res.ok ? undefined : res.error;
+  if (!error && custom) {
+    let verdict: Error | undefined;
+    try {
+      verdict = custom(o.name, toPeerCertificate(parseCertificate(chain[0]!), [], provider));
+    } catch (e) {
+      verdict = e as Error;
+    }
+    if (verdict) error = new CertificateError('ERR_DTLS_CERT_NAME_MISMATCH', verdict.message, 'bad_certificate');
+  }
+  if (error && o.rejectUnauthorized) return { check: { ok: false, error }, error };
+  if (!res.key) return { check: { ok: false, error: error ?? new CertificateError('ERR_DTLS_BAD_CERTIFICATE', 'server key unusable') }, error };
+  return { check: { ok: true, key: res.key, authorized: error === undefined, ...(error && { error }) }, error };
+}
+
+let roots: Uint8Array[] | undefined;
+/** Node's bundled root CAs, when the runtime has node:tls (the default `ca` of the client). */
+function systemRoots(): Uint8Array[] {
+  if (roots) return roots;
+  const tls = nodeBuiltin<typeof import('node:tls')>('node:tls');
+  const list: Uint8Array[] = [];
+  for (const pem of tls?.rootCertificates ?? []) {
+    const b64 = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+    list.push(new Uint8Array(Buffer.from(b64, 'base64')));
+  }
+  roots = list;
+  return list;
 }

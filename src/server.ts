@@ -224,10 +224,11 @@ export interface ServerEvents {
   /** An NSS key-log line for a connection (Wireshark's SSLKEYLOGFILE format). */
   keylog: [line: Buffer, info: RemoteInfo];
   /**
-   * A handshake failed (a {@link DtlsError}, with the client's address), or
-   * the socket failed (no `info`).
+   * A handshake or an established association failed (a {@link DtlsError},
+   * with the client's address), or the socket failed (Node's error, with its
+   * `code` such as `EADDRINUSE`; no `info`).
    */
-  error: [err: Error, info?: RemoteInfo];
+  error: [err: DtlsError | NodeJS.ErrnoException, info?: RemoteInfo];
   /** A handshake completed: the new {@link Peer}. */
   secureConnection: [peer: Peer];
   /** The socket is bound. */

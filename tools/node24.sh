@@ -46,6 +46,7 @@ fi
 # does npm (`npm pack` runs the build through "prepack").
 export PATH="$bin:$PATH"
 echo "node24: $(command -v node) $(node --version), npm $(npm --version)"
-# dist/ for the tests that run the examples as a user would (import 'puredtls').
-npm run --silent build
+# dist/ for the tests that run the examples as a user would (import 'puredtls'), unless
+# it is newer than every source (CI built it for npm test just before).
+bash tools/build-if-stale.sh
 exec node node_modules/vitest/vitest.mjs run "$@"

@@ -1,10 +1,11 @@
 import { fromHex } from './bytes.js';
-import type { AeadAlg, CryptoProvider, GroupName, HashAlg, SigningKey, VerifyingKey } from './provider.js';
+import type { AeadAlg, CryptoProvider, GroupName, HashAlg, MaskAlg, SigningKey, VerifyingKey } from './provider.js';
 
 /**
  * Choosing native or pure-JavaScript crypto per algorithm. Runtimes ship
- * partial node:crypto emulations: Bun's lacks AES-CCM and ChaCha20-Poly1305,
- * Deno's AES-CCM, while both have GCM, ECDH, signatures and hashes. Taking
+ * partial node:crypto emulations: Bun's lacks AES-CCM, ChaCha20-Poly1305 and
+ * the bare ChaCha20 stream (DTLS 1.3's record-number mask), Deno's AES-CCM,
+ * while both have GCM, ECDH, signatures and hashes. Taking
  * the pure provider for everything when one algorithm is missing would make
  * every handshake and record several times slower there, so each algorithm is
  * probed once against the pure provider and the native one kept where it
@@ -16,6 +17,7 @@ const AEADS: readonly AeadAlg[] = [
 ];
 const GROUPS: readonly GroupName[] = ['x25519', 'secp256r1', 'secp384r1'];
 const HASHES: readonly HashAlg[] = ['sha1', 'sha256', 'sha384', 'sha512'];
+const MASKS: readonly MaskAlg[] = ['aes-128-ecb', 'aes-256-ecb', 'chacha20'];
 
 /**
  * What the native provider can do in this runtime, per algorithm: the result
@@ -27,6 +29,8 @@ export interface NativeSupport {
   readonly cbc: boolean;
   readonly aead: Readonly<Record<AeadAlg, boolean>>;
   readonly groups: Readonly<Record<GroupName, boolean>>;
+  /** DTLS 1.3 record-number masks (RFC 9147 §4.2.3). */
+  readonly masks: Readonly<Record<MaskAlg, boolean>>;
   /** Signing and verification (ECDSA, Ed25519, RSA key import through the native provider). */
   readonly signatures: boolean;
 }
@@ -51,7 +55,8 @@ function ok(f: () => boolean): boolean {
  * Probe each algorithm of `native` once against `reference` (the pure
  * provider): an AEAD must seal to the same bytes and open its own output, a
  * key share must agree on the secret with the reference's, hashes and HMACs
- * must match, CBC must round-trip. Signatures: an ECDSA P-256 signature made
+ * must match, CBC must round-trip, a record-number mask must give the
+ * reference's bytes. Signatures: an ECDSA P-256 signature made
  * natively must verify with the reference, and one made by the reference
  * natively. Never throws.
  */
@@ -73,6 +78,11 @@ export function probeNative(native: CryptoProvider, reference: CryptoProvider): 
     const b = reference.generateKeyShare(g);
     return equal(a.computeSecret(b.publicKey), b.computeSecret(a.publicKey));
   })])) as Record<GroupName, boolean>;
+  const sample = new Uint8Array(16).map((_, i) => 0xf0 ^ i);
+  const masks = Object.fromEntries(MASKS.map((alg) => [alg, ok(() => {
+    const k = key.subarray(0, alg === 'aes-128-ecb' ? 16 : 32);
+    return equal(native.createRecordNumberMask(alg, k)(sample), reference.createRecordNumberMask(alg, k)(sample));
+  })])) as Record<MaskAlg, boolean>;
   const hashes = HASHES.every((h) => ok(() => equal(native.hash(h, msg), reference.hash(h, msg))
     && equal(native.hmac(h, key, msg), reference.hmac(h, key, msg))
     && equal(native.hmacKey(h, key)(msg), reference.hmac(h, key, msg))));
@@ -92,16 +102,16 @@ export function probeNative(native: CryptoProvider, reference: CryptoProvider): 
       && native.importVerifyingKey(P256_SPKI).verify(ECDSA_P256_SHA256, msg, ref.sign(ECDSA_P256_SHA256, msg))
       && !native.importVerifyingKey(P256_SPKI).verify(ECDSA_P256_SHA256, key, ref.sign(ECDSA_P256_SHA256, msg));
   });
-  return Object.freeze({ random, hashes, cbc, aead: Object.freeze(aead), groups: Object.freeze(groups), signatures });
+  return Object.freeze({ random, hashes, cbc, aead: Object.freeze(aead), groups: Object.freeze(groups), masks: Object.freeze(masks), signatures });
 }
 
 /** Whether every probed algorithm is native. */
 export function allNative(s: NativeSupport): boolean {
   return s.random && s.hashes && s.cbc && s.signatures
-    && Object.values(s.aead).every(Boolean) && Object.values(s.groups).every(Boolean);
+    && Object.values(s.aead).every(Boolean) && Object.values(s.groups).every(Boolean) && Object.values(s.masks).every(Boolean);
 }
 
-/** Short names of what falls back, e.g. `['chacha20-poly1305', 'ccm']`. */
+/** Short names of what falls back, e.g. `['chacha20-poly1305', 'ccm', 'chacha20-mask']`. */
 export function fallbacks(s: NativeSupport): string[] {
   const out: string[] = [];
   if (!s.random) out.push('random');
@@ -113,6 +123,7 @@ export function fallbacks(s: NativeSupport): string[] {
   else out.push(...ccm);
   if (!s.cbc) out.push('cbc');
   for (const g of GROUPS) if (!s.groups[g]) out.push(g);
+  for (const m of MASKS) if (!s.masks[m]) out.push(`${m}-mask`);
   if (!s.signatures) out.push('signatures');
   return out;
 }
@@ -120,7 +131,7 @@ export function fallbacks(s: NativeSupport): string[] {
 /**
  * One provider from two: `native` for what {@link probeNative} found working,
  * `fallback` for the rest. Named `native+fallback(what)`, e.g.
- * `node+noble(chacha20-poly1305,ccm)` on Bun, so a log line says what a
+ * `node+noble(chacha20-poly1305,ccm,chacha20-mask)` on Bun, so a log line says what a
  * runtime gets.
  */
 export function composeProvider(native: CryptoProvider, fallback: CryptoProvider, s: NativeSupport): CryptoProvider {
@@ -138,6 +149,7 @@ export function composeProvider(native: CryptoProvider, fallback: CryptoProvider
     createAead: (alg: AeadAlg, key: Uint8Array) => pick(s.aead[alg] ?? false).createAead(alg, key),
     createCbc: pick(s.cbc).createCbc,
     generateKeyShare: (g: GroupName) => pick(s.groups[g] ?? false).generateKeyShare(g),
+    createRecordNumberMask: (alg: MaskAlg, key: Uint8Array) => pick(s.masks[alg] ?? false).createRecordNumberMask(alg, key),
     importSigningKey: sig === native ? (pkcs8: Uint8Array) => signingWithFallback(native, fallback, pkcs8) : sig.importSigningKey,
     importVerifyingKey: sig === native ? (spki: Uint8Array) => verifyingWithFallback(native, fallback, spki) : sig.importVerifyingKey,
   });

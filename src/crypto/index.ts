@@ -23,8 +23,8 @@ let chosen: CryptoProvider | undefined;
  * per algorithm: {@link nodeProvider} when the runtime's node:crypto has
  * everything (Node.js), {@link nobleProvider} when it has nothing, and in
  * between a provider that takes node:crypto for each algorithm it has and
- * @noble (our CCM for AES-CCM) for the others. Its `name` says which:
- * `'node+noble(chacha20-poly1305,ccm)'` on Bun, `'node+noble(ccm)'` on Deno.
+ * `@noble` (our CCM for AES-CCM) for the others. Its `name` says which:
+ * `'node+noble(chacha20-poly1305,ccm,chacha20-mask)'` on Bun, `'node+noble(ccm)'` on Deno.
  *
  * @example
  * ```ts

@@ -6,12 +6,11 @@
  * demand by `peer-certificate.ts`, which this module re-exports.
  *
  * Decoding uses asn1js after a strict DER framing check, and validates the
- * RFC 5280 structure field by field. (pkijs's schema pass is not used here:
- * it tripled the cost per certificate and checks nothing these decoders do
- * not; pkijs builds certificates in `selfsigned.ts`.) Every failure on
- * malformed input is a {@link CertificateError} with code
- * `ERR_DTLS_BAD_CERTIFICATE` and alert `bad_certificate`; nothing else is
- * ever thrown, whatever the input bytes.
+ * RFC 5280 structure field by field. (A schema pass such as pkijs's is not
+ * used: it tripled the cost per certificate and checks nothing these
+ * decoders do not.) Every failure on malformed input is a
+ * {@link CertificateError} with code `ERR_DTLS_BAD_CERTIFICATE` and alert
+ * `bad_certificate`; nothing else is ever thrown, whatever the input bytes.
  */
 import { CertificateError } from '../errors.js';
 import { constantTimeEqual } from '../crypto/ct.js';

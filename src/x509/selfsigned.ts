@@ -1,29 +1,18 @@
 /**
  * Self-signed certificates for quick starts and tests (ECDSA P-256,
- * ecdsa-with-SHA256). The TBSCertificate is built with pkijs and signed
- * synchronously through the {@link CryptoProvider} — no WebCrypto, no promise.
+ * ecdsa-with-SHA256). The TBSCertificate is written field by field with
+ * asn1js (RFC 5280 §4.1) and signed synchronously through the
+ * {@link CryptoProvider} — no WebCrypto, no promise. (pkijs built it until
+ * 0.1: it added about 360 KB to a minified bundle for this one structure.)
  */
 import * as asn1js from 'asn1js';
-import {
-  AlgorithmIdentifier,
-  AltName,
-  AttributeTypeAndValue,
-  BasicConstraints,
-  Certificate,
-  ExtKeyUsage,
-  Extension,
-  GeneralName,
-  PublicKeyInfo,
-  RelativeDistinguishedNames,
-  Time,
-} from 'pkijs';
 import { p256 } from '@noble/curves/nist.js';
 import { defaultProvider } from '../crypto/index.js';
 import { nodeCrypto } from '../crypto/node-crypto.js';
 import { SignatureScheme } from '../crypto/provider.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { KeyError } from '../errors.js';
-import { derTlv, encode } from './asn1.js';
+import { bitString, decodeDer, derTlv, encode, seq } from './asn1.js';
 import { parseCertificate } from './certificate.js';
 import { parseIpAddress } from './ip.js';
 import { ecPrivateKeyToPkcs8, loadPrivateKey, spkiOfPrivateKey } from './keys.js';
@@ -104,18 +93,22 @@ export function generateP256Pkcs8(provider: CryptoProvider, opts: { nodeCrypto?:
   throw new KeyError('could not generate a P-256 key: the random source looks broken');
 }
 
-function rdn(commonName: string): RelativeDistinguishedNames {
-  return new RelativeDistinguishedNames({
-    typesAndValues: [new AttributeTypeAndValue({ type: OID.commonName, value: new asn1js.Utf8String({ value: commonName }) })],
+/** `Name` with one RDN, `CN=<commonName>` (UTF8String). */
+function cnName(commonName: string): asn1js.Sequence {
+  const attribute = new asn1js.Sequence({
+    value: [new asn1js.ObjectIdentifier({ value: OID.commonName }), new asn1js.Utf8String({ value: commonName })],
   });
+  return new asn1js.Sequence({ value: [new asn1js.Set({ value: [attribute] })] });
 }
 
-/** UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5). */
-function x509Time(d: Date): Time {
-  return new Time({ type: d.getUTCFullYear() < 2050 ? 0 : 1, value: d });
+/** UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5); whole seconds. */
+function x509Time(d: Date): asn1js.UTCTime | asn1js.GeneralizedTime {
+  const valueDate = new Date(Math.floor(d.getTime() / 1000) * 1000);
+  return valueDate.getUTCFullYear() < 2050 ? new asn1js.UTCTime({ valueDate }) : new asn1js.GeneralizedTime({ valueDate });
 }
 
-function generalNameFor(name: string): GeneralName {
+/** A GeneralName: iPAddress [7] or dNSName [2] (IA5String), both implicitly tagged. */
+function generalNameFor(name: string): asn1js.Primitive {
   let s = name.trim();
   let forceDns = false;
   let forceIp = false;
@@ -127,17 +120,28 @@ function generalNameFor(name: string): GeneralName {
     forceIp = true;
   }
   const ip = forceDns ? undefined : parseIpAddress(s);
-  if (ip !== undefined) return new GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: ip }) });
+  if (ip !== undefined) return contextPrimitive(7, ip);
   if (forceIp) throw new KeyError(`altName "${name}" is not an IP address`);
   if (!/^(?:\*\.)?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?$/.test(s)) {
     throw new KeyError(`altName "${name}" is neither an IP address nor a DNS name (use punycode for IDNs)`);
   }
-  return new GeneralName({ type: 2, value: s });
+  return contextPrimitive(2, new TextEncoder().encode(s));
 }
 
-function extension(extnID: string, critical: boolean, value: asn1js.AsnType): Extension {
-  const der = encode(value);
-  return new Extension({ extnID, critical, extnValue: der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer });
+/** `[n] IMPLICIT` around primitive contents. */
+function contextPrimitive(tagNumber: number, valueHex: Uint8Array): asn1js.Primitive {
+  return new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber }, valueHex });
+}
+
+/** `Extension ::= SEQUENCE { extnID, critical DEFAULT FALSE, extnValue OCTET STRING }`. */
+function extension(extnID: string, critical: boolean, value: asn1js.AsnType): asn1js.Sequence {
+  return new asn1js.Sequence({
+    value: [
+      new asn1js.ObjectIdentifier({ value: extnID }),
+      ...(critical ? [new asn1js.Boolean({ value: true })] : []),
+      new asn1js.OctetString({ valueHex: encode(value) }),
+    ],
+  });
 }
 
 /**
@@ -185,8 +189,8 @@ export function createSelfSigned(provider?: CryptoProvider, opts: SelfSignedOpti
   const pkcs8 = generateP256Pkcs8(p);
   const key = loadPrivateKey(pkcs8);
   const spki = spkiOfPrivateKey(key);
-  const publicKeyInfo = PublicKeyInfo.fromBER(spki);
-  const publicPoint = new Uint8Array(publicKeyInfo.subjectPublicKey.valueBlock.valueHexView);
+  const publicPoint = bitString(seq(decodeDer(spki))?.[1])?.bytes;
+  if (publicPoint === undefined) throw new KeyError('malformed public key');
   const keyId = p.hash('sha1', publicPoint);
 
   const serial = p.randomBytes(16);
@@ -194,38 +198,35 @@ export function createSelfSigned(provider?: CryptoProvider, opts: SelfSignedOpti
   const nowSeconds = Math.floor(Date.now() / 1000) * 1000;
   const notBefore = new Date(nowSeconds - DAY_MS);
   const notAfter = new Date(nowSeconds + Math.round(days * DAY_MS));
-  const sigAlg = new AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSha256 });
+  const sigAlg = encode(new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: OID.ecdsaWithSha256 })] }));
+  const oids = (list: readonly string[]) => new asn1js.Sequence({ value: list.map((value) => new asn1js.ObjectIdentifier({ value })) });
 
-  const cert = new Certificate();
-  cert.version = 2;
-  cert.serialNumber = new asn1js.Integer({ valueHex: serial });
-  cert.signature = sigAlg;
-  cert.issuer = rdn(commonName);
-  cert.subject = rdn(commonName);
-  cert.notBefore = x509Time(notBefore);
-  cert.notAfter = x509Time(notAfter);
-  cert.subjectPublicKeyInfo = publicKeyInfo;
-  const extensions: Extension[] = [
-    extension(OID.basicConstraints, true, new BasicConstraints({ cA: false }).toSchema()),
+  const extensions = [
+    extension(OID.basicConstraints, true, new asn1js.Sequence({ value: [] })),
     extension(OID.keyUsage, true, new asn1js.BitString({ unusedBits: 7, valueHex: Uint8Array.of(0x80) })),
-    extension(OID.extKeyUsage, false, new ExtKeyUsage({ keyPurposes: [OID.serverAuth, OID.clientAuth] }).toSchema()),
+    extension(OID.extKeyUsage, false, oids([OID.serverAuth, OID.clientAuth])),
   ];
   if (altNames.length > 0) {
-    extensions.push(extension(OID.subjectAltName, false, new AltName({ altNames: altNames.map(generalNameFor) }).toSchema()));
+    extensions.push(extension(OID.subjectAltName, false, new asn1js.Sequence({ value: altNames.map(generalNameFor) })));
   }
   extensions.push(
     extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: keyId })),
-    extension(
-      OID.authorityKeyIdentifier,
-      false,
-      new asn1js.Sequence({ value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: keyId })] }),
-    ),
+    extension(OID.authorityKeyIdentifier, false, new asn1js.Sequence({ value: [contextPrimitive(0, keyId)] })),
   );
-  cert.extensions = extensions;
-
-  const tbs = encode(cert.encodeTBS());
+  // TBSCertificate (RFC 5280 §4.1): v3, serial, signature, issuer, validity, subject, SPKI, extensions [3].
+  const tbs = derTlv(
+    0x30,
+    derTlv(0xa0, encode(new asn1js.Integer({ value: 2 }))),
+    encode(new asn1js.Integer({ valueHex: serial })),
+    sigAlg,
+    encode(cnName(commonName)),
+    encode(new asn1js.Sequence({ value: [x509Time(notBefore), x509Time(notAfter)] })),
+    encode(cnName(commonName)),
+    spki,
+    derTlv(0xa3, encode(new asn1js.Sequence({ value: extensions }))),
+  );
   const signature = p.importSigningKey(pkcs8).sign(SignatureScheme.ecdsa_secp256r1_sha256, tbs);
-  const certDer = derTlv(0x30, tbs, encode(sigAlg.toSchema()), derTlv(0x03, Uint8Array.of(0), signature));
+  const certDer = derTlv(0x30, tbs, sigAlg, derTlv(0x03, Uint8Array.of(0), signature));
   // Self-check: what we emit must decode.
   parseCertificate(certDer);
   return {

@@ -1,6 +1,7 @@
 /**
- * Every export of the two public entry points ('puredtls' = src/index.ts and
- * 'puredtls/testing' = src/testing/index.ts) has a TSDoc comment with an
+ * Every export of the public entry points ('puredtls' = src/index.ts,
+ * 'puredtls/testing' = src/testing/index.ts and 'puredtls/sans-io' =
+ * src/sans-io.ts) has a TSDoc comment with an
  * `@example`. `npm run docs` (typedoc, warnings are errors) checks that each
  * is documented and that every type it refers to is exported; this checks
  * that each has an example, and api-examples.test.ts that the ```ts (and
@@ -13,7 +14,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ENTRY_POINTS = ['src/index.ts', 'src/testing/index.ts'];
+const ENTRY_POINTS = ['src/index.ts', 'src/testing/index.ts', 'src/sans-io.ts'];
 
 interface ExportDoc {
   key: string;

@@ -1,27 +1,31 @@
 /**
  * The ```ts blocks of the API documentation compile, so they cannot rot.
  *
- * Collected: the `@example` tags of every export of the two public entry
- * points ('puredtls' = src/index.ts, 'puredtls/testing' =
- * src/testing/index.ts), of the public members of the exported classes and
- * interfaces, and of the `@module` comments of the entry points and of the
- * files that declare the exports. ```js blocks are checked too, as
- * TypeScript under the same options, so no example escapes the check.
+ * Collected: the `@example` tags of every export of the public entry points
+ * ('puredtls' = src/index.ts, 'puredtls/testing' = src/testing/index.ts,
+ * 'puredtls/sans-io' = src/sans-io.ts), of the public members of the
+ * exported classes and interfaces, and of the `@module` comments of the
+ * entry points and of the files that declare the exports; and every ```js
+ * and ```ts block of README.md and docs/*.md. ```js blocks are checked as
+ * TypeScript under the same options, so no example escapes the check (a
+ * README snippet that reads `err.code` off an `Error` fails here).
  *
  * Each block becomes a virtual ES module next to this file, importing
- * 'puredtls' and 'puredtls/testing' from the sources (`paths`), and all of
- * them are type-checked in one Program: strict, `verbatimModuleSyntax`, top-
- * level await allowed. A block that needs a value it cannot make (a socket, a
- * key file) declares it: `declare const socket: dgram.Socket;`.
+ * 'puredtls', 'puredtls/testing' and 'puredtls/sans-io' from the sources
+ * (`paths`), and all of them are type-checked in one Program: strict,
+ * `verbatimModuleSyntax`, top-level await allowed. A block that needs a value
+ * it cannot make (a socket, a key file) declares it:
+ * `declare const socket: dgram.Socket;`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { fencedBlocks, markdownDocs } from '../helpers/markdown.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ENTRY_POINTS = ['src/index.ts', 'src/testing/index.ts'];
+const ENTRY_POINTS = ['src/index.ts', 'src/testing/index.ts', 'src/sans-io.ts'];
 const VIRTUAL_DIR = join(ROOT, 'test/examples/__api_examples__');
 /** Fence languages of the blocks that are type-checked. */
 const CHECKED_LANGS = new Set(['ts', 'typescript', 'js', 'javascript']);
@@ -41,6 +45,7 @@ const OPTIONS: ts.CompilerOptions = {
   paths: {
     puredtls: [join(ROOT, 'src/index.ts')],
     'puredtls/testing': [join(ROOT, 'src/testing/index.ts')],
+    'puredtls/sans-io': [join(ROOT, 'src/sans-io.ts')],
   },
 };
 
@@ -75,6 +80,11 @@ export function examplesInComment(comment: string): { line: number; code: string
     if (tag) inExample = tag[1] === 'example';
   }
   return out;
+}
+
+/** The ```js and ```ts blocks of a Markdown file, with their first line (1-based). */
+export function markdownBlocks(text: string): { line: number; code: string }[] {
+  return fencedBlocks(text).filter((b) => CHECKED_LANGS.has(b.lang)).map((b) => ({ line: b.line + 1, code: b.body.join('\n') }));
 }
 
 /** Parses each file once for both Programs. */
@@ -215,12 +225,30 @@ describe('API documentation examples', () => {
     ]);
   });
 
+  it('finds the ```js and ```ts blocks of Markdown, indented ones too', () => {
+    const md = ['# t', '```js', 'a();', '```', '```sh', 'echo', '```', '- item', '  ```ts', '  b();', '    c();', '  ```', '```', 'plain', '```'].join('\n');
+    expect(markdownBlocks(md)).toEqual([
+      { line: 3, code: 'a();' },
+      { line: 10, code: 'b();\n  c();' },
+    ]);
+  });
+
   it('every ```ts (and ```js) example of the public API type-checks against the sources', () => {
     const virtual = new Map<string, string>();
     const host = cachingHost(virtual);
-    const { examples, program: first, exportCount } = collectExamples(host);
+    const { examples: api, program: first, exportCount } = collectExamples(host);
     expect(exportCount).toBeGreaterThan(100);
-    expect(examples.length).toBeGreaterThan(exportCount / 2);
+    expect(api.length).toBeGreaterThan(exportCount / 2);
+    // A block that copies a TypeScript example (`// from examples/....ts`, kept identical by
+    // readme-snippets.test.ts) is not compiled again here: the example is type-checked against
+    // its own runtime's declarations (Deno's, Bun's) by the test that runs it.
+    const copiesTsExample = (code: string) => /^\s*\/\/ from examples\/[\w./-]+\.ts\s*$/m.test(code.split('\n').find((l) => l.trim() !== '') ?? '');
+    const prose = markdownDocs(ROOT).flatMap((doc) =>
+      markdownBlocks(readFileSync(join(ROOT, doc), 'utf8'))
+        .filter((b) => !copiesTsExample(b.code))
+        .map((b) => ({ owner: `${doc} block`, where: `${doc}:${b.line}`, code: b.code })));
+    expect(prose.filter((e) => e.where.startsWith('README.md:')).length).toBeGreaterThanOrEqual(5);
+    const examples = [...api, ...prose];
 
     // Canaries, checked in the same Program: the check does find errors, and allows top-level await.
     const canaries: Example[] = [

@@ -80,7 +80,8 @@ describe('examples/', () => {
       .filter((f) => f.endsWith('.ts'))
       .map((f) => readFileSync(join(ROOT, 'test', f), 'utf8'))
       .join('\n');
-    const examples = readdirSync(EXAMPLES).filter((f) => /\.(mjs|cjs|js|sh)$/.test(f));
+    // Programs in subfolders (examples/bundle/...) are named by their path under examples/.
+    const examples = readdirSync(EXAMPLES, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(mjs|cjs|js|sh|ts)$/.test(f));
     expect(examples.length).toBeGreaterThan(0);
     const untested = examples.filter((f) => !tests.includes(f));
     expect(untested, 'examples that no test under test/ names (and so runs)').toEqual([]);

@@ -5,10 +5,11 @@
  * or a run of its consecutive lines (trailing blanks ignored). The examples
  * themselves are run by examples.test.ts, so such snippets cannot rot either.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { fencedBlocks, markdownDocs } from '../helpers/markdown.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MARKER = /^(?:\/\/|#) from (examples\/[\w.\/-]+)\s*$/;
@@ -22,22 +23,11 @@ interface Snippet {
 
 /** The marked code blocks of a Markdown file. */
 export function markedSnippets(doc: string, text: string): Snippet[] {
-  const out: Snippet[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)(`{3,}|~{3,})\s*([\w-]*)/.exec(lines[i]!);
-    if (!open) continue;
-    const [, indent, fence] = open;
-    const start = i;
-    const body: string[] = [];
-    for (i++; i < lines.length && !(lines[i]!.trim().startsWith(fence!) && lines[i]!.trim().replace(/[`~]/g, '') === ''); i++) {
-      body.push(lines[i]!.startsWith(indent!) ? lines[i]!.slice(indent!.length) : lines[i]!);
-    }
+  return fencedBlocks(text).flatMap(({ line, body }) => {
     const first = body.findIndex((l) => l.trim() !== '');
     const m = first >= 0 ? MARKER.exec(body[first]!.trim()) : null;
-    if (m) out.push({ doc, line: start + 1, example: m[1]!, body: body.slice(first + 1) });
-  }
-  return out;
+    return m ? [{ doc, line, example: m[1]!, body: body.slice(first + 1) }] : [];
+  });
 }
 
 const trimEnd = (ls: string[]) => {
@@ -56,16 +46,8 @@ function isRunOf(part: string[], whole: string[]): boolean {
   return false;
 }
 
-function docs(): string[] {
-  const list = ['README.md'];
-  for (const f of readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' })) {
-    if (f.endsWith('.md') && !f.startsWith('api/') && !f.startsWith('api\\')) list.push(join('docs', f));
-  }
-  return list;
-}
-
 describe('snippets copied from examples/', () => {
-  const snippets = docs().flatMap((d) => markedSnippets(d, readFileSync(join(ROOT, d), 'utf8')));
+  const snippets = markdownDocs(ROOT).flatMap((d) => markedSnippets(d, readFileSync(join(ROOT, d), 'utf8')));
 
   it('finds the marker in a fenced block', () => {
     const md = ['text', '```js', '// from examples/x.mjs', 'a', 'b', '```', '```sh', 'echo', '```', '  ```sh', '  # from examples/y.sh', '  z', '  ```'].join('\n');

@@ -75,7 +75,7 @@ beforeAll(async () => {
         b.onResolve({ filter: /^puredtls$/ }, () => ({ path: join(ROOT, 'src/index.ts') }));
       },
     }],
-    // CommonJS dependencies (asn1js, pkijs) may call require().
+    // CommonJS dependencies (asn1js) may call require().
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
 }, 60_000);

@@ -35,7 +35,7 @@ describe.sequential('the packed tarball', () => {
     expect(files).toContain('dist/index.d.ts');
     expect(files).toContain('README.md');
     expect(files).toContain('LICENSE');
-    expect(files.filter((f) => !/^(dist\/|docs\/|examples\/|bench\/(README|results)\.md$|fuzz\/README\.md$|testing\/package\.json$|README\.md$|LICENSE$|package\.json$)/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(dist\/|docs\/|examples\/|bench\/(README|results)\.md$|fuzz\/README\.md$|testing\/package\.json$|sans-io\/package\.json$|README\.md$|LICENSE$|package\.json$)/.test(f))).toEqual([]);
   });
 
   it('has every file its README links to', () => {
@@ -61,8 +61,8 @@ describe.sequential('the packed tarball', () => {
   });
 
   it("works through import('puredtls') (ESM)", () => {
-    const out = run('node', ['--input-type=module', '-e', "const d = await import('puredtls'); console.log(typeof d.createServer)"]);
-    expect(out.trim()).toBe('function');
+    const out = run('node', ['--input-type=module', '-e', "const d = await import('puredtls'); const s = await import('puredtls/sans-io'); console.log(typeof d.createServer, typeof s.SansIoServer, s.DtlsError === d.DtlsError)"]);
+    expect(out.trim()).toBe('function function true');
   });
 
   it('runs the openssl-dtls README example unchanged', () => {
@@ -116,10 +116,12 @@ describe.sequential('the packed tarball', () => {
     writeFileSync(join(project, 'index.ts'), [
       "import { createServer, connect, DtlsError, KeyError, type Peer } from 'puredtls';",
       "import { VirtualNetwork } from 'puredtls/testing';",
+      "import { SansIoServer, type SansIoEvent } from 'puredtls/sans-io';",
+      'const events: SansIoEvent[] = new SansIoServer({ key: "k", cert: "c" }).takeEvents();',
       'const server = createServer({ key: "k", cert: "c", mtu: 1200 });',
       "server.on('error', (err: Error) => { if (err instanceof DtlsError) console.log(err.code); });",
       "server.on('secureConnection', (peer: Peer) => peer.on('message', (m: Buffer) => peer.send(m)));",
-      'export const used = [connect, KeyError, VirtualNetwork];',
+      'export const used = [connect, KeyError, VirtualNetwork, events];',
       '',
     ].join('\n'));
     // Resolve 'puredtls' from the consumer folder's node_modules (the installed tarball).
@@ -132,8 +134,8 @@ describe.sequential('the packed tarball', () => {
       throw new Error(`${name}: tsc failed\n${(e as { stdout?: string }).stdout ?? e}`);
     }
     if (type === 'commonjs') {
-      const out = run('node', ['-e', "const d = require('puredtls'); const t = require('puredtls/testing'); console.log(typeof d.createServer, typeof t.VirtualNetwork, require.resolve('puredtls'))"], project);
-      expect(out).toMatch(/^function function .*dist\/cjs\/index\.js$/m);
+      const out = run('node', ['-e', "const d = require('puredtls'); const t = require('puredtls/testing'); const s = require('puredtls/sans-io'); console.log(typeof d.createServer, typeof t.VirtualNetwork, typeof s.SansIoClient, s.DtlsError === d.DtlsError, require.resolve('puredtls'))"], project);
+      expect(out).toMatch(/^function function function true .*dist\/cjs\/index\.js$/m);
     }
   });
 

@@ -56,7 +56,7 @@ beforeAll(async () => {
   const out = join(dir, 'flood-heap.mjs');
   await build({
     entryPoints: [ENTRY], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent',
-    // CommonJS dependencies (asn1js, pkijs) may call require().
+    // CommonJS dependencies (asn1js) may call require().
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
   const r = spawnSync(process.execPath, ['--expose-gc', out, PKI_DIR, String(COUNT)], { encoding: 'utf8', timeout: 240_000 });

@@ -9,7 +9,7 @@ const AEADS: readonly AeadAlg[] = ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1
 
 describe('the default provider, per algorithm', () => {
   it(`is what ${runtime} gets: node:crypto where it has the algorithm, @noble where it does not`, () => {
-    const expected = { node: 'node', bun: 'node+noble(chacha20-poly1305,ccm)', deno: 'node+noble(ccm)' }[runtime];
+    const expected = { node: 'node', bun: 'node+noble(chacha20-poly1305,ccm,chacha20-mask)', deno: 'node+noble(ccm)' }[runtime];
     expect(defaultProvider().name).toBe(expected);
     expect(defaultProvider()).toBe(defaultProvider());
   });
@@ -60,10 +60,30 @@ describe('composeProvider', () => {
     });
     expect([support.random, support.hashes, support.cbc, support.signatures]).toEqual([true, true, true, true]);
     expect(support.groups).toEqual({ x25519: true, secp256r1: true, secp384r1: true });
+    expect(support.masks).toEqual({ 'aes-128-ecb': true, 'aes-256-ecb': true, chacha20: true });
     const p = composeProvider(noCcm, nobleProvider, support);
     expect(p.name).toBe('partial+noble(ccm)');
     expect(() => p.createAead('aes-128-ccm8', new Uint8Array(16))).not.toThrow();
     expect(p.hash).toBe(noCcm.hash);
+  });
+
+  it('takes the DTLS 1.3 record-number mask per algorithm: ChaCha20 from the pure provider where the runtime has no bare ChaCha20 (Bun)', () => {
+    const noChacha20Stream: CryptoProvider = {
+      ...full,
+      name: 'bunlike',
+      createRecordNumberMask(alg, key) {
+        if (alg === 'chacha20') throw new DtlsError('ERR_DTLS_CRYPTO', 'Unknown cipher');
+        return full.createRecordNumberMask(alg, key);
+      },
+    };
+    const support = probeNative(noChacha20Stream, nobleProvider);
+    expect(support.masks).toEqual({ 'aes-128-ecb': true, 'aes-256-ecb': true, chacha20: false });
+    const p = composeProvider(noChacha20Stream, nobleProvider, support);
+    expect(p.name).toBe('bunlike+noble(chacha20-mask)');
+    const key = new Uint8Array(32).fill(7);
+    const sample = new Uint8Array(16).fill(9);
+    expect(p.createRecordNumberMask('chacha20', key)(sample)).toEqual(nobleProvider.createRecordNumberMask('chacha20', key)(sample));
+    expect(p.createRecordNumberMask('aes-128-ecb', key.subarray(0, 16))(sample)).toEqual(full.createRecordNumberMask('aes-128-ecb', key.subarray(0, 16))(sample));
   });
 
   it('does not trust a native algorithm that gives other bytes', () => {

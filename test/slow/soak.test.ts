@@ -252,7 +252,7 @@ beforeAll(async () => {
       loader: 'ts',
     },
     outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent', plugins: [childStubs],
-    // CommonJS dependencies (asn1js, pkijs) may call require().
+    // CommonJS dependencies (asn1js) may call require().
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
   const r = spawnSync(process.execPath, ['--expose-gc', out, PKI_DIR, String(SESSIONS), String(DURATION_S)], {

@@ -7,7 +7,7 @@
  * maps. Output: fuzz/build/<name>.cjs. Fixture PEM files are embedded as text.
  *
  * Only our own code (src/) should guide the fuzzer: the bundled dependencies
- * (@noble/*, asn1js, pkijs), the esbuild runtime and the harness itself are
+ * (@noble/*, asn1js), the esbuild runtime and the harness itself are
  * marked `istanbul ignore next` statement by statement, so istanbul adds no
  * counters to them. That keeps coverage feedback about src/ and keeps the
  * pure-JS crypto at full speed (`--instrument-all` turns this off).

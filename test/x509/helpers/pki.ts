@@ -11,6 +11,7 @@ import { pemEncode } from '../../../src/x509/pem.js';
 import {
   bits, bool, concat, ctx, ctxPrim, enumerated, generalizedTime, ia5, int, nul, octets, oid, printable, readChildren, readTlv, seq, set, time, tlv, utf8,
 } from './der.js';
+import { WEAK_KEYS } from './weak-keys.js';
 
 export type TestKeyKind = 'p256' | 'p384' | 'p521' | 'rsa2048' | 'rsa1024' | 'ed25519' | 'p192' | 'dsa';
 
@@ -25,29 +26,48 @@ export interface TestKey {
 
 const keyCache = new Map<string, TestKey>();
 
-/** A key of `kind`; the same `slot` returns the same key (RSA generation is slow). */
+/** A TestKey from its DER; the KeyObject is made on first use. */
+function keyOf(kind: TestKeyKind, pkcs8: Uint8Array, spki: Uint8Array, makePrivateKey: () => KeyObject): TestKey {
+  const bitString = readChildren(readTlv(spki).contents)[1]!.contents.subarray(1);
+  let privateKey: KeyObject | undefined;
+  return {
+    kind,
+    pkcs8,
+    spki,
+    get privateKey() {
+      privateKey ??= makePrivateKey();
+      return privateKey;
+    },
+    keyId: new Uint8Array(createHash('sha1').update(bitString).digest()),
+  };
+}
+
+const der = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64'));
+
+/**
+ * A key of `kind`; the same `slot` returns the same key (RSA generation is slow).
+ * P-192 and DSA keys, which only ever appear as refused subject keys, are fixed
+ * ones (weak-keys.ts) whatever the slot: Bun's node:crypto cannot make them (nor
+ * their KeyObject, which is made only when something signs with one).
+ */
 export function testKey(kind: TestKeyKind, slot = 0): TestKey {
   const id = `${kind}/${slot}`;
   let k = keyCache.get(id);
   if (k === undefined) {
-    const pair =
-      kind === 'p256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-        : kind === 'p384' ? generateKeyPairSync('ec', { namedCurve: 'secp384r1' })
-          : kind === 'p521' ? generateKeyPairSync('ec', { namedCurve: 'secp521r1' })
-            : kind === 'p192' ? generateKeyPairSync('ec', { namedCurve: 'prime192v1' })
+    if (kind === 'p192' || kind === 'dsa') {
+      const { pkcs8, spki } = WEAK_KEYS[kind];
+      k = keyOf(kind, der(pkcs8), der(spki), () => createPrivateKey({ key: Buffer.from(der(pkcs8)), format: 'der', type: 'pkcs8' }));
+    } else {
+      const { privateKey } =
+        kind === 'p256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+          : kind === 'p384' ? generateKeyPairSync('ec', { namedCurve: 'secp384r1' })
+            : kind === 'p521' ? generateKeyPairSync('ec', { namedCurve: 'secp521r1' })
               : kind === 'rsa2048' ? generateKeyPairSync('rsa', { modulusLength: 2048 })
                 : kind === 'rsa1024' ? generateKeyPairSync('rsa', { modulusLength: 1024 })
-                  : kind === 'dsa' ? generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 })
-                    : generateKeyPairSync('ed25519');
-    const spki = new Uint8Array(createPublicKey(pair.privateKey).export({ type: 'spki', format: 'der' }));
-    const bitString = readChildren(readTlv(spki).contents)[1]!.contents.subarray(1);
-    k = {
-      kind,
-      pkcs8: new Uint8Array(pair.privateKey.export({ type: 'pkcs8', format: 'der' })),
-      spki,
-      privateKey: pair.privateKey,
-      keyId: new Uint8Array(createHash('sha1').update(bitString).digest()),
-    };
+                  : generateKeyPairSync('ed25519');
+      const spki = new Uint8Array(createPublicKey(privateKey).export({ type: 'spki', format: 'der' }));
+      k = keyOf(kind, new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' })), spki, () => privateKey);
+    }
     keyCache.set(id, k);
   }
   return k;
@@ -56,9 +76,7 @@ export function testKey(kind: TestKeyKind, slot = 0): TestKey {
 /** A key from PKCS#8 DER. */
 export function keyFromPkcs8(kind: TestKeyKind, pkcs8: Uint8Array): TestKey {
   const privateKey = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
-  const spki = new Uint8Array(createPublicKey(privateKey).export({ type: 'spki', format: 'der' }));
-  const bitString = readChildren(readTlv(spki).contents)[1]!.contents.subarray(1);
-  return { kind, pkcs8, spki, privateKey, keyId: new Uint8Array(createHash('sha1').update(bitString).digest()) };
+  return keyOf(kind, pkcs8, new Uint8Array(createPublicKey(privateKey).export({ type: 'spki', format: 'der' })), () => privateKey);
 }
 
 export type SigAlg =

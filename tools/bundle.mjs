@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+/**
+ * Bundles the programs of examples/bundle/ (a server, a client, both in one program, all
+ * importing 'puredtls' by name) and the CLI as users bundle them: esbuild to ESM and to
+ * CommonJS, minified, and webpack 5 in production mode (terser), all for Node. Used by
+ * test/bundle/bundle.test.ts, which runs every bundle, and to keep the README's size table
+ * true:
+ *
+ *   node tools/bundle.mjs [OUTDIR]        # build into OUTDIR (default: a temporary one), print the table
+ *   node tools/bundle.mjs --readme        # build, then rewrite the table in README.md
+ *
+ * Needs dist/ (`npm run build`): 'puredtls' resolves to it through package.json's
+ * "exports" (a package may import itself by name).
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** The programs of examples/bundle/, in table order. */
+export const APPS = Object.freeze([
+  { name: 'server', label: 'server only (`createServer`, `createSelfSigned`)' },
+  { name: 'client', label: 'client only (`connectAsync`)' },
+  { name: 'both', label: 'server and client (`both.mjs`)' },
+]);
+
+/** The bundler configurations, in table order; `ext` is the output's extension. */
+export const BUNDLERS = Object.freeze([
+  { name: 'esbuild-esm', label: 'esbuild, ESM, minified', ext: 'mjs' },
+  { name: 'esbuild-cjs', label: 'esbuild, CommonJS, minified', ext: 'cjs' },
+  { name: 'webpack', label: 'webpack 5, production', ext: 'cjs' },
+]);
+
+const entry = (app) => join(ROOT, 'examples/bundle', `${app}.mjs`);
+
+async function esbuild(format, entryPoints, outDir, ext) {
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints,
+    outdir: outDir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format,
+    minify: true,
+    outExtension: { '.js': `.${ext}` },
+    logLevel: 'silent',
+  });
+  if (result.errors.length > 0) throw new Error(`esbuild ${format}: ${JSON.stringify(result.errors)}`);
+}
+
+function webpack(outDir, apps) {
+  const wp = require('webpack');
+  const config = {
+    mode: 'production',
+    target: 'node20',
+    context: ROOT,
+    entry: Object.fromEntries(apps.map((a) => [a, entry(a)])),
+    output: { path: outDir, filename: '[name].webpack.cjs' },
+    performance: { hints: false },
+    // Node's modules come from Node; everything else is in the bundle.
+    externalsPresets: { node: true },
+  };
+  return new Promise((resolve, reject) => {
+    wp(config, (err, stats) => {
+      if (err) return reject(err);
+      if (stats.hasErrors()) return reject(new Error(stats.toString({ all: false, errors: true })));
+      resolve();
+    });
+  });
+}
+
+/**
+ * Build every app with every bundler, and the CLI with esbuild (ESM and CommonJS), into
+ * `outDir`. Returns the bundles: `{ app, bundler, file, bytes, gzip }` (CLI bundles as app
+ * `cli`).
+ */
+export async function buildAll(outDir, { bundlers = BUNDLERS.map((b) => b.name) } = {}) {
+  const apps = APPS.map((a) => a.name);
+  const out = [];
+  const add = (app, bundler, file) => {
+    const bytes = readFileSync(file);
+    out.push({ app, bundler, file, bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
+  };
+  for (const [format, bundler] of [['esm', 'esbuild-esm'], ['cjs', 'esbuild-cjs']]) {
+    if (!bundlers.includes(bundler)) continue;
+    const dir = join(outDir, bundler);
+    const ext = format === 'esm' ? 'mjs' : 'cjs';
+    await esbuild(format, apps.map(entry), dir, ext);
+    for (const a of apps) add(a, bundler, join(dir, `${a}.${ext}`));
+    // The CLI, from dist/ (its bin).
+    await esbuild(format, { cli: join(ROOT, 'dist/cli/main.js') }, dir, ext);
+    add('cli', bundler, join(dir, `cli.${ext}`));
+  }
+  if (bundlers.includes('webpack')) {
+    const dir = join(outDir, 'webpack');
+    await webpack(dir, apps);
+    for (const a of apps) add(a, 'webpack', join(dir, `${a}.webpack.cjs`));
+  }
+  return out;
+}
+
+const kb = (n) => `${Math.round(n / 1024)} KB`;
+
+/** The README's table: one row per app, one column per bundler, minified (gzip -9). */
+export function sizeTable(bundles) {
+  const head = `| program | ${BUNDLERS.map((b) => b.label).join(' | ')} |`;
+  const rule = `|---|${BUNDLERS.map(() => '---:').join('|')}|`;
+  const rows = APPS.map((a) => {
+    const cells = BUNDLERS.map((b) => {
+      const x = bundles.find((r) => r.app === a.name && r.bundler === b.name);
+      return x ? `${kb(x.bytes)} (${kb(x.gzip)} gzip)` : '—';
+    });
+    return `| ${a.label} | ${cells.join(' | ')} |`;
+  });
+  return [head, rule, ...rows].join('\n');
+}
+
+export const TABLE_START = '<!-- bundle-sizes: generated by `node tools/bundle.mjs --readme` -->';
+export const TABLE_END = '<!-- /bundle-sizes -->';
+
+/** The table as README.md has it (between the markers), or undefined. */
+export function readmeTable(readme) {
+  const a = readme.indexOf(TABLE_START);
+  const b = readme.indexOf(TABLE_END);
+  if (a < 0 || b < a) return undefined;
+  return readme.slice(a + TABLE_START.length, b).trim();
+}
+
+/** Every "N KB" figure of a table, in order. */
+export function tableFigures(table) {
+  return [...table.matchAll(/(\d+) KB/g)].map((m) => Number(m[1]));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const args = process.argv.slice(2);
+  const readme = args.includes('--readme');
+  const given = args.find((a) => !a.startsWith('--'));
+  const outDir = given ?? mkdtempSync(join(tmpdir(), 'puredtls-bundle-'));
+  try {
+    statSync(join(ROOT, 'dist/index.js'));
+  } catch {
+    console.error('tools/bundle.mjs: dist/ is missing; run `npm run build` first');
+    process.exit(1);
+  }
+  const bundles = await buildAll(outDir);
+  const table = sizeTable(bundles);
+  console.log(table);
+  for (const b of bundles.filter((x) => x.app === 'cli')) console.log(`CLI (${b.bundler}): ${kb(b.bytes)} (${kb(b.gzip)} gzip)`);
+  if (readme) {
+    const file = join(ROOT, 'README.md');
+    const text = readFileSync(file, 'utf8');
+    if (readmeTable(text) === undefined) {
+      console.error(`README.md has no ${TABLE_START} ... ${TABLE_END} section`);
+      process.exit(1);
+    }
+    const a = text.indexOf(TABLE_START) + TABLE_START.length;
+    writeFileSync(file, `${text.slice(0, a)}\n${table}\n${text.slice(text.indexOf(TABLE_END))}`);
+    console.log('README.md updated');
+  }
+  if (given === undefined) rmSync(outDir, { recursive: true, force: true });
+}
