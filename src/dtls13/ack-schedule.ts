@@ -53,13 +53,20 @@ export class AckSchedule {
   }
 }
 
-/** The record numbers an ACK record lists, or `undefined` when it does not parse (such an ACK is ignored, never fatal). */
-export function readAck(body: Uint8Array): readonly RecordNumber[] | undefined {
+/**
+ * The record numbers an ACK record of `epoch` lists, or `undefined` when it
+ * does not parse (such an ACK is ignored, never fatal). §7: an ACK travels in
+ * the epoch of the records it acknowledges or a later one, so numbers of a
+ * later epoch than its own are not believed (`laterEpoch` says some were
+ * left out: a plaintext ACK must not acknowledge protected records).
+ */
+export function readAck(body: Uint8Array, epoch: number): { numbers: readonly RecordNumber[]; laterEpoch: boolean } | undefined {
   try {
     const r = new Reader(body);
-    const numbers = decodeAck(r).recordNumbers;
+    const all = decodeAck(r).recordNumbers;
     r.end('ack');
-    return numbers;
+    const numbers = all.filter((n) => n.epoch <= epoch);
+    return { numbers, laterEpoch: numbers.length < all.length };
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
     return undefined;

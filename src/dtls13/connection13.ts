@@ -27,7 +27,7 @@ import { VersionFallback } from './handshake/client13.js';
 import { AckSchedule, readAck } from './ack-schedule.js';
 import { KeyUpdateRequest, encodeKeyUpdate } from './messages/key-update.js';
 import type { PlaintextRecord13, Record13 } from './record.js';
-import { INTEGRITY_LIMIT_REACHED, type OpenedRecord13, RecordLayer13 } from './record-layer13.js';
+import { type OpenedRecord13, RecordLayer13 } from './record-layer13.js';
 import type { Suite13 } from './suites.js';
 import { TrafficSecrets } from './traffic-secrets.js';
 
@@ -128,8 +128,6 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
     return t;
   }
 
-  // --- input -------------------------------------------------------------------
-
   /** A datagram from the peer. Never throws. Returns the Activity bits of what it produced. */
   receive(data: Uint8Array, now: number): number {
     this.activity = 0;
@@ -143,8 +141,7 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
       this.handleRecord(rec);
       if (this.isClosed || this.fallback !== undefined) return this.activity;
       if (this.records.ourCidLength !== cidLength) {
-        // The ServerHello just negotiated connection IDs: the protected records after it in the
-        // datagram carry ours (RFC 9147 §9), so the rest is parsed anew.
+        // The ServerHello just negotiated CIDs: the records after it carry ours (§9), parse the rest anew.
         parsed = this.records.parse(data.subarray(end));
         i = -1;
       }
@@ -194,12 +191,8 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
       return;
     }
     this.drop(reason);
-    if (reason === 'record failed authentication' || reason === INTEGRITY_LIMIT_REACHED) {
-      // S-41: `maxBadRecords` over the association when set, else the suite's integrity limit of the key (RFC 9147 §4.5.3).
-      const limit = this.settings.maxBadRecords;
-      if (limit > 0 ? this.records.badRecords >= limit : reason === INTEGRITY_LIMIT_REACHED) {
-        this.fail(new DtlsError('ERR_DTLS_TOO_MANY_BAD_RECORDS', `${this.records.badRecords} records failed authentication`, 'bad_record_mac'));
-      }
+    if (this.records.tooManyBadRecords(reason, this.settings.maxBadRecords)) {
+      this.fail(new DtlsError('ERR_DTLS_TOO_MANY_BAD_RECORDS', `${this.records.badRecords} records failed authentication`, 'bad_record_mac'));
     }
   }
 
@@ -296,14 +289,11 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
   private onAck(rec: OpenedRecord13): void {
     // An ACK in plaintext after the handshake, or one that does not parse, is ignored (never fatal).
     if (rec.epoch === 0 && this.phase !== 'handshake') return this.drop('plaintext ack after the handshake', rec.epoch, rec.seq);
-    const all = readAck(rec.data);
-    if (!all) return this.drop('malformed ack', rec.epoch, rec.seq);
-    // §7: an ACK travels in the epoch of the records it acknowledges or a later one. Numbers of a later
-    // epoch than its own are not believed (a plaintext ACK must not acknowledge protected records).
-    const numbers = all.filter((n) => n.epoch <= rec.epoch);
-    if (numbers.length < all.length) this.drop('ack for a later epoch than its own', rec.epoch, rec.seq);
+    const ack = readAck(rec.data, rec.epoch);
+    if (!ack) return this.drop('malformed ack', rec.epoch, rec.seq);
+    if (ack.laterEpoch) this.drop('ack for a later epoch than its own', rec.epoch, rec.seq);
     const wasKeyUpdate = this.keyUpdate === 'sent';
-    if (this.flights.acknowledge(numbers, this.now)) {
+    if (this.flights.acknowledge(ack.numbers, this.now)) {
       if (this.phase === 'confirming') this.established();
       if (wasKeyUpdate) this.switchWriteKeys();
       this.sendQueuedKeyUpdate();
@@ -379,19 +369,13 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
   /** Our KeyUpdate was acknowledged: send in the next epoch (§8). */
   private switchWriteKeys(): void {
     this.keyUpdate = 'none';
-    const next = this.traffic.next('write', this.provider)!;
-    this.setWriteSecret(next.epoch, next.suite, next.secret);
-    next.secret.fill(0);
-    this.records.retireWrite(next.epoch - 1);
+    this.records.retireWrite(this.traffic.advance('write', this.provider, (e, suite, secret) => this.setWriteSecret(e, suite, secret)) - 1);
   }
 
   /** The peer's KeyUpdate: read its next epoch (keeping this one until a record of the next authenticates), and update ours when asked. */
   private onKeyUpdate(msg: HandshakeMessage): void {
     const updateRequested = this.traffic.checkKeyUpdate(msg);
-    const next = this.traffic.next('read', this.provider)!;
-    this.setReadSecret(next.epoch, next.suite, next.secret);
-    next.secret.fill(0);
-    this.retireBelow = next.epoch;
+    this.retireBelow = this.traffic.advance('read', this.provider, (e, suite, secret) => this.setReadSecret(e, suite, secret));
     if (updateRequested && this.keyUpdate === 'none') this.updateKeys(false);
   }
 

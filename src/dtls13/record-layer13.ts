@@ -50,6 +50,15 @@ export class RecordLayer13 {
   private counterOrder: 'unknown' | 'le' | 'be' = 'unknown';
   /** Records that failed authentication since the association began. */
   badRecords = 0;
+
+  /**
+   * S-41 after a dropped record: `maxBadRecords` over the association when
+   * set (> 0), else the suite's integrity limit of the key (RFC 9147 §4.5.3).
+   */
+  tooManyBadRecords(reason: string, maxBadRecords: number): boolean {
+    if (reason !== 'record failed authentication' && reason !== INTEGRITY_LIMIT_REACHED) return false;
+    return maxBadRecords > 0 ? this.badRecords >= maxBadRecords : reason === INTEGRITY_LIMIT_REACHED;
+  }
   /** Highest (epoch, seq) that authenticated, for address updates (RFC 9147 §9). */
   private newest: [number, number] = [-1, -1];
   /** Set when the last record opened was newer than every one before. */

@@ -43,6 +43,14 @@ export class TrafficSecrets {
     return { epoch: t.epoch + 1, suite: t.suite, secret: nextTrafficSecret(keyScheduleParams(provider, t.suite.hash), t.secret) };
   }
 
+  /** Move a direction to its next epoch: `install` gets the new secret (wiped after); returns the new epoch. */
+  advance(direction: 'read' | 'write', provider: CryptoProvider, install: (epoch: number, suite: Suite13, secret: Uint8Array) => void): number {
+    const next = this.next(direction, provider)!;
+    install(next.epoch, next.suite, next.secret);
+    next.secret.fill(0);
+    return next.epoch;
+  }
+
   /**
    * The peer's KeyUpdate (RFC 9147 §8): it must come in the current read
    * epoch (a second one before our ACK of the first is refused) and leave an
