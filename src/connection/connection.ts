@@ -56,7 +56,7 @@ export class Connection extends ConnectionOutput implements HandshakeDriver {
   private futureRecords: DtlsRecord[] = [];
   /** Application data that arrived before the peer's Finished verified: delivered once it has (S-09). */
   private earlyData: Uint8Array[] = [];
-  private readonly suspension: Suspension;
+  private readonly suspension: Suspension<DtlsRecord>;
   private readonly handshakeDeadline: number;
   private lastReceived: number;
   private secrets: SessionSecrets | undefined;
@@ -81,7 +81,7 @@ export class Connection extends ConnectionOutput implements HandshakeDriver {
     this.handshakeDeadline = now + settings.handshakeTimeout;
     this.records = new RecordLayer(settings.replayWindow, () => this.traceLabel);
     this.reasm = new Reassembler(settings.reassembly);
-    this.suspension = new Suspension(settings.maxFutureRecords);
+    this.suspension = new Suspension<DtlsRecord>(settings.maxFutureRecords, keepRecord);
     this.integrity = new IntegrityGuard(settings.maxBadRecords, settings.retransmitInitial);
     this.traceLabel = role;
     this.flights = new FlightSender(settings, {

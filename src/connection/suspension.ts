@@ -14,12 +14,15 @@ interface Waiting {
   result?: { ok: true; value: unknown } | { ok: false; error: unknown };
 }
 
-/** The waiting state of one association. */
-export class Suspension {
+/**
+ * The waiting state of one association; `R` is its record type (DTLS 1.2's
+ * `DtlsRecord`, 1.3's `Record13`), `keep` copies one out of its datagram.
+ */
+export class Suspension<R = DtlsRecord> {
   private waiting: Waiting | undefined;
-  private held: DtlsRecord[] = [];
+  private held: R[] = [];
 
-  constructor(private readonly maxHeld: number) {}
+  constructor(private readonly maxHeld: number, private readonly keep: (rec: R) => R) {}
 
   get active(): boolean {
     return this.waiting !== undefined;
@@ -36,9 +39,9 @@ export class Suspension {
   }
 
   /** Keep a record until the handshake resumes (a copy: the datagram's bytes are not kept); false when full. */
-  hold(rec: DtlsRecord): boolean {
+  hold(rec: R): boolean {
     if (this.held.length >= this.maxHeld) return false;
-    this.held.push(keepRecord(rec));
+    this.held.push(this.keep(rec));
     return true;
   }
 
@@ -59,7 +62,7 @@ export class Suspension {
   }
 
   /** The records held meanwhile, in order (and forgotten). */
-  takeHeld(): DtlsRecord[] {
+  takeHeld(): R[] {
     const h = this.held;
     this.held = [];
     return h;

@@ -48,7 +48,7 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
   readonly records: RecordLayer13;
   readonly flights: FlightSender;
   private readonly reasm: Reassembler;
-  private readonly suspension: Suspension;
+  private readonly suspension: Suspension<Record13>;
   private machine!: HandshakeMachine13;
   private phase: Phase = 'handshake';
   private nextSendSeq = 0;
@@ -82,7 +82,7 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
     this.traceLabel = role;
     this.records = new RecordLayer13(settings.provider, settings.replayWindow, () => this.traceLabel);
     this.reasm = new Reassembler(settings.reassembly);
-    this.suspension = new Suspension(settings.maxFutureRecords);
+    this.suspension = new Suspension<Record13>(settings.maxFutureRecords, keepRecord13);
     this.flights = new FlightSender(settings, {
       overhead: (epoch) => this.records.overhead(epoch),
       seal: (type, data, epoch) => this.sealOrThrow(type, data, epoch),
@@ -163,7 +163,7 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
   private handleRecord(rec: Record13): void {
     if (this.phase === 'closed') return;
     if (this.suspension.active) {
-      if (!this.suspension.hold(keepRecord13(rec) as never)) this.drop('held queue full');
+      if (!this.suspension.hold(rec)) this.drop('held queue full');
       return;
     }
     try {
@@ -500,7 +500,7 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
       this.fail(err);
       return this.activity;
     }
-    for (const r of this.suspension.takeHeld() as unknown as Record13[]) {
+    for (const r of this.suspension.takeHeld()) {
       this.handleRecord(r);
       if (this.isClosed) break;
     }
