@@ -82,6 +82,13 @@ export class Reader {
   vec8(min: number, max: number, what = 'vec8'): Uint8Array {
     return this.vec(1, min, max, what);
   }
+  /** `uint8 x<min..max>` as numbers (a loop: `Array.from` on a Uint8Array is ten times slower). */
+  vec8Numbers(min: number, max: number, what = 'vec8'): number[] {
+    const b = this.vec(1, min, max, what);
+    const out: number[] = [];
+    for (let i = 0; i < b.length; i++) out.push(b[i]!);
+    return out;
+  }
   /** `opaque x<min..max>` with a 2-byte length. */
   vec16(min: number, max: number, what = 'vec16'): Uint8Array {
     return this.vec(2, min, max, what);

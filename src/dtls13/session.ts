@@ -121,7 +121,7 @@ function readSession13(r: Reader): Session13 {
 
 /** The plaintext of a DTLS 1.3 ticket. */
 export function encodeSession13(s: Session13): Uint8Array {
-  const w = new Writer(256);
+  const w = new Writer();
   writeSession13(w, s);
   return w.finish();
 }

@@ -23,7 +23,11 @@ export interface PeekedHello {
   /** The record that carried it (epoch 0). */
   readonly record: DtlsRecord;
   readonly messageSeq: number;
-  /** The whole ClientHello, or the prefix the cookie covers when the message is fragmented. */
+  /**
+   * The whole ClientHello, or the prefix the cookie covers when the message is
+   * fragmented. Its extensions' data are views into the datagram: read them
+   * now, copy what is kept.
+   */
   readonly hello: HelloPrefix;
   /** The ClientHello's body, when the record holds it whole. */
   readonly body?: Uint8Array;
@@ -57,7 +61,7 @@ export function peekClientHello(data: Uint8Array, maxMessage: number): PeekedHel
     // the first fragment of one a small MTU split must hold the prefix the cookie
     // covers: version, random, session_id and the cookie itself.
     const whole = frag.body.length === frag.length;
-    const hello = whole ? decodeClientHello(new Reader(frag.body)) : decodeHelloPrefix(new Reader(frag.body));
+    const hello = whole ? decodeClientHello(new Reader(frag.body), false) : decodeHelloPrefix(new Reader(frag.body));
     return { record, messageSeq: frag.messageSeq, hello, ...(whole && { body: frag.body }) };
   } catch (e) {
     if (e instanceof DecodeError) return null;

@@ -11,20 +11,20 @@
  * @module
  */
 import { Reader } from '../codec/reader.js';
-import { Writer } from '../codec/writer.js';
+import { Writer, allocOut } from '../codec/writer.js';
 import type { Group13, HelloRetryState } from '../dtls13/driver.js';
 import { group13ById, group13Id } from '../dtls13/handshake/common13.js';
-import { helloRetryRequestBody } from '../dtls13/handshake/negotiate13.js';
+import { type HelloRetryRequestFields, helloRetryRequestBody, helloRetryRequestLength, writeHelloRetryRequest } from '../dtls13/handshake/negotiate13.js';
 import { DtlsVersion, decodeSupportedVersionsList } from '../dtls13/messages/supported-versions.js';
 import { encodePlaintextRecord13 } from '../dtls13/record.js';
 import { type Suite13, suite13ById } from '../dtls13/suites.js';
 import { DecodeError } from '../errors.js';
 import { COOKIE_LENGTH, type CookieFactory } from '../handshake/cookie.js';
 import { findExtension } from '../handshake/extensions.js';
-import { HANDSHAKE_HEADER_LENGTH, encodeHandshakeFragment } from '../handshake/header.js';
+import { HANDSHAKE_HEADER_LENGTH } from '../handshake/header.js';
 import type { ClientHello } from '../handshake/messages/client-hello.js';
 import { ExtensionType, HandshakeType } from '../handshake/registry.js';
-import { ContentType } from '../record/content-type.js';
+import { ContentType, DTLS1_2, RECORD_HEADER_LENGTH } from '../record/content-type.js';
 
 /** Does this ClientHello offer DTLS 1.3 (supported_versions listing 0xFEFC)? Malformed: no. */
 export function offersDtls13(hello: ClientHello): boolean {
@@ -60,12 +60,15 @@ function cookiePayload(suite: Suite13, group: Group13 | undefined, clientHello1H
   return w.finish();
 }
 
-/** A HelloRetryRequest cookie for this client: the payload, then its MAC. */
+/**
+ * A HelloRetryRequest cookie for this client: the payload, then its MAC. Cut
+ * from the output slabs: it is written into the HelloRetryRequest and dropped.
+ */
 export function makeRetryCookie(
   cookies: CookieFactory, address: string, port: number, suite: Suite13, group: Group13 | undefined, clientHello1Hash: Uint8Array, now: number,
 ): Uint8Array {
   const payload = cookiePayload(suite, group, clientHello1Hash);
-  const out = new Uint8Array(payload.length + COOKIE_LENGTH);
+  const out = allocOut(payload.length + COOKIE_LENGTH);
   out.set(payload, 0);
   out.set(cookies.macFor(address, port, payload, now), payload.length);
   return out;
@@ -101,15 +104,23 @@ export function openRetryCookie(
 /**
  * The HelloRetryRequest record answering a first ClientHello: a DTLSPlaintext
  * record with the ClientHello's record sequence number and message_seq (as
- * 1.2's HelloVerifyRequest, S-13). `undefined` when it would be larger than
- * the ClientHello (amplification ≤ 1×).
+ * 1.2's HelloVerifyRequest, S-13), written in one pass into one buffer (a
+ * flood of ClientHellos gets one each). `undefined` when it would be larger
+ * than the ClientHello (amplification ≤ 1×).
  */
-export function helloRetryRequestRecord(body: Uint8Array, messageSeq: number, recordSeq: number, helloSize: number): { record: Uint8Array; fragment: Uint8Array } | undefined {
-  const w = new Writer(HANDSHAKE_HEADER_LENGTH + body.length);
-  encodeHandshakeFragment(w, HandshakeType.server_hello, body.length, messageSeq, 0, body);
-  const fragment = w.finish();
-  const record = encodePlaintextRecord13(ContentType.handshake, recordSeq, fragment);
-  return record.length > helloSize ? undefined : { record, fragment };
+export function helloRetryRequestRecord(
+  m: HelloRetryRequestFields, messageSeq: number, recordSeq: number, helloSize: number,
+): { record: Uint8Array; fragment: Uint8Array } | undefined {
+  const bodyLength = helloRetryRequestLength(m);
+  const size = RECORD_HEADER_LENGTH + HANDSHAKE_HEADER_LENGTH + bodyLength;
+  if (size > helloSize) return undefined;
+  const record = allocOut(size);
+  const w = new Writer(record);
+  w.u8(ContentType.handshake).u16(DTLS1_2).u16(0).u48(recordSeq).u16(HANDSHAKE_HEADER_LENGTH + bodyLength);
+  w.u8(HandshakeType.server_hello).u24(bodyLength).u16(messageSeq).u24(0).u24(bodyLength);
+  writeHelloRetryRequest(w, m);
+  if (w.finish() !== record) throw new Error(`HelloRetryRequest of ${w.length} bytes, ${size} expected`);
+  return { record, fragment: record.subarray(RECORD_HEADER_LENGTH) };
 }
 
 /** A fatal alert answering a hello statelessly (a version or suite we cannot speak): small, never amplifying. */

@@ -3,14 +3,14 @@ import { Activity, Connection, type ConnectionEvent } from '../connection/connec
 import type { ConnectionSettings } from '../connection/settings.js';
 import { Connection13 } from '../dtls13/connection13.js';
 import type { HelloRetryState, Server13Config } from '../dtls13/driver.js';
-import { chooseHelloRetry, clientHello1Hash, helloRetryRequestBody, legacySessionIdEcho } from '../dtls13/handshake/negotiate13.js';
+import { chooseHelloRetry, clientHello1Hash, legacySessionIdEcho } from '../dtls13/handshake/negotiate13.js';
 import { Server13Handshake } from '../dtls13/handshake/server13.js';
 import { AlertDescription, DecodeError, DtlsError, toDtlsError } from '../errors.js';
 import type { ClientHello } from '../handshake/messages/client-hello.js';
 import { CookieFactory } from '../handshake/cookie.js';
 import { ServerHandshake, type ServerHandshakeConfig } from '../handshake/server-handshake.js';
 import type { TicketKeys } from '../handshake/session.js';
-import { ContentType, RECORD_HEADER_LENGTH } from '../record/content-type.js';
+import { ContentType } from '../record/content-type.js';
 import { channels, recordTrace, trace, tracingRecords } from '../trace.js';
 import { Association, type Endpoint, type VersionRange, type EndpointEvent, EndpointQueue, type EndpointSink, commonEndpointEvent } from './endpoint.js';
 import { type PeekedHello, helloVerifyRequest, peekClientHello } from './front-door.js';
@@ -262,8 +262,8 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
         return;
       }
       const hash = clientHello1Hash(this.cfg.settings.provider, choice.suite, h.body!);
-      const body = helloRetryRequestBody(choice.suite, choice.group, makeRetryCookie(this.cookies, address, port, choice.suite, choice.group, hash, now), legacySessionIdEcho(hello));
-      const hrr = helloRetryRequestRecord(body, h.messageSeq, h.record.seq, size);
+      const cookie = makeRetryCookie(this.cookies, address, port, choice.suite, choice.group, hash, now);
+      const hrr = helloRetryRequestRecord({ ...choice, cookie, echo: legacySessionIdEcho(hello) }, h.messageSeq, h.record.seq, size);
       if (!hrr) return this.dropped(address, port, 'HelloRetryRequest would exceed ClientHello');
       this.stats.helloRetryRequests++;
       if (tracingRecords()) {

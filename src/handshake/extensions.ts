@@ -191,7 +191,7 @@ export const CertificateType = Object.freeze({ X509: 0, RawPublicKey: 2 } as con
 export const certificateTypes = {
   decodeList(d: Uint8Array): number[] {
     const r = new Reader(d);
-    const list = Array.from(r.vec8(1, 255, 'certificate types'));
+    const list = r.vec8Numbers(1, 255, 'certificate types');
     r.end('certificate_type');
     return list;
   },

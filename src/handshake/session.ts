@@ -73,7 +73,7 @@ function readSession(r: Reader): Session {
 
 /** Serialize a session for a ticket's plaintext. */
 export function encodeSession(s: Session): Uint8Array {
-  const w = new Writer(256);
+  const w = new Writer();
   writeSession(w, s);
   return w.finish();
 }

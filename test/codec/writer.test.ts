@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { Reader } from '../../src/codec/reader.js';
-import { Writer, encode } from '../../src/codec/writer.js';
-import { hex, toHex } from './hex.js';
+import { Writer, allocOut, encode } from '../../src/codec/writer.js';
+import { counting, hex, toHex } from './hex.js';
 import { scriptArgs } from '../helpers/runtime.js';
 
 describe('Writer integers', () => {
@@ -158,5 +158,58 @@ describe('Writer growth and finish', () => {
     rmSync(dir, { recursive: true, force: true });
     expect(res.signal, 'new Writer(0) hangs on its first write').toBeNull();
     expect(res.stdout).toBe('1,2,3');
+  });
+});
+
+describe('Writer buffers', () => {
+  it('a writer without a size copies out exactly what it wrote; writing on afterwards never changes that result', () => {
+    const w = new Writer();
+    w.u16(0x0102).bytes(counting(300));
+    const first = w.finish();
+    expect(first).toHaveLength(302);
+    expect(first.buffer.byteLength).toBe(302);
+    w.u8(0xff);
+    expect(first).toHaveLength(302);
+    expect(w.finish()).toEqual(Uint8Array.of(...first, 0xff));
+  });
+
+  it('nested writers (one encoding a part for another) do not share a buffer', () => {
+    const outer = new Writer();
+    outer.u8(1);
+    const inner = encode((w) => w.bytes(counting(100)));
+    outer.opaque16(inner).u8(2);
+    const again = encode((w) => w.bytes(new Uint8Array(100).fill(9)));
+    expect(outer.finish()).toEqual(Uint8Array.of(1, 0, 100, ...counting(100), 2));
+    expect(inner).toEqual(counting(100));
+    expect(again).toEqual(new Uint8Array(100).fill(9));
+  });
+
+  it('a long message grows the scratch buffer and comes out whole', () => {
+    const big = counting(40_000);
+    const out = encode((w) => w.opaque24(big));
+    expect(out.subarray(0, 3)).toEqual(Uint8Array.of(0, 0x9c, 0x40));
+    expect(out.subarray(3)).toEqual(big);
+  });
+
+  it('new Writer(buf) writes into that buffer and finish() returns it when full', () => {
+    const buf = new Uint8Array(3);
+    const w = new Writer(buf);
+    w.u8(7).u16(0x0809);
+    expect(w.finish()).toBe(buf);
+    expect(buf).toEqual(Uint8Array.of(7, 8, 9));
+  });
+});
+
+describe('allocOut', () => {
+  it('hands out zeroed, non-overlapping slices of the requested sizes', () => {
+    const sizes = [65, 100, 1000, 3, 200, 1024, 1025, 64, 900, 777, 300, 8000];
+    const bufs = sizes.map((n, i) => {
+      const b = allocOut(n);
+      expect(b).toHaveLength(n);
+      expect(b.every((x) => x === 0)).toBe(true);
+      b.fill(i + 1);
+      return b;
+    });
+    bufs.forEach((b, i) => expect(b.every((x) => x === i + 1)).toBe(true));
   });
 });

@@ -9,22 +9,22 @@
  * @module
  */
 import { Reader } from '../../codec/reader.js';
-import { encode } from '../../codec/writer.js';
+import { Writer } from '../../codec/writer.js';
 import { HandshakeError } from '../../errors.js';
-import { type Extension, findExtension, serverName, supportedGroups } from '../../handshake/extensions.js';
+import { findExtension, serverName, supportedGroups } from '../../handshake/extensions.js';
 import type { ClientHello } from '../../handshake/messages/client-hello.js';
 import { ExtensionType as E, HandshakeType as HT } from '../../handshake/registry.js';
 import type { CryptoProvider } from '../../crypto/provider.js';
-import { tls13Message } from '../transcript.js';
+import { TLS13_HANDSHAKE_HEADER_LENGTH, tls13Message } from '../transcript.js';
 import type { TicketKeys } from '../../handshake/session.js';
 import type { Group13, Server13Config } from '../driver.js';
 import type { Tls13Hash } from '../hkdf.js';
 import { legacyFieldsAlert } from '../messages/client-hello.js';
-import { type KeyShareEntry, decodeKeyShareClientHello, encodeKeyShareHelloRetryRequest } from '../messages/key-share.js';
+import { type KeyShareEntry, decodeKeyShareClientHello } from '../messages/key-share.js';
 import { type OfferedPsks, decodeOfferedPsks } from '../messages/pre-shared-key.js';
-import { HELLO_RETRY_REQUEST_RANDOM, encodeServerHello13 } from '../messages/server-hello.js';
-import { PskKeyExchangeMode, decodePskKeyExchangeModes, decodeSignatureSchemeList, encodeCookie } from '../messages/simple-extensions.js';
-import { DtlsVersion, decodeSupportedVersionsList, encodeSelectedVersion } from '../messages/supported-versions.js';
+import { HELLO_RETRY_REQUEST_RANDOM } from '../messages/server-hello.js';
+import { PskKeyExchangeMode, decodePskKeyExchangeModes, decodeSignatureSchemeList } from '../messages/simple-extensions.js';
+import { DtlsVersion, decodeSupportedVersionsList } from '../messages/supported-versions.js';
 import { type Session13, openTicket13 } from '../session.js';
 import { type Suite13, suite13ById } from '../suites.js';
 import { group13Id } from './common13.js';
@@ -212,23 +212,48 @@ export function legacySessionIdEcho(hello: ClientHello): Uint8Array {
   return hello.sessionId;
 }
 
+/** What a HelloRetryRequest says (its body is fixed by these). */
+export interface HelloRetryRequestFields {
+  readonly suite: Suite13;
+  /** The group of the key share asked for, when one is. */
+  readonly group?: Group13 | undefined;
+  /** The cookie extension's value; none when empty. */
+  readonly cookie?: Uint8Array | undefined;
+  readonly echo: Uint8Array;
+}
+
+/** The length of a HelloRetryRequest's body ({@link writeHelloRetryRequest}). */
+export function helloRetryRequestLength(m: HelloRetryRequestFields): number {
+  const cookie = m.cookie?.length ?? 0;
+  // legacy_version, random, legacy_session_id_echo, suite, compression, the extensions' length,
+  // supported_versions, key_share, cookie (each extension: type, length, data).
+  return 2 + 32 + 1 + m.echo.length + 2 + 1 + 2 + 6 + (m.group !== undefined ? 6 : 0) + (cookie > 0 ? 6 + cookie : 0);
+}
+
 /**
- * A HelloRetryRequest's body (RFC 8446 §4.1.4, RFC 9147 §5.4): legacy_version
- * 0xfefd, the HelloRetryRequest random, the legacy_session_id_echo
- * ({@link legacySessionIdEcho}), the suite, and the extensions supported_versions (0xfefc),
- * key_share (the group wanted, when one is) and cookie (when given) — in
- * that order, byte for byte what the server machine puts in the transcript.
+ * Write a HelloRetryRequest's body (RFC 8446 §4.1.4, RFC 9147 §5.4):
+ * legacy_version 0xfefd, the HelloRetryRequest random, the
+ * legacy_session_id_echo ({@link legacySessionIdEcho}), the suite, and the
+ * extensions supported_versions (0xfefc), key_share (the group wanted, when
+ * one is) and cookie (when given) — in that order, byte for byte what the
+ * server machine puts in the transcript. The stateless front door writes it
+ * straight into the record it sends.
  */
+export function writeHelloRetryRequest(w: Writer, m: HelloRetryRequestFields): void {
+  const cookie = m.cookie?.length ?? 0;
+  w.u16(DtlsVersion.DTLS1_2).bytes(HELLO_RETRY_REQUEST_RANDOM).opaque8(m.echo).u16(m.suite.id).u8(0);
+  w.u16(6 + (m.group !== undefined ? 6 : 0) + (cookie > 0 ? 6 + cookie : 0));
+  w.u16(E.supported_versions).u16(2).u16(DtlsVersion.DTLS1_3);
+  if (m.group !== undefined) w.u16(E.key_share).u16(2).u16(group13Id(m.group));
+  if (cookie > 0) w.u16(E.cookie).u16(2 + cookie).u16(cookie).bytes(m.cookie!);
+}
+
+/** A HelloRetryRequest's body ({@link writeHelloRetryRequest}). */
 export function helloRetryRequestBody(suite: Suite13, group: Group13 | undefined, cookie: Uint8Array | undefined, echo: Uint8Array = new Uint8Array(0)): Uint8Array {
-  const extensions: Extension[] = [{ type: E.supported_versions, data: encode((w) => encodeSelectedVersion(w, { selectedVersion: DtlsVersion.DTLS1_3 })) }];
-  if (group !== undefined) {
-    extensions.push({ type: E.key_share, data: encode((w) => encodeKeyShareHelloRetryRequest(w, { selectedGroup: group13Id(group) })) });
-  }
-  if (cookie !== undefined && cookie.length > 0) extensions.push({ type: E.cookie, data: encode((w) => encodeCookie(w, { cookie })) });
-  return encode((w) => encodeServerHello13(w, {
-    legacyVersion: DtlsVersion.DTLS1_2, random: HELLO_RETRY_REQUEST_RANDOM, legacySessionIdEcho: echo,
-    cipherSuite: suite.id, legacyCompressionMethod: 0, extensions,
-  }));
+  const m = { suite, group, cookie, echo };
+  const w = new Writer(helloRetryRequestLength(m));
+  writeHelloRetryRequest(w, m);
+  return w.finish();
 }
 
 /**
@@ -237,5 +262,15 @@ export function helloRetryRequestBody(suite: Suite13, group: Group13 | undefined
  * cookie keeps (`HelloRetryState.clientHello1Hash`).
  */
 export function clientHello1Hash(provider: CryptoProvider, suite: Suite13, clientHelloBody: Uint8Array): Uint8Array {
-  return provider.hash(suite.hash, tls13Message(HT.client_hello, clientHelloBody));
+  // The stateless front door hashes every hello of a flood: the message goes
+  // through one reused buffer instead of a fresh copy (see src/codec/writer.ts).
+  const n = TLS13_HANDSHAKE_HEADER_LENGTH + clientHelloBody.length;
+  if (n > helloScratch.length) return provider.hash(suite.hash, tls13Message(HT.client_hello, clientHelloBody));
+  helloScratch[0] = HT.client_hello;
+  helloScratch[1] = (clientHelloBody.length >>> 16) & 0xff;
+  helloScratch[2] = (clientHelloBody.length >>> 8) & 0xff;
+  helloScratch[3] = clientHelloBody.length & 0xff;
+  helloScratch.set(clientHelloBody, TLS13_HANDSHAKE_HEADER_LENGTH);
+  return provider.hash(suite.hash, helloScratch.subarray(0, n));
 }
+const helloScratch = new Uint8Array(1536);

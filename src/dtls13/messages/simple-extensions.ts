@@ -21,7 +21,7 @@ export interface PskKeyExchangeModes {
 
 /** Decode psk_key_exchange_modes (RFC 8446 §4.2.9): the whole input; throws `DecodeError` naming the field. Fields are copies (S-66). */
 export function decodePskKeyExchangeModes(r: Reader): PskKeyExchangeModes {
-  const keModes = Array.from(r.vec8(1, 255, 'ke_modes'));
+  const keModes = r.vec8Numbers(1, 255, 'ke_modes');
   r.end('psk_key_exchange_modes');
   return { keModes };
 }

@@ -19,7 +19,7 @@ export interface CertificateRequest {
 }
 
 export function decodeCertificateRequest(r: Reader): CertificateRequest {
-  const certificateTypes = Array.from(r.vec8(1, 255, 'certificate_types'));
+  const certificateTypes = r.vec8Numbers(1, 255, 'certificate_types');
   const sa = r.subVec16(2, 0xfffe, 'supported_signature_algorithms');
   if (sa.remaining % 2 !== 0) throw new DecodeError('supported_signature_algorithms: odd length');
   const signatureAlgorithms: number[] = [];

@@ -27,7 +27,13 @@ export interface ClientHello {
   readonly extensions: readonly Extension[];
 }
 
-export function decodeClientHello(r: Reader): ClientHello {
+/**
+ * Decode a ClientHello. Its byte fields are copies (S-66), except the
+ * extensions' data with `copyExtensions: false`: views into the input, for a
+ * hello read and dropped at once (the stateless front door, which answers
+ * floods of them and keeps nothing).
+ */
+export function decodeClientHello(r: Reader, copyExtensions = true): ClientHello {
   const clientVersion = r.u16('client_version');
   const random = copyBytes(r.bytes(32, 'random'));
   const sessionId = copyBytes(r.vec8(0, 32, 'session_id'));
@@ -36,8 +42,9 @@ export function decodeClientHello(r: Reader): ClientHello {
   if (cs.remaining % 2 !== 0) throw new DecodeError('cipher_suites: odd length');
   const cipherSuites: number[] = [];
   while (cs.remaining > 0) cipherSuites.push(cs.u16());
-  const compressionMethods = Array.from(r.vec8(1, 255, 'compression_methods'));
-  const extensions = decodeExtensions(r).map((e) => ({ type: e.type, data: copyBytes(e.data) }));
+  const compressionMethods = r.vec8Numbers(1, 255, 'compression_methods');
+  const decoded = decodeExtensions(r);
+  const extensions = copyExtensions ? decoded.map((e) => ({ type: e.type, data: copyBytes(e.data) })) : decoded;
   r.end('ClientHello');
   return { clientVersion, random, sessionId, cookie, cipherSuites, compressionMethods, extensions };
 }

@@ -114,4 +114,13 @@ describe('readClientHello13 and clientHello1Hash', () => {
     const { body } = helloOf(clientConfig(provider));
     expect(clientHello1Hash(provider, SUITES_13[1]!, body)).toEqual(provider.hash('sha384', tls13Message(1, body)));
   });
+
+  it('hashes each hello alone: a longer one before, a shorter one after, one too long for the reused buffer', () => {
+    const { body } = helloOf(clientConfig(provider));
+    const long = Uint8Array.of(...body, ...new Uint8Array(300).fill(0xab));
+    const huge = new Uint8Array(5000).fill(0x5a);
+    for (const b of [long, body, huge, body.subarray(0, 40), long]) {
+      expect(clientHello1Hash(provider, SUITES_13[0]!, b)).toEqual(provider.hash('sha256', tls13Message(1, b)));
+    }
+  });
 });
