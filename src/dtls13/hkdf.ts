@@ -41,7 +41,11 @@ export function hkdfExtract(provider: CryptoProvider, hash: Tls13Hash, salt: Uin
 export function hkdfExpand(provider: CryptoProvider, hash: Tls13Hash, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const n = hashLength(hash);
   if (!Number.isInteger(length) || length < 0 || length > 255 * n) throw cryptoError(`HKDF-Expand length ${length} out of range`);
-  const mac = provider.hmacKey(hash, prk);
+  return expandWith(provider.hmacKey(hash, prk), n, info, length);
+}
+
+/** HKDF-Expand with HMAC(PRK, ·) already keyed; `length` checked by the caller. */
+function expandWith(mac: (data: Uint8Array) => Uint8Array, n: number, info: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
   const input = new Uint8Array(n + info.length + 1);
   let t: Uint8Array = new Uint8Array(0);
@@ -71,13 +75,25 @@ export function hkdfExpand(provider: CryptoProvider, hash: Tls13Hash, prk: Uint8
  * ```
  */
 export function hkdfLabel(label: string, context: Uint8Array, length: number, prefix: string = DTLS13_LABEL_PREFIX): Uint8Array {
-  const full = ascii(prefix + label);
+  const full = labelBytes(prefix + label);
   if (full.length < 7 || full.length > 255) throw cryptoError(`HkdfLabel label "${prefix}${label}" must be 7..255 bytes`);
   if (context.length > 255) throw cryptoError(`HkdfLabel context of ${context.length} bytes exceeds 255`);
   if (!Number.isInteger(length) || length < 0 || length > 0xffff) throw cryptoError(`HkdfLabel length ${length} out of range`);
   const w = new Writer(4 + full.length + context.length);
   w.u16(length).opaque8(full).opaque8(context);
   return w.finish();
+}
+
+/** Labels as bytes, encoded once: a handshake uses the same dozen (exporter labels beyond the first few are encoded each time). */
+const LABELS = new Map<string, Uint8Array>();
+
+function labelBytes(full: string): Uint8Array {
+  let b = LABELS.get(full);
+  if (b === undefined) {
+    b = ascii(full);
+    if (LABELS.size < 64) LABELS.set(full, b);
+  }
+  return b;
 }
 
 /**
@@ -90,6 +106,22 @@ export function hkdfExpandLabel(
   prefix: string = DTLS13_LABEL_PREFIX,
 ): Uint8Array {
   return hkdfExpand(provider, hash, secret, hkdfLabel(label, context, length, prefix), length);
+}
+
+/**
+ * HKDF-Expand-Label of one secret for several labels, with the HMAC key
+ * imported once (a traffic secret's "key", "iv" and "sn"). The returned
+ * function keeps what `hmacKey` derived from `secret`, not `secret` itself.
+ */
+export function hkdfExpandLabels(
+  provider: CryptoProvider, hash: Tls13Hash, secret: Uint8Array, prefix: string = DTLS13_LABEL_PREFIX,
+): (label: string, context: Uint8Array, length: number) => Uint8Array {
+  const n = hashLength(hash);
+  const mac = provider.hmacKey(hash, secret);
+  return (label, context, length) => {
+    if (!Number.isInteger(length) || length < 0 || length > 255 * n) throw cryptoError(`HKDF-Expand length ${length} out of range`);
+    return expandWith(mac, n, hkdfLabel(label, context, length, prefix), length);
+  };
 }
 
 /**

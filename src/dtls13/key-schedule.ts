@@ -35,7 +35,7 @@
 import { constantTimeEqual } from '../crypto/ct.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import {
-  DTLS13_LABEL_PREFIX, type Tls13Hash, deriveSecret, emptyHash, hashLength, hkdfExpandLabel, hkdfExtract,
+  DTLS13_LABEL_PREFIX, type Tls13Hash, deriveSecret, emptyHash, hashLength, hkdfExpandLabel, hkdfExpandLabels, hkdfExtract,
 } from './hkdf.js';
 
 /** What every derivation needs: the provider, the suite's hash, and the label prefix (default `"dtls13"`). */
@@ -170,11 +170,8 @@ export interface TrafficKeys {
  */
 export function trafficKeys(k: KeyScheduleParams, secret: Uint8Array, keyLength: number, ivLength = 12): TrafficKeys {
   const none = new Uint8Array(0);
-  return {
-    key: hkdfExpandLabel(k.provider, k.hash, secret, 'key', none, keyLength, k.prefix),
-    iv: hkdfExpandLabel(k.provider, k.hash, secret, 'iv', none, ivLength, k.prefix),
-    sn: hkdfExpandLabel(k.provider, k.hash, secret, 'sn', none, keyLength, k.prefix),
-  };
+  const expand = hkdfExpandLabels(k.provider, k.hash, secret, k.prefix);
+  return { key: expand('key', none, keyLength), iv: expand('iv', none, ivLength), sn: expand('sn', none, keyLength) };
 }
 
 /** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length) (RFC 8446 §4.4.4). */
