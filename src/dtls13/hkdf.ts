@@ -140,5 +140,21 @@ export function deriveSecret(
 
 /** Transcript-Hash("") — the context of `"derived"`, `"ext binder"`, `"res binder"` and the exporter (RFC 8446 §7.1, §7.5). */
 export function emptyHash(provider: CryptoProvider, hash: Tls13Hash): Uint8Array {
-  return provider.hash(hash, new Uint8Array(0));
+  return scheduleConstant(provider, `empty ${hash}`, () => provider.hash(hash, new Uint8Array(0)));
+}
+
+const CONSTANTS = new WeakMap<CryptoProvider, Map<string, Uint8Array>>();
+
+/**
+ * A value of the key schedule that depends on nothing secret (the empty
+ * hash; the `"derived"` secret of an Early Secret without a PSK): `make`
+ * runs once per provider and key, and every caller gets its own copy (they
+ * may wipe it). Keys are the code's own, a handful.
+ */
+export function scheduleConstant(provider: CryptoProvider, key: string, make: () => Uint8Array): Uint8Array {
+  let m = CONSTANTS.get(provider);
+  if (m === undefined) CONSTANTS.set(provider, (m = new Map()));
+  let v = m.get(key);
+  if (v === undefined) m.set(key, (v = make()));
+  return v.slice();
 }

@@ -35,7 +35,7 @@
 import { constantTimeEqual } from '../crypto/ct.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import {
-  DTLS13_LABEL_PREFIX, type Tls13Hash, deriveSecret, emptyHash, hashLength, hkdfExpandLabel, hkdfExpandLabels, hkdfExtract,
+  DTLS13_LABEL_PREFIX, type Tls13Hash, deriveSecret, emptyHash, hashLength, hkdfExpandLabel, hkdfExpandLabels, hkdfExtract, scheduleConstant,
 } from './hkdf.js';
 
 /** What every derivation needs: the provider, the suite's hash, and the label prefix (default `"dtls13"`). */
@@ -109,6 +109,25 @@ export function earlyExporterMasterSecret(k: KeyScheduleParams, early: Uint8Arra
 export function handshakeSecret(k: KeyScheduleParams, early: Uint8Array, sharedSecret?: Uint8Array): Uint8Array {
   const zeros = new Uint8Array(hashLength(k.hash));
   return nextStage(k, early, sharedSecret ?? zeros);
+}
+
+/**
+ * Handshake Secret of a handshake without a PSK: the Early Secret is then
+ * HKDF-Extract(0, 0) and its `"derived"` secret a constant of the hash and
+ * label prefix, derived once per provider (see `scheduleConstant`); only the
+ * Extract with the (EC)DHE secret remains. Equal to
+ * `handshakeSecret(k, earlySecret(k), sharedSecret)`.
+ */
+export function handshakeSecretWithoutPsk(k: KeyScheduleParams, sharedSecret: Uint8Array): Uint8Array {
+  const derived = scheduleConstant(k.provider, `derived ${k.hash} ${k.prefix}`, () => {
+    const early = earlySecret(k);
+    const d = derive(k, early, 'derived', emptyHash(k.provider, k.hash));
+    early.fill(0);
+    return d;
+  });
+  const out = hkdfExtract(k.provider, k.hash, derived, sharedSecret);
+  derived.fill(0);
+  return out;
 }
 
 /**
