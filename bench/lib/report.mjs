@@ -35,6 +35,7 @@ export function renderReport(R) {
   const rows13 = (suite) => {
     const s = SUITES[suite];
     for (const crypto of ['node', 'noble']) {
+      if (!s.vs12 && !H[`ours/${suite}/${crypto}`]) continue;
       const x = H[`ours/${suite}/${crypto}`]?.usPerHandshake;
       const base = s.vs12 && H[`ours/${s.vs12}/${crypto}`]?.usPerHandshake;
       const r = fin(x, base) ? x / base : NaN;
