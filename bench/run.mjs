@@ -8,7 +8,7 @@
 //   --dist            measure dist/ (runs `npm run build`) instead of an esbuild bundle of src/
 //   --only=a,b        run only these phases: handshake, latency, echo, rtt, memory, hvr
 //   --scale=F         multiply every measurement window by F (default 1)
-//   --budget=S        hard wall-clock budget in seconds (default 290)
+//   --budget=S        hard wall-clock budget in seconds (default 330)
 //   --out=FILE        results file (default bench/results.md)
 //   --filter=S        handshake phase: only the runs whose key (impl/suite/crypto) contains S
 import fs from 'node:fs';
@@ -29,7 +29,7 @@ const argv = Object.fromEntries(process.argv.slice(2).map((a) => {
   return [m[1], m[2] ?? true];
 }));
 const SCALE = Number(argv.scale ?? 1);
-const BUDGET_MS = Number(argv.budget ?? 290) * 1000;
+const BUDGET_MS = Number(argv.budget ?? 330) * 1000;
 const ONLY = argv.only ? new Set(String(argv.only).split(',')) : undefined;
 const FILTER = argv.filter ? String(argv.filter) : undefined;
 const OUT = path.resolve(argv.out ?? path.join(here, 'results.md'));
