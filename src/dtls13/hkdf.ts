@@ -4,7 +4,6 @@
  * `"dtls13"` (RFC 9147 §5.9, no trailing space), TLS 1.3 `"tls13 "` — the
  * same code is checked against the TLS 1.3 vectors of RFC 8448.
  */
-import { Writer } from '../codec/writer.js';
 import { ascii } from '../crypto/bytes.js';
 import { cryptoError } from '../crypto/fail.js';
 import type { CryptoProvider } from '../crypto/provider.js';
@@ -75,13 +74,48 @@ function expandWith(mac: (data: Uint8Array) => Uint8Array, n: number, info: Uint
  * ```
  */
 export function hkdfLabel(label: string, context: Uint8Array, length: number, prefix: string = DTLS13_LABEL_PREFIX): Uint8Array {
+  const out = new Uint8Array(4 + labelBytes(prefix + label).length + context.length);
+  writeHkdfLabel(out, label, context, length, prefix);
+  return out;
+}
+
+/** Write HkdfLabel at the start of `out` (which has the room); returns its length. */
+function writeHkdfLabel(out: Uint8Array, label: string, context: Uint8Array, length: number, prefix: string): number {
   const full = labelBytes(prefix + label);
   if (full.length < 7 || full.length > 255) throw cryptoError(`HkdfLabel label "${prefix}${label}" must be 7..255 bytes`);
   if (context.length > 255) throw cryptoError(`HkdfLabel context of ${context.length} bytes exceeds 255`);
   if (!Number.isInteger(length) || length < 0 || length > 0xffff) throw cryptoError(`HkdfLabel length ${length} out of range`);
-  const w = new Writer(4 + full.length + context.length);
-  w.u16(length).opaque8(full).opaque8(context);
-  return w.finish();
+  out[0] = length >>> 8;
+  out[1] = length & 0xff;
+  out[2] = full.length;
+  out.set(full, 3);
+  out[3 + full.length] = context.length;
+  out.set(context, 4 + full.length);
+  return 4 + full.length + context.length;
+}
+
+/**
+ * Where a one-block expansion writes `HkdfLabel ‖ 0x01` (RFC 5869 §2.3's
+ * T(1) input): public bytes only (length, label, context), so one buffer
+ * serves every call and an expansion allocates nothing but its output.
+ */
+const T1_INPUT = new Uint8Array(4 + 255 + 255 + 1);
+
+/**
+ * HKDF-Expand-Label with HMAC(Secret, ·) already keyed. Every label of the
+ * schedule asks for at most Hash.length bytes: one HMAC over T1_INPUT; longer
+ * outputs (an exporter may ask for them) take the general HKDF-Expand.
+ */
+function expandLabelWith(mac: (data: Uint8Array) => Uint8Array, n: number, label: string, context: Uint8Array, length: number, prefix: string): Uint8Array {
+  if (!Number.isInteger(length) || length < 0 || length > 255 * n) throw cryptoError(`HKDF-Expand length ${length} out of range`);
+  if (length > n) return expandWith(mac, n, hkdfLabel(label, context, length, prefix), length);
+  const end = writeHkdfLabel(T1_INPUT, label, context, length, prefix);
+  T1_INPUT[end] = 1;
+  const t = mac(T1_INPUT.subarray(0, end + 1));
+  const out = new Uint8Array(length);
+  out.set(t.subarray(0, length));
+  t.fill(0);
+  return out;
 }
 
 /** Labels as bytes, encoded once: a handshake uses the same dozen (exporter labels beyond the first few are encoded each time). */
@@ -105,7 +139,7 @@ export function hkdfExpandLabel(
   provider: CryptoProvider, hash: Tls13Hash, secret: Uint8Array, label: string, context: Uint8Array, length: number,
   prefix: string = DTLS13_LABEL_PREFIX,
 ): Uint8Array {
-  return hkdfExpand(provider, hash, secret, hkdfLabel(label, context, length, prefix), length);
+  return expandLabelWith(provider.hmacKey(hash, secret), hashLength(hash), label, context, length, prefix);
 }
 
 /**
@@ -118,10 +152,7 @@ export function hkdfExpandLabels(
 ): (label: string, context: Uint8Array, length: number) => Uint8Array {
   const n = hashLength(hash);
   const mac = provider.hmacKey(hash, secret);
-  return (label, context, length) => {
-    if (!Number.isInteger(length) || length < 0 || length > 255 * n) throw cryptoError(`HKDF-Expand length ${length} out of range`);
-    return expandWith(mac, n, hkdfLabel(label, context, length, prefix), length);
-  };
+  return (label, context, length) => expandLabelWith(mac, n, label, context, length, prefix);
 }
 
 /**
