@@ -8,7 +8,7 @@
 //   --dist            measure dist/ (runs `npm run build`) instead of an esbuild bundle of src/
 //   --only=a,b        run only these phases: handshake, latency, echo, rtt, memory, hvr
 //   --scale=F         multiply every measurement window by F (default 1)
-//   --budget=S        hard wall-clock budget in seconds (default 290)
+//   --budget=S        hard wall-clock budget in seconds (default 330)
 //   --out=FILE        results file (default bench/results.md)
 //   --filter=S        handshake phase: only the runs whose key (impl/suite/crypto) contains S
 import fs from 'node:fs';
@@ -29,7 +29,7 @@ const argv = Object.fromEntries(process.argv.slice(2).map((a) => {
   return [m[1], m[2] ?? true];
 }));
 const SCALE = Number(argv.scale ?? 1);
-const BUDGET_MS = Number(argv.budget ?? 290) * 1000;
+const BUDGET_MS = Number(argv.budget ?? 330) * 1000;
 const ONLY = argv.only ? new Set(String(argv.only).split(',')) : undefined;
 const FILTER = argv.filter ? String(argv.filter) : undefined;
 const OUT = path.resolve(argv.out ?? path.join(here, 'results.md'));
@@ -110,11 +110,19 @@ async function phaseHandshake() {
   const warmupMs = ms(1000);
   const durationMs = ms(4000);
   const runs = [];
-  for (const suite of ['ecdsa-p256', 'ecdsa-x25519', 'rsa2048', 'psk']) {
-    runs.push({ impl: 'ours', suite, crypto: 'node', concurrency: 32 });
-    runs.push({ impl: 'ours', suite, crypto: 'noble', concurrency: 16 });
+  // Each DTLS 1.3 run right after the 1.2 run it is compared with (same group, key and
+  // provider), so that the two see the same background load as far as possible.
+  const v13 = Object.keys(SUITES).filter((s) => SUITES[s].version === 13);
+  for (const suite of Object.keys(SUITES).filter((s) => SUITES[s].version !== 13)) {
+    const pair = v13.find((s) => SUITES[s].vs12 === suite);
+    for (const [crypto, concurrency] of [['node', 32], ['noble', 16]]) {
+      runs.push({ impl: 'ours', suite, crypto, concurrency });
+      if (pair) runs.push({ impl: 'ours', suite: pair, crypto, concurrency });
+    }
     if (SUITES[suite].werift) runs.push({ impl: 'werift', suite, crypto: 'node', concurrency: 16 });
   }
+  // 1.3 configurations without a 1.2 counterpart: the node provider only (the run's time budget).
+  for (const suite of v13.filter((s) => !SUITES[s].vs12)) runs.push({ impl: 'ours', suite, crypto: 'node', concurrency: 32 });
   for (const r of runs) {
     const key = `${r.impl}/${r.suite}/${r.crypto}`;
     if (FILTER && !key.includes(FILTER)) continue;
@@ -147,25 +155,27 @@ function stats(samples) {
 async function phaseLatency() {
   const suite = 'ecdsa-p256';
   const warm = 10;
-  // our client ↔ our server
-  try {
-    R.latency.ours = await withWorkers([['server-worker'], ['client-worker']], async (srv, cli) => {
-      const { port } = await srv.call('start', { impl: 'ours', suite, crypto: 'node', mode: 'echo' });
-      const samples = [];
-      let info;
-      const until = Date.now() + ms(3000);
-      for (let i = 0; Date.now() < until || i < warm + 20; i++) {
-        const r = await cli.call('connectOnce', { suite, port }, 10_000);
-        info = r;
-        if (i >= warm) samples.push(r.ms);
-        await sleep(10);
-        if (i > 2000) break;
-      }
-      return { ...stats(samples), cipher: info?.cipher, group: info?.group };
-    });
-    log(`latency ours↔ours: median ${R.latency.ours.median.toFixed(2)} ms (${R.latency.ours.n})`);
-  } catch (e) {
-    R.errors.push(`latency ours↔ours: ${e.message}`);
+  // our client ↔ our server, DTLS 1.2 and 1.3 (ECDSA P-256 both)
+  for (const [key, s] of [['ours', suite], ['ours13', 'ecdsa-p256-v13']]) {
+    try {
+      R.latency[key] = await withWorkers([['server-worker'], ['client-worker']], async (srv, cli) => {
+        const { port } = await srv.call('start', { impl: 'ours', suite: s, crypto: 'node', mode: 'echo' });
+        const samples = [];
+        let info;
+        const until = Date.now() + ms(3000);
+        for (let i = 0; Date.now() < until || i < warm + 20; i++) {
+          const r = await cli.call('connectOnce', { suite: s, port }, 10_000);
+          info = r;
+          if (i >= warm) samples.push(r.ms);
+          await sleep(10);
+          if (i > 2000) break;
+        }
+        return { ...stats(samples), cipher: info?.cipher, group: info?.group, protocol: info?.protocol };
+      });
+      log(`latency ${key}: median ${R.latency[key].median.toFixed(2)} ms (${R.latency[key].n})`);
+    } catch (e) {
+      R.errors.push(`latency ${key}: ${e.message}`);
+    }
   }
   // our client → openssl s_server -dtls1_2 -listen (one s_server for every handshake: the client keeps its source port)
   try {
@@ -184,7 +194,7 @@ async function phaseLatency() {
           await sleep(10);
           if (i > 2000) break;
         }
-        return { ...stats(samples), cipher: info?.cipher, group: info?.group };
+        return { ...stats(samples), cipher: info?.cipher, group: info?.group, protocol: info?.protocol };
       } finally {
         srv.kill();
         await Promise.race([srv.exited, sleep(1000)]);
@@ -197,23 +207,31 @@ async function phaseLatency() {
 }
 
 // ---- 3. echo throughput / 4. ping-pong -------------------------------------------
-// One server process and one client process per implementation (raw, ours, werift),
-// all started and connected first; the rounds then interleave the implementations,
-// each pumping alone while the other pairs sit idle.
-async function openSessions(impls) {
+// One server process and one client process per session (raw, ours = DTLS 1.2,
+// ours13 = DTLS 1.3, werift), all started and connected first; the rounds then
+// interleave the sessions, each pumping alone while the other pairs sit idle.
+const SESSIONS = {
+  raw: { impl: 'raw', suite: 'ecdsa-p256' },
+  ours: { impl: 'ours', suite: 'ecdsa-p256' },
+  ours13: { impl: 'ours', suite: 'ecdsa-p256-v13' },
+  werift: { impl: 'werift', suite: 'ecdsa-p256' },
+};
+
+async function openSessions(names) {
   const sessions = {};
-  for (const impl of impls) {
+  for (const name of names) {
     const srv = startWorker('server-worker', { lib: LIB, maxLifeMs: 200_000 });
     const cli = startWorker('client-worker', { lib: LIB, maxLifeMs: 200_000 });
-    sessions[impl] = { srv, cli };
+    sessions[name] = { srv, cli };
   }
-  await Promise.all(Object.entries(sessions).map(async ([impl, x]) => {
+  await Promise.all(Object.entries(sessions).map(async ([name, x]) => {
+    const { impl, suite } = SESSIONS[name];
     try {
-      const { port } = await x.srv.call('start', { impl, suite: 'ecdsa-p256', crypto: 'node', mode: 'echo' });
-      x.info = await x.cli.call('open', { impl, suite: 'ecdsa-p256', port }, 30_000);
+      const { port } = await x.srv.call('start', { impl, suite, crypto: 'node', mode: 'echo' });
+      x.info = await x.cli.call('open', { impl, suite, port }, 30_000);
     } catch (e) {
       x.error = e.message;
-      R.errors.push(`echo/rtt: cannot set up ${impl}: ${e.message}`);
+      R.errors.push(`echo/rtt: cannot set up ${name}: ${e.message}`);
     }
   }));
   return sessions;
@@ -241,13 +259,13 @@ async function pumpRun(x, { impl, mode, size, window, warmupMs, durationMs }) {
 }
 
 async function phaseData({ echo, rtt }) {
-  const sessions = await openSessions(echo ? ['raw', 'ours', 'werift'] : ['raw', 'ours']);
+  const sessions = await openSessions(echo ? ['raw', 'ours', 'ours13', 'werift'] : ['raw', 'ours', 'ours13']);
   log(`echo/rtt sessions open: ${Object.entries(sessions).map(([k, x]) => `${k} ${x.error ? 'FAILED' : 'ok'}`).join(', ')}`);
   try {
     if (echo) {
       for (const size of [100, 1200]) {
         for (let round = 0; round < 3; round++) {
-          for (const impl of ['raw', 'ours', 'werift']) {
+          for (const impl of ['raw', 'ours', 'ours13', 'werift']) {
             const x = sessions[impl];
             if (x.error) continue;
             const key = `${impl}/${size}`;
@@ -264,7 +282,7 @@ async function phaseData({ echo, rtt }) {
     }
     if (rtt) {
       for (let round = 0; round < 3; round++) {
-        for (const impl of ['raw', 'ours']) {
+        for (const impl of ['raw', 'ours', 'ours13']) {
           const x = sessions[impl];
           if (x.error) continue;
           try {

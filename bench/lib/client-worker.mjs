@@ -59,7 +59,7 @@ async function open({ impl, suite, port }) {
       send: (b) => c.send(b),
       onMessage: (fn) => c.on('message', fn),
       close: () => c.end(),
-      info: { cipher: c.getCipher()?.name, group: c.negotiated?.group },
+      info: { cipher: c.getCipher()?.name, group: c.negotiated?.group, protocol: c.getProtocol() },
     };
   } else if (impl === 'werift') {
     const w = await loadWerift(suite);
@@ -139,7 +139,7 @@ serveWorker({
     const t0 = performance.now();
     const c = await lib.connectAsync(opts);
     const ms = performance.now() - t0;
-    const info = { cipher: c.getCipher()?.name, group: c.negotiated?.group };
+    const info = { cipher: c.getCipher()?.name, group: c.negotiated?.group, protocol: c.getProtocol() };
     await new Promise((resolve) => {
       const t = setTimeout(resolve, 1000);
       c.once('close', () => { clearTimeout(t); resolve(); });

@@ -1,18 +1,21 @@
 // A cheap puredtls client for load generation: the sans-IO client
-// (Connection + ClientHandshake, the code connect() runs) with the client
-// options resolved once and the server chain check cached by the leaf's bytes
-// (the server presents the same certificate every time). The server sees the
-// same datagrams as from connect(); only the client's own CPU is saved, so one
-// client process can keep a server busy.
+// (Connection + ClientHandshake for DTLS 1.2, Connection13 + Client13Handshake
+// for 1.3: the code connect() runs) with the client options resolved once and
+// the server chain check cached by the leaf's bytes (the server presents the
+// same certificate every time). The server sees the same datagrams as from
+// connect(); only the client's own CPU is saved, so one client process can
+// keep a server busy.
 import dgram from 'node:dgram';
-import { clientOptions } from './config.mjs';
+import { clientOptions, SUITES } from './config.mjs';
 
 export function clientFactory(lib, pki, suite, extra = {}) {
   const r = lib.resolveClientConfig(clientOptions(pki, suite, extra));
   const base = lib.clientHandshakeConfig(r, 'localhost', 'localhost');
   let cached;
+  const { pskModes } = SUITES[suite];
   const cfg = {
     ...base,
+    ...(pskModes && { pskModes }),
     checkServerChain: (chain) => {
       const leaf = chain[0];
       if (cached && leaf && Buffer.compare(cached.leaf, leaf) === 0) return cached.result;
@@ -21,6 +24,14 @@ export function clientFactory(lib, pki, suite, extra = {}) {
       return result;
     },
   };
+  // As the client endpoint chooses: 1.3 when it offers 1.3 suites (minVersion DTLSv1.3 here: no fallback to 1.2).
+  if (cfg.suites13.length > 0) {
+    return (now) => {
+      const conn = new lib.Connection13('client', r.settings, now);
+      conn.attach(new lib.Client13Handshake(conn, cfg));
+      return conn;
+    };
+  }
   return (now) => {
     const conn = new lib.Connection('client', r.settings, now);
     conn.attach(new lib.ClientHandshake(conn, cfg));

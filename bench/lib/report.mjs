@@ -1,5 +1,8 @@
-// Markdown report: a summary table against the targets of issue 6, then every figure measured.
+// Markdown report: a summary table against the targets of issues 6 and 13, then every figure measured.
 import { SUITES } from './config.mjs';
+
+/** Issue 13: a DTLS 1.3 full handshake costs the server at most this much more CPU than 1.2's (same group, key, provider). */
+export const V13_HANDSHAKE_TARGET = 1.2;
 
 const NA = 'n/a';
 const num = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : NA);
@@ -27,8 +30,23 @@ export function renderReport(R) {
   const rows = [];
   const row = (name, ours, base, ratio, target, met, note = '') => rows.push(`| ${name} | ${ours} | ${base} | ${ratio} | ${target} | ${met} | ${note} |`);
 
-  // --- handshakes
-  for (const suite of Object.keys(SUITES)) {
+  // --- handshakes: each DTLS 1.2 configuration, then the DTLS 1.3 one compared with it
+  const v13 = Object.keys(SUITES).filter((s) => SUITES[s].version === 13);
+  const rows13 = (suite) => {
+    const s = SUITES[suite];
+    for (const crypto of ['node', 'noble']) {
+      if (!s.vs12 && !H[`ours/${suite}/${crypto}`]) continue;
+      const x = H[`ours/${suite}/${crypto}`]?.usPerHandshake;
+      const base = s.vs12 && H[`ours/${s.vs12}/${crypto}`]?.usPerHandshake;
+      const r = fin(x, base) ? x / base : NaN;
+      row(`Server CPU / handshake, ${s.label}, crypto '${crypto}'`, us(x),
+        s.vs12 ? `DTLS 1.2 ${SUITES[s.vs12].label}: ${us(base)}` : '—',
+        Number.isFinite(r) ? `${num(r, 2)}× DTLS 1.2` : s.vs12 ? NA : '—',
+        s.vs12 ? `≤ ${V13_HANDSHAKE_TARGET}× DTLS 1.2` : '—', Number.isFinite(r) ? ok(r <= V13_HANDSHAKE_TARGET) : '—',
+        s.vs12 ? '' : 'no DTLS 1.2 counterpart (1.2\'s ECDHE-PSK suites have no AES-GCM)');
+    }
+  };
+  for (const suite of Object.keys(SUITES).filter((s) => SUITES[s].version !== 13)) {
     const label = SUITES[suite].label;
     const node = H[`ours/${suite}/node`];
     const noble = H[`ours/${suite}/noble`];
@@ -50,7 +68,10 @@ export function renderReport(R) {
       fin(nb, n) ? `${num(nb / n, 1)}× the node provider` : NA,
       isMain ? '≈ 3 ms' : '—', isMain && Number.isFinite(nb) ? ok(nb <= 3600) : '—',
       suite === 'rsa2048' ? 'the noble provider signs RSA with node:crypto (noble has no RSA)' : '');
+    const pair = v13.find((s) => SUITES[s].vs12 === suite);
+    if (pair) rows13(pair);
   }
+  for (const suite of v13.filter((s) => !SUITES[s].vs12)) rows13(suite);
 
   // --- latency
   const lo = R.latency.ours;
@@ -58,6 +79,10 @@ export function renderReport(R) {
   row('Sequential handshake latency (median), our client ↔ our server, ECDHE-ECDSA P-256', msf(lo?.median),
     `our client → openssl s_server -dtls1_2 -listen: ${msf(lx?.median)}`, fin(lo?.median, lx?.median) ? `${num(lo.median / lx.median, 2)}×` : NA, '—', '—',
     `means ${msf(lo?.mean)} / ${msf(lx?.mean)}; n = ${lo?.n ?? 0} / ${lx?.n ?? 0}`);
+  const l3 = R.latency.ours13;
+  row('Sequential handshake latency (median), our client ↔ our server, DTLS 1.3 ECDSA P-256', msf(l3?.median),
+    `DTLS 1.2 ECDHE-ECDSA P-256: ${msf(lo?.median)}`, fin(l3?.median, lo?.median) ? `${num(l3.median / lo.median, 2)}×` : NA, '—', '—',
+    `means ${msf(l3?.mean)} / ${msf(lo?.mean)}; n = ${l3?.n ?? 0} / ${lo?.n ?? 0}`);
 
   // --- echo
   for (const size of [100, 1200]) {
@@ -75,6 +100,11 @@ export function renderReport(R) {
     row(`Echo ${num(size)} B, 64 records in flight, vs werift`, `${num(o?.perSecond)} rec/s`,
       `werift-dtls: ${num(w?.perSecond)} rec/s`, Number.isFinite(vw) ? `${num(vw, 2)}× werift` : NA,
       big ? '≥ 1.4× werift' : '—', big && Number.isFinite(vw) ? ok(vw >= 1.4) : '—', '');
+    const o3 = bestEcho(R.echo[`ours13/${size}`]);
+    const v3 = fin(o3?.perSecond, o?.perSecond) ? o3.perSecond / o.perSecond : NaN;
+    row(`Echo ${num(size)} B, 64 records in flight, DTLS 1.3 (TLS_AES_128_GCM_SHA256)`, `${num(o3?.perSecond)} rec/s (${num(o3?.mbPerSecond, 1)} MB/s)`,
+      `DTLS 1.2 (ECDHE-ECDSA-AES128-GCM-SHA256): ${num(o?.perSecond)} rec/s`, Number.isFinite(v3) ? `${num(v3, 2)}× DTLS 1.2` : NA, '—', '—',
+      `${fin(o3?.perSecond, r?.perSecond) ? `${num(o3.perSecond / r.perSecond, 2)}× raw; ` : ''}server CPU per echoed record (best round): ${us(cpuRec(`ours13/${size}`))}`);
   }
 
   // --- rtt
@@ -85,6 +115,10 @@ export function renderReport(R) {
   row('Ping-pong round trip, 1,200 B (median)', us(oMed), `raw dgram: ${us(rMed)}`,
     fin(oMed, rMed) ? `+${num(oMed - rMed, 1)} µs` : NA, '≤ raw dgram + 15 µs', fin(oMed, rMed) ? ok(oMed - rMed <= 15) : '—',
     ro && rr ? `means ${us(ro.rtt.mean * 1000)} / ${us(rr.rtt.mean * 1000)}` : '');
+  const r3 = bestRtt(R.rtt.ours13);
+  const o3Med = r3 ? r3.rtt.median * 1000 : NaN;
+  row('Ping-pong round trip, 1,200 B (median), DTLS 1.3', us(o3Med), `raw dgram: ${us(rMed)}; DTLS 1.2: ${us(oMed)}`,
+    fin(o3Med, rMed) ? `+${num(o3Med - rMed, 1)} µs` : NA, '—', '—', r3 ? `mean ${us(r3.rtt.mean * 1000)}` : '');
 
   // --- memory
   const M = R.memory;
@@ -118,10 +152,10 @@ export function renderReport(R) {
     d.push(`| handshake ${k} | ${us(v.usPerHandshake)} server CPU / handshake | ${num(v.handshakes)} handshakes in ${num(v.seconds, 1)} s (${num(v.perSecond)}/s), ${v.concurrency} concurrent clients, server CPU ${pct(v.serverCpuUtil)} (${pct(v.systemShare)} of it system time); server datagrams in/out per handshake ${num(v.datagramsInPerHandshake, 2)}/${num(v.datagramsOutPerHandshake, 2)}; ${num(v.closed)} closed by close_notify, ${num(v.peersAtEnd)} associations at the end; client failures ${v.clientFailed}${v.clientLastError ? ` (${v.clientLastError})` : ''}; server errors ${v.serverErrors}${v.serverLastError ? ` (${v.serverLastError})` : ''} |`);
   }
   for (const [k, v] of Object.entries(R.latency)) {
-    if (v) d.push(`| latency ${k} | median ${msf(v.median)} | mean ${msf(v.mean)}, p10 ${msf(v.p10)}, p90 ${msf(v.p90)}, min ${msf(v.min)}, max ${msf(v.max)}, n = ${v.n}; ${v.cipher} ${v.group} |`);
+    if (v) d.push(`| latency ${k} | median ${msf(v.median)} | mean ${msf(v.mean)}, p10 ${msf(v.p10)}, p90 ${msf(v.p90)}, min ${msf(v.min)}, max ${msf(v.max)}, n = ${v.n}; ${v.protocol ?? ''} ${v.cipher} ${v.group} |`);
   }
   for (const [k, list] of Object.entries(R.echo)) {
-    list.forEach((v, i) => d.push(`| echo ${k} round ${i + 1} | ${num(v.perSecond)} rec/s | ${num(v.mbPerSecond, 2)} MB/s echoed payload, ${num(v.records)} records in ${num(v.seconds, 2)} s, lost ${v.lost}; server ${us(v.serverUsPerRecord)} CPU / record, server CPU ${pct(v.serverCpuUtil)}${v.info?.cipher ? `; ${v.info.cipher} ${v.info.group ?? ''}` : ''} |`));
+    list.forEach((v, i) => d.push(`| echo ${k} round ${i + 1} | ${num(v.perSecond)} rec/s | ${num(v.mbPerSecond, 2)} MB/s echoed payload, ${num(v.records)} records in ${num(v.seconds, 2)} s, lost ${v.lost}; server ${us(v.serverUsPerRecord)} CPU / record, server CPU ${pct(v.serverCpuUtil)}${v.info?.cipher ? `; ${v.info.protocol ?? ''} ${v.info.cipher} ${v.info.group ?? ''}` : ''} |`));
   }
   for (const [k, list] of Object.entries(R.rtt)) {
     list.forEach((v, i) => d.push(`| rtt ${k} round ${i + 1} | median ${us(v.rtt.median * 1000)} | mean ${us(v.rtt.mean * 1000)}, p10 ${us(v.rtt.p10 * 1000)}, p90 ${us(v.rtt.p90 * 1000)}, p99 ${us(v.rtt.p99 * 1000)}, n = ${num(v.rtt.n)}, lost ${v.lost}; server ${us(v.serverUsPerRecord)} CPU / record |`));
@@ -132,12 +166,26 @@ export function renderReport(R) {
   if (hi) d.push(`| hvr in-process | ${num(hi.rate)} HVR/s | ${num(hi.hvr)} HVRs in ${num(hi.seconds, 2)} s, ${us(1e6 / hi.ratePerCpuSecond)} CPU / HVR; ClientHello ${hi.helloBytes} B → HVR ${hi.hvrBytes} B; dropped ${hi.dropped}; associations ${hi.associations}; heapUsed after GC ${mib(hi.before.heapUsed)} → ${mib(hi.after.heapUsed)}, peak without GC ${mib(hi.peakHeapUsed)}; external ${mib(hi.before.external)} → ${mib(hi.after.external)} |`);
   if (hu) d.push(`| hvr udp | ${num(hu.rate)} HVR/s | ${num(hu.hvr)} HVRs in ${num(hu.seconds, 2)} s; ${us(hu.serverUsPerHvr)} server CPU / HVR, server CPU ${pct(hu.serverCpuUtil)}; flooder ${hu.sockets} sockets, sent ${num(hu.sentPerSecond)}/s, got back ${num(hu.receivedPerSecond)}/s; heapUsed after GC ${mib(hu.heapBefore.heapUsed)} → ${mib(hu.heapAfter.heapUsed)}, peak without GC ${mib(hu.heapAfter.peakHeapUsed)}; handshakes started ${hu.handshakes} |`);
 
+  // --- DTLS 1.3 beside 1.2, one line per group/key and provider
+  const v = ['| DTLS 1.3 configuration | crypto | DTLS 1.2 (same group and key) | DTLS 1.3 | 1.3 / 1.2 | server datagrams in/out per handshake, 1.2 → 1.3 |', '|---|---|---|---|---|---|'];
+  for (const suite of v13) {
+    const s = SUITES[suite];
+    for (const crypto of ['node', 'noble']) {
+      const a = s.vs12 ? H[`ours/${s.vs12}/${crypto}`] : undefined;
+      const b = H[`ours/${suite}/${crypto}`];
+      if (!a && !b) continue;
+      const io = (x) => (x ? `${num(x.datagramsInPerHandshake, 2)}/${num(x.datagramsOutPerHandshake, 2)}` : NA);
+      v.push(`| ${s.label} | ${crypto} | ${s.vs12 ? us(a?.usPerHandshake) : '—'} | ${us(b?.usPerHandshake)} | ${fin(a?.usPerHandshake, b?.usPerHandshake) ? `${num(b.usPerHandshake / a.usPerHandshake, 2)}×` : '—'} | ${s.vs12 ? `${io(a)} → ${io(b)}` : io(b)} |`);
+    }
+  }
+
   const out = [];
   out.push('# puredtls benchmark results', '');
   out.push(`Machine: ${m.nproc} × ${m.cpu} (nproc ${m.nproc}), ${m.memory}, ${m.kernel}; Node ${m.node}; ${m.openssl}; werift-dtls ${m.werift}.`);
   out.push(`Code: ${m.build ?? '?'}, commit ${m.commit}. Run ${m.date}, ${num(R.totalSeconds, 0)} s. Load average (1/5/15 min) at start ${m.loadStart}, at end ${m.loadEnd}: other work shared the machine, so figures carry that noise.`, '');
-  out.push('Every baseline was measured in this same run with the same harness and process layout (see bench/README.md). Throughput and RTT: best of 3 interleaved rounds. HVR targets are judged per CPU-second of the server (one core), since on a shared machine the server process does not get a whole core.', '');
+  out.push('Every baseline was measured in this same run with the same harness and process layout (see bench/README.md). Throughput and RTT: best of 3 interleaved rounds. HVR targets are judged per CPU-second of the server (one core), since on a shared machine the server process does not get a whole core. DTLS 1.3 rows are compared with the DTLS 1.2 run of the same group, server key and provider, measured just before them.', '');
   out.push('| Measurement | puredtls | Baseline (same run) | Ratio | Target | Met | Notes |', '|---|---|---|---|---|---|---|', ...rows, '');
+  if (v.length > 2) out.push('## DTLS 1.3 beside DTLS 1.2: server CPU per full handshake', '', `Target (issue 13): DTLS 1.3 within ${V13_HANDSHAKE_TARGET}× of DTLS 1.2 for the same group and server key.`, '', ...v, '');
   out.push('## All figures', '', ...d, '');
   if (R.errors.length) out.push('## Errors', '', ...R.errors.map((e) => `- ${e.replace(/\n/g, ' ')}`), '');
   return `${out.join('\n')}\n`;

@@ -4,7 +4,6 @@
  * `"dtls13"` (RFC 9147 §5.9, no trailing space), TLS 1.3 `"tls13 "` — the
  * same code is checked against the TLS 1.3 vectors of RFC 8448.
  */
-import { Writer } from '../codec/writer.js';
 import { ascii } from '../crypto/bytes.js';
 import { cryptoError } from '../crypto/fail.js';
 import type { CryptoProvider } from '../crypto/provider.js';
@@ -41,7 +40,11 @@ export function hkdfExtract(provider: CryptoProvider, hash: Tls13Hash, salt: Uin
 export function hkdfExpand(provider: CryptoProvider, hash: Tls13Hash, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const n = hashLength(hash);
   if (!Number.isInteger(length) || length < 0 || length > 255 * n) throw cryptoError(`HKDF-Expand length ${length} out of range`);
-  const mac = provider.hmacKey(hash, prk);
+  return expandWith(provider.hmacKey(hash, prk), n, info, length);
+}
+
+/** HKDF-Expand with HMAC(PRK, ·) already keyed; `length` checked by the caller. */
+function expandWith(mac: (data: Uint8Array) => Uint8Array, n: number, info: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
   const input = new Uint8Array(n + info.length + 1);
   let t: Uint8Array = new Uint8Array(0);
@@ -71,13 +74,60 @@ export function hkdfExpand(provider: CryptoProvider, hash: Tls13Hash, prk: Uint8
  * ```
  */
 export function hkdfLabel(label: string, context: Uint8Array, length: number, prefix: string = DTLS13_LABEL_PREFIX): Uint8Array {
-  const full = ascii(prefix + label);
+  const out = new Uint8Array(4 + labelBytes(prefix + label).length + context.length);
+  writeHkdfLabel(out, label, context, length, prefix);
+  return out;
+}
+
+/** Write HkdfLabel at the start of `out` (which has the room); returns its length. */
+function writeHkdfLabel(out: Uint8Array, label: string, context: Uint8Array, length: number, prefix: string): number {
+  const full = labelBytes(prefix + label);
   if (full.length < 7 || full.length > 255) throw cryptoError(`HkdfLabel label "${prefix}${label}" must be 7..255 bytes`);
   if (context.length > 255) throw cryptoError(`HkdfLabel context of ${context.length} bytes exceeds 255`);
   if (!Number.isInteger(length) || length < 0 || length > 0xffff) throw cryptoError(`HkdfLabel length ${length} out of range`);
-  const w = new Writer(4 + full.length + context.length);
-  w.u16(length).opaque8(full).opaque8(context);
-  return w.finish();
+  out[0] = length >>> 8;
+  out[1] = length & 0xff;
+  out[2] = full.length;
+  out.set(full, 3);
+  out[3 + full.length] = context.length;
+  out.set(context, 4 + full.length);
+  return 4 + full.length + context.length;
+}
+
+/**
+ * Where a one-block expansion writes `HkdfLabel ‖ 0x01` (RFC 5869 §2.3's
+ * T(1) input): public bytes only (length, label, context), so one buffer
+ * serves every call and an expansion allocates nothing but its output.
+ */
+const T1_INPUT = new Uint8Array(4 + 255 + 255 + 1);
+
+/**
+ * HKDF-Expand-Label with HMAC(Secret, ·) already keyed. Every label of the
+ * schedule asks for at most Hash.length bytes: one HMAC over T1_INPUT; longer
+ * outputs (an exporter may ask for them) take the general HKDF-Expand.
+ */
+function expandLabelWith(mac: (data: Uint8Array) => Uint8Array, n: number, label: string, context: Uint8Array, length: number, prefix: string): Uint8Array {
+  if (!Number.isInteger(length) || length < 0 || length > 255 * n) throw cryptoError(`HKDF-Expand length ${length} out of range`);
+  if (length > n) return expandWith(mac, n, hkdfLabel(label, context, length, prefix), length);
+  const end = writeHkdfLabel(T1_INPUT, label, context, length, prefix);
+  T1_INPUT[end] = 1;
+  const t = mac(T1_INPUT.subarray(0, end + 1));
+  const out = new Uint8Array(length);
+  out.set(t.subarray(0, length));
+  t.fill(0);
+  return out;
+}
+
+/** Labels as bytes, encoded once: a handshake uses the same dozen (exporter labels beyond the first few are encoded each time). */
+const LABELS = new Map<string, Uint8Array>();
+
+function labelBytes(full: string): Uint8Array {
+  let b = LABELS.get(full);
+  if (b === undefined) {
+    b = ascii(full);
+    if (LABELS.size < 64) LABELS.set(full, b);
+  }
+  return b;
 }
 
 /**
@@ -89,7 +139,20 @@ export function hkdfExpandLabel(
   provider: CryptoProvider, hash: Tls13Hash, secret: Uint8Array, label: string, context: Uint8Array, length: number,
   prefix: string = DTLS13_LABEL_PREFIX,
 ): Uint8Array {
-  return hkdfExpand(provider, hash, secret, hkdfLabel(label, context, length, prefix), length);
+  return expandLabelWith(provider.hmacKey(hash, secret), hashLength(hash), label, context, length, prefix);
+}
+
+/**
+ * HKDF-Expand-Label of one secret for several labels, with the HMAC key
+ * imported once (a traffic secret's "key", "iv" and "sn"). The returned
+ * function keeps what `hmacKey` derived from `secret`, not `secret` itself.
+ */
+export function hkdfExpandLabels(
+  provider: CryptoProvider, hash: Tls13Hash, secret: Uint8Array, prefix: string = DTLS13_LABEL_PREFIX,
+): (label: string, context: Uint8Array, length: number) => Uint8Array {
+  const n = hashLength(hash);
+  const mac = provider.hmacKey(hash, secret);
+  return (label, context, length) => expandLabelWith(mac, n, label, context, length, prefix);
 }
 
 /**
@@ -108,5 +171,21 @@ export function deriveSecret(
 
 /** Transcript-Hash("") — the context of `"derived"`, `"ext binder"`, `"res binder"` and the exporter (RFC 8446 §7.1, §7.5). */
 export function emptyHash(provider: CryptoProvider, hash: Tls13Hash): Uint8Array {
-  return provider.hash(hash, new Uint8Array(0));
+  return scheduleConstant(provider, `empty ${hash}`, () => provider.hash(hash, new Uint8Array(0)));
+}
+
+const CONSTANTS = new WeakMap<CryptoProvider, Map<string, Uint8Array>>();
+
+/**
+ * A value of the key schedule that depends on nothing secret (the empty
+ * hash; the `"derived"` secret of an Early Secret without a PSK): `make`
+ * runs once per provider and key, and every caller gets its own copy (they
+ * may wipe it). Keys are the code's own, a handful.
+ */
+export function scheduleConstant(provider: CryptoProvider, key: string, make: () => Uint8Array): Uint8Array {
+  let m = CONSTANTS.get(provider);
+  if (m === undefined) CONSTANTS.set(provider, (m = new Map()));
+  let v = m.get(key);
+  if (v === undefined) m.set(key, (v = make()));
+  return v.slice();
 }

@@ -35,7 +35,7 @@
 import { constantTimeEqual } from '../crypto/ct.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import {
-  DTLS13_LABEL_PREFIX, type Tls13Hash, deriveSecret, emptyHash, hashLength, hkdfExpandLabel, hkdfExtract,
+  DTLS13_LABEL_PREFIX, type Tls13Hash, deriveSecret, emptyHash, hashLength, hkdfExpandLabel, hkdfExpandLabels, hkdfExtract, scheduleConstant,
 } from './hkdf.js';
 
 /** What every derivation needs: the provider, the suite's hash, and the label prefix (default `"dtls13"`). */
@@ -112,6 +112,25 @@ export function handshakeSecret(k: KeyScheduleParams, early: Uint8Array, sharedS
 }
 
 /**
+ * Handshake Secret of a handshake without a PSK: the Early Secret is then
+ * HKDF-Extract(0, 0) and its `"derived"` secret a constant of the hash and
+ * label prefix, derived once per provider (see `scheduleConstant`); only the
+ * Extract with the (EC)DHE secret remains. Equal to
+ * `handshakeSecret(k, earlySecret(k), sharedSecret)`.
+ */
+export function handshakeSecretWithoutPsk(k: KeyScheduleParams, sharedSecret: Uint8Array): Uint8Array {
+  const derived = scheduleConstant(k.provider, `derived ${k.hash} ${k.prefix}`, () => {
+    const early = earlySecret(k);
+    const d = derive(k, early, 'derived', emptyHash(k.provider, k.hash));
+    early.fill(0);
+    return d;
+  });
+  const out = hkdfExtract(k.provider, k.hash, derived, sharedSecret);
+  derived.fill(0);
+  return out;
+}
+
+/**
  * [sender]_handshake_traffic_secret = Derive-Secret(Handshake Secret,
  * "c hs traffic" | "s hs traffic", ClientHello...ServerHello) (RFC 8446 §7.1).
  * In DTLS 1.3 these key epoch 2 (RFC 9147 §6.1).
@@ -170,11 +189,8 @@ export interface TrafficKeys {
  */
 export function trafficKeys(k: KeyScheduleParams, secret: Uint8Array, keyLength: number, ivLength = 12): TrafficKeys {
   const none = new Uint8Array(0);
-  return {
-    key: hkdfExpandLabel(k.provider, k.hash, secret, 'key', none, keyLength, k.prefix),
-    iv: hkdfExpandLabel(k.provider, k.hash, secret, 'iv', none, ivLength, k.prefix),
-    sn: hkdfExpandLabel(k.provider, k.hash, secret, 'sn', none, keyLength, k.prefix),
-  };
+  const expand = hkdfExpandLabels(k.provider, k.hash, secret, k.prefix);
+  return { key: expand('key', none, keyLength), iv: expand('iv', none, ivLength), sn: expand('sn', none, keyLength) };
 }
 
 /** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length) (RFC 8446 §4.4.4). */

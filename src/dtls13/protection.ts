@@ -146,21 +146,31 @@ export class RecordProtection13 {
    */
   seal(type: number, content: Uint8Array, epoch: number, seq: number, opts: SealOptions = {}): Uint8Array {
     const padding = Math.max(opts.padding ?? 0, this.minimumPadding(content.length));
-    const inner = encodeInnerPlaintext(type, content, padding);
-    if (inner.length > MAX_INNER_PLAINTEXT) throw new RangeError(`inner plaintext of ${inner.length} bytes exceeds 2^14 + 1`);
-    const length = inner.length + this.suite.tagLength;
+    const innerLength = content.length + 1 + padding;
+    if (innerLength > MAX_INNER_PLAINTEXT) throw new RangeError(`inner plaintext of ${innerLength} bytes exceeds 2^14 + 1`);
+    const length = innerLength + this.suite.tagLength;
     if (length > MAX_CIPHERTEXT_13) throw new RangeError(`record of ${length} bytes exceeds 2^14 + 256`);
     const seqLength = opts.seqLength ?? 2;
     const header = encodeUnifiedHeader({
       epoch, seq, seqLength, ...(opts.cid && { cid: opts.cid }), ...((opts.includeLength ?? true) && { length }),
     });
-    const ciphertext = this.aead.seal(recordNonce13(this.iv, seq), header, inner);
-    inner.fill(0);
-    const out = new Uint8Array(header.length + ciphertext.length);
+    // One buffer: the header, then the inner plaintext (content ‖ type ‖ zeros) sealed in place
+    // into encrypted_record (the AEAD's allocation-free path; otherwise `seal` and a copy).
+    const h = header.length;
+    const out = new Uint8Array(h + length);
     out.set(header, 0);
-    out.set(ciphertext, header.length);
+    out.set(content, h);
+    out[h + content.length] = type;
+    const inner = out.subarray(h, h + innerLength);
+    const nonce = recordNonce13(this.iv, seq);
+    if (this.aead.sealTo) {
+      this.aead.sealTo(nonce, header, inner, out, h);
+    } else {
+      const sealed = this.aead.seal(nonce, header, inner);
+      out.set(sealed, h);
+    }
     const seqOffset = 1 + (opts.cid?.length ?? 0);
-    maskSequenceNumber(this.mask, out.subarray(0, header.length), seqOffset, seqLength, ciphertext);
+    maskSequenceNumber(this.mask, out.subarray(0, h), seqOffset, seqLength, out.subarray(h));
     return out;
   }
 

@@ -24,14 +24,19 @@ export const TLS13_HANDSHAKE_HEADER_LENGTH = 4;
  * ```
  */
 export function tls13Message(msgType: number, body: Uint8Array): Uint8Array {
-  if (body.length > 0xffffff) throw new RangeError(`handshake body of ${body.length} bytes`);
   const out = new Uint8Array(TLS13_HANDSHAKE_HEADER_LENGTH + body.length);
-  out[0] = msgType;
-  out[1] = (body.length >>> 16) & 0xff;
-  out[2] = (body.length >>> 8) & 0xff;
-  out[3] = body.length & 0xff;
-  out.set(body, TLS13_HANDSHAKE_HEADER_LENGTH);
+  writeTls13Message(out, 0, msgType, body);
   return out;
+}
+
+/** Write `msg_type ‖ uint24 length ‖ body` at `at` of `out` (which has the room). */
+function writeTls13Message(out: Uint8Array, at: number, msgType: number, body: Uint8Array): void {
+  if (body.length > 0xffffff) throw new RangeError(`handshake body of ${body.length} bytes`);
+  out[at] = msgType;
+  out[at + 1] = (body.length >>> 16) & 0xff;
+  out[at + 2] = (body.length >>> 8) & 0xff;
+  out[at + 3] = body.length & 0xff;
+  out.set(body, at + TLS13_HANDSHAKE_HEADER_LENGTH);
 }
 
 /**
@@ -51,22 +56,39 @@ export function messageHashMessage(clientHello1Hash: Uint8Array): Uint8Array {
 /**
  * The running transcript of one handshake, kept as bytes: the hash is known
  * only once the ServerHello picked the suite, and a HelloRetryRequest
- * rewrites the beginning. Holds copies of what it is given.
+ * rewrites the beginning. Holds copies of what it is given, in one buffer
+ * that grows by doubling: a handshake hashes its transcript after most
+ * messages, and appending never copies what is already there more than a few
+ * times (a buffer outgrown is wiped).
  */
 export class Transcript13 {
-  private chunks: Uint8Array[] = [];
+  private buf = new Uint8Array(0);
   private total = 0;
 
   /** Append a message given by its type and body (the DTLS header fields are not hashed: RFC 9147 §5.2). */
   add(msgType: number, body: Uint8Array): void {
-    this.addMessage(tls13Message(msgType, body));
+    if (body.length > 0xffffff) throw new RangeError(`handshake body of ${body.length} bytes`);
+    const at = this.reserve(TLS13_HANDSHAKE_HEADER_LENGTH + body.length);
+    writeTls13Message(this.buf, at, msgType, body);
   }
 
   /** Append a message already in TLS 1.3 form (4-byte header), e.g. a `message_hash`. */
   addMessage(message: Uint8Array): void {
-    const m = Uint8Array.from(message);
-    this.chunks.push(m);
-    this.total += m.length;
+    const at = this.reserve(message.length);
+    this.buf.set(message, at);
+  }
+
+  /** Room for `n` more bytes; returns where they go. */
+  private reserve(n: number): number {
+    const at = this.total;
+    if (at + n > this.buf.length) {
+      const grown = new Uint8Array(Math.max(at + n, 2 * this.buf.length, 1024));
+      grown.set(this.buf.subarray(0, at));
+      this.buf.fill(0);
+      this.buf = grown;
+    }
+    this.total = at + n;
+    return at;
   }
 
   /** Number of bytes held. */
@@ -74,10 +96,9 @@ export class Transcript13 {
     return this.total;
   }
 
-  /** All messages so far, concatenated. */
+  /** All messages so far, concatenated: a view, valid until the next change. */
   bytes(): Uint8Array {
-    if (this.chunks.length !== 1) this.chunks = [concatBytes(...this.chunks)];
-    return this.chunks[0]!;
+    return this.buf.subarray(0, this.total);
   }
 
   /** Transcript-Hash of the messages so far (RFC 8446 §4.4.1). */
@@ -106,8 +127,8 @@ export class Transcript13 {
 
   /** Forget the messages (wiped). */
   clear(): void {
-    for (const c of this.chunks) c.fill(0);
-    this.chunks = [];
+    this.buf.fill(0);
+    this.buf = new Uint8Array(0);
     this.total = 0;
   }
 }

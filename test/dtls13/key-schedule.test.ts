@@ -9,12 +9,12 @@ import {
 } from '../../src/dtls13/hkdf.js';
 import {
   applicationTrafficSecrets, binderKey, clientEarlyTrafficSecret, earlyExporterMasterSecret, earlySecret, exportKeyingMaterial,
-  exporterMasterSecret, finishedKey, finishedVerifyData, handshakeSecret, handshakeTrafficSecrets, keyScheduleParams, masterSecret,
+  exporterMasterSecret, finishedKey, finishedVerifyData, handshakeSecret, handshakeSecretWithoutPsk, handshakeTrafficSecrets, keyScheduleParams, masterSecret,
   nextTrafficSecret, pskBinder, resumptionMasterSecret, resumptionPsk, trafficKeys, verifyFinished,
 } from '../../src/dtls13/key-schedule.js';
 import { Transcript13, truncatedClientHello } from '../../src/dtls13/transcript.js';
 import { DtlsError } from '../../src/errors.js';
-import { hex, toHex } from '../codec/hex.js';
+import { counting, hex, toHex } from '../codec/hex.js';
 import { providers } from '../crypto/helpers.js';
 import { S3, S4 } from './rfc8448.js';
 
@@ -230,6 +230,32 @@ describe.each(providers)('the "dtls13" prefix (RFC 9147 §5.9), against node:cry
     expect(toHex(earlySecret(d))).toBe(S3.early); // HKDF-Extract has no label
     expect(toHex(handshakeSecret(d, earlySecret(d), hex(S3.ecdhe)))).not.toBe(S3.handshake);
     expect(toHex(handshakeSecret(t, earlySecret(t), hex(S3.ecdhe)))).toBe(S3.handshake);
+  });
+
+  it('without a PSK, the handshake secret comes from the cached "derived" constant: RFC 8448 §3, and the same as the long way for every hash and prefix', () => {
+    const t = keyScheduleParams(p, 'sha256', TLS13_LABEL_PREFIX);
+    expect(toHex(handshakeSecretWithoutPsk(t, hex(S3.ecdhe)))).toBe(S3.handshake);
+    const ecdhe = counting(48, 5);
+    for (const hash of ['sha256', 'sha384'] as const) {
+      for (const prefix of [DTLS13_LABEL_PREFIX, TLS13_LABEL_PREFIX]) {
+        const k = keyScheduleParams(p, hash, prefix);
+        const long = toHex(handshakeSecret(k, earlySecret(k), ecdhe));
+        // Twice: the first call fills the cache, the second reads it; a caller wiping its result does not reach the cache.
+        const first = handshakeSecretWithoutPsk(k, ecdhe);
+        expect(toHex(first)).toBe(long);
+        first.fill(0);
+        expect(toHex(handshakeSecretWithoutPsk(k, ecdhe))).toBe(long);
+      }
+    }
+  });
+
+  it('Transcript-Hash("") is the hash of nothing, each caller getting its own copy', () => {
+    for (const hash of ['sha256', 'sha384'] as const) {
+      const a = emptyHash(p, hash);
+      expect(toHex(a)).toBe(toHex(p.hash(hash, new Uint8Array(0))));
+      a.fill(0);
+      expect(toHex(emptyHash(p, hash))).toBe(toHex(p.hash(hash, new Uint8Array(0))));
+    }
   });
 
   it('traffic keys carry the record-number key "sn", as long as the AEAD key (RFC 9147 §4.2.3)', () => {

@@ -92,6 +92,23 @@ describe.each(providers)('RecordProtection13 ($name)', (p) => {
       expect(toHex(record.subarray(0, clearHeader.length))).toBe(toHex(expectedHeader));
     });
 
+    it('seals the same bytes when the AEAD has no sealTo (seal, then a copy)', () => {
+      const plainAead: CryptoProvider = {
+        ...p,
+        createAead: (alg, key) => {
+          const a = p.createAead(alg, key);
+          return { keyLength: a.keyLength, tagLength: a.tagLength, seal: (n, ad, pt) => a.seal(n, ad, pt), open: (n, ad, ct) => a.open(n, ad, ct) };
+        },
+      };
+      for (const content of [new Uint8Array(0), counting(5), counting(1200)]) {
+        const opts = { cid: CID, padding: 3 };
+        const viaSeal = new RecordProtection13(plainAead, suite, keys).seal(ContentType.application_data, content, 3, 77, opts);
+        expect(toHex(viaSeal)).toBe(toHex(new RecordProtection13(p, suite, keys).seal(ContentType.application_data, content, 3, 77, opts)));
+        const recv = new ReceiveEpoch13(3, new RecordProtection13(p, suite, keys));
+        expect(recv.open(only(viaSeal, CID.length))).toMatchObject({ kind: 'record', seq: 77, type: ContentType.application_data, content });
+      }
+    });
+
     it('opens what it sealed, for 8- and 16-bit sequence numbers, with and without CID and length', () => {
       for (const seqLength of [1, 2] as const) {
         for (const cid of [undefined, CID]) {

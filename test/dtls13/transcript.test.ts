@@ -34,6 +34,24 @@ describe('the DTLS 1.3 transcript (RFC 9147 §5.2)', () => {
     body.fill(0);
     expect(toHex(t.bytes())).toBe('01000004' + '00010203');
   });
+
+  it.each(providers)('keeps every message, in order, as its buffer grows; hashes match the concatenation ($name)', (p) => {
+    const t = new Transcript13();
+    const parts: Uint8Array[] = [];
+    // 300 + 700 + 1,500 + 3,000 bytes: past the first buffer and two doublings.
+    for (const [type, n] of [[1, 296], [2, 696], [11, 1496], [15, 2996]] as const) {
+      const body = counting(n).map((b) => b ^ type);
+      t.add(type, body);
+      parts.push(tls13Message(type, body));
+      expect(toHex(t.bytes())).toBe(toHex(concat(...parts)));
+      expect(toHex(t.hash(p, 'sha256'))).toBe(toHex(p.hash('sha256', concat(...parts))));
+    }
+    expect(t.length).toBe(300 + 700 + 1500 + 3000);
+    t.clear();
+    expect(t.length).toBe(0);
+    t.add(20, counting(3));
+    expect(toHex(t.bytes())).toBe('14000003' + '000102');
+  });
 });
 
 describe('HelloRetryRequest: message_hash (RFC 8446 §4.4.1)', () => {

@@ -22,7 +22,7 @@ import type { Extension } from '../../handshake/extensions.js';
 import type { Group13, HandshakeDriver13, HandshakeMachine13, Negotiated13 } from '../driver.js';
 import {
   type KeyScheduleParams, applicationTrafficSecrets, binderKey, earlySecret, exportKeyingMaterial, exporterMasterSecret,
-  finishedVerifyData, handshakeSecret, handshakeTrafficSecrets, keyScheduleParams, masterSecret, verifyFinished,
+  finishedVerifyData, handshakeSecret, handshakeSecretWithoutPsk, handshakeTrafficSecrets, keyScheduleParams, masterSecret, verifyFinished,
 } from '../key-schedule.js';
 import type { Tls13Hash } from '../hkdf.js';
 import { keyLogLines } from '../keylog.js';
@@ -113,9 +113,14 @@ export interface ApplicationKeys {
  */
 export function handshakeKeys(provider: CryptoProvider, suite: Suite13, transcript: Transcript13, psk: Uint8Array | undefined, shared: Uint8Array | undefined): HandshakeKeys {
   const k = keyScheduleParams(provider, suite.hash);
-  const early = earlySecret(k, psk);
-  const hs = handshakeSecret(k, early, shared);
-  early.fill(0);
+  let hs: Uint8Array;
+  if (psk === undefined && shared !== undefined) {
+    hs = handshakeSecretWithoutPsk(k, shared);
+  } else {
+    const early = earlySecret(k, psk);
+    hs = handshakeSecret(k, early, shared);
+    early.fill(0);
+  }
   psk?.fill(0);
   shared?.fill(0);
   const t = handshakeTrafficSecrets(k, hs, transcript.hash(provider, suite.hash));
