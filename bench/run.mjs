@@ -330,7 +330,8 @@ async function phaseHvr() {
   if (!helloB64) return;
   try {
     R.hvr.udp = await withWorkers([['server-worker', { expose_gc: true }], ['flood-worker']], async (srv, fl) => {
-      const { port } = await srv.call('start', { impl: 'ours', suite: 'ecdsa-p256', crypto: 'node', mode: 'echo', sampleHeap: true });
+      // The stateless path's own speed: no hello rate limit.
+      const { port } = await srv.call('start', { impl: 'ours', suite: 'ecdsa-p256', crypto: 'node', mode: 'echo', sampleHeap: true, maxHelloRate: 0 });
       const heapBefore = await srv.call('heap', { resetPeak: true });
       const f = await fl.call('start', { port, helloB64, sockets: 64, burst: 64 });
       await sleep(ms(500));

@@ -166,6 +166,12 @@ export interface ServerOptions extends CommonOptions {
   /** Established connections, total. Default 100 000. */
   maxConnections?: number;
   /**
+   * First (cookieless) ClientHellos answered per second, in total; a flood
+   * above it is dropped unread, so it cannot take the CPU established
+   * connections need (clients retransmit). 0: no limit. Default 10 000.
+   */
+  maxHelloRate?: number;
+  /**
    * Pre-shared keys (RFC 4279): called with the client's identity, returns the key,
    * `null` for an unknown identity, or a Promise of either. Enables the PSK suites;
    * `key`/`cert` become optional.
@@ -441,5 +447,6 @@ export function resolveLimits(o: ServerOptions): EndpointLimits {
     maxHandshakes: checkInt('maxHandshakes', o.maxHandshakes, DEFAULT_ENDPOINT_LIMITS.maxHandshakes, 1, 2 ** 31 - 1),
     maxHandshakesPerAddress: checkInt('maxHandshakesPerAddress', o.maxHandshakesPerAddress, DEFAULT_ENDPOINT_LIMITS.maxHandshakesPerAddress, 1, 2 ** 31 - 1),
     maxConnections: checkInt('maxConnections', o.maxConnections, DEFAULT_ENDPOINT_LIMITS.maxConnections, 1, 2 ** 31 - 1),
+    maxHelloRate: checkInt('maxHelloRate', o.maxHelloRate, DEFAULT_ENDPOINT_LIMITS.maxHelloRate, 0, 2 ** 31 - 1),
   });
 }

@@ -32,12 +32,12 @@ async function bindUdp4() {
 
 const handlers = {
   /** impl: 'ours' | 'werift' | 'raw'; mode: 'handshake' | 'echo' */
-  async start({ impl, suite = 'ecdsa-p256', crypto = 'node', mode = 'echo', sampleHeap = false }) {
+  async start({ impl, suite = 'ecdsa-p256', crypto = 'node', mode = 'echo', sampleHeap = false, maxHelloRate }) {
     const socket = await bindUdp4();
     if (impl === 'raw') {
       socket.on('message', (m, ri) => { counters.echoed++; socket.send(m, ri.port, ri.address); });
     } else if (impl === 'ours') {
-      const server = lib.createServer({ ...serverOptions(pki, suite, crypto), socket });
+      const server = lib.createServer({ ...serverOptions(pki, suite, crypto), socket, ...(maxHelloRate !== undefined && { maxHelloRate }) });
       server.on('secureConnection', (peer) => {
         counters.handshakes++;
         peer.on('message', (m) => { counters.echoed++; peer.send(m); });

@@ -14,7 +14,7 @@ import { DecodeError } from '../errors.js';
 import { HANDSHAKE_HEADER_LENGTH, decodeHandshakeFragment, encodeHandshakeFragment } from '../handshake/header.js';
 import { type HelloPrefix, decodeClientHello, decodeHelloPrefix } from '../handshake/messages/client-hello.js';
 import { encodeHelloVerifyRequest } from '../handshake/messages/hello-verify-request.js';
-import { HandshakeType } from '../handshake/registry.js';
+import { ExtensionType, HandshakeType } from '../handshake/registry.js';
 import { ContentType, DTLS1_0, DTLS1_2, RECORD_HEADER_LENGTH } from '../record/content-type.js';
 import { type DtlsRecord, encodeRecord, parseDatagram } from '../record/record.js';
 
@@ -67,6 +67,42 @@ export function peekClientHello(data: Uint8Array, maxMessage: number): PeekedHel
     if (e instanceof DecodeError) return null;
     throw e;
   }
+}
+
+/**
+ * Is this datagram a first ClientHello: an epoch-0 handshake record holding a
+ * whole ClientHello with no cookie, neither DTLS 1.2's legacy cookie nor DTLS
+ * 1.3's cookie extension? Read from the bytes in place, without decoding or
+ * allocating, for the hello rate limit: only these may be dropped unread
+ * (they cost the server a stateless answer; a hello with a cookie is a client
+ * one round trip in). Anything it cannot tell — a fragment, a malformed or
+ * truncated hello — is `false`, and takes the normal path.
+ */
+export function isCookielessHello(data: Uint8Array): boolean {
+  const n = data.length;
+  const R = RECORD_HEADER_LENGTH;
+  if (n < R + HANDSHAKE_HEADER_LENGTH + 35 || data[0] !== ContentType.handshake || data[1] !== DTLS_MAJOR || data[3] !== 0 || data[4] !== 0) return false;
+  if (data[R] !== HandshakeType.client_hello) return false;
+  const u16 = (i: number) => (data[i]! << 8) | data[i + 1]!;
+  const u24 = (i: number) => (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
+  const length = u24(R + 1);
+  // Whole and unfragmented: offset 0, fragment length = message length, inside the record and the datagram.
+  if (R + u16(11) > n || u24(R + 6) !== 0 || u24(R + 9) !== length || HANDSHAKE_HEADER_LENGTH + length > u16(11)) return false;
+  const end = R + HANDSHAKE_HEADER_LENGTH + length;
+  let i = R + HANDSHAKE_HEADER_LENGTH + 34; // client_version, random
+  i += 1 + data[i]!; // session_id
+  if (i >= end || data[i] !== 0) return false; // a legacy cookie: a second ClientHello
+  i += 1;
+  if (i + 2 > end) return false;
+  i += 2 + u16(i); // cipher_suites
+  if (i + 1 > end) return false;
+  i += 1 + data[i]!; // compression_methods
+  if (i === end) return true; // no extensions
+  if (i + 2 > end || i + 2 + u16(i) !== end) return false;
+  for (i += 2; i + 4 <= end; i += 4 + u16(i + 2)) {
+    if (u16(i) === ExtensionType.cookie) return false;
+  }
+  return i === end;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { TicketKeys } from '../handshake/session.js';
 import { ContentType } from '../record/content-type.js';
 import { channels, recordTrace, trace, tracingRecords } from '../trace.js';
 import { Association, type Endpoint, type VersionRange, type EndpointEvent, EndpointQueue, type EndpointSink, commonEndpointEvent } from './endpoint.js';
-import { type PeekedHello, helloVerifyRequest, peekClientHello } from './front-door.js';
+import { type PeekedHello, helloVerifyRequest, isCookielessHello, peekClientHello } from './front-door.js';
 import { cookieOf, helloRetryRequestRecord, makeRetryCookie, offersDtls13, openRetryCookie, plaintextAlert } from './front-door13.js';
 import { TimerHeap } from './timer-heap.js';
 
@@ -25,12 +25,18 @@ export interface EndpointLimits {
   readonly maxHandshakesPerAddress: number;
   /** Established connections in total; new handshakes are refused beyond it. */
   readonly maxConnections: number;
+  /**
+   * First (cookieless) ClientHellos answered per second, in total, with a
+   * burst of a tenth of that; beyond it they are dropped unread (0: no limit).
+   */
+  readonly maxHelloRate: number;
 }
 
 export const DEFAULT_ENDPOINT_LIMITS: EndpointLimits = Object.freeze({
   maxHandshakes: 1000,
   maxHandshakesPerAddress: 100,
   maxConnections: 100_000,
+  maxHelloRate: 10_000,
 });
 
 export interface ServerEndpointConfig {
@@ -85,6 +91,8 @@ export interface EndpointStats {
   /** DTLS 1.3's stateless HelloRetryRequests (the cookie exchange of 1.3). */
   helloRetryRequests: number;
   dropped: number;
+  /** First ClientHellos dropped unread above `maxHelloRate` (also counted in `dropped`). */
+  helloRateLimited: number;
   handshakesStarted: number;
   evicted: number;
 }
@@ -109,7 +117,10 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
   private readonly timers = new TimerHeap<ServerAssociation>();
   private readonly cookies: CookieFactory;
   private readonly queue: EndpointQueue<ServerAssociation>;
-  readonly stats: EndpointStats = { helloVerifyRequests: 0, helloRetryRequests: 0, dropped: 0, handshakesStarted: 0, evicted: 0 };
+  readonly stats: EndpointStats = { helloVerifyRequests: 0, helloRetryRequests: 0, dropped: 0, helloRateLimited: 0, handshakesStarted: 0, evicted: 0 };
+  /** The hello rate limit's token bucket: tokens left, and when it was last filled (ms). */
+  private helloTokens = 0;
+  private helloFilledAt = -Infinity;
 
   constructor(private readonly cfg: ServerEndpointConfig) {
     this.cookies = new CookieFactory(cfg.settings.provider, cfg.cookieSecret);
@@ -181,6 +192,12 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
   }
 
   private route(data: Uint8Array, address: string, port: number, now: number, existing: ServerAssociation | undefined): void {
+    // DOS-14: a flood of first ClientHellos must not take the CPU that established associations
+    // need. Above the rate, they are dropped before anything is decoded or computed for them.
+    if (existing === undefined && this.cfg.limits.maxHelloRate > 0 && isCookielessHello(data) && !this.takeHelloToken(now)) {
+      this.stats.helloRateLimited++;
+      return this.dropped(address, port, 'ClientHello rate limit');
+    }
     const cidLength = this.cfg.cidLength ?? 0;
     if (cidLength > 0 && data[0] === ContentType.tls12_cid) return this.routeByCid(data, CID_OFFSET, cidLength, address, port, now);
     // DTLS 1.3's unified header with the C bit: the CID follows the first byte (RFC 9147 §4).
@@ -217,6 +234,21 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
     }
     if (!this.admit(address, port, existing)) return;
     this.start(keyOf(address, port), address, port, hello, now);
+  }
+
+  /** A token of the hello rate limit's bucket (rate `maxHelloRate` per second, holding a tenth of a second's worth). */
+  private takeHelloToken(now: number): boolean {
+    const rate = this.cfg.limits.maxHelloRate;
+    const capacity = Math.max(1, rate / 10);
+    // A clock that went back (a sans-IO caller's) restarts the count from there.
+    if (now < this.helloFilledAt) this.helloFilledAt = now;
+    if (now > this.helloFilledAt) {
+      this.helloTokens = Math.min(capacity, this.helloTokens + ((now - this.helloFilledAt) * rate) / 1000);
+      this.helloFilledAt = now;
+    }
+    if (this.helloTokens < 1) return false;
+    this.helloTokens--;
+    return true;
   }
 
   /**

@@ -74,6 +74,8 @@ interface ServerPhase {
   cpuMs: number;
   datagramsIn: number;
   helloVerifyRequests: number;
+  /** First ClientHellos dropped unread by the hello rate limit (maxHelloRate). */
+  rateLimited: number;
   connections: number;
   errors: number;
 }
@@ -117,7 +119,8 @@ async function serverRole(pkiDir: string): Promise<void> {
     });
   });
   const h = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
-  let mark = { t: 0, cpu: process.cpuUsage(), datagramsIn: 0, hvr: 0 };
+  let mark = { t: 0, cpu: process.cpuUsage(), datagramsIn: 0, hvr: 0, limited: 0 };
+  const limited = () => server.endpoint.stats.helloRateLimited;
   // Stateless answers: HelloVerifyRequests (DTLS 1.2) and HelloRetryRequests (the flood's hello offers DTLS 1.3).
   const hvr = () => server.endpoint.stats.helloVerifyRequests + server.endpoint.stats.helloRetryRequests;
   const send = (m: FromChild) => process.send!(m);
@@ -125,7 +128,7 @@ async function serverRole(pkiDir: string): Promise<void> {
     if (m.cmd === 'measure') {
       h.reset();
       h.enable();
-      mark = { t: performance.now(), cpu: process.cpuUsage(), datagramsIn, hvr: hvr() };
+      mark = { t: performance.now(), cpu: process.cpuUsage(), datagramsIn, hvr: hvr(), limited: limited() };
     } else if (m.cmd === 'stop') {
       h.disable();
       const cpu = process.cpuUsage(mark.cpu);
@@ -138,6 +141,7 @@ async function serverRole(pkiDir: string): Promise<void> {
           cpuMs: (cpu.user + cpu.system) / 1000,
           datagramsIn: datagramsIn - mark.datagramsIn,
           helloVerifyRequests: hvr() - mark.hvr,
+          rateLimited: limited() - mark.limited,
           connections: server.connections,
           errors,
         },
@@ -407,7 +411,7 @@ beforeAll(async () => {
     `${report.baselineTraffic.sent} messages, ${pct(report.baselineTraffic)} lost\n` +
     `flood ${f.seconds.toFixed(1)} s: ${f.sent} ClientHellos (${f.helloBytes} B) = ${Math.round(f.rate)}/s (target ${FLOOD_RATE}/s), ` +
     `${f.hvrs} HVRs back, send errors ${f.sendErrors}, flooder CPU ${(100 * f.cpuMs / 1000 / f.seconds).toFixed(0)}%; server answered ${report.flood.helloVerifyRequests} ` +
-    `(${Math.round(report.flood.helloVerifyRequests / report.flood.seconds)}/s), CPU ${(100 * report.flood.cpuMs / 1000 / report.flood.seconds).toFixed(0)}%; ` +
+    `(${Math.round(report.flood.helloVerifyRequests / report.flood.seconds)}/s) and dropped ${report.flood.rateLimited} above its hello rate limit, CPU ${(100 * report.flood.cpuMs / 1000 / report.flood.seconds).toFixed(0)}%; ` +
     `event-loop delay ${eld(report.flood)}; ${report.floodTraffic.sent} messages, ${pct(report.floodTraffic)} lost`,
   );
 }, 300_000);
@@ -437,9 +441,12 @@ describe(`DOS-14: a ClientHello flood (target ${FLOOD_RATE.toLocaleString('en')}
     expect(f.rate).toBeGreaterThanOrEqual(MIN_FLOOD_RATE);
   });
 
-  it('the server answered the flood statelessly: HelloVerifyRequests or HelloRetryRequests with a cookie, no new association', () => {
+  it('the server answered the flood statelessly (HelloVerifyRequests or HelloRetryRequests with a cookie) up to its hello rate limit, dropped the rest unread, and made no association', () => {
     expect(report.flood.helloVerifyRequests).toBeGreaterThan(0);
     expect(report.flood.helloVerifyRequests).toBeLessThanOrEqual(report.flooder.sent);
+    // The default maxHelloRate (10,000/s, a burst of 1,000) held over the phase.
+    expect(report.flood.helloVerifyRequests).toBeLessThanOrEqual(10_000 * report.flood.seconds + 1000);
+    if (report.flooder.rate > 11_000) expect(report.flood.rateLimited).toBeGreaterThan(0);
     expect(report.flood.connections).toBe(SESSIONS);
   });
 
