@@ -370,11 +370,13 @@ describe.each(providers)('CBC record protection ($name)', (provider) => {
       expect(openH(prot(), concat(iv, aesCbc(keys.encKey, iv, body)))).toBeNull();
     });
 
-    it('rejects inconsistent padding bytes, even when the MAC fits a zero-length pad', () => {
-      for (const pad of [1, 15, 100]) {
+    it('rejects a wrong byte at any position of the padding, even when the MAC fits a zero-length pad', () => {
+      for (const pad of [1, 2, 15, 16, 100, 255]) {
         const n = dataLenFor(pad, 20);
         const data = counting(n, 9);
-        for (const where of [0, Math.floor(pad / 2), pad - 1]) {
+        expect(openH(prot(), craftMte(s, keys, iv, data, padding(pad))), `p=${pad} intact`).toEqual(data);
+        // Every padding byte before the length byte, the first one included.
+        for (let where = 0; where < pad; where++) {
           const tail = padding(pad);
           tail[where]! ^= 0x01;
           expect(openH(prot(), craftMte(s, keys, iv, data, tail)), `p=${pad} @${where}`).toBeNull();
@@ -454,6 +456,18 @@ describe.each(providers)('CBC record protection ($name)', (provider) => {
       const tail = padding(7);
       tail[2] = 6;
       expect(openH(prot(), craftEtm(s, keys, iv, concat(counting(8), tail)))).toBeNull();
+    });
+
+    it('rejects a wrong byte at any position of the padding (p = 1, 2, 15, 16, 255), the first one included', () => {
+      for (const pad of [1, 2, 15, 16, 255]) {
+        const data = counting(((16 - ((pad + 1) % 16)) % 16) + 16, 3);
+        expect(openH(prot(), craftEtm(s, keys, iv, concat(data, padding(pad)))), `p=${pad} intact`).toEqual(data);
+        for (let where = 0; where < pad; where++) {
+          const tail = padding(pad);
+          tail[where]! ^= 0x01;
+          expect(openH(prot(), craftEtm(s, keys, iv, concat(data, tail))), `p=${pad} @${where}`).toBeNull();
+        }
+      }
     });
 
     it('checks the MAC before decrypting', () => {
