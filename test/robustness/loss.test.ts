@@ -4,14 +4,16 @@
  * 1,000 seeds is test/slow/loss.test.ts (`npm run test:slow`).
  *
  * The sample is asserted against target − 2 points − 1.96 standard errors
- * (see `threshold`); points listed in KNOWN_SHORTFALLS against a regression
- * floor (PUREDTLS_LOSS_STRICT=1 asserts the targets there too).
+ * (see `threshold`), and each test's title states those numbers (at 30%
+ * loss with 200 seeds: ≥ 72.5% within 10 s for the 80% target), not the
+ * target itself: a 200-seed sample can only show that the stack is not
+ * clearly below it. Points listed in KNOWN_SHORTFALLS are asserted against
+ * a regression floor (PUREDTLS_LOSS_STRICT=1 asserts the targets there too).
  * PUREDTLS_LOSS_SEEDS=N changes the sample size.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  ECDSA, KNOWN_SHORTFALLS, type LossConfig, type LossResult, RSA_MTU, STRICT, TARGETS, checkTargets, flightShape, formatTable,
-  measure, rsaClientAuth,
+  ECDSA, type LossConfig, type LossResult, RSA_MTU, checkTargets, flightShape, formatTable, measure, pointTitle, rsaClientAuth,
 } from './loss-harness.js';
 
 const RUNS = Number(process.env.PUREDTLS_LOSS_SEEDS ?? 200);
@@ -35,9 +37,7 @@ describe('handshake success under random loss in both directions (NET-01, ROBUST
 
   for (const config of CONFIGS) {
     for (const loss of LOSSES) {
-      const known = KNOWN_SHORTFALLS[`${config.name}@${loss}`];
-      const what = TARGETS[loss] === undefined ? 'reported only' : known && !STRICT ? 'known shortfall: regression floor' : 'meets the targets';
-      it(`${config.label}, ${loss * 100}% loss: ${what}`, { timeout: 300_000 }, () => {
+      it(pointTitle(config, loss, RUNS), { timeout: 300_000 }, () => {
         const r = measure(config, loss, RUNS);
         results.push(r);
         checkTargets(r);

@@ -11,8 +11,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  ECDSA, KNOWN_SHORTFALLS, type LossConfig, type LossResult, STRICT, TARGETS, checkTargets, flightShape, formatTable, measure,
-  rsaClientAuth,
+  ECDSA, type LossConfig, type LossResult, checkTargets, flightShape, formatTable, measure, pointTitle, rsaClientAuth,
 } from '../robustness/loss-harness.js';
 
 const RUNS = Number(process.env.PUREDTLS_LOSS_SEEDS ?? 1000);
@@ -35,9 +34,7 @@ describe(`handshake success under random loss, ${RUNS} seeds per point (NET-01, 
 
   for (const config of CONFIGS) {
     for (const loss of LOSSES) {
-      const known = KNOWN_SHORTFALLS[`${config.name}@${loss}`];
-      const what = TARGETS[loss] === undefined ? 'reported only' : known && !STRICT ? 'known shortfall: regression floor' : 'meets the targets';
-      it(`${config.label}, ${loss * 100}% loss: ${what}`, () => {
+      it(pointTitle(config, loss, RUNS), () => {
         const r = measure(config, loss, RUNS);
         results.push(r);
         checkTargets(r);
