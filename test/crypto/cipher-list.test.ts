@@ -11,6 +11,7 @@ import {
 } from '../../src/crypto/cipher-list.js';
 import { CIPHER_SUITES, suiteByName } from '../../src/crypto/suites.js';
 import type { CipherSuite } from '../../src/crypto/suites.js';
+import { requirePeer } from '../interop/peers.js';
 
 const names = (spec: string): string[] => parseCipherList(spec).map((s) => s.openssl);
 const ALL_NAMES = CIPHER_SUITES.map((s) => s.openssl);
@@ -437,7 +438,7 @@ describe('properties', () => {
  * combinations and SUITEB* (see the module comment).
  */
 const version = spawnSync('openssl', ['version'], { encoding: 'utf8' });
-const haveOpenssl = version.status === 0 && /^OpenSSL 3\./.test(version.stdout);
+const haveOpenssl = requirePeer('OpenSSL 3', version.status === 0 && /^OpenSSL 3\./.test(version.stdout), 'openssl (3.x)');
 
 describe.skipIf(!haveOpenssl)('differential against openssl ciphers', () => {
   const ours = new Set(ALL_NAMES);

@@ -33,14 +33,28 @@ export function pki(name: string): Buffer {
 /** Prefix of every message the tests send; the s_server echo loop only echoes lines carrying it. */
 export const MESSAGE_PREFIX = 'puredtls-interop-';
 
-/** Whether a command can be run on this machine (the suites are skipped when their peer is missing). */
+/** Whether a command can be run on this machine. */
 export function hasCommand(cmd: string, args: string[] = ['--version']): boolean {
   const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 5_000 });
   return r.error === undefined && r.status === 0;
 }
-export const HAS_OPENSSL = hasCommand('openssl', ['version']);
-export const HAS_GNUTLS_CLI = hasCommand('gnutls-cli');
-export const HAS_GNUTLS_SERV = hasCommand('gnutls-serv');
+
+/** True when running under CI (`CI=true`, which .ci/run sets): interop peers are then required. */
+export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
+
+/**
+ * Whether an interop peer is here. On a developer's machine the suites that
+ * need a missing peer are skipped; under CI a missing peer throws when the
+ * test file loads, so the run fails (naming what .ci/run should install)
+ * instead of passing with the interop tests left out.
+ */
+export function requirePeer(what: string, available: boolean, install: string): boolean {
+  if (!available && IN_CI) throw new Error(`CI=true and ${what} is missing: the interop tests need it (.ci/run installs ${install})`);
+  return available;
+}
+export const HAS_OPENSSL = requirePeer('openssl', hasCommand('openssl', ['version']), 'openssl');
+export const HAS_GNUTLS_CLI = requirePeer('gnutls-cli', hasCommand('gnutls-cli'), 'gnutls-bin');
+export const HAS_GNUTLS_SERV = requirePeer('gnutls-serv', hasCommand('gnutls-serv'), 'gnutls-bin');
 
 // ---------------------------------------------------------------------------
 // Processes
