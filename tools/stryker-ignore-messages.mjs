@@ -1,0 +1,44 @@
+// @ts-check
+/**
+ * A StrykerJS ignorer (stryker.config.mjs `ignorers: ['error-messages']`):
+ * no mutants in the human-readable message of an error we throw or build.
+ * Tests assert an error's `code` and the alert sent, which stay mutated;
+ * the message text is for people reading logs, and a mutant that empties it
+ * changes no decision. Only the message argument is skipped, and only when
+ * it is a literal (a string, a template, or a `+` of them): codes, alerts
+ * and any computed argument are mutated as usual.
+ */
+import { PluginKind, declareValuePlugin } from '@stryker-mutator/api/plugin';
+
+/** Error constructors and factories of the code base, and the position of their message argument. */
+const MESSAGE_ARGUMENT = new Map([
+  // new DtlsError(code, message, alert?), HandshakeError(code, message, alert), CertificateError(code, message, alert?)
+  ['DtlsError', 1], ['HandshakeError', 1], ['CertificateError', 1],
+  // err(code, message, alert) in src/x509/verify.ts
+  ['err', 1],
+  // new DecodeError(message), KeyError(message), the built-ins, cryptoError(message),
+  // fail(what) and badCertificate(message) in src/x509/certificate.ts
+  ['DecodeError', 0], ['KeyError', 0], ['Error', 0], ['TypeError', 0], ['RangeError', 0],
+  ['cryptoError', 0], ['fail', 0], ['badCertificate', 0], ['Malformed', 0],
+]);
+
+/** @param {import('@babel/core').types.Node} n */
+function isLiteralText(n) {
+  if (n.type === 'StringLiteral' || n.type === 'TemplateLiteral') return true;
+  return n.type === 'BinaryExpression' && n.operator === '+' && isLiteralText(n.left) && (n.right.type === 'StringLiteral' || n.right.type === 'TemplateLiteral' || isLiteralText(n.right));
+}
+
+export const strykerPlugins = [
+  declareValuePlugin(PluginKind.Ignore, 'error-messages', {
+    /** @param {import('@babel/core').NodePath} path */
+    shouldIgnore(path) {
+      if (path.listKey !== 'arguments' || typeof path.key !== 'number') return undefined;
+      const call = path.parent;
+      if (call.type !== 'NewExpression' && call.type !== 'CallExpression') return undefined;
+      const callee = call.callee;
+      const name = callee.type === 'Identifier' ? callee.name : undefined;
+      if (name === undefined || MESSAGE_ARGUMENT.get(name) !== path.key) return undefined;
+      return isLiteralText(path.node) ? `the message of ${name}(): for people, not decisions (tests check the code and the alert)` : undefined;
+    },
+  }),
+];
