@@ -74,7 +74,7 @@ export const groups = {
       ...fns('src/handshake/server-handshake.ts', 'onFinished'),
     ],
     tests: [
-      'test/crypto/prf.test.ts', 'test/handshake/transcript.test.ts', 'test/robustness/finished.test.ts',
+      'test/crypto/prf.test.ts', 'test/crypto/select.test.ts', 'test/handshake/transcript.test.ts', 'test/robustness/finished.test.ts',
       'test/handshake/resumption.test.ts', 'test/robustness/psk.test.ts',
     ],
   },

@@ -93,4 +93,21 @@ describe('constantTimeEqual', () => {
     expect(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2, 3]))).toBe(false);
     expect(constantTimeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
   });
+
+  it('never equates arrays of different lengths, whichever is longer (a prefix, trailing zeros)', () => {
+    expect(constantTimeEqual(new Uint8Array([1, 2, 0]), new Uint8Array([1, 2]))).toBe(false);
+    expect(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2, 0]))).toBe(false);
+    expect(constantTimeEqual(new Uint8Array([0]), new Uint8Array(0))).toBe(false);
+  });
+
+  it('sees a difference in any single bit of any byte', () => {
+    const a = Uint8Array.from({ length: 12 }, (_, i) => i * 17);
+    for (let i = 0; i < a.length; i++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const b = a.slice();
+        b[i]! ^= 1 << bit;
+        expect(constantTimeEqual(a, b), `byte ${i} bit ${bit}`).toBe(false);
+      }
+    }
+  });
 });

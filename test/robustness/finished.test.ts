@@ -11,14 +11,16 @@
  * receiver's comparison of verify_data can catch it. Nothing here reaches
  * into the connection or the handshake machines.
  */
+import { createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { encodeClientSession } from '../../src/handshake/session.js';
 import { DtlsClientNode, DtlsServerNode } from '../../src/testing/dtls.js';
 import { VirtualNetwork } from '../../src/testing/network.js';
-import { CLIENT_ADDR, PROVIDERS, SERVER_ADDR, serverIdentity } from '../helpers/net.js';
+import { CLIENT_ADDR, PROVIDERS, SERVER_ADDR, pair, runHandshake, serverIdentity } from '../helpers/net.js';
 import { pki } from '../helpers/pki.js';
-import { alertsOf } from './helpers/peers.js';
+import { alertsOf, assocOf, pskClient, pskServer } from './helpers/peers.js';
+import { CT, HT, concat, fragment, fragmentsOf, record, recordsOf } from './helpers/wire.js';
 
 type Label = 'client finished' | 'server finished';
 const DECRYPT_ERROR = 51;
@@ -122,4 +124,122 @@ describe.each(PROVIDERS)('Finished with one wrong byte of verify_data ($name)', 
       expect(alertsOf(r.client.events, 'sent')).toEqual([{ level: 2, description: DECRYPT_ERROR }]);
     });
   });
+});
+
+/**
+ * `base`, noting each master secret a Finished was computed or checked with:
+ * the `key` of the PRF's HMAC whose data starts with a Finished label (its
+ * A(1) = HMAC(master, label ‖ hash)). The very arrays, not copies.
+ */
+function notingFinishedKeys(base: CryptoProvider): { provider: CryptoProvider; keys: Uint8Array[] } {
+  const labels = ['client finished', 'server finished'].map((l) => new TextEncoder().encode(l));
+  const keys: Uint8Array[] = [];
+  const provider: CryptoProvider = {
+    ...base,
+    name: base.name,
+    hmacKey: (alg, key) => {
+      const mac = base.hmacKey(alg, key);
+      return (data) => {
+        if (labels.some((l) => data.length >= l.length && l.every((b, i) => data[i] === b)) && !keys.includes(key)) keys.push(key);
+        return mac(data);
+      };
+    },
+  };
+  return { provider, keys };
+}
+
+describe.each(PROVIDERS)('after the Finished ($name)', (provider) => {
+  it('both sides are done and have wiped the master secret their Finished used (full and abbreviated handshakes)', () => {
+    const s = notingFinishedKeys(provider);
+    const c = notingFinishedKeys(provider);
+    const net = new VirtualNetwork({ seed: 7 });
+    const server = new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), crypto: s.provider });
+    net.attach(SERVER_ADDR, server, { role: 'server' });
+    let session: Uint8Array | undefined;
+    for (const port of [50_001, 50_002]) {
+      const client = new DtlsClientNode({ ca, servername: 'localhost', crypto: c.provider, ...(session && { session }) }, SERVER_ADDR, net.now);
+      net.attach({ address: CLIENT_ADDR.address, port }, client, { role: 'client' });
+      net.run({ until: () => client.established && server.established === (session ? 2 : 1), maxTime: 10_000 });
+      expect(client.established).toBe(true);
+      expect(client.machine.negotiated?.resumed).toBe(session !== undefined);
+      expect(client.conn.handshakeState).toBe('done');
+      expect(server.endpoint.get(CLIENT_ADDR.address, port)?.conn.handshakeState).toBe('done');
+      session ??= encodeClientSession(client.machine.session!);
+    }
+    for (const [who, keys] of [['server', s.keys], ['client', c.keys]] as const) {
+      expect(keys.length, `${who}: master secrets seen`).toBe(2);
+      for (const k of keys) expect(k.every((b) => b === 0), `${who}: a master secret left in memory`).toBe(true);
+    }
+  });
+
+  it('the client is authorized by its PSK, by a trusted chain, by a trusted raw key; not by an untrusted chain it was told to accept', () => {
+    const psk = pair({ provider, server: { ...pskServer, ciphers: 'PSK-AES128-GCM-SHA256' }, client: { ...pskClient, ciphers: 'PSK-AES128-GCM-SHA256' } });
+    expect(runHandshake(psk)).toBe(true);
+    expect(psk.client.machine.negotiated?.authorized).toBe(true);
+
+    const trusted = pair({ provider });
+    expect(runHandshake(trusted)).toBe(true);
+    expect(trusted.client.machine.negotiated?.authorized).toBe(true);
+
+    const untrusted = pair({ provider, client: { servername: 'wrong.example', rejectUnauthorized: false } });
+    expect(runHandshake(untrusted)).toBe(true);
+    expect(untrusted.client.machine.negotiated?.authorized).toBe(false);
+
+    const spki = createPublicKey(pki('server-ecdsa-p256.key.pem')).export({ type: 'spki', format: 'der' });
+    for (const trust of [true, false]) {
+      const rpk = pair({
+        provider, server: { key: pki('server-ecdsa-p256.key.pem'), cert: undefined, rawPublicKey: true },
+        client: { rawPublicKey: true, verifyRawPublicKey: (k: Buffer) => trust && k.equals(spki), rejectUnauthorized: false } as never,
+      });
+      runHandshake(rpk, 10_000);
+      expect(rpk.client.machine.negotiated?.authorized ?? false, `raw key trusted: ${trust}`).toBe(trust);
+    }
+  });
+
+  it('a server without a session cache (sessionCacheSize 0) completes, with or without tickets', () => {
+    for (const sessionTickets of [true, false]) {
+      const p = pair({ provider, server: { sessionCacheSize: 0, sessionTickets } });
+      expect(runHandshake(p), `sessionTickets ${sessionTickets}`).toBe(true);
+      expect(assocOf(p).conn.handshakeState).toBe('done');
+    }
+  });
+});
+
+/**
+ * Flight 6 (or 5) with its encrypted Finished replaced by the same message in
+ * a plaintext epoch-0 record (with verify_data zero: the epoch decides first),
+ * the ChangeCipherSpec kept or dropped.
+ */
+function plaintextFinished(keepCcs: boolean) {
+  return (d: { data: Uint8Array }) => {
+    const recs = recordsOf(d.data);
+    const fin = recs.find((r) => r.type === CT.handshake && r.epoch === 1);
+    if (!fin) return 'pass' as const;
+    const plain = recs.filter((r) => r.type === CT.handshake && r.epoch === 0);
+    const messageSeq = Math.max(...plain.flatMap((r) => fragmentsOf(r).map((f) => f.messageSeq))) + 1;
+    const seq = Math.max(...recs.filter((r) => r.epoch === 0).map((r) => r.seq)) + 1;
+    const kept = recs.filter((r) => r !== fin && (keepCcs || r.type !== CT.ccs)).map((r) => r.raw);
+    return { replace: [concat([...kept, record(CT.handshake, 0, seq, fragment(HT.finished, messageSeq, new Uint8Array(12)))])] };
+  };
+}
+
+describe('a Finished in a plaintext epoch-0 record', () => {
+  // The Finished checks also refuse epoch 0 (ERR_DTLS_FINISHED_EPOCH); the connection refuses it before they run.
+  it.each([[true, 'ERR_DTLS_EPOCH_MISMATCH'], [false, 'ERR_DTLS_UNEXPECTED_MESSAGE']] as const)(
+    'ends the client\'s handshake (the ChangeCipherSpec kept: %s): %s',
+    (keepCcs, code) => {
+      const p = pair({ serverToClient: { filter: (d) => (d.flight === 6 ? plaintextFinished(keepCcs)(d) : 'pass') } });
+      p.net.run({ until: () => p.client.closed || p.client.established, maxTime: 10_000 });
+      expect(p.client.established).toBe(false);
+      expect(p.client.error?.code).toBe(code);
+    });
+
+  it.each([[true, 'ERR_DTLS_EPOCH_MISMATCH'], [false, 'ERR_DTLS_UNEXPECTED_MESSAGE']] as const)(
+    'ends the server\'s handshake (the ChangeCipherSpec kept: %s): %s',
+    (keepCcs, code) => {
+      const p = pair({ clientToServer: { filter: (d) => (d.flight === 5 ? plaintextFinished(keepCcs)(d) : 'pass') } });
+      p.net.run({ until: () => p.server.errors.length > 0 || p.server.established > 0, maxTime: 10_000 });
+      expect(p.server.established).toBe(0);
+      expect(p.server.errors.map((e) => e.code)).toEqual([code]);
+    });
 });
