@@ -305,15 +305,16 @@ describe('RecordLayer', () => {
   });
 
   describe('versions (S-04, REC-08)', () => {
-    it.each([
-      ['0x0303 (TLS 1.2)', 0x0303],
-      ['0x0000', 0x0000],
-      ['0xfeff (DTLS 1.0) after 1.2 keys are in use', DTLS1_0],
-      ['0xfefc', 0xfefc],
-    ])('REC-08 drops an epoch-1 record with version %s', (_n, version) => {
+    it.each<[string, number, number]>([
+      ['0x0303 (TLS 1.2)', 0x0303, ContentType.application_data],
+      ['0x0000', 0x0000, ContentType.application_data],
+      ['0xfeff (DTLS 1.0) after 1.2 keys are in use', DTLS1_0, ContentType.application_data],
+      ['0xfefc', 0xfefc, ContentType.application_data],
+      ['0xfeff (DTLS 1.0) on an epoch-1 handshake record', DTLS1_0, ContentType.handshake],
+    ])('REC-08 drops an epoch-1 record with version %s', (_n, version, type) => {
       const { tx, rx } = pairInEpoch1();
       // Sealed with that version in the AAD, so only the version check can stop it.
-      const rec = one(tx.seal(23, data, 1, version));
+      const rec = one(tx.seal(type, data, 1, version));
       expect(rx.open(rec)).toBe('bad version');
       expect(opened(rx.open(one(tx.seal(23, data, 1, DTLS1_2, 0)))).seq).toBe(0);
     });
@@ -446,6 +447,147 @@ describe('RecordLayer', () => {
   });
 });
 
+describe('RecordLayer bookkeeping and edge cases', () => {
+  const data = te.encode('payload');
+
+  it('reports sequence 0 and a bare header for an epoch it has no write state for', () => {
+    const l = new RecordLayer();
+    expect(l.nextWriteSeq(5)).toBe(0);
+    expect(l.overhead(5)).toBe(RECORD_HEADER_LENGTH);
+  });
+
+  it('opens a plaintext alert in epoch 0 (a peer may refuse the handshake before keys exist)', () => {
+    const got = opened(new RecordLayer().open(one(new RecordLayer().seal(ContentType.alert, Uint8Array.of(2, 40)))));
+    expect([got.type, got.epoch]).toEqual([ContentType.alert, 0]);
+  });
+
+  it('opens an epoch-0 record of exactly 2^14 bytes', () => {
+    const rec = one(new RecordLayer().seal(ContentType.handshake, new Uint8Array(MAX_PLAINTEXT)));
+    expect(opened(new RecordLayer().open(rec)).data.length).toBe(MAX_PLAINTEXT);
+  });
+
+  it('drops an epoch-0 record more than 4096 ahead of the highest seen as implausible, and takes one exactly 4096 ahead', () => {
+    const tx = new RecordLayer();
+    const fresh = new RecordLayer();
+    expect(fresh.open(one(tx.seal(22, hex('01'), 0, DTLS1_2, 4097)))).toBe('implausible sequence');
+    expect(opened(fresh.open(one(tx.seal(22, hex('01'), 0, DTLS1_2, 4096)))).seq).toBe(4096);
+    const rx = new RecordLayer();
+    expect(opened(rx.open(one(tx.seal(22, hex('01'), 0, DTLS1_2, 10)))).seq).toBe(10);
+    expect(rx.open(one(tx.seal(22, hex('01'), 0, DTLS1_2, 10 + 4097)))).toBe('implausible sequence');
+    expect(opened(rx.open(one(tx.seal(22, hex('01'), 0, DTLS1_2, 10 + 4096)))).seq).toBe(10 + 4096);
+  });
+
+  it('flags each record newer than every one before (for address updates, RFC 9146 §6), across epochs', () => {
+    const { tx, rx } = pairInEpoch1();
+    const plain = new RecordLayer();
+    const steps: [DtlsRecord, boolean][] = [
+      [one(plain.seal(22, hex('01'), 0, DTLS1_2, 5)), true],
+      [one(plain.seal(22, hex('01'), 0, DTLS1_2, 3)), false],
+      [one(plain.seal(22, hex('01'), 0, DTLS1_2, 6)), true],
+      [one(tx.seal(23, data, 1, DTLS1_2, 2)), true],
+      [one(plain.seal(22, hex('01'), 0, DTLS1_2, 9)), false],
+      [one(tx.seal(23, data, 1, DTLS1_2, 1)), false],
+      [one(tx.seal(23, data, 1, DTLS1_2, 3)), true],
+    ];
+    expect(rx.newestSeen).toBe(false);
+    for (const [rec, newest] of steps) {
+      opened(rx.open(rec));
+      expect(rx.newestSeen, `epoch ${rec.epoch} seq ${rec.seq}`).toBe(newest);
+    }
+  });
+
+  it('S-64 writes a 48-bit sequence number above 2^32 into the header byte for byte', () => {
+    const { tx } = pairInEpoch1();
+    tx.setNextWriteSeq(2 ** 40 + 2 ** 32 + 0x01020305);
+    expect(toHex(tx.seal(23, data)!.subarray(5, 11))).toBe('010101020305');
+  });
+
+  describe('connection IDs (S-59, S-61, RFC 9146)', () => {
+    const OURS = Uint8Array.of(9, 9, 9);
+    const PEERS = Uint8Array.of(7, 7);
+    /** A sender whose records carry `cid`, and a receiver that expects `ours` (both in epoch 1). */
+    function cidPair(cid: Uint8Array, ours: Uint8Array | undefined) {
+      const { tx, rx } = pairInEpoch1();
+      tx.setConnectionIds(PEERS, cid);
+      if (ours) rx.setConnectionIds(ours, PEERS);
+      return { tx, rx };
+    }
+    const cidRecord = (bytes: Uint8Array, cidLength: number) => {
+      const { records } = parseDatagram(bytes, cidLength);
+      expect(records).toHaveLength(1);
+      return records[0]!;
+    };
+
+    it('opens a tls12_cid record with exactly our CID, the inner type restored', () => {
+      const { tx, rx } = cidPair(OURS, OURS);
+      const bytes = tx.seal(ContentType.application_data, data)!;
+      expect(bytes[0]).toBe(ContentType.tls12_cid);
+      const got = opened(rx.open(cidRecord(bytes, 3)));
+      expect([got.type, Buffer.from(got.data).toString()]).toEqual([ContentType.application_data, 'payload']);
+    });
+
+    it('refuses a tls12_cid record before CIDs were negotiated, in epoch 0, or with another CID', () => {
+      const bytes = cidPair(OURS, OURS).tx.seal(ContentType.application_data, data)!;
+      expect(new RecordLayer().open(cidRecord(bytes, 3))).toBe('unexpected cid record');
+      const inEpoch0 = bytes.slice();
+      inEpoch0[4] = 0;
+      expect(cidPair(OURS, OURS).rx.open(cidRecord(inEpoch0, 3))).toBe('unexpected cid record');
+      const other = cidPair(Uint8Array.of(9, 9, 8), OURS);
+      expect(other.rx.open(cidRecord(other.tx.seal(ContentType.application_data, data)!, 3))).toBe('unknown cid');
+    });
+
+    it('refuses a tls12_cid record when the CID we asked for is empty, and takes plain records then', () => {
+      const { tx, rx } = cidPair(OURS, new Uint8Array(0));
+      expect(rx.open(cidRecord(tx.seal(ContentType.application_data, data)!, 3))).toBe('unexpected cid record');
+      const plain = pairInEpoch1().tx;
+      expect(opened(rx.open(one(plain.seal(ContentType.application_data, data)))).type).toBe(ContentType.application_data);
+    });
+
+    it('refuses a plain epoch-1 record once a CID of ours is in use, but not a plain epoch-0 one', () => {
+      const { rx } = cidPair(OURS, OURS);
+      expect(rx.open(one(pairInEpoch1().tx.seal(ContentType.application_data, data)))).toBe('record without cid');
+      expect(opened(rx.open(one(new RecordLayer().seal(ContentType.handshake, hex('01'))))).epoch).toBe(0);
+    });
+
+    it('S-61 opens an empty inner plaintext (the type is its only non-zero byte) and refuses one of zeros only', () => {
+      const { tx, rx } = cidPair(OURS, OURS);
+      const empty = opened(rx.open(cidRecord(tx.seal(ContentType.application_data, new Uint8Array(0))!, 3)));
+      expect([empty.type, empty.data.length]).toEqual([ContentType.application_data, 0]);
+      // A record whose inner plaintext is all zeros (type 0, not a content type).
+      const zeros = tx.seal(0, new Uint8Array(0))!;
+      expect(rx.open(cidRecord(zeros, 3))).toBe('bad inner plaintext');
+    });
+
+    it('seals epoch-0 records plain even with CIDs set, and counts the CID in the overhead of epoch 1 only', () => {
+      const { tx } = cidPair(OURS, OURS);
+      const plain = one(tx.seal(ContentType.handshake, hex('01'), 0));
+      expect([plain.type, plain.epoch]).toEqual([ContentType.handshake, 0]);
+      expect(tx.overhead(0)).toBe(RECORD_HEADER_LENGTH);
+      expect(tx.overhead(1)).toBe(RECORD_HEADER_LENGTH + 8 + 16 + OURS.length + 1);
+      expect(cidPair(new Uint8Array(0), OURS).tx.overhead(1)).toBe(RECORD_HEADER_LENGTH + 8 + 16);
+    });
+
+    it('frames the same records through a protection without sealTo (seal and copy), with and without a CID', () => {
+      /** The same AEAD protection, seen through seal/open only. */
+      const sealOnly = (): RecordProtection => {
+        const p = protection(GCM128);
+        return { maxExpansion: p.maxExpansion, seal: p.seal.bind(p), open: p.open.bind(p), wipe: p.wipe.bind(p) };
+      };
+      for (const cid of [OURS, undefined]) {
+        const fast = new RecordLayer();
+        const slow = new RecordLayer();
+        fast.activateWrite(protection(GCM128));
+        slow.activateWrite(sealOnly());
+        if (cid) {
+          fast.setConnectionIds(PEERS, cid);
+          slow.setConnectionIds(PEERS, cid);
+        }
+        for (const d of [data, new Uint8Array(0)]) expect(toHex(slow.seal(23, d)!), `cid ${cid !== undefined}`).toBe(toHex(fast.seal(23, d)!));
+      }
+    });
+  });
+});
+
 describe('RecordLayer.openApplicationData (the allocation-free fast path)', () => {
   const data = (s: string) => te.encode(s);
 
@@ -495,6 +637,29 @@ describe('RecordLayer.openApplicationData (the allocation-free fast path)', () =
     const { tx, rx } = pairInEpoch1();
     rx.setConnectionIds(Uint8Array.of(1, 2), Uint8Array.of(3, 4));
     expect(rx.openApplicationData(tx.seal(ContentType.application_data, data('x'))!)).toBeUndefined();
+  });
+
+  it('declines a header-only datagram (length 0) without counting it', () => {
+    const { tx, rx } = pairInEpoch1();
+    const header = tx.seal(ContentType.application_data, data('x'))!.slice(0, RECORD_HEADER_LENGTH);
+    header[11] = 0;
+    header[12] = 0;
+    expect(rx.openApplicationData(header)).toBeUndefined();
+    expect(rx.badRecords).toBe(0);
+  });
+
+  it('takes the fast path when the CID we asked for is empty (our records carry none)', () => {
+    const { tx, rx } = pairInEpoch1();
+    rx.setConnectionIds(new Uint8Array(0), Uint8Array.of(3, 4));
+    expect(Buffer.from(rx.openApplicationData(tx.seal(ContentType.application_data, data('x'))!)!)).toEqual(Buffer.from('x'));
+  });
+
+  it('drops a record whose plaintext exceeds 2^14 as too long, without consuming its number', () => {
+    const { tx, rx } = pairInEpoch1();
+    const big = tx.seal(23, new Uint8Array(MAX_PLAINTEXT + 1))!;
+    expect(rx.openApplicationData(big)).toBeNull();
+    expect(rx.lastDrop).toBe('too long');
+    expect(rx.openApplicationData(tx.seal(23, new Uint8Array(MAX_PLAINTEXT), 1, DTLS1_2, 0)!)?.length).toBe(MAX_PLAINTEXT);
   });
 
   it('S-64 reads a 48-bit sequence number above 2^32 exactly', () => {

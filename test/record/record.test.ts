@@ -279,5 +279,12 @@ describe('tls12_cid records (RFC 9146 §4)', () => {
   it('drops a truncated tls12_cid header', () => {
     expect(parseDatagram(cidRecord.subarray(0, 15), 3).dropped).toBe('truncated record header');
   });
+
+  it('reads a whole tls12_cid header with a zero length, then drops the record as empty (REC-06)', () => {
+    const header = cidRecord.slice(0, 16);
+    header[14] = 0;
+    header[15] = 0;
+    expect(parseDatagram(header, 3).dropped).toBe('zero-length record');
+  });
 });
 

@@ -44,6 +44,10 @@ describe('ReplayWindow table: (window, seq) → accept | reject', () => {
     ['drops 2^48-65, just left of the window at 2^48-1', [2 ** 48 - 1], 2 ** 48 - 65, false],
     ['drops a number whose ring slot is free but that is left of the window', [0, 64], 0, false],
     ['accepts a number whose ring slot was used a lap earlier', [0, 63, 64], 1, true],
+    // 0..63 fill every ring slot; 100 slides the window by 37: the slots of 64..99 must be cleared.
+    ['accepts a number in a gap the window slid over, whose slot a number a lap earlier had used', [...Array(64).keys(), 100], 70, true],
+    ['accepts the first number of such a gap', [...Array(64).keys(), 100], 64, true],
+    ['accepts the last number of such a gap', [...Array(64).keys(), 100], 99, true],
   ];
 
   it.each(rows)('%s', (_name, seen, seq, fresh) => {
@@ -124,8 +128,9 @@ describe('ReplayWindow check and accept', () => {
     const w = windowAfter([200]);
     w.accept(100);
     expect(w.highest).toBe(200);
-    expect(w.check(199)).toBe(true);
-    expect(w.check(137)).toBe(true);
+    // Not even the number that shares its ring slot (164): every number of the window is still fresh.
+    for (let s = 137; s < 200; s++) expect(w.check(s), `check(${s})`).toBe(true);
+    expect(w.check(200)).toBe(false);
   });
 
   it('accept() of an older in-window number marks only that number', () => {
@@ -228,6 +233,12 @@ describe('ReplayWindow against a naive model', () => {
           }
           expect(w.highest).toBe(m.max);
         }
+        // Then every number around the window, not only those the steps happened to check.
+        const wrong: string[] = [];
+        for (let seq = Math.max(0, m.max - size - 2); seq <= m.max + 2; seq++) {
+          if (w.check(seq) !== m.fresh(seq)) wrong.push(fmt(seq));
+        }
+        expect(wrong, `final checks that disagree, highest ${fmt(m.max)}`).toEqual([]);
       },
     ), { numRuns: 600 });
   });
