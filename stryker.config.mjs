@@ -79,20 +79,31 @@ export const groups = {
     ],
   },
   authentication: {
-    covers: 'Peer authentication: certificate path validation (src/x509/verify.ts and the DER/IP/name parsing it relies on), signature verification in both providers, and the handshake\'s checks of the server\'s Certificate and ServerKeyExchange signature and of the client\'s Certificate, raw public key and CertificateVerify.',
+    covers: 'Signatures and the handshake\'s authentication checks: signature verification in both providers and the scheme rules, the client\'s checks of the server\'s Certificate and ServerKeyExchange signature, the server\'s checks of the client\'s Certificate, raw public key and CertificateVerify.',
     mutate: [
-      'src/x509/verify.ts', 'src/x509/asn1.ts', 'src/x509/ip.ts',
-      ...fns('src/x509/util.ts', 'bytesEqual'),
-      ...fns('src/x509/certificate.ts', 'decodeTime', 'decodePublicKey', 'decodeKeyUsage', 'generalNames', 'decodeSubjectAltName',
-        'decodeSubtrees', 'decodeNameConstraints', 'parseCertificate'),
       'src/crypto/node-sign.ts', 'src/crypto/noble-sign.ts', 'src/crypto/schemes.ts',
       ...fns('src/handshake/client-handshake.ts', 'onCertificate', 'onServerKeyExchange'),
       ...fns('src/handshake/server-handshake.ts', 'onCertificate', 'onRawPublicKey', 'onCertificateVerify'),
     ],
     tests: [
-      'test/x509/verify.test.ts', 'test/x509/certificate.test.ts', 'test/x509/ip.test.ts', 'test/x509/keys.test.ts',
       'test/crypto/sign.test.ts', 'test/robustness/certificates.test.ts', 'test/robustness/catalogue-crypto.test.ts',
-      'test/handshake/raw-public-keys.test.ts',
+      'test/handshake/raw-public-keys.test.ts', 'test/x509/keys.test.ts',
+    ],
+  },
+  x509: {
+    covers: 'Certificate path validation: src/x509/verify.ts (chain building, validity, basic constraints and path length, key usage and extended key usage, name constraints, host names and IP addresses, certificate signatures) and the parsing it relies on: strict DER, IP addresses, the certificate fields it reads.',
+    mutate: [
+      'src/x509/verify.ts',
+      ...fns('src/x509/asn1.ts', 'derProblem', 'tlvLength', 'decodeDer', 'children', 'seq', 'set', 'oid', 'isContext', 'primitiveBytes',
+        'octetString', 'bitString', 'integerBytes', 'smallInteger', 'booleanValue'),
+      ...fns('src/x509/ip.ts', 'parseIpv4', 'parseIpv6', 'parseIpAddress', 'isIpAddress'),
+      ...fns('src/x509/util.ts', 'bytesEqual'),
+      ...fns('src/x509/certificate.ts', 'decodeTime', 'decodePublicKey', 'decodeKeyUsage', 'generalNames', 'decodeSubjectAltName',
+        'decodeSubtrees', 'decodeNameConstraints', 'parseUnchecked', 'parseCertificate'),
+    ],
+    tests: [
+      'test/x509/verify.test.ts', 'test/x509/certificate.test.ts', 'test/x509/ip.test.ts', 'test/x509/keys.test.ts',
+      'test/robustness/certificates.test.ts',
     ],
   },
   keyExchange: {

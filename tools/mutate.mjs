@@ -8,13 +8,17 @@
  *   npm run mutate -- --group record,finished
  *   npm run mutate -- --record [--group g]  run, then write the units' results into
  *                                           docs/mutation-baseline.json (with the commit)
- *   npm run mutate -- --changed             CI: mutate only the lines of the scoped units that
- *                                           changed since each unit's baseline commit (a unit
- *                                           with no baseline, or whose commit is not in the
- *                                           clone, is mutated whole); fail when the mutants on
- *                                           those lines score below THRESHOLD
+ *   npm run mutate -- --changed             CI: mutate only the new lines of the scoped units:
+ *                                           a line is new when its text (whitespace trimmed)
+ *                                           is not among the lines recorded for its group in
+ *                                           the baseline, so code moved between files or
+ *                                           functions is not mutated again, and no git history
+ *                                           is needed; fail when a file's mutants on those
+ *                                           lines score below THRESHOLD
  *
- * Options: --concurrency N (default from stryker.config.mjs). Environment:
+ * Options: --concurrency N (default from stryker.config.mjs); --reuse: read the
+ * groups' last reports in reports/mutation/ instead of running Stryker (to
+ * re-record or re-print a run). Environment:
  * MUTATE_MAX_LINES (default 200) caps what --changed will mutate; above it the
  * run fails and says which groups to re-record.
  *
@@ -24,6 +28,7 @@
  * reports/mutation/<group>.html.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -66,19 +71,26 @@ function git(...a) {
   return r.status === 0 ? r.stdout : undefined;
 }
 
-/**
- * Lines of `file` (in the working tree) added or changed since `commit`, as
- * [start, end] ranges; undefined when the commit is not in this clone.
- */
-function changedLines(file, commit) {
-  if (git('cat-file', '-e', `${commit}^{commit}`) === undefined) return undefined;
-  const diff = git('diff', '--unified=0', '--no-color', commit, '--', file);
-  if (diff === undefined) return undefined;
+/** The unit's source lines (the whole file, or the function's lines), with their line numbers. */
+function linesOf(u) {
+  const text = readFileSync(join(ROOT, u.file), 'utf8').split('\n');
+  const first = u.start ?? 1;
+  const last = u.end ?? text.length;
+  return text.slice(first - 1, last).map((t, i) => ({ line: first + i, text: t.trim() }));
+}
+
+/** A short hash of a trimmed source line (the baseline stores these, 6 hex digits each). */
+function lineHash(text) {
+  return createHash('sha256').update(text).digest('hex').slice(0, 6);
+}
+
+/** Ranges [start, end] of consecutive line numbers. */
+function ranges(numbers) {
   const out = [];
-  for (const m of diff.matchAll(/^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/gm)) {
-    const start = Number(m[1]);
-    const count = m[2] === undefined ? 1 : Number(m[2]);
-    if (count > 0) out.push([start, start + count - 1]);
+  for (const n of numbers) {
+    const last = out.at(-1);
+    if (last && last[1] === n - 1) last[1] = n;
+    else out.push([n, n]);
   }
   return out;
 }
@@ -123,9 +135,15 @@ function runGroup(group, targets) {
   ].join('\n'));
   const started = Date.now();
   console.log(`\n=== ${group}: ${g.covers}\n    ${targets.map((t) => t.unit.name).join(', ')}`);
-  const r = spawnSync(join(ROOT, 'node_modules/.bin/stryker'), ['run', configPath], { stdio: 'inherit', cwd: ROOT });
-  const seconds = Math.round((Date.now() - started) / 1000);
-  if (r.status !== 0 || !existsSync(reportJson)) throw new Error(`stryker failed for group ${group} (exit ${r.status})`);
+  let seconds;
+  if (flag('--reuse')) {
+    if (!existsSync(reportJson)) throw new Error(`--reuse: no report ${relative(ROOT, reportJson)}`);
+    seconds = baseline.seconds?.[group] ?? 0;
+  } else {
+    const r = spawnSync(join(ROOT, 'node_modules/.bin/stryker'), ['run', configPath], { stdio: 'inherit', cwd: ROOT });
+    seconds = Math.round((Date.now() - started) / 1000);
+    if (r.status !== 0 || !existsSync(reportJson)) throw new Error(`stryker failed for group ${group} (exit ${r.status})`);
+  }
   const report = JSON.parse(readFileSync(reportJson, 'utf8'));
   const results = targets.map(({ unit: u, lines }) => {
     const inUnit = (report.files[u.file]?.mutants ?? []).filter((m) => {
@@ -160,30 +178,30 @@ let plan;
 if (flag('--changed')) {
   plan = [];
   let lineCount = 0;
+  // Per group, the hashes of every line recorded in the baseline.
+  const known = new Map();
+  for (const r of baseline.units) {
+    const set = known.get(r.group) ?? new Set();
+    for (let i = 0; i < (r.lines ?? '').length; i += 6) set.add(r.lines.slice(i, i + 6));
+    known.set(r.group, set);
+  }
   for (const u of all) {
-    const rec = recorded.get(`${u.group} ${u.name}`);
-    const changed = rec ? changedLines(u.file, rec.commit) : undefined;
-    if (changed === undefined) {
-      // No baseline for this unit (new or moved code), or its commit is not in this clone: all of it.
-      plan.push({ unit: u, mutate: [u.entry] });
-      lineCount += (u.end ?? readFileSync(join(ROOT, u.file), 'utf8').split('\n').length) - (u.start ?? 1) + 1;
-      continue;
-    }
-    const lines = changed
-      .map(([a, b]) => [Math.max(a, u.start ?? a), Math.min(b, u.end ?? b)])
-      .filter(([a, b]) => a <= b);
-    if (lines.length === 0) continue;
+    const seen = known.get(u.group) ?? new Set();
+    // Blank lines and lone punctuation carry no mutant worth a run.
+    const fresh = linesOf(u).filter((l) => /[A-Za-z0-9]/.test(l.text) && !l.text.startsWith('//') && !l.text.startsWith('*') && !seen.has(lineHash(l.text)));
+    if (fresh.length === 0) continue;
+    const lines = ranges(fresh.map((l) => l.line));
     plan.push({ unit: u, lines, mutate: lines.map(([a, b]) => `${u.file}:${a}-${b}`) });
-    lineCount += lines.reduce((n, [a, b]) => n + b - a + 1, 0);
+    lineCount += fresh.length;
   }
   if (plan.length === 0) {
-    console.log('mutate --changed: no line of the mutated units changed since the baseline; nothing to run.');
+    console.log('mutate --changed: no new line in the mutated units since the baseline; nothing to run.');
     process.exit(0);
   }
-  console.log(`mutate --changed: ${lineCount} line(s) in ${plan.length} unit(s): ${plan.map((t) => `${t.unit.name}${t.lines ? ` (${t.lines.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(', ')})` : ' (all)'}`).join('; ')}`);
+  console.log(`mutate --changed: ${lineCount} new line(s) in ${plan.length} unit(s): ${plan.map((t) => `${t.unit.name} (${t.lines.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(', ')})`).join('; ')}`);
   if (lineCount > MAX_LINES) {
     const gs = [...new Set(plan.map((t) => t.unit.group))].join(',');
-    console.error(`mutate --changed: ${lineCount} changed lines exceed MUTATE_MAX_LINES=${MAX_LINES} (a few minutes of CI). `
+    console.error(`mutate --changed: ${lineCount} new lines exceed MUTATE_MAX_LINES=${MAX_LINES} (a few minutes of CI). `
       + `Record a new baseline for these groups and commit docs/mutation-baseline.json: npm run mutate -- --record --group ${gs}`);
     process.exit(1);
   }
@@ -211,7 +229,12 @@ if (flag('--record')) {
   const commit = git('rev-parse', 'HEAD')?.trim();
   const dirty = (git('status', '--porcelain', '--', 'src') ?? '').trim() !== '';
   if (dirty) console.warn('warning: src/ has uncommitted changes; the baseline commit does not hold the code that was measured');
-  const fresh = new Map(rows.map(({ survivors: _s, ...r }) => [`${r.group} ${r.unit}`, { ...r, commit }]));
+  const unitByName = new Map(all.map((u) => [`${u.group} ${u.name}`, u]));
+  const fresh = new Map(rows.map(({ survivors: _s, ...r }) => {
+    const key = `${r.group} ${r.unit}`;
+    const lines = linesOf(unitByName.get(key)).map((l) => lineHash(l.text)).join('');
+    return [key, { ...r, commit, lines }];
+  }));
   // Keep the recorded units of groups not run now; drop units that no longer exist.
   const known = new Set(all.map((u) => `${u.group} ${u.name}`));
   const units = all.map((u) => `${u.group} ${u.name}`).filter((k) => known.has(k)).map((k) => fresh.get(k) ?? recorded.get(k)).filter(Boolean);
