@@ -70,7 +70,8 @@ export const groups = {
     covers: 'Finished: the PRF and verify_data, the transcript hash, the constant-time comparison, and both roles\' Finished checks and the Finished they send (full and abbreviated handshakes).',
     mutate: [
       'src/crypto/prf.ts', 'src/crypto/ct.ts', 'src/handshake/transcript.ts',
-      ...fns('src/handshake/client-handshake.ts', 'sendChangeCipherSpecAndFinished', 'onFinished'),
+      ...fns('src/handshake/common.ts', 'finishedVerifyData', 'checkFinished', 'sendChangeCipherSpecAndFinished', 'finish', 'wipe'),
+      ...fns('src/handshake/client-handshake.ts', 'finishFlight5', 'onFinished'),
       ...fns('src/handshake/server-handshake.ts', 'onFinished'),
     ],
     tests: [
@@ -82,6 +83,7 @@ export const groups = {
     covers: 'Signatures and the handshake\'s authentication checks: signature verification in both providers and the scheme rules, the client\'s checks of the server\'s Certificate and ServerKeyExchange signature, the server\'s checks of the client\'s Certificate, raw public key and CertificateVerify.',
     mutate: [
       'src/crypto/node-sign.ts', 'src/crypto/noble-sign.ts', 'src/crypto/schemes.ts',
+      ...fns('src/handshake/common.ts', 'importRawPublicKey'),
       ...fns('src/handshake/client-handshake.ts', 'onCertificate', 'onServerKeyExchange'),
       ...fns('src/handshake/server-handshake.ts', 'onCertificate', 'onRawPublicKey', 'onCertificateVerify'),
     ],
@@ -107,11 +109,12 @@ export const groups = {
     ],
   },
   keyExchange: {
-    covers: 'Key exchange and PSK: ECDHE key shares and peer point validation in both providers, the PSK premaster secret, and the handshake\'s checks of the ServerHello, the server\'s (PSK) key exchange and the ClientKeyExchange.',
+    covers: 'Key exchange and PSK: ECDHE key shares and peer point validation in both providers, the PSK premaster and the master secret, the hello extensions both roles check (renegotiation_info, extended master secret, encrypt-then-MAC), and the handshake\'s checks of the ServerHello, the server\'s (PSK) key exchange and the ClientKeyExchange.',
     mutate: [
       'src/crypto/key-share.ts', 'src/crypto/node-ecdh.ts', 'src/crypto/noble-ecdh.ts',
-      ...fns('src/handshake/client-handshake.ts', 'onServerHello', 'onPskServerKeyExchange', 'onPskServerHelloDone'),
-      ...fns('src/handshake/server-handshake.ts', 'onClientKeyExchange', 'keysReady', 'pskPremaster'),
+      ...fns('src/handshake/common.ts', 'pskPremaster', 'masterFromPremaster', 'renegotiationInfoOf', 'extendedMasterSecretOf', 'encryptThenMacOf'),
+      ...fns('src/handshake/client-handshake.ts', 'onServerHello', 'offeredGroup', 'onPskServerKeyExchange', 'onPskServerHelloDone'),
+      ...fns('src/handshake/server-handshake.ts', 'onClientKeyExchange', 'keysReady'),
     ],
     tests: [
       'test/crypto/ecdh.test.ts', 'test/robustness/psk.test.ts', 'test/robustness/catalogue-crypto.test.ts',
@@ -122,8 +125,8 @@ export const groups = {
   frontDoor: {
     covers: 'The stateless front door: the cookie (HMAC over the client\'s address and hello, current or previous secret), and the endpoint\'s routing of datagrams before any state exists (HelloVerifyRequest, which ClientHello may start an association).',
     mutate: [
-      'src/handshake/cookie.ts',
-      ...fns('src/endpoint/server-endpoint.ts', 'route', 'start', 'sendHelloVerifyRequest', 'peekClientHello'),
+      'src/handshake/cookie.ts', 'src/endpoint/front-door.ts',
+      ...fns('src/endpoint/server-endpoint.ts', 'route', 'start', 'sendHelloVerifyRequest'),
     ],
     tests: [
       'test/handshake/cookie.test.ts', 'test/robustness/bad-input.test.ts', 'test/robustness/catalogue-dos.test.ts',
