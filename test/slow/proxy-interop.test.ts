@@ -22,16 +22,16 @@ import {
 
 /**
 /**
- * Seeds whose proxy drops one of the first three datagrams of a direction, so
- * that every run loses part of its handshake (the proxy draws its decisions
- * per datagram from the seed; some seeds lose nothing of a 4 + 4 datagram
- * handshake). Seed 5 once found the S-18 bug (a retransmitted ClientHello
+ * Seeds whose proxy drops the first datagram of a direction, so that every run
+ * loses part of its handshake: the proxy draws its decisions per datagram from
+ * the seed, and with some seeds nothing of a 4 + 4 datagram handshake is lost
+ * (2 and 6 of the seeds used before, with the proxy's random streams of the
+ * time; they are now the virtual network's, one impairment pipeline). Seed 5
+ * of those streams once found the S-18 bug (a retransmitted ClientHello
  * replacing an established association; fixed, covered by
- * test/interop/proxy.test.ts and NET-05), with the proxy's random streams of
- * the time; they have since become the virtual network's (one impairment
- * pipeline).
+ * test/interop/proxy.test.ts and NET-05).
  */
-const SEEDS = [1, 3, 4, 5, 7, 11];
+const SEEDS = [1, 2, 4, 6, 9, 17];
 /**
  * `s_client` must not use a blocking socket here. Without `-nbio`, when its
  * select() reports the socket readable it calls SSL_read(), and OpenSSL's
