@@ -211,9 +211,19 @@ export class ClientConnection extends EventEmitter<ClientEvents> {
     }
   }
 
-  /** The next deadline changed; once established the timer does not keep the process alive. */
+  /**
+   * The next deadline changed. A timer already due no later than `t` stays
+   * (when it fires, the endpoint handles what is due, which may be nothing,
+   * and the deadline is re-armed): the idle deadline moves with every record,
+   * and re-creating a Node timer for each would cost a Timeout and its async
+   * resource per record. Once established the timer does not keep the process
+   * alive.
+   */
   private arm(t: number | undefined): void {
-    if (t === this.timerAt && this.timer) return;
+    if (t !== undefined && !this.closedEmitted && this.timer && this.timerAt !== undefined && this.timerAt <= t) {
+      if (this.endpoint?.established && this.timer.hasRef()) this.timer.unref();
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = t;

@@ -218,12 +218,25 @@ function clock(): number {
   return Date.now();
 }
 
+/** The connection's next deadline (its idle timer moves with each record), read after each datagram sent, as the path's timer needs. */
+function nextDeadline(): number {
+  return Date.now();
+}
+
+/** A timer that keeps the earliest deadline it was given (as the path's do: a later one costs nothing). */
+const timer = {
+  at: Number.MAX_VALUE,
+  arm(t: number): void {
+    if (t < this.at) this.at = t;
+  },
+};
+
 /**
  * The unavoidable work of one echoed record, with the same socket events
  * and listener shape and the very AEADs (keys) the role uses: read the
  * clock, open the ciphertext where it lies in the datagram (`openAt`), emit
  * a Buffer of the plaintext, read the clock, allocate the datagram and seal
- * into it (`sealTo`), send it. Nonces and additional data are the real
+ * into it (`sealTo`), send it, hand the next deadline to the timer. Nonces and additional data are the real
  * records' (RFC 5288/6655: salt ‖ epoch ‖ seq; RFC 7905: IV ⊕ epoch ‖ seq;
  * seq_num ‖ type ‖ version ‖ length), written into scratch arrays: the
  * pure-JavaScript ciphers box 32-bit words of ≥ 2^30, so what they allocate
@@ -276,6 +289,7 @@ function baselineEcho(aeads: readonly CapturedAead[], explicitNonce: number, fir
     const out = new Uint8Array(at + m.length + tag);
     write.aead.sealTo!(nonce, aad, m, out, at);
     sock.sock.send(out, SERVER.port, SERVER.address);
+    timer.arm(nextDeadline());
   });
   return {
     sock,
