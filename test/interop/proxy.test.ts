@@ -286,7 +286,7 @@ describe('puredtls through the proxy', () => {
   it('completes a handshake and echoes with 20% loss, duplication, reordering and delay (short timers)', async () => {
     const srv = await startOurServer({ retransmitTimeout: 100 });
     try {
-      const proxy = await proxyTo(srv.port, { seed: 11, drop: 0.2, duplicate: 0.1, reorder: 0.2, delay: { min: 0, max: 5 } });
+      const proxy = await proxyTo(srv.port, { seed: 20, drop: 0.2, duplicate: 0.1, reorder: 0.2, delay: { min: 0, max: 5 } });
       const c = await connectAsync({
         host: LOCAL, port: proxy.address().port, ca: pki('ca-bundle.pem'), servername: 'localhost', retransmitTimeout: 100,
       });
@@ -296,6 +296,9 @@ describe('puredtls through the proxy', () => {
       expect(reply).toMatch(/ping-\d+/);
       await endAndWait(c, 500);
       // The run was impaired: both ways saw traffic, and datagrams were lost, copied and held back.
+      // The proxy's decisions are fixed by the seed, per direction and datagram index: under seed 20
+      // the first four datagrams of each direction (at least four reach the proxy each way, asserted below)
+      // hold a drop, a duplicate and a reordering, so these counters do not depend on timing.
       const s = proxy.stats;
       const report = JSON.stringify({ clientToServer: s.clientToServer, serverToClient: s.serverToClient });
       expect(s.clientToServer.received, report).toBeGreaterThan(3);
