@@ -144,8 +144,9 @@ interface CapturedAead {
   readonly alg: AeadAlg;
   readonly aead: Aead;
   use?: 'seal' | 'open';
-  /** The nonce of the first record it protected: epoch 1, seq 0 (the Finished). */
+  /** The nonce and additional data of the first record it protected (the AAD starts with its epoch ‖ seq). */
   firstNonce?: Uint8Array;
+  firstAad?: Uint8Array;
 }
 
 /**
@@ -166,12 +167,14 @@ function capturing(base: CryptoProvider): { provider: CryptoProvider; aeads: Cap
       seen.sealTo = (nonce, aad, pt, out, offset) => {
         c.use = 'seal';
         c.firstNonce = nonce.slice();
+        c.firstAad = aad.slice();
         seen.sealTo = aead.sealTo;
         aead.sealTo!(nonce, aad, pt, out, offset);
       };
       seen.openAt = (nonce, aad, buf, offset, length) => {
         c.use = 'open';
         c.firstNonce = nonce.slice();
+        c.firstAad = aad.slice();
         seen.openAt = aead.openAt;
         return aead.openAt!(nonce, aad, buf, offset, length);
       };
@@ -255,18 +258,29 @@ function baselineEcho(aeads: readonly CapturedAead[], explicitNonce: number, fir
   const tag = write.aead.tagLength;
   const nonce = new Uint8Array(12);
   const aad = new Uint8Array(13);
-  /** The nonce and additional data of (epoch 1, seq) from `c`'s first nonce (epoch 1, seq 0). */
+  /**
+   * Each AEAD's fixed part of the nonce: the salt (GCM, CCM: the nonce before
+   * epoch ‖ seq) or the IV (ChaCha20: the nonce XOR epoch ‖ seq), from its
+   * first call, whose epoch ‖ seq the additional data starts with.
+   */
+  const ivOf = (c: CapturedAead): Uint8Array => {
+    const iv = c.firstNonce!.slice();
+    if (explicitNonce === 0) for (let i = 0; i < 8; i++) iv[4 + i]! ^= c.firstAad![i]!;
+    return iv;
+  };
+  const ivs = new Map([read, write].map((c) => [c, ivOf(c)]));
+  /** The nonce and additional data of (epoch 1, seq) for `c`. */
   const setNonceAndAad = (c: CapturedAead, seq: number, length: number): void => {
-    const first = c.firstNonce!;
-    // seq < 2^32 here: bytes 6 and 7 of the 48-bit sequence number are 0.
+    const iv = ivs.get(c)!;
+    // seq < 2^32 here: bytes 6 and 7 of the nonce (the top of the 48-bit sequence number) are 0.
     if (explicitNonce === 8) {
-      for (let i = 0; i < 6; i++) nonce[i] = first[i]!;
-      nonce[6] = 0; nonce[7] = 0;
+      for (let i = 0; i < 4; i++) nonce[i] = iv[i]!;
+      nonce[4] = 0; nonce[5] = epoch; nonce[6] = 0; nonce[7] = 0;
       nonce[8] = seq >>> 24; nonce[9] = (seq >>> 16) & 0xff; nonce[10] = (seq >>> 8) & 0xff; nonce[11] = seq & 0xff;
     } else {
-      for (let i = 0; i < 8; i++) nonce[i] = first[i]!;
-      nonce[8] = first[8]! ^ (seq >>> 24); nonce[9] = first[9]! ^ ((seq >>> 16) & 0xff);
-      nonce[10] = first[10]! ^ ((seq >>> 8) & 0xff); nonce[11] = first[11]! ^ (seq & 0xff);
+      for (let i = 0; i < 12; i++) nonce[i] = iv[i]!;
+      nonce[5]! ^= epoch;
+      nonce[8]! ^= seq >>> 24; nonce[9]! ^= (seq >>> 16) & 0xff; nonce[10]! ^= (seq >>> 8) & 0xff; nonce[11]! ^= seq & 0xff;
     }
     aad[0] = 0; aad[1] = epoch; aad[2] = 0; aad[3] = 0;
     aad[4] = seq >>> 24; aad[5] = (seq >>> 16) & 0xff; aad[6] = (seq >>> 8) & 0xff; aad[7] = seq & 0xff;
