@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { requirePeer } from '../interop/peers.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const HAS_CHROMIUM = spawnSync(CHROMIUM, ['--version'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
+export const HAS_CHROMIUM = requirePeer('chromium', spawnSync(CHROMIUM, ['--version'], { stdio: 'ignore', timeout: 20_000 }).status === 0, 'chromium');
 
 export interface Rendered {
   /** The serialized DOM after the page loaded. */

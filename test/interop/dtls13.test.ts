@@ -18,10 +18,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ClientConnection, type ConnectOptions, type Peer, type Server, type ServerOptions, connectAsync, createServer } from '../../src/index.js';
-import { PeerProcess, freeUdpPort, pki, pkiPath, stopAllPeers } from './peers.js';
+import { PeerProcess, freeUdpPort, pki, pkiPath, requirePeer, stopAllPeers } from './peers.js';
 
 const WOLF = join(process.env.PUREDTLS_PEERS ?? join(homedir(), '.cache', 'puredtls-peers'), 'wolfssl-5.5.4-dtls13');
-const HAS_WOLFSSL = existsSync(join(WOLF, 'bin', 'client')) && existsSync(join(WOLF, 'bin', 'server'));
+const HAS_WOLFSSL = requirePeer('the wolfSSL DTLS 1.3 peer', existsSync(join(WOLF, 'bin', 'client')) && existsSync(join(WOLF, 'bin', 'server')), 'wolfSSL with tools/peers/wolfssl.sh');
 const PSK_KEY = Buffer.from('0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'hex');
 /** wolfSSL's suite name (`TLS13-AES128-CCM-8-SHA256`) as IANA's (`TLS_AES_128_CCM_8_SHA256`). */
 const iana = (wolfName: string) => wolfName.replace('TLS13-', 'TLS_').replace(/AES(\d+)/, 'AES_$1').replace(/-/g, '_');

@@ -13,6 +13,7 @@ import type { ScanReport } from '../../src/scan/report.js';
 import { renderText } from '../../src/scan/render-text.js';
 import { renderHtml } from '../../src/scan/render-html.js';
 import { schemaErrors } from './schema.js';
+import { requirePeer } from '../interop/peers.js';
 import {
   CA_BUNDLE, HAS_GNUTLS_SERV, HAS_OPENSSL, type RunningServer, pki, pkiPath, startGnutls, startOpenssl, startOwn, startWolfssl,
   stopAllPeers, wolfsslDir,
@@ -21,7 +22,7 @@ import {
 const ARTIFACTS = new URL('../../test-artifacts/scan/', import.meta.url);
 const PSK_HEX = pki('psk-key.hex').toString().trim();
 const PSK = { identity: 'Client_identity', key: Buffer.from(PSK_HEX, 'hex') };
-const HAS_WOLFSSL = wolfsslDir() !== null;
+const HAS_WOLFSSL = requirePeer('the wolfSSL peer', wolfsslDir() !== null, 'wolfSSL with tools/peers/wolfssl.sh');
 
 let running: RunningServer | undefined;
 afterEach(async () => {

@@ -17,9 +17,9 @@ import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { KeyError } from '../../src/errors.js';
 import { isIpAddress } from '../../src/x509/ip.js';
 import { verifyChain } from '../../src/x509/verify.js';
+import { HAS_OPENSSL } from '../interop/peers.js';
 import { type X509Case, X509_CASES } from './helpers/cases.js';
 
-const HAS_OPENSSL = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'puredtls-x509-agreement-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
