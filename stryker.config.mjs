@@ -141,8 +141,8 @@ export const groups = {
       ...fns('src/endpoint/server-endpoint.ts', 'route', 'start', 'sendHelloVerifyRequest'),
     ],
     tests: [
-      'test/handshake/cookie.test.ts', 'test/robustness/bad-input.test.ts', 'test/robustness/catalogue-dos.test.ts',
-      'test/robustness/catalogue-state-machine.test.ts',
+      'test/handshake/cookie.test.ts', 'test/endpoint/front-door.test.ts', 'test/robustness/bad-input.test.ts',
+      'test/robustness/catalogue-dos.test.ts', 'test/robustness/catalogue-state-machine.test.ts',
     ],
   },
 };

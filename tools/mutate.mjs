@@ -18,7 +18,10 @@
  *
  * Options: --concurrency N (default from stryker.config.mjs); --reuse: read the
  * groups' last reports in reports/mutation/ instead of running Stryker (to
- * re-record or re-print a run). Environment:
+ * re-record or re-print a run); --force: test every mutant again (each group
+ * otherwise runs in Stryker's incremental mode: a mutant whose code and
+ * covering tests are unchanged since the last run of its group, per
+ * reports/mutation/<group>.incremental.json, keeps its result). Environment:
  * MUTATE_MAX_LINES (default 200) caps what --changed will mutate; above it the
  * run fails and says which groups to re-record.
  *
@@ -126,6 +129,11 @@ function runGroup(group, targets) {
     `  mutate: ${JSON.stringify(targets.flatMap((t) => t.mutate))},`,
     `  testFiles: ${JSON.stringify(g.tests)},`,
     ...(concurrency ? [`  concurrency: ${Number(concurrency)},`] : []),
+    // Incremental: a mutant whose code and covering tests did not change since the group's
+    // last run keeps its result (killed by the same test, or alive with no new test on it).
+    '  incremental: true,',
+    `  incrementalFile: ${JSON.stringify(relative(ROOT, join(REPORTS, `${group}.incremental.json`)))},`,
+    ...(flag('--force') ? ['  force: true,'] : []),
     "  reporters: ['json', 'html', 'clear-text', 'progress-append-only'],",
     `  jsonReporter: { fileName: ${JSON.stringify(relative(ROOT, reportJson))} },`,
     `  htmlReporter: { fileName: ${JSON.stringify(relative(ROOT, join(REPORTS, `${group}.html`)))} },`,
