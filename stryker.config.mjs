@@ -142,7 +142,7 @@ export const groups = {
     ],
     tests: [
       'test/handshake/cookie.test.ts', 'test/endpoint/front-door.test.ts', 'test/robustness/bad-input.test.ts',
-      'test/robustness/catalogue-dos.test.ts', 'test/robustness/catalogue-state-machine.test.ts',
+      'test/robustness/catalogue-dos.test.ts', 'test/robustness/catalogue-state-machine.test.ts', 'test/handshake/connection-id.test.ts',
     ],
   },
 };
@@ -171,7 +171,7 @@ const config = {
   reporters: ['json', 'clear-text', 'progress'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
-  ignorePatterns: ['dist', 'docs/api', '.bench-out', 'fuzz/corpus', 'fuzz/crashes', 'reports', 'coverage'],
+  ignorePatterns: ['dist', 'docs/api', '.bench-out', 'fuzz/corpus', 'fuzz/crashes', 'reports', 'coverage', 'test-artifacts'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   mutate: Object.values(groups).flatMap((g) => g.mutate),

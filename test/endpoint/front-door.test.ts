@@ -5,13 +5,18 @@
  * fragment claiming more than a handshake message may hold. Neither may get
  * any reply (no HelloVerifyRequest to amplify, no state).
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { resolveServerConfig } from '../../src/config.js';
-import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
+import { type ServerEndpointEvent, ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
 import { peekClientHello } from '../../src/endpoint/front-door.js';
+import type { ServerOptions } from '../../src/options.js';
 import { DtlsClientNode } from '../../src/testing/dtls.js';
+import type { RecordTrace } from '../../src/trace.js';
 import { serverIdentity, SERVER_ADDR } from '../helpers/net.js';
-import { HT, fragment, rawRecord } from '../robustness/helpers/wire.js';
+import { pki } from '../helpers/pki.js';
+import { PSK_IDENTITY, PSK_KEY } from '../robustness/helpers/peers.js';
+import { CT, HT, fragment, plainMessages, rawRecord, record, recordsOf } from '../robustness/helpers/wire.js';
 
 /** The first datagram of a genuine client: its ClientHello without a cookie. */
 function firstHello(): Uint8Array {
@@ -19,8 +24,8 @@ function firstHello(): Uint8Array {
   return client.takeOutgoing()[0]!.data;
 }
 
-function endpoint(maxHandshakeMessageSize?: number): ServerEndpoint {
-  return new ServerEndpoint(resolveServerConfig({ ...serverIdentity('ecdsa-p256'), ...(maxHandshakeMessageSize && { maxHandshakeMessageSize }) }).config);
+function endpoint(options: Partial<ServerOptions> = {}): ServerEndpoint {
+  return new ServerEndpoint(resolveServerConfig({ ...serverIdentity('ecdsa-p256'), ...options }).config);
 }
 
 /** Everything the endpoint queued for the wire. */
@@ -63,7 +68,292 @@ describe('the stateless front door', () => {
     expect(replies(ep, rec)).toBe(0);
     expect(ep.size).toBe(0);
     // The same fragment within a raised limit is an ordinary fragmented ClientHello: answered.
-    const roomy = endpoint(32_768);
+    const roomy = endpoint({ maxHandshakeMessageSize: 32_768 });
     expect(replies(roomy, rec)).toBe(1);
   });
 });
+
+describe('what peekClientHello takes for a ClientHello', () => {
+  const dg = firstHello();
+  /** The ClientHello's body: after the record header (13 bytes) and the handshake header (12). */
+  const body = dg.subarray(25);
+  const edited = (edit: (b: Uint8Array) => void): Uint8Array => {
+    const b = Uint8Array.from(dg);
+    edit(b);
+    return b;
+  };
+  /** Bytes [from, to) of the genuine ClientHello as one fragment of a message of `length` bytes, alone in an epoch-0 record. */
+  const helloFragment = (from: number, to: number, o: { offset?: number; length?: number } = {}): Uint8Array => {
+    const f = fragment(HT.client_hello, 0, body.subarray(from, to), { length: o.length ?? body.length, offset: o.offset ?? from });
+    return rawRecord(CT.handshake, 0xfefd, 0, 0, f.length, f);
+  };
+
+  it('a genuine first ClientHello: its epoch-0 record, message_seq 0 and its fields', () => {
+    const h = peekClientHello(dg, 16_384)!;
+    expect(h.record.epoch).toBe(0);
+    expect(h.messageSeq).toBe(0);
+    expect(h.hello.clientVersion).toBe(0xfefd);
+    expect(h.hello.random).toEqual(body.subarray(2, 34));
+    expect(h.hello.cookie).toHaveLength(0);
+  });
+
+  it.each([
+    ['a datagram shorter than a record header and a handshake header (24 bytes)', () => dg.subarray(0, 24)],
+    ['an application_data record', () => edited((b) => { b[0] = CT.appData; })],
+    ['a record of epoch 1', () => edited((b) => { b[4] = 1; })],
+    ['a record of epoch 256', () => edited((b) => { b[3] = 1; })],
+    ['an epoch-0 handshake record holding a ClientKeyExchange', () => edited((b) => { b[13] = HT.client_key_exchange; })],
+  ])('not a ClientHello (undefined: the datagram is for an association, if there is one): %s', (_what, make) => {
+    expect(peekClientHello(make(), 16_384)).toBeUndefined();
+  });
+
+  it('a ClientHello truncated to its record and handshake headers (25 bytes) is one that gets no answer (null)', () => {
+    expect(peekClientHello(dg.subarray(0, 25), 16_384)).toBeNull();
+  });
+
+  it('the first fragment of a ClientHello, holding little more than the prefix the cookie covers, is one', () => {
+    // 60 bytes: version, random, session_id, cookie, and part of the cipher suites.
+    const h = peekClientHello(helloFragment(0, 60), 16_384);
+    expect(h?.hello.random).toEqual(body.subarray(2, 34));
+  });
+
+  it('a later fragment is not answered (null), even when its bytes read as a ClientHello prefix', () => {
+    // The hello's first 60 bytes, presented as the fragment at offset 100 of a longer message.
+    expect(peekClientHello(helloFragment(0, 60, { offset: 100, length: body.length + 100 }), 16_384)).toBeNull();
+  });
+
+  it('a ClientHello may declare exactly maxHandshakeMessageSize bytes, not one more', () => {
+    const rec = helloFragment(0, 60, { length: 20_000 });
+    expect(peekClientHello(rec, 20_000)).not.toBeNull();
+    expect(peekClientHello(rec, 19_999)).toBeNull();
+  });
+});
+
+// --- the endpoint, before and around its associations ----------------------------------
+
+const ADDR = '10.9.9.9';
+const PORT = 4000;
+
+function client(options: Partial<ConstructorParameters<typeof DtlsClientNode>[0]> = {}): DtlsClientNode {
+  return new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', ...options }, SERVER_ADDR, 0);
+}
+
+/**
+ * Carry datagrams between a client node at `port` and the endpoint, without
+ * loss, until neither has anything to send (`upTo`: only the first `upTo`
+ * datagrams from the client).
+ */
+function converse(ep: ServerEndpoint, c: DtlsClientNode, port = PORT, upTo = Infinity): void {
+  let sent = 0;
+  for (let round = 0; round < 50; round++) {
+    const out = c.takeOutgoing().slice(0, Math.max(0, upTo - sent));
+    sent += out.length;
+    for (const d of out) ep.receive(d.data, ADDR, port, 0);
+    const back = ep.takeTransmits().filter((t) => t.address === ADDR && t.port === port);
+    for (const t of back) c.receive(t.data, SERVER_ADDR, 0);
+    if (out.length === 0 && back.length === 0) return;
+  }
+  throw new Error('the conversation did not settle');
+}
+
+const dropReasons = (events: readonly ServerEndpointEvent[]): string[] => events.flatMap((e) => (e.type === 'drop' ? [e.reason] : []));
+
+describe('the endpoint routes datagrams before and around its associations', () => {
+  it('a record that is no ClientHello, from an address without an association, is dropped: no association', () => {
+    const ep = endpoint();
+    ep.receive(record(CT.appData, 1, 5, new Uint8Array(40)), ADDR, PORT, 0);
+    expect(dropReasons(ep.takeEvents())).toEqual(['no association']);
+    expect(ep.takeTransmits()).toEqual([]);
+  });
+
+  it('a verified ClientHello starts one association: a connection event for it, counted in handshakesStarted', () => {
+    const ep = endpoint();
+    const c = client();
+    converse(ep, c);
+    expect(c.established).toBe(true);
+    const assoc = ep.get(ADDR, PORT)!;
+    const events = ep.takeEvents();
+    expect(events.filter((e) => e.type === 'connection')).toEqual([{ type: 'connection', assoc }]);
+    expect(events.findIndex((e) => e.type === 'connection')).toBeLessThan(events.findIndex((e) => e.type === 'secure'));
+    expect(ep.stats).toMatchObject({ helloVerifyRequests: 1, handshakesStarted: 1, dropped: 0 });
+  });
+
+  it('S-18: a copy of the ClientHello with the cookie, arriving after the handshake, is dropped as stale; the association stays', () => {
+    const ep = endpoint();
+    const c = client();
+    const withCookie = cookieHello(ep, c);
+    ep.receive(withCookie, ADDR, PORT, 0);
+    for (const t of ep.takeTransmits()) c.receive(t.data, SERVER_ADDR, 0);
+    converse(ep, c);
+    expect(c.established).toBe(true);
+    const assoc = ep.get(ADDR, PORT)!;
+    ep.takeEvents();
+    ep.receive(withCookie, ADDR, PORT, 0);
+    expect(dropReasons(ep.takeEvents())).toEqual(['stale ClientHello of an established association']);
+    expect(ep.takeTransmits()).toEqual([]);
+    expect(ep.get(ADDR, PORT)).toBe(assoc);
+    expect(assoc.conn.isClosed).toBe(false);
+  });
+
+  it('a retransmitted ClientHello of a handshake in progress goes to its association, which sends its flight again', () => {
+    const ep = endpoint();
+    const c = client();
+    const withCookie = cookieHello(ep, c);
+    ep.receive(withCookie, ADDR, PORT, 0);
+    const flight = ep.takeTransmits();
+    expect(flight.some((t) => plainMessages(t.data).some((m) => m.msgType === HT.server_hello))).toBe(true);
+    ep.takeEvents();
+    // The server's flight was lost; the client's timer fires and it sends its ClientHello
+    // again (a new record sequence number, the same random).
+    const at = c.nextTimeout()!;
+    c.onTimeout(at);
+    const resent = c.takeOutgoing();
+    expect(resent).toHaveLength(1);
+    expect(plainMessages(resent[0]!.data)[0]!.body).toEqual(plainMessages(withCookie)[0]!.body);
+    ep.receive(resent[0]!.data, ADDR, PORT, at);
+    expect(dropReasons(ep.takeEvents())).toEqual([]);
+    const again = ep.takeTransmits();
+    expect(again.some((t) => plainMessages(t.data).some((m) => m.msgType === HT.server_hello))).toBe(true);
+    expect(ep.size).toBe(1);
+  });
+
+  it('the later fragments of a fragmented ClientHello go to the association its first fragment (and cookie) started', () => {
+    const ep = endpoint();
+    const c = client();
+    const withCookie = cookieHello(ep, c);
+    const rec = recordsOf(withCookie)[0]!;
+    const hello = plainMessages(withCookie)[0]!;
+    expect(hello.msgType).toBe(HT.client_hello);
+    // Cut after the prefix the cookie covers (version, random, session_id, cookie: 68 bytes).
+    const cut = 80;
+    const part = (from: number, to: number) => fragment(HT.client_hello, hello.messageSeq, hello.body.subarray(from, to), { length: hello.body.length, offset: from });
+    ep.receive(record(CT.handshake, 0, rec.seq, part(0, cut)), ADDR, PORT, 0);
+    expect(ep.size).toBe(1);
+    expect(ep.takeTransmits()).toEqual([]);
+    ep.receive(record(CT.handshake, 0, rec.seq + 1, part(cut, hello.body.length)), ADDR, PORT, 0);
+    expect(dropReasons(ep.takeEvents())).toEqual([]);
+    const flight = ep.takeTransmits();
+    expect(flight.some((t) => plainMessages(t.data).some((m) => m.msgType === HT.server_hello))).toBe(true);
+  });
+
+  it('S-18: a new handshake, with a verified cookie, from the address of an established association replaces it (ERR_DTLS_REPLACED)', () => {
+    const ep = endpoint();
+    const first = client();
+    converse(ep, first);
+    expect(first.established).toBe(true);
+    const old = ep.get(ADDR, PORT)!;
+    ep.takeEvents();
+    // The same address and port, a new client (rebooted device, NAT reuse).
+    const next = client();
+    converse(ep, next);
+    expect(next.established).toBe(true);
+    const closes = ep.takeEvents().flatMap((e) => (e.type === 'close' ? [e] : []));
+    expect(closes.map((e) => [e.assoc === old, e.error?.code])).toEqual([[true, 'ERR_DTLS_REPLACED']]);
+    expect(ep.size).toBe(1);
+    expect(ep.get(ADDR, PORT)).not.toBe(old);
+  });
+
+  it('maxConnections counts established associations, not handshakes in progress; at the limit a verified ClientHello is dropped (connection limit)', () => {
+    const ep = endpoint({ maxConnections: 2 });
+    const a = client();
+    converse(ep, a, 4001);
+    expect(a.established).toBe(true);
+    // b: a handshake in progress (its ClientHello with the cookie got the server's flight, nothing more).
+    const b = client();
+    ep.receive(cookieHello(ep, b, 4002), ADDR, 4002, 0);
+    expect(ep.size).toBe(2);
+    expect(ep.handshakeCount).toBe(1);
+    // One established association below the limit of 2: c may start, and completes.
+    const c = client();
+    converse(ep, c, 4003);
+    expect(c.established).toBe(true);
+    ep.takeEvents();
+    // Two established: the limit. d gets its HelloVerifyRequest, and nothing for its verified hello.
+    const d = client();
+    const withCookie = cookieHello(ep, d, 4004);
+    ep.receive(withCookie, ADDR, 4004, 0);
+    expect(ep.takeTransmits().filter((t) => t.port === 4004)).toEqual([]);
+    expect(dropReasons(ep.takeEvents())).toEqual(['connection limit']);
+    expect(ep.get(ADDR, 4004)).toBeUndefined();
+    expect(ep.size).toBe(3);
+  });
+
+  it('maxHandshakesPerAddress: a further verified ClientHello from the same address is dropped (per-address handshake limit)', () => {
+    const ep = endpoint({ maxHandshakesPerAddress: 1 });
+    ep.receive(cookieHello(ep, client(), 4001), ADDR, 4001, 0);
+    expect(ep.handshakeCount).toBe(1);
+    ep.takeEvents();
+    ep.receive(cookieHello(ep, client(), 4002), ADDR, 4002, 0);
+    expect(dropReasons(ep.takeEvents())).toEqual(['per-address handshake limit']);
+    expect(ep.get(ADDR, 4002)).toBeUndefined();
+  });
+
+  it('the PSK lookup is told the address and port of the client', () => {
+    const seen: { address: string; port: number }[] = [];
+    const ep = endpoint({
+      pskCallback: (identity, info) => {
+        seen.push({ ...info });
+        return identity === PSK_IDENTITY ? PSK_KEY : null;
+      },
+    });
+    const c = client({ psk: { identity: PSK_IDENTITY, key: PSK_KEY } } as Partial<ConstructorParameters<typeof DtlsClientNode>[0]>);
+    converse(ep, c);
+    expect(c.established).toBe(true);
+    expect(seen).toEqual([{ address: ADDR, port: PORT }]);
+  });
+
+  it('a tls12_cid record to a server without Connection IDs goes to the association of its address', () => {
+    const ep = endpoint();
+    const c = client();
+    converse(ep, c);
+    expect(c.established).toBe(true);
+    ep.takeEvents();
+    ep.receive(rawRecord(25, 0xfefd, 1, 9, 40, new Uint8Array(40)), ADDR, PORT, 0);
+    const drops = ep.takeEvents().flatMap((e) => (e.type === 'drop' ? [e] : []));
+    expect(drops).toHaveLength(1);
+    expect(drops[0]!.reason).not.toBe('unknown cid');
+    expect(ep.get(ADDR, PORT)?.conn.isClosed).toBe(false);
+  });
+
+  it('record traces name the connection: "server ADDR:PORT (stateless)" for the cookie exchange, "server ADDR:PORT" once the association exists', () => {
+    const traces: (RecordTrace & { dir: string })[] = [];
+    const onIn = (m: unknown): void => { traces.push({ dir: 'in', ...(m as RecordTrace) }); };
+    const onOut = (m: unknown): void => { traces.push({ dir: 'out', ...(m as RecordTrace) }); };
+    subscribe('puredtls:record:in', onIn);
+    subscribe('puredtls:record:out', onOut);
+    const ep = endpoint();
+    const c = client();
+    try {
+      converse(ep, c);
+    } finally {
+      unsubscribe('puredtls:record:in', onIn);
+      unsubscribe('puredtls:record:out', onOut);
+    }
+    expect(c.established).toBe(true);
+    const server = traces.filter((t) => t.connection.startsWith('server'));
+    const stateless = `server ${ADDR}:${PORT} (stateless)`;
+    expect(server.slice(0, 2)).toMatchObject([
+      { dir: 'in', connection: stateless, epoch: 0, seq: 0, type: 'handshake', fragments: [{ message: 'client_hello' }] },
+      { dir: 'out', connection: stateless, epoch: 0, seq: 0, type: 'handshake', fragments: [{ message: 'hello_verify_request' }] },
+    ]);
+    const rest = server.slice(2);
+    expect(rest.length).toBeGreaterThan(4);
+    expect(new Set(rest.map((t) => t.connection))).toEqual(new Set([`server ${ADDR}:${PORT}`]));
+    expect(rest.some((t) => t.dir === 'out' && t.fragments?.some((f) => f.message === 'server_hello'))).toBe(true);
+  });
+});
+
+/**
+ * Deliver the client's first ClientHello (from ADDR:`port`), hand the
+ * HelloVerifyRequest back, and return the client's ClientHello with the
+ * cookie, not yet delivered.
+ */
+function cookieHello(ep: ServerEndpoint, c: DtlsClientNode, port = PORT): Uint8Array {
+  ep.receive(c.takeOutgoing()[0]!.data, ADDR, port, 0);
+  const hvr = ep.takeTransmits().filter((t) => t.port === port);
+  expect(hvr).toHaveLength(1);
+  c.receive(hvr[0]!.data, SERVER_ADDR, 0);
+  const out = c.takeOutgoing();
+  expect(out).toHaveLength(1);
+  return out[0]!.data.slice();
+}

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nodeProvider } from '../../src/crypto/index.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { COOKIE_LENGTH, CookieFactory } from '../../src/handshake/cookie.js';
 import type { ClientHello } from '../../src/handshake/messages/client-hello.js';
 import { counting, hex, toHex } from '../codec/hex.js';
@@ -205,5 +206,50 @@ describe('CookieFactory', () => {
       expect(f.verify(ADDR, port, withCookie(h, cookie), T0)).toBe(true);
       expect(f.verify(ADDR, port + 1, withCookie(h, cookie), T0)).toBe(false);
     }), { numRuns: 200 });
+  });
+});
+
+describe('CookieFactory secrets', () => {
+  /** A factory whose provider counts the HMACs that derive a period's secret from the master secret. */
+  function counted(): { f: CookieFactory; derived: () => number } {
+    let derived = 0;
+    const provider: CryptoProvider = {
+      ...nodeProvider,
+      hmac: (...args: Parameters<CryptoProvider['hmac']>) => {
+        derived++;
+        return nodeProvider.hmac(...args);
+      },
+    };
+    return { f: new CookieFactory(provider, MASTER, PERIOD), derived: () => derived };
+  }
+
+  it('DOS-01 derives a period\'s secret once, not per ClientHello; keeps this period\'s and the last one\'s, forgets older ones', () => {
+    const { f, derived } = counted();
+    const c0 = f.make(ADDR, PORT, HELLO, T0);
+    f.make(ADDR, PORT + 1, HELLO, T0 + 1);
+    expect(f.verify(ADDR, PORT, withCookie(HELLO, c0), T0 + 2)).toBe(true);
+    expect(derived()).toBe(1);
+    // Next period: its secret is derived, the previous one is still at hand.
+    expect(f.verify(ADDR, PORT, withCookie(HELLO, c0), T0 + PERIOD)).toBe(true);
+    expect(f.verify(ADDR, PORT, withCookie(HELLO, c0), T0 + PERIOD + 1)).toBe(true);
+    expect(derived()).toBe(2);
+    // Two periods on: the cookie of period 0 is refused with the two secrets kept.
+    expect(f.verify(ADDR, PORT, withCookie(HELLO, c0), T0 + 2 * PERIOD)).toBe(false);
+    expect(derived()).toBe(3);
+    // Period 0's secret was forgotten then: a clock stepping back to period 1 derives it again.
+    expect(f.verify(ADDR, PORT, withCookie(HELLO, c0), T0 + PERIOD)).toBe(true);
+    expect(derived()).toBe(4);
+  });
+
+  it('makes and verifies cookies for the longest IPv6 address text (39 characters) and a 32-byte session_id', () => {
+    const f = factory();
+    const v6 = 'fd12:3456:789a:bcde:f012:3456:789a:bcde';
+    expect(v6).toHaveLength(39);
+    for (const sessionId of [new Uint8Array(0), counting(32, 0x40)]) {
+      const hello = { ...HELLO, sessionId };
+      const cookie = f.make(v6, 65535, hello, T0);
+      expect(cookie).toHaveLength(COOKIE_LENGTH);
+      expect(f.verify(v6, 65535, withCookie(hello, cookie), T0)).toBe(true);
+    }
   });
 });
