@@ -61,6 +61,22 @@ describe.each(PROVIDERS)('session resumption ($name)', (provider) => {
     expect(resumed.negotiated?.authorized).toBe(true);
   });
 
+  it.each([['a ticket', true], ['a session ID', false]] as const)('the server keeps the client\'s leaf certificate, not its chain, for a session resumed by %s', (_how, sessionTickets) => {
+    const { net, server } = setup({ crypto: provider, sessionTickets, requestCert: true, rejectUnauthorized: true, ca: pki('ca-bundle.pem') });
+    const clientOpts: Partial<ConnectOptions> = { crypto: provider, key: pki('client-ecdsa.key.pem'), cert: pki('client-ecdsa.chain.pem') };
+    const first = connectOnce(net, server, clientOpts, 5001);
+    expect(first.established).toBe(true);
+    const full = server.endpoint.get(CLIENT_ADDR.address, 5001)!;
+    expect(full.negotiated?.peerCertificates).toHaveLength(2);
+    const second = connectOnce(net, server, { ...clientOpts, session: encodeClientSession(first.machine.session!) }, 5002);
+    expect(second.machine.negotiated?.resumed).toBe(true);
+    const resumed = server.endpoint.get(CLIENT_ADDR.address, 5002)!;
+    expect(resumed.negotiated?.resumed).toBe(true);
+    expect(resumed.negotiated?.authorized).toBe(true);
+    expect(resumed.negotiated?.peerCertificates).toHaveLength(1);
+    expect(Buffer.from(resumed.negotiated!.peerCertificates[0]!).equals(Buffer.from(full.negotiated!.peerCertificates[0]!))).toBe(true);
+  });
+
   it('resumes by session ID when tickets are off', () => {
     const { net, server } = setup({ crypto: provider, sessionTickets: false });
     const first = connectOnce(net, server, { crypto: provider }, 5001);

@@ -14,12 +14,14 @@
 import { createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
+import { Reader } from '../../src/codec/reader.js';
+import { checkFinished } from '../../src/handshake/common.js';
 import { encodeClientSession } from '../../src/handshake/session.js';
 import { DtlsClientNode, DtlsServerNode } from '../../src/testing/dtls.js';
 import { VirtualNetwork } from '../../src/testing/network.js';
 import { CLIENT_ADDR, PROVIDERS, SERVER_ADDR, pair, runHandshake, serverIdentity } from '../helpers/net.js';
 import { pki } from '../helpers/pki.js';
-import { alertsOf, assocOf, pskClient, pskServer } from './helpers/peers.js';
+import { alertsOf, assocOf, echoes, pskClient, pskServer, serverConfig } from './helpers/peers.js';
 import { CT, HT, concat, fragment, fragmentsOf, record, recordsOf } from './helpers/wire.js';
 
 type Label = 'client finished' | 'server finished';
@@ -225,6 +227,14 @@ function plaintextFinished(keepCcs: boolean) {
 
 describe('a Finished in a plaintext epoch-0 record', () => {
   // The Finished checks also refuse epoch 0 (ERR_DTLS_FINISHED_EPOCH); the connection refuses it before they run.
+  it('checkFinished refuses a Finished from epoch 0 by itself, before looking at it (defence in depth under the connection\'s check)', () => {
+    const body = new Uint8Array(12);
+    for (const sender of ['client', 'server'] as const) {
+      expect(() => checkFinished(undefined as never, undefined as never, new Uint8Array(48), sender, { msgType: HT.finished, messageSeq: 3, body, epoch: 0 }, new Reader(body)))
+        .toThrow(expect.objectContaining({ code: 'ERR_DTLS_FINISHED_EPOCH', alert: 'unexpected_message' }));
+    }
+  });
+
   it.each([[true, 'ERR_DTLS_EPOCH_MISMATCH'], [false, 'ERR_DTLS_UNEXPECTED_MESSAGE']] as const)(
     'ends the client\'s handshake (the ChangeCipherSpec kept: %s): %s',
     (keepCcs, code) => {
@@ -242,4 +252,74 @@ describe('a Finished in a plaintext epoch-0 record', () => {
       expect(p.server.established).toBe(0);
       expect(p.server.errors.map((e) => e.code)).toEqual([code]);
     });
+});
+
+describe.each(PROVIDERS)('the flights that end the handshake ($name)', (provider) => {
+  it('the client resends flight 5 by its own timer: its first copy lost and every resent flight 4 lost too, the handshake completes', () => {
+    let flight5Sent = 0;
+    const p = pair({
+      provider,
+      clientToServer: { filter: (d) => {
+        if (d.flight === 5) flight5Sent++;
+        return d.flight === 5 && d.flightTransmission === 0 ? 'drop' : 'pass';
+      } },
+      serverToClient: { filter: (d) => (d.flight === 4 && d.flightTransmission !== 0 ? 'drop' : 'pass') },
+    });
+    expect(runHandshake(p, 10_000)).toBe(true);
+    expect(flight5Sent).toBeGreaterThan(1);
+  });
+
+  it('after a full handshake the server\'s flight 6 is not resent: neither side sends anything for 10 idle seconds', () => {
+    let sent = 0;
+    let counting = false;
+    const count = (): 'pass' => {
+      if (counting) sent++;
+      return 'pass';
+    };
+    const p = pair({ provider, clientToServer: { filter: count }, serverToClient: { filter: count } });
+    expect(runHandshake(p)).toBe(true);
+    counting = true;
+    p.net.run({ maxTime: 10_000 });
+    expect(sent).toBe(0);
+    expect(echoes(p, 'still here')).toBe(true);
+  });
+
+  it('the server keeps flight 6 after it completed: its first copy lost, the client\'s resent flight 5 gets it again', () => {
+    let flight6Sent = 0;
+    const p = pair({
+      provider,
+      serverToClient: { filter: (d) => {
+        if (d.flight === 6) flight6Sent++;
+        return d.flight === 6 && d.flightTransmission === 0 ? 'drop' : 'pass';
+      } },
+    });
+    p.net.run({ until: () => p.server.established > 0, maxTime: 10_000 });
+    expect(p.server.established).toBe(1);
+    expect(p.client.established).toBe(false);
+    expect(assocOf(p).conn.handshakeState).toBe('done');
+    expect(runHandshake(p, 10_000)).toBe(true);
+    expect(flight6Sent).toBeGreaterThan(1);
+  });
+
+  it('a server configured with no sessions at all (no cache, no tickets) completes full handshakes', () => {
+    const cfg = serverConfig({ ...serverIdentity('ecdsa-p256'), crypto: provider });
+    const server = new DtlsServerNode({ ...cfg, handshake: { ...cfg.handshake, sessions: undefined } });
+    const net = new VirtualNetwork({ seed: 5 });
+    const client = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: provider }, SERVER_ADDR, net.now);
+    net.attach(SERVER_ADDR, server, { role: 'server' });
+    net.attach(CLIENT_ADDR, client, { role: 'client' });
+    net.run({ until: () => client.established && server.established > 0, maxTime: 10_000 });
+    expect(client.established).toBe(true);
+    expect(server.errors).toEqual([]);
+  });
+
+  it('a handshake that fails before anything was agreed (no shared cipher suite) ends cleanly on both sides, with its error', () => {
+    const p = pair({ provider, server: { ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }, client: { ciphers: 'ECDHE-ECDSA-CHACHA20-POLY1305' } });
+    p.net.run({ until: () => p.client.closed, maxTime: 10_000 });
+    expect(p.client.closed).toBe(true);
+    expect(p.client.error?.code).toBe('ERR_DTLS_ALERT_RECEIVED');
+    expect(alertsOf(p.client.events, 'received')).toEqual([{ level: 2, description: 40 }]);
+    expect(p.server.errors.map((e) => e.code)).toEqual(['ERR_DTLS_NO_SHARED_CIPHER']);
+    expect(p.server.endpoint.size).toBe(0);
+  });
 });
