@@ -6,7 +6,9 @@
  * the message text is for people reading logs, and a mutant that empties it
  * changes no decision. Only the message argument is skipped, and only when
  * it is a literal (a string, a template, or a `+` of them): codes, alerts
- * and any computed argument are mutated as usual.
+ * and any computed argument are mutated as usual. Likewise the field name
+ * given to a Reader method (`r.u16('record epoch')`), which only ever
+ * appears in a DecodeError's message.
  */
 import { PluginKind, declareValuePlugin } from '@stryker-mutator/api/plugin';
 
@@ -20,6 +22,15 @@ const MESSAGE_ARGUMENT = new Map([
   // fail(what) and badCertificate(message) in src/x509/certificate.ts
   ['DecodeError', 0], ['KeyError', 0], ['Error', 0], ['TypeError', 0], ['RangeError', 0],
   ['cryptoError', 0], ['fail', 0], ['badCertificate', 0], ['Malformed', 0],
+]);
+
+/**
+ * Methods of src/codec/reader.ts and the position of their `what` argument:
+ * the field name a DecodeError message names (`r.u16('record epoch')`).
+ */
+const READER_LABEL = new Map([
+  ['u8', 0], ['u16', 0], ['u24', 0], ['u48', 0], ['end', 0], ['bytes', 1], ['sub', 1], ['vec', 3],
+  ['vec8', 2], ['vec16', 2], ['vec24', 2],
 ]);
 
 /** @param {import('@babel/core').types.Node} n */
@@ -36,6 +47,10 @@ export const strykerPlugins = [
       const call = path.parent;
       if (call.type !== 'NewExpression' && call.type !== 'CallExpression') return undefined;
       const callee = call.callee;
+      if (call.type === 'CallExpression' && callee.type === 'MemberExpression' && callee.property.type === 'Identifier'
+        && READER_LABEL.get(callee.property.name) === path.key && path.node.type === 'StringLiteral') {
+        return `the field name a Reader's DecodeError message gives (.${callee.property.name}()): for people, not decisions`;
+      }
       const name = callee.type === 'Identifier' ? callee.name : undefined;
       if (name === undefined || MESSAGE_ARGUMENT.get(name) !== path.key) return undefined;
       return isLiteralText(path.node) ? `the message of ${name}(): for people, not decisions (tests check the code and the alert)` : undefined;

@@ -1,4 +1,5 @@
 import { createCipheriv, getCiphers } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import type { AeadAlg } from '../../src/crypto/provider.js';
 import { describe, expect, it } from 'vitest';
@@ -662,6 +663,19 @@ describe('RecordLayer.openApplicationData (the allocation-free fast path)', () =
     expect(rx.openApplicationData(tx.seal(23, new Uint8Array(MAX_PLAINTEXT), 1, DTLS1_2, 0)!)?.length).toBe(MAX_PLAINTEXT);
   });
 
+  it('declines CBC records (their protection has no in-place open): open() reads them', () => {
+    const cbc = suite(0xc023); // ECDHE-ECDSA-AES128-SHA256
+    expect(cbc.protection.kind).toBe('cbc');
+    const keys: DirectionKeys = { macKey: counting(32, 0x10), encKey: counting(16, 0x80), iv: new Uint8Array(0) };
+    const tx = new RecordLayer();
+    const rx = new RecordLayer();
+    tx.activateWrite(createProtection(nativeProvider, cbc, keys));
+    rx.activateRead(createProtection(nativeProvider, cbc, keys));
+    const d = tx.seal(ContentType.application_data, data('cbc'))!;
+    expect(rx.openApplicationData(d)).toBeUndefined();
+    expect(Buffer.from(opened(rx.open(one(d))).data)).toEqual(Buffer.from('cbc'));
+  });
+
   it('S-64 reads a 48-bit sequence number above 2^32 exactly', () => {
     const { tx, rx } = pairInEpoch1();
     tx.setNextWriteSeq(2 ** 40 + 5);
@@ -669,5 +683,28 @@ describe('RecordLayer.openApplicationData (the allocation-free fast path)', () =
     expect(Buffer.from(rx.openApplicationData(d)!)).toEqual(Buffer.from('far'));
     expect(rx.openApplicationData(d)).toBeNull();
     expect(rx.lastSeq).toBe(2 ** 40 + 5);
+  });
+});
+
+describe('RecordLayer and the puredtls:record:out channel', () => {
+  it('publishes each sealed record under its trace label, and nothing without a label', () => {
+    const seen: unknown[] = [];
+    const listen = (m: unknown): void => { seen.push(m); };
+    subscribe('puredtls:record:out', listen);
+    try {
+      const labelled = new RecordLayer(64, () => 'server 10.0.0.2:50000');
+      labelled.seal(ContentType.handshake, Uint8Array.of(1, 2, 3));
+      labelled.activateWrite(protection(GCM128));
+      labelled.seal(ContentType.application_data, te.encode('hi'));
+      expect(seen).toEqual([
+        { connection: 'server 10.0.0.2:50000', epoch: 0, seq: 0, type: 'handshake', length: 3, fragments: [] },
+        { connection: 'server 10.0.0.2:50000', epoch: 1, seq: 0, type: 'application_data', length: 2 },
+      ]);
+      seen.length = 0;
+      new RecordLayer().seal(ContentType.application_data, te.encode('quiet'));
+      expect(seen).toEqual([]);
+    } finally {
+      unsubscribe('puredtls:record:out', listen);
+    }
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Reader } from '../../src/codec/reader.js';
 import { DecodeError } from '../../src/errors.js';
 import { ContentType, DTLS1_0, DTLS1_2, MAX_CIPHERTEXT, RECORD_HEADER_LENGTH, contentTypeName } from '../../src/record/content-type.js';
-import { encodeRecord, parseDatagram, writeRecordHeader, writeU48 } from '../../src/record/record.js';
+import { encodeRecord, parseDatagram, recordHeaderLength, writeRecordHeader, writeU48 } from '../../src/record/record.js';
 import { concat, hex, toHex } from '../codec/hex.js';
 
 /** A record header + body as hex, for building datagrams by hand. */
@@ -274,6 +274,20 @@ describe('tls12_cid records (RFC 9146 §4)', () => {
     const { records, dropped } = parseDatagram(cidRecord);
     expect(records).toHaveLength(0);
     expect(dropped).toMatch(/cid/);
+  });
+
+  it('with a CID length, only tls12_cid records have the longer header: other types keep 13 bytes', () => {
+    expect(recordHeaderLength(ContentType.tls12_cid, 3)).toBe(16);
+    expect(recordHeaderLength(ContentType.handshake, 3)).toBe(RECORD_HEADER_LENGTH);
+    // A 15-byte handshake record (2-byte fragment) reads whole with a CID length of 8.
+    const { records, dropped } = parseDatagram(encodeRecord(ContentType.handshake, DTLS1_2, 0, 4, Uint8Array.of(7, 8)), 8);
+    expect(dropped).toBeUndefined();
+    expect(records.map((r) => [r.type, r.seq, toHex(r.fragment)])).toEqual([[ContentType.handshake, 4, '0708']]);
+  });
+
+  it('a tail shorter than a record header is truncated, whatever type its first byte names', () => {
+    expect(parseDatagram(Uint8Array.of(25, 0xfe, 0xfd)).dropped).toBe('truncated record header');
+    expect(parseDatagram(Uint8Array.of(22, 0xfe, 0xfd)).dropped).toBe('truncated record header');
   });
 
   it('drops a truncated tls12_cid header', () => {
