@@ -109,7 +109,6 @@ export const groups = {
       ...fns('src/x509/asn1.ts', 'derProblem', 'tlvLength', 'innerTlvs', 'decodeDer', 'children', 'seq', 'set', 'oid', 'isContext', 'primitiveBytes',
         'octetString', 'bitString', 'integerBytes', 'smallInteger', 'booleanValue'),
       ...fns('src/x509/ip.ts', 'parseIpv4', 'parseIpv6', 'parseIpAddress', 'isIpAddress'),
-      ...fns('src/x509/util.ts', 'bytesEqual'),
       ...fns('src/x509/names.ts', 'stringValue', 'canonicalValue', 'decodeName', 'nameKey', 'attributeValues'),
       ...fns('src/x509/certificate.ts', 'decodeVersion', 'decodeExtensionList', 'parseUnchecked', 'parseCertificate', 'sameCertificate'),
       'src/x509/extensions.ts', 'src/x509/general-names.ts', 'src/x509/time.ts', 'src/x509/public-key.ts', 'src/x509/crl.ts',
@@ -135,13 +134,13 @@ export const groups = {
     ],
   },
   frontDoor: {
-    covers: 'The stateless front door: the cookie (HMAC over the client\'s address and hello, current or previous secret), and the endpoint\'s routing of datagrams before any state exists (HelloVerifyRequest, which ClientHello may start an association).',
+    covers: 'The stateless front door: the cookie (HMAC over the client\'s address and hello, current or previous secret), and the endpoint\'s handling of datagrams before any state exists: DTLS 1.2\'s HelloVerifyRequest, DTLS 1.3\'s HelloRetryRequest and its cookie (the suite, group and first ClientHello hash it carries), which ClientHello may start an association, and the limits on associations.',
     mutate: [
-      'src/handshake/cookie.ts', 'src/endpoint/front-door.ts',
-      ...fns('src/endpoint/server-endpoint.ts', 'route', 'start', 'sendHelloVerifyRequest'),
+      'src/handshake/cookie.ts', 'src/endpoint/front-door.ts', 'src/endpoint/front-door13.ts',
+      ...fns('src/endpoint/server-endpoint.ts', 'route', 'admit', 'route13', 'refuse', 'start', 'start13', 'register', 'sendHelloVerifyRequest'),
     ],
     tests: [
-      'test/handshake/cookie.test.ts', 'test/endpoint/front-door.test.ts', 'test/robustness/bad-input.test.ts',
+      'test/handshake/cookie.test.ts', 'test/endpoint/front-door.test.ts', 'test/endpoint/front-door13.test.ts', 'test/robustness/bad-input.test.ts',
       'test/robustness/catalogue-dos.test.ts', 'test/robustness/catalogue-state-machine.test.ts', 'test/handshake/connection-id.test.ts',
     ],
   },

@@ -135,7 +135,7 @@ const ADDR = '10.9.9.9';
 const PORT = 4000;
 
 function client(options: Partial<ConstructorParameters<typeof DtlsClientNode>[0]> = {}): DtlsClientNode {
-  return new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', ...options }, SERVER_ADDR, 0);
+  return new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost', ...options }, SERVER_ADDR, 0);
 }
 
 /**

@@ -68,8 +68,8 @@ describe.each(PROVIDERS)('session resumption ($name)', (provider) => {
     expect(first.established).toBe(true);
     const full = server.endpoint.get(CLIENT_ADDR.address, 5001)!;
     expect(full.negotiated?.peerCertificates).toHaveLength(2);
-    const second = connectOnce(net, server, { ...clientOpts, session: encodeClientSession(first.machine.session!) }, 5002);
-    expect(second.machine.negotiated?.resumed).toBe(true);
+    const second = connectOnce(net, server, { ...clientOpts, session: encodeClientSession(machine12(first).session!) }, 5002);
+    expect(machine12(second).negotiated?.resumed).toBe(true);
     const resumed = server.endpoint.get(CLIENT_ADDR.address, 5002)!;
     expect(resumed.negotiated?.resumed).toBe(true);
     expect(resumed.negotiated?.authorized).toBe(true);

@@ -24,6 +24,7 @@ import { describe, expect, it } from 'vitest';
 import { type ClientConnection, connect } from '../../src/client.js';
 import { nobleProvider, nodeProvider } from '../../src/crypto/index.js';
 import type { Aead, AeadAlg, CryptoProvider } from '../../src/crypto/provider.js';
+import type { AssociationCore } from '../../src/endpoint/endpoint.js';
 import { type Peer, Server } from '../../src/server.js';
 import { pair, runHandshake, serverIdentity } from '../helpers/net.js';
 import { pki } from '../helpers/pki.js';

@@ -21,6 +21,7 @@ import { DtlsClientNode, DtlsServerNode } from '../../src/testing/dtls.js';
 import { VirtualNetwork } from '../../src/testing/network.js';
 import { CLIENT_ADDR, PROVIDERS, SERVER_ADDR, pair, runHandshake, serverIdentity } from '../helpers/net.js';
 import { pki } from '../helpers/pki.js';
+import { machine12 } from '../helpers/v12.js';
 import { alertsOf, assocOf, echoes, pskClient, pskServer, serverConfig } from './helpers/peers.js';
 import { CT, HT, concat, fragment, fragmentsOf, record, recordsOf } from './helpers/wire.js';
 
@@ -70,7 +71,7 @@ function handshake(provider: CryptoProvider, liar: 'client' | 'server', c: Corru
   const srv = server ?? new DtlsServerNode({ ...serverIdentity('ecdsa-p256'), crypto: liar === 'server' ? lying : provider });
   if (!server) n.attach(SERVER_ADDR, srv, { role: 'server' });
   const port = CLIENT_ADDR.port + srv.events.filter((e) => e.type === 'connection').length + 1;
-  const client = new DtlsClientNode({ ca, servername: 'localhost', crypto: liar === 'client' ? lying : provider, ...(session && { session }) }, SERVER_ADDR, n.now);
+  const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca, servername: 'localhost', crypto: liar === 'client' ? lying : provider, ...(session && { session }) }, SERVER_ADDR, n.now);
   n.attach({ address: CLIENT_ADDR.address, port }, client, { role: 'client' });
   n.run({ until: () => client.closed || (client.established && srv.established > (server ? 1 : 0)), maxTime: 10_000 });
   return { net: n, server: srv, client };
@@ -82,7 +83,7 @@ function resumed(provider: CryptoProvider, liar: 'client' | 'server', c: Corrupt
   c.byte = undefined;
   const first = handshake(provider, liar, c);
   expect(first.client.established, 'the full handshake that makes the session').toBe(true);
-  const session = encodeClientSession(first.client.machine.session!);
+  const session = encodeClientSession(machine12(first.client).session!);
   c.byte = byte;
   const second = handshake(provider, liar, c, session, first.server, first.net);
   expect(second.client.machine.negotiated?.resumed, 'the handshake was abbreviated').toBe(true);
@@ -159,14 +160,14 @@ describe.each(PROVIDERS)('after the Finished ($name)', (provider) => {
     net.attach(SERVER_ADDR, server, { role: 'server' });
     let session: Uint8Array | undefined;
     for (const port of [50_001, 50_002]) {
-      const client = new DtlsClientNode({ ca, servername: 'localhost', crypto: c.provider, ...(session && { session }) }, SERVER_ADDR, net.now);
+      const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca, servername: 'localhost', crypto: c.provider, ...(session && { session }) }, SERVER_ADDR, net.now);
       net.attach({ address: CLIENT_ADDR.address, port }, client, { role: 'client' });
       net.run({ until: () => client.established && server.established === (session ? 2 : 1), maxTime: 10_000 });
       expect(client.established).toBe(true);
       expect(client.machine.negotiated?.resumed).toBe(session !== undefined);
       expect(client.conn.handshakeState).toBe('done');
       expect(server.endpoint.get(CLIENT_ADDR.address, port)?.conn.handshakeState).toBe('done');
-      session ??= encodeClientSession(client.machine.session!);
+      session ??= encodeClientSession(machine12(client).session!);
     }
     for (const [who, keys] of [['server', s.keys], ['client', c.keys]] as const) {
       expect(keys.length, `${who}: master secrets seen`).toBe(2);
@@ -305,7 +306,7 @@ describe.each(PROVIDERS)('the flights that end the handshake ($name)', (provider
     const cfg = serverConfig({ ...serverIdentity('ecdsa-p256'), crypto: provider });
     const server = new DtlsServerNode({ ...cfg, handshake: { ...cfg.handshake, sessions: undefined } });
     const net = new VirtualNetwork({ seed: 5 });
-    const client = new DtlsClientNode({ ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: provider }, SERVER_ADDR, net.now);
+    const client = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: provider }, SERVER_ADDR, net.now);
     net.attach(SERVER_ADDR, server, { role: 'server' });
     net.attach(CLIENT_ADDR, client, { role: 'client' });
     net.run({ until: () => client.established && server.established > 0, maxTime: 10_000 });
