@@ -16,7 +16,9 @@ import type { RecordTrace } from '../../src/trace.js';
 import { serverIdentity, SERVER_ADDR } from '../helpers/net.js';
 import { pki } from '../helpers/pki.js';
 import { PSK_IDENTITY, PSK_KEY } from '../robustness/helpers/peers.js';
-import { CT, HT, fragment, plainMessages, rawRecord, record, recordsOf } from '../robustness/helpers/wire.js';
+import { CT, HT, encodeHello, fragment, message, plainMessages, rawRecord, record, recordsOf, rewriteClientHello } from '../robustness/helpers/wire.js';
+import type { ClientHello } from '../../src/handshake/messages/client-hello.js';
+import { toHex } from '../codec/hex.js';
 
 /** The first datagram of a genuine client: its ClientHello without a cookie. */
 function firstHello(): Uint8Array {
@@ -132,6 +134,8 @@ describe('what peekClientHello takes for a ClientHello', () => {
 // --- the endpoint, before and around its associations ----------------------------------
 
 const ADDR = '10.9.9.9';
+/** RFC 8446 §4.1.3: the random of a HelloRetryRequest. */
+const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
 const PORT = 4000;
 
 function client(options: Partial<ConstructorParameters<typeof DtlsClientNode>[0]> = {}): DtlsClientNode {
@@ -340,6 +344,139 @@ describe('the endpoint routes datagrams before and around its associations', () 
     expect(rest.length).toBeGreaterThan(4);
     expect(new Set(rest.map((t) => t.connection))).toEqual(new Set([`server ${ADDR}:${PORT}`]));
     expect(rest.some((t) => t.dir === 'out' && t.fragments?.some((f) => f.message === 'server_hello'))).toBe(true);
+  });
+});
+
+describe('the endpoint\'s DTLS 1.3 front door: the stateless HelloRetryRequest', () => {
+  const client13 = (options: Partial<ConstructorParameters<typeof DtlsClientNode>[0]> = {}) => client({ maxVersion: 'DTLSv1.3', ...options });
+  const isHrr = (d: Uint8Array) => plainMessages(d).some((m) => m.msgType === HT.server_hello && toHex(m.body.subarray(2, 34)) === HRR_RANDOM);
+
+  it('a first ClientHello offering 1.3 gets a HelloRetryRequest with a cookie, and nothing is kept; the second, with it, starts the association', () => {
+    const ep = endpoint();
+    const c = client13();
+    ep.receive(c.takeOutgoing()[0]!.data, ADDR, PORT, 0);
+    const hrr = ep.takeTransmits();
+    expect(hrr).toHaveLength(1);
+    expect(isHrr(hrr[0]!.data)).toBe(true);
+    expect(ep.size).toBe(0);
+    expect(ep.stats).toMatchObject({ helloRetryRequests: 1, helloVerifyRequests: 0, handshakesStarted: 0 });
+    c.receive(hrr[0]!.data, SERVER_ADDR, 0);
+    converse(ep, c);
+    expect(c.established).toBe(true);
+    expect(ep.size).toBe(1);
+    expect(ep.stats).toMatchObject({ helloRetryRequests: 1, handshakesStarted: 1 });
+    const events = ep.takeEvents();
+    expect(events.filter((e) => e.type === 'connection')).toEqual([{ type: 'connection', assoc: ep.get(ADDR, PORT) }]);
+  });
+
+  it('a second ClientHello whose cookie was altered gets a fresh HelloRetryRequest, and still nothing is kept', () => {
+    const ep = endpoint();
+    const c = client13();
+    ep.receive(c.takeOutgoing()[0]!.data, ADDR, PORT, 0);
+    c.receive(ep.takeTransmits()[0]!.data, SERVER_ADDR, 0);
+    const second = c.takeOutgoing()[0]!.data;
+    const altered = rewriteClientHello(second, (h) => ({
+      ...h,
+      extensions: h.extensions.map((e) => (e.type === 44 ? { type: 44, data: Uint8Array.from(e.data, (b, i) => (i === e.data.length - 1 ? b ^ 1 : b)) } : e)),
+    }));
+    ep.receive(altered, ADDR, PORT, 0);
+    const out = ep.takeTransmits();
+    expect(out).toHaveLength(1);
+    expect(isHrr(out[0]!.data)).toBe(true);
+    expect(ep.size).toBe(0);
+    expect(ep.stats).toMatchObject({ helloRetryRequests: 2, handshakesStarted: 0 });
+    // The genuine second ClientHello still starts the association.
+    ep.receive(second, ADDR, PORT, 0);
+    expect(ep.size).toBe(1);
+  });
+
+  it('without the cookie exchange, a ClientHello whose key share fits starts the association at once', () => {
+    const ep = endpoint({ cookieExchange: false });
+    const c = client13();
+    ep.receive(c.takeOutgoing()[0]!.data, ADDR, PORT, 0);
+    expect(ep.size).toBe(1);
+    expect(ep.stats).toMatchObject({ helloRetryRequests: 0, handshakesStarted: 1 });
+    for (const t of ep.takeTransmits()) c.receive(t.data, SERVER_ADDR, 0);
+    converse(ep, c);
+    expect(c.established).toBe(true);
+  });
+
+  it('a server that speaks only 1.3 answers a 1.2-only ClientHello with protocol_version, statelessly', () => {
+    const ep = endpoint({ minVersion: 'DTLSv1.3' });
+    const dg = client().takeOutgoing()[0]!.data;
+    ep.receive(dg, ADDR, PORT, 0);
+    const out = ep.takeTransmits();
+    // A fatal protocol_version alert (70) in a plaintext record with the ClientHello's record sequence number.
+    expect(out.map((t) => toHex(t.data))).toEqual([`15fefd0000${toHex(dg.subarray(5, 11))}00020246`]);
+    expect(dropReasons(ep.takeEvents())).toEqual(['the client does not offer DTLS 1.3']);
+    expect(ep.size).toBe(0);
+  });
+
+  it('a 1.3 ClientHello with no suite in common gets handshake_failure, statelessly', () => {
+    const ep = endpoint({ ciphers: 'TLS_AES_128_GCM_SHA256' });
+    ep.receive(client13({ ciphers: 'TLS_CHACHA20_POLY1305_SHA256' }).takeOutgoing()[0]!.data, ADDR, PORT, 0);
+    const out = ep.takeTransmits();
+    expect(out).toHaveLength(1);
+    expect(toHex(recordsOf(out[0]!.data)[0]!.fragment)).toBe('0228');
+    expect(dropReasons(ep.takeEvents())).toEqual(['no DTLS 1.3 cipher suite in common']);
+    expect(ep.size).toBe(0);
+  });
+
+  it('a 1.3 ClientHello with a malformed key_share gets decode_error, statelessly', () => {
+    const ep = endpoint();
+    const bad = rewriteClientHello(client13().takeOutgoing()[0]!.data, (h) => ({
+      ...h, extensions: h.extensions.map((e) => (e.type === 51 ? { type: 51, data: Uint8Array.of(0, 9, 0, 0x1d) } : e)),
+    }));
+    ep.receive(bad, ADDR, PORT, 0);
+    const out = ep.takeTransmits();
+    expect(out).toHaveLength(1);
+    expect(toHex(recordsOf(out[0]!.data)[0]!.fragment)).toBe('0232');
+    expect(dropReasons(ep.takeEvents())).toHaveLength(1);
+    expect(ep.size).toBe(0);
+  });
+
+  it('a ClientHello too small for the HelloRetryRequest it would need gets nothing (no amplification)', () => {
+    const ep = endpoint();
+    // Only what 1.3 negotiation needs, and no key share: the HelloRetryRequest would ask for
+    // one and carry a 69-byte cookie, more than this hello's size.
+    const tiny: ClientHello = {
+      clientVersion: 0xfefd, random: new Uint8Array(32).fill(7), sessionId: new Uint8Array(0), cookie: new Uint8Array(0),
+      cipherSuites: [0x1301], compressionMethods: [0],
+      extensions: [
+        { type: 43, data: Uint8Array.of(2, 0xfe, 0xfc) },
+        { type: 10, data: Uint8Array.of(0, 2, 0, 0x1d) },
+        { type: 13, data: Uint8Array.of(0, 2, 4, 3) },
+        { type: 51, data: Uint8Array.of(0, 0) },
+      ],
+    };
+    const dg = record(CT.handshake, 0, 0, message(HT.client_hello, 0, encodeHello(tiny)));
+    ep.receive(dg, ADDR, PORT, 0);
+    expect(ep.takeTransmits()).toEqual([]);
+    expect(dropReasons(ep.takeEvents())).toEqual(['HelloRetryRequest would exceed ClientHello']);
+    expect(ep.stats.helloRetryRequests).toBe(0);
+    // The same hello padded to a realistic size gets its HelloRetryRequest.
+    const padded = record(CT.handshake, 0, 0, message(HT.client_hello, 0, encodeHello({ ...tiny, extensions: [...tiny.extensions, { type: 21, data: new Uint8Array(120) }] })));
+    ep.receive(padded, ADDR, PORT, 0);
+    expect(ep.takeTransmits().map((t) => isHrr(t.data))).toEqual([true]);
+  });
+
+  it('record traces of the HelloRetryRequest exchange name the connection "server ADDR:PORT (stateless)"', () => {
+    const traces: (RecordTrace & { dir: string })[] = [];
+    const onIn = (m: unknown): void => { traces.push({ dir: 'in', ...(m as RecordTrace) }); };
+    const onOut = (m: unknown): void => { traces.push({ dir: 'out', ...(m as RecordTrace) }); };
+    subscribe('puredtls:record:in', onIn);
+    subscribe('puredtls:record:out', onOut);
+    try {
+      endpoint().receive(client13().takeOutgoing()[0]!.data, ADDR, PORT, 0);
+    } finally {
+      unsubscribe('puredtls:record:in', onIn);
+      unsubscribe('puredtls:record:out', onOut);
+    }
+    const stateless = `server ${ADDR}:${PORT} (stateless)`;
+    expect(traces.filter((t) => t.connection.startsWith('server'))).toMatchObject([
+      { dir: 'in', connection: stateless, epoch: 0, type: 'handshake', fragments: [{ message: 'client_hello' }] },
+      { dir: 'out', connection: stateless, epoch: 0, type: 'handshake', fragments: [{ message: 'server_hello' }] },
+    ]);
   });
 });
 
