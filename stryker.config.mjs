@@ -120,17 +120,17 @@ export const groups = {
     ],
   },
   keyExchange: {
-    covers: 'Key exchange and PSK: ECDHE key shares and peer point validation in both providers, the PSK premaster and the master secret, the hello extensions both roles check (renegotiation_info, extended master secret, encrypt-then-MAC), and the handshake\'s checks of the ServerHello, the server\'s (PSK) key exchange and the ClientKeyExchange.',
+    covers: 'Key exchange and PSK: ECDHE key shares and peer point validation in both providers, the PSK premaster and the master secret, the hello extensions both roles check (renegotiation_info, extended master secret, encrypt-then-MAC), and the handshake\'s checks of the ServerHello (with the DTLS 1.3 downgrade sentinel), the server\'s (PSK) key exchange and the ClientKeyExchange.',
     mutate: [
       'src/crypto/key-share.ts', 'src/crypto/node-ecdh.ts', 'src/crypto/noble-ecdh.ts',
       ...fns('src/handshake/common.ts', 'pskPremaster', 'masterFromPremaster', 'renegotiationInfoOf', 'extendedMasterSecretOf', 'encryptThenMacOf'),
-      ...fns('src/handshake/client-handshake.ts', 'onServerHello', 'offeredGroup', 'onPskServerKeyExchange', 'onPskServerHelloDone'),
-      ...fns('src/handshake/server-handshake.ts', 'onClientKeyExchange', 'keysReady'),
+      ...fns('src/handshake/client-handshake.ts', 'onServerHello', 'offeredGroup', 'onPskServerKeyExchange', 'onPskServerHelloDone', 'isDowngradeSentinel'),
+      ...fns('src/handshake/server-handshake.ts', 'onClientKeyExchange', 'keysReady', 'serverRandom'),
     ],
     tests: [
       'test/crypto/ecdh.test.ts', 'test/robustness/psk.test.ts', 'test/robustness/catalogue-crypto.test.ts',
       'test/robustness/catalogue-state-machine.test.ts',
-      'test/handshake/resumption.test.ts', 'test/handshake/extensions.test.ts',
+      'test/handshake/resumption.test.ts', 'test/handshake/extensions.test.ts', 'test/handshake/downgrade.test.ts',
     ],
   },
   frontDoor: {
