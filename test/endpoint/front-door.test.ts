@@ -401,6 +401,61 @@ describe('the endpoint\'s DTLS 1.3 front door: the stateless HelloRetryRequest',
     expect(c.established).toBe(true);
   });
 
+  it('without the cookie exchange, a ClientHello whose key share does not fit still gets a stateless HelloRetryRequest', () => {
+    const ep = endpoint({ cookieExchange: false, ecdhCurve: 'P-256' });
+    const c = client13({ ecdhCurve: 'X25519:P-256' });
+    ep.receive(c.takeOutgoing()[0]!.data, ADDR, PORT, 0);
+    expect(ep.takeTransmits().map((t) => isHrr(t.data))).toEqual([true]);
+    expect(ep.size).toBe(0);
+    expect(ep.stats).toMatchObject({ helloRetryRequests: 1, handshakesStarted: 0 });
+  });
+
+  it('the limits hold on the 1.3 path: a verified second ClientHello over the per-address limit is dropped, with or without the cookie exchange', () => {
+    for (const cookieExchange of [true, false]) {
+      const ep = endpoint({ cookieExchange, maxHandshakesPerAddress: 1 });
+      const [a, b] = [client13(), client13()];
+      // Each client's hello that the server verifies (the second one, with the cookie, or
+      // the first without the cookie exchange); a's handshake stays in progress.
+      for (const [c, port] of [[a, 4001], [b, 4002]] as const) {
+        ep.receive(c.takeOutgoing()[0]!.data, ADDR, port, 0);
+        if (!cookieExchange) continue;
+        for (const t of ep.takeTransmits().filter((x) => x.port === port)) c.receive(t.data, SERVER_ADDR, 0);
+        for (const d of c.takeOutgoing()) ep.receive(d.data, ADDR, port, 0);
+      }
+      expect(ep.get(ADDR, 4001), `cookieExchange ${cookieExchange}`).toBeDefined();
+      expect(ep.get(ADDR, 4002), `cookieExchange ${cookieExchange}`).toBeUndefined();
+      expect(dropReasons(ep.takeEvents())).toContain('per-address handshake limit');
+      expect(ep.stats.handshakesStarted).toBe(1);
+    }
+  });
+
+  it('the 1.3 PSK lookup is told the address and port of the client', () => {
+    const seen: { address: string; port: number }[] = [];
+    const ep = endpoint({
+      pskCallback: (identity, info) => {
+        seen.push({ ...info });
+        return identity === PSK_IDENTITY ? PSK_KEY : null;
+      },
+    });
+    const c = client13({ psk: { identity: PSK_IDENTITY, key: PSK_KEY } } as Partial<ConstructorParameters<typeof DtlsClientNode>[0]>);
+    converse(ep, c);
+    expect(c.established).toBe(true);
+    expect(ep.get(ADDR, PORT)?.negotiated?.protocol).toBe('DTLSv1.3');
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen.map((x) => `${x.address}:${x.port}`))).toEqual(new Set([`${ADDR}:${PORT}`]));
+  });
+
+  it('a 1.3 association is a server: it acknowledges the client\'s Finished at once, so a client with a certificate completes without waiting', () => {
+    // No tickets: no NewSessionTicket to acknowledge the Finished implicitly; only the server's ACK does.
+    const ep = endpoint({ requestCert: true, rejectUnauthorized: true, ca: pki('ca-bundle.pem'), sessionTickets: false });
+    const c = client13({ key: pki('client-ecdsa.key.pem'), cert: pki('client-ecdsa.chain.pem') });
+    converse(ep, c);
+    expect(c.established).toBe(true);
+    const assoc = ep.get(ADDR, PORT)!;
+    expect(assoc.negotiated?.protocol).toBe('DTLSv1.3');
+    expect(assoc.negotiated?.authorized).toBe(true);
+  });
+
   it('a server that speaks only 1.3 answers a 1.2-only ClientHello with protocol_version, statelessly', () => {
     const ep = endpoint({ minVersion: 'DTLSv1.3' });
     const dg = client().takeOutgoing()[0]!.data;
@@ -477,6 +532,23 @@ describe('the endpoint\'s DTLS 1.3 front door: the stateless HelloRetryRequest',
       { dir: 'in', connection: stateless, epoch: 0, type: 'handshake', fragments: [{ message: 'client_hello' }] },
       { dir: 'out', connection: stateless, epoch: 0, type: 'handshake', fragments: [{ message: 'server_hello' }] },
     ]);
+  });
+
+  it('record traces of a 1.3 association name it "server ADDR:PORT"', () => {
+    const traces: RecordTrace[] = [];
+    const onOut = (m: unknown): void => { traces.push(m as RecordTrace); };
+    const ep = endpoint();
+    const c = client13();
+    subscribe('puredtls:record:out', onOut);
+    try {
+      converse(ep, c);
+    } finally {
+      unsubscribe('puredtls:record:out', onOut);
+    }
+    expect(c.established).toBe(true);
+    const server = traces.filter((t) => t.connection.startsWith('server'));
+    expect(server.length).toBeGreaterThan(2);
+    expect(new Set(server.slice(1).map((t) => t.connection))).toEqual(new Set([`server ${ADDR}:${PORT}`]));
   });
 });
 

@@ -253,3 +253,34 @@ describe('CookieFactory secrets', () => {
     }
   });
 });
+
+describe('CookieFactory MACs over other data (the DTLS 1.3 HelloRetryRequest cookie)', () => {
+  const DATA = counting(37, 0x20);
+
+  it('verifies its own MAC for the address, port and data, in this period and the next', () => {
+    const f = factory();
+    const mac = f.macFor(ADDR, PORT, DATA, T0);
+    expect(mac).toHaveLength(COOKIE_LENGTH);
+    expect(f.verifyFor(ADDR, PORT, DATA, mac, T0 + PERIOD)).toBe(true);
+    expect(f.verifyFor(ADDR, PORT, DATA, mac, T0 + 2 * PERIOD)).toBe(false);
+    expect(f.verifyFor(ADDR, PORT + 1, DATA, mac, T0)).toBe(false);
+    expect(f.verifyFor('192.0.2.8', PORT, DATA, mac, T0)).toBe(false);
+    expect(f.verifyFor(ADDR, PORT, flipBit(DATA, 3), mac, T0)).toBe(false);
+  });
+
+  it('refuses a MAC of another length, whatever its bytes', () => {
+    const f = factory();
+    const mac = f.macFor(ADDR, PORT, DATA, T0);
+    for (const m of [mac.subarray(0, 31), Uint8Array.from([...mac, 0]), new Uint8Array(0), f.macFor(ADDR, PORT, DATA, T0).subarray(0, 16)]) {
+      expect(f.verifyFor(ADDR, PORT, DATA, m, T0)).toBe(false);
+    }
+  });
+
+  it('handles a link-local IPv6 address with a zone (longer than any address without one)', () => {
+    const f = factory();
+    const scoped = 'fe80:1234:5678:9abc:def0:1234:5678:9abc%enp0s31f6';
+    const mac = f.macFor(scoped, 5684, DATA, T0);
+    expect(f.verifyFor(scoped, 5684, DATA, mac, T0)).toBe(true);
+    expect(f.verifyFor(scoped.slice(0, scoped.indexOf('%')), 5684, DATA, mac, T0)).toBe(false);
+  });
+});
