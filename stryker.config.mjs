@@ -62,7 +62,8 @@ export const groups = {
       'src/crypto/node-aead.ts', 'src/crypto/noble-aead.ts',
     ],
     tests: [
-      'test/record/cbc.test.ts', 'test/record/record-layer.test.ts', 'test/crypto/aead.test.ts', 'test/crypto/ccm.test.ts',
+      'test/record/cbc.test.ts', 'test/record/protection-edges.test.ts', 'test/record/record-layer.test.ts', 'test/crypto/aead.test.ts', 'test/crypto/ccm.test.ts',
+      'test/crypto/node-aead-buffering.test.ts',
       'test/suites/all-suites.test.ts', 'test/robustness/catalogue-record.test.ts', 'test/robustness/integrity.test.ts',
     ],
   },
