@@ -16,6 +16,13 @@ const SUPPORTED_VERSIONS = 43;
 const ILLEGAL_PARAMETER = 47;
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
+/** The path that removes supported_versions from each ClientHello (flights 1 and 3). */
+const stripSupportedVersions: NonNullable<Parameters<typeof pair>[0]>['clientToServer'] = {
+  filter: (d) => (d.flight === 1 || d.flight === 3
+    ? { replace: [rewriteClientHello(d.data, (h) => ({ ...h, extensions: h.extensions.filter((e) => e.type !== SUPPORTED_VERSIONS) }))] }
+    : 'pass'),
+};
+
 /**
  * A client offering DTLS 1.3 and 1.2, whose ClientHellos lose 1.3 on the way
  * (supported_versions removed): the server sees a 1.2-only client. The
@@ -27,11 +34,7 @@ function stripped(provider: (typeof PROVIDERS)[number], server: Partial<ServerOp
     provider,
     server,
     client: { maxVersion: 'DTLSv1.3' },
-    clientToServer: {
-      filter: (d) => (d.flight === 1 || d.flight === 3
-        ? { replace: [rewriteClientHello(d.data, (h) => ({ ...h, extensions: h.extensions.filter((e) => e.type !== SUPPORTED_VERSIONS) }))] }
-        : 'pass'),
-    },
+    clientToServer: stripSupportedVersions,
     serverToClient: {
       filter: (d) => {
         for (const m of plainMessages(d.data)) if (m.msgType === HT.server_hello) randoms.push(decodeSH(m.body).random);
@@ -71,11 +74,7 @@ describe.each(PROVIDERS)('downgrade protection on the DTLS 1.2 path ($name)', (p
       provider,
       server: { maxVersion: 'DTLSv1.2' },
       client: { maxVersion: 'DTLSv1.3' },
-      clientToServer: {
-        filter: (d) => (d.flight === 1 || d.flight === 3
-          ? { replace: [rewriteClientHello(d.data, (h) => ({ ...h, extensions: h.extensions.filter((e) => e.type !== SUPPORTED_VERSIONS) }))] }
-          : 'pass'),
-      },
+      clientToServer: stripSupportedVersions,
       serverToClient: {
         filter: (d) => (d.flight === 4
           ? { replace: [rewriteFlight(d.data, (msgs) => msgs.map((m) => {
