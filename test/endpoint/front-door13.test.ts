@@ -74,6 +74,25 @@ describe('cookieOf', () => {
   });
 });
 
+describe('offersDtls13 and cookieOf turn only malformed bytes into "no"', () => {
+  /** Extension bytes whose reading fails with something other than a DecodeError (a bug, not bad input). */
+  const failing = (): Uint8Array => new Proxy(hex('02fefc'), {
+    get(t, p) {
+      if (p === '0') throw new Error('not a decoding failure');
+      const v = Reflect.get(t, p, t) as unknown;
+      return typeof v === 'function' ? (v as () => unknown).bind(t) : v;
+    },
+  });
+
+  it('another failure while reading supported_versions propagates instead of reading as "1.3 not offered"', () => {
+    expect(() => offersDtls13(hello([{ type: SUPPORTED_VERSIONS, data: failing() }]))).toThrow('not a decoding failure');
+  });
+
+  it('another failure while reading the cookie extension propagates instead of reading as "no cookie"', () => {
+    expect(() => cookieOf(hello([{ type: COOKIE, data: failing() }]))).toThrow('not a decoding failure');
+  });
+});
+
 describe('the HelloRetryRequest cookie', () => {
   const make = (o: { suite?: typeof AES128; group?: 'x25519' | 'secp256r1' | undefined; hash?: Uint8Array; now?: number; f?: CookieFactory } = {}) =>
     makeRetryCookie(o.f ?? factory(), ADDR, PORT, o.suite ?? AES128, 'group' in o ? o.group : 'x25519', o.hash ?? HASH32, o.now ?? T0);
