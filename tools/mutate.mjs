@@ -292,13 +292,30 @@ if (flag('--record')) {
   const fresh = new Map(rows.map(({ survivors: _s, ...r }) => [`${r.group} ${r.unit}`, { ...r, commit: dirty ? `${commit}+dirty` : commit }]));
   const recorded = new Map(recordedScores.units.map((u) => [`${u.group} ${u.unit}`, u]));
   const units = all.map((u) => `${u.group} ${u.name}`).map((k) => fresh.get(k) ?? recorded.get(k)).filter(Boolean);
-  const groupSeconds = { ...(recordedScores.seconds ?? {}), ...seconds };
+  // --reuse measured nothing now: keep the seconds recorded for its groups (or MUTATE_SECONDS_<group>).
+  const groupSeconds = { ...(recordedScores.seconds ?? {}), ...(flag('--reuse') ? {} : seconds) };
+  for (const g of Object.keys(seconds)) if (process.env[`MUTATE_SECONDS_${g}`]) groupSeconds[g] = Number(process.env[`MUTATE_SECONDS_${g}`]);
   writeFileSync(SCORES, `${JSON.stringify({ threshold: THRESHOLD, seconds: groupSeconds, units }, null, 2)}\n`);
   const measured = new Set(units.map((u) => u.group));
   const notRun = Object.keys(groups).filter((g) => !measured.has(g));
   const doc = readFileSync(DOC, 'utf8');
-  const block = `<!-- scores:start (npm run mutate -- --record writes this table) -->\n${table(units)}\n\n`
-    + `Run time per group (seconds, one test runner, nice 15, on the shared 2-core machine): ${Object.entries(groupSeconds).map(([g, t]) => `${g} ${t}`).join(', ')}.`
+  // Per file: the units of one file together (a file may be mutated in part, by function).
+  const perFile = new Map();
+  for (const u of units) {
+    const f = u.unit.split('#')[0];
+    const key = `${u.group} ${f}`;
+    const t = perFile.get(key) ?? { group: u.group, unit: f + (u.unit.includes('#') ? ' (functions)' : ''), killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0 };
+    for (const k of ['killed', 'timeout', 'survived', 'noCoverage', 'ignored']) t[k] += u[k];
+    perFile.set(key, t);
+  }
+  const files = [...perFile.values()].map((t) => {
+    const valid = t.killed + t.timeout + t.survived + t.noCoverage;
+    return { ...t, score: valid === 0 ? 100 : Math.floor((10_000 * (t.killed + t.timeout)) / valid) / 100 };
+  });
+  const block = `<!-- scores:start (npm run mutate -- --record writes this block) -->\n**Per file** (a file marked *functions* is mutated only in the functions of its units):\n\n${table(files)}\n\n`
+    + `**Per unit:**\n\n${table(units)}\n\n`
+    + `Measured at ${[...new Set(units.map((u) => u.commit))].map((c) => `\`${String(c).slice(0, 12)}\``).join(', ')}. `
+    + `Wall time of each group's last run (seconds; one test runner under nice 15 on the shared 2-core machine; a run in incremental mode re-tests only the mutants whose code or tests changed): ${Object.entries(groupSeconds).map(([g, t]) => `${g} ${t}`).join(', ')}.`
     + `${notRun.length > 0 ? `\n\n**Not measured yet:** ${notRun.join(', ')}.` : ''}\n<!-- scores:end -->`;
   if (!/<!-- scores:start[^]*?<!-- scores:end -->/.test(doc)) throw new Error('docs/mutation.md has no scores markers');
   writeFileSync(DOC, doc.replace(/<!-- scores:start[^]*?<!-- scores:end -->/, block));
