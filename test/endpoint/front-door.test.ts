@@ -9,7 +9,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { resolveServerConfig } from '../../src/config.js';
 import { type ServerEndpointEvent, ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
-import { peekClientHello } from '../../src/endpoint/front-door.js';
+import { helloVerifyRequest, peekClientHello } from '../../src/endpoint/front-door.js';
 import type { ServerOptions } from '../../src/options.js';
 import { DtlsClientNode } from '../../src/testing/dtls.js';
 import type { RecordTrace } from '../../src/trace.js';
@@ -35,6 +35,19 @@ function replies(ep: ServerEndpoint, dg: Uint8Array): number {
   ep.receive(dg, '10.9.9.9', 4000, 0);
   return ep.takeTransmits().length;
 }
+
+describe('helloVerifyRequest never answers with more bytes than it was sent', () => {
+  it('returns the HelloVerifyRequest when it fits the hello\'s size exactly, and nothing when it is one byte larger', () => {
+    const h = peekClientHello(firstHello(), 16_384)!;
+    const cookie = new Uint8Array(32).fill(7);
+    const hvr = helloVerifyRequest(h, cookie, 1500)!;
+    // 13-byte record header, 12-byte handshake header, version, cookie length, cookie.
+    expect(hvr.record.length).toBe(13 + 12 + 2 + 1 + 32);
+    expect(toHex(helloVerifyRequest(h, cookie, hvr.record.length)!.record)).toBe(toHex(hvr.record));
+    expect(helloVerifyRequest(h, cookie, hvr.record.length - 1)).toBeUndefined();
+    expect(helloVerifyRequest(h, cookie, 0)).toBeUndefined();
+  });
+});
 
 describe('the stateless front door', () => {
   it('answers a genuine first ClientHello with one HelloVerifyRequest (the control case)', () => {
