@@ -22,7 +22,7 @@
  * otherwise runs in Stryker's incremental mode: a mutant whose code and
  * covering tests are unchanged since the last run of its group, per
  * reports/mutation/<group>.incremental.json, keeps its result). Environment:
- * MUTATE_MAX_LINES (default 60) caps the lines --changed mutates, which bounds
+ * MUTATE_MAX_LINES (default 25) caps the lines --changed mutates, which bounds
  * its time; the lines beyond it are named, with the full group run to check them.
  *
  * StrykerJS 10 needs Node 22+: on an older Node the script re-runs itself under
@@ -41,7 +41,7 @@ const DOC = join(ROOT, 'docs/mutation.md');
 const REPORTS = join(ROOT, 'reports/mutation');
 /** The mutation score (%) below which `--changed` fails. */
 const THRESHOLD = 90;
-const MAX_LINES = Number(process.env.MUTATE_MAX_LINES ?? 60);
+const MAX_LINES = Number(process.env.MUTATE_MAX_LINES ?? 25);
 
 if (Number(process.versions.node.split('.')[0]) < 22) {
   const r = spawnSync('bash', [join(ROOT, 'tools/node24.sh'), '--exec', 'node', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', cwd: ROOT });
