@@ -106,7 +106,28 @@ describe('keylog', () => {
 
     const c = await captureSession('dtls13', {});
     expect(c.protocol).toBe('DTLSv1.3');
-    const keys = decode(tshark, c, true, 'dtls', ['frame.number', 'dtls.handshake.type', 'data.data']);
-    console.log(keys.join('\n'));
+    // Each DTLS datagram but the capture probes: sender port, handshake types, alert, clear payload.
+    const rows = (keylog: boolean) => decode(tshark, c, keylog, 'dtls && !(udp.payload == 70:72:6f:62:65)',
+      ['udp.srcport', 'dtls.handshake.type', 'dtls.alert_message.desc', 'data.data'])
+      .map((l) => l.split('\t')).map(([src, types, alert, data]) => ({
+        from: Number(src) === c.port ? 'server' : 'client', types: types ? types.split(',').map(Number) : [], alert, data: data ? text(data) : '',
+      }));
+    const clear = rows(true);
+    const sent = (from: 'client' | 'server') => clear.filter((r) => r.from === from);
+    // The encrypted handshake is dissected: EncryptedExtensions (8), Certificate (11),
+    // CertificateVerify (15), Finished (20) from the server, Finished from the client, and the
+    // NewSessionTicket (4) sent after it.
+    expect(sent('server').flatMap((r) => r.types)).toEqual(expect.arrayContaining([2, 8, 11, 15, 20, 4]));
+    expect(sent('client').flatMap((r) => r.types)).toContain(20);
+    // The application data both ways: the message and its echo, and both close_notify alerts.
+    expect(sent('client').filter((r) => r.data === PAYLOAD)).toHaveLength(1);
+    expect(sent('server').filter((r) => r.data === PAYLOAD)).toHaveLength(1);
+    expect(sent('client').map((r) => r.alert)).toContain('0');
+    expect(sent('server').map((r) => r.alert)).toContain('0');
+
+    // Without the key log the same tshark sees only the hellos.
+    const opaque = rows(false);
+    expect(opaque.flatMap((r) => r.types).filter((t) => t !== 1 && t !== 2)).toEqual([]);
+    expect(opaque.filter((r) => r.data !== '' || r.alert !== '')).toEqual([]);
   }, 700_000);
 });
