@@ -8,8 +8,8 @@ import { connectAsync, createServer, type ConnectOptions } from '../../src/index
 import { pki } from '../helpers/pki.js';
 
 // Run by `npm run test:slow`. Capture uses the system's tshark (CI installs it: apt-get install -y
-// tshark); DTLS 1.2 is decoded with it too. DTLS 1.3 needs Wireshark >= 4.2 (Debian 12 ships 4.0,
-// which stops at the ServerHello): tools/peers/tshark.sh provides Debian 13's tshark, cached in
+// tshark); DTLS 1.2 is decoded with it too. DTLS 1.3 needs a newer Wireshark (Debian 12 ships 4.0,
+// which stops at the ServerHello): tools/peers/tshark.sh provides Debian 13's tshark 4.4, cached in
 // ~/.cache/puredtls-peers; when it cannot be had the 1.3 case fails.
 const dir = mkdtempSync(join(tmpdir(), 'puredtls-tshark-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -99,9 +99,9 @@ describe('keylog', () => {
     expect(opaque.join('\n')).not.toContain(Buffer.from(PAYLOAD).toString('hex'));
   }, 120_000);
 
-  it('lets Wireshark >= 4.2 decrypt a captured DTLS 1.3 session with the NSS key log our server writes', async () => {
+  it('lets tshark 4.4 (Debian 13) decrypt a captured DTLS 1.3 session with the NSS key log our server writes', async () => {
     const got = spawnSync('bash', [new URL('../../tools/peers/tshark.sh', import.meta.url).pathname], { encoding: 'utf8', timeout: 600_000 });
-    expect(got.status, `tools/peers/tshark.sh could not provide tshark >= 4.2: ${got.stderr}`).toBe(0);
+    expect(got.status, `tools/peers/tshark.sh could not provide a tshark that decrypts DTLS 1.3: ${got.stderr}`).toBe(0);
     const tshark = got.stdout.trim();
 
     const c = await captureSession('dtls13', {});

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tools/peers/tshark.sh: provides a tshark that dissects and decrypts DTLS 1.3 (Wireshark >= 4.2;
+# tools/peers/tshark.sh: provides a tshark that dissects and decrypts DTLS 1.3 (Wireshark 4.4;
 # Debian 12 ships 4.0, which stops at the ServerHello) for test/slow/tshark.test.ts.
 # Debian 13 (trixie)'s tshark and the libraries it needs (its own glibc included) are downloaded
 # as .debs with a private apt configuration and unpacked, not installed, into the cache; nothing
