@@ -168,7 +168,7 @@ export interface ServerOptions extends CommonOptions {
   /**
    * First (cookieless) ClientHellos answered per second, in total; a flood
    * above it is dropped unread, so it cannot take the CPU established
-   * connections need (clients retransmit). 0: no limit. Default 10 000.
+   * connections need (clients retransmit). 0: no limit. Default 2 000 (about the full handshakes a core completes per second).
    */
   maxHelloRate?: number;
   /**

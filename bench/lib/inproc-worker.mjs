@@ -75,7 +75,7 @@ function handshakes(ep, newClient, first, count, batch, close = false, deadline 
 
 serveWorker({
   memory({ suite = 'ecdsa-p256', count = 10_000, batch = 250, maxMs = Infinity }) {
-    const ep = endpoint(suite, { maxConnections: count + 1000, maxHandshakes: batch * 2 });
+    const ep = endpoint(suite, { maxConnections: count + 1000, maxHandshakes: batch * 2, maxHelloRate: 0 });
     // Warm-up (JIT, lazily built module state), then closed: the baseline holds none of it.
     const newClient = clientFactory(lib, pki, suite);
     handshakes(ep, newClient, 500_000, 200, 100, true);

@@ -36,7 +36,7 @@ export const DEFAULT_ENDPOINT_LIMITS: EndpointLimits = Object.freeze({
   maxHandshakes: 1000,
   maxHandshakesPerAddress: 100,
   maxConnections: 100_000,
-  maxHelloRate: 10_000,
+  maxHelloRate: 2_000,
 });
 
 export interface ServerEndpointConfig {

@@ -125,8 +125,8 @@ describe('the hello rate limit (maxHelloRate)', () => {
     expect(flood(ep, first, 100, 105)).toBe(100); // refilled from there
   });
 
-  it('defaults to 10,000 per second: a burst of 1,000', () => {
+  it('defaults to 2,000 per second: a burst of 200', () => {
     const { first } = hellos('DTLSv1.2', endpoint());
-    expect(flood(endpoint(), first, 1500, 0)).toBe(1000);
+    expect(flood(endpoint(), first, 1500, 0)).toBe(200);
   });
 });
