@@ -452,6 +452,30 @@ export class Connection extends ConnectionOutput implements HandshakeDriver {
     return this.secrets.exportKeyingMaterial(length, label, context);
   }
 
+  // --- saved and restored (src/persist) --------------------------------------------
+
+  /** The session secrets of an established association (src/persist saves what they hold). */
+  get sessionSecrets(): SessionSecrets | undefined {
+    return this.secrets;
+  }
+
+  /**
+   * Continue an association restored from a saved state (src/persist): epoch
+   * 1 from `keys`, epoch 0 retired, established with no handshake; its idle
+   * deadline starts now.
+   */
+  resumeEstablished(machine: HandshakeMachine, secrets: SessionSecrets, keys: EpochKeys, returnRoutability: boolean): void {
+    this.records.activateRead(keys.read);
+    this.records.activateWrite(keys.write);
+    this.records.retireEpoch(0);
+    this.integrity.setSuiteLimit(keys.integrityLimit);
+    this.machine = machine;
+    this.secrets = secrets;
+    this.path.enabled = returnRoutability;
+    this.phase = 'established';
+    this.lastReceived = this.now;
+  }
+
   // --- HandshakeDriver -----------------------------------------------------------
 
   sendMessage(msgType: number, body: Uint8Array): void {

@@ -29,7 +29,7 @@ import { KeyUpdateRequest, encodeKeyUpdate } from './messages/key-update.js';
 import type { PlaintextRecord13, Record13 } from './record.js';
 import { type OpenedRecord13, RecordLayer13 } from './record-layer13.js';
 import type { Suite13 } from './suites.js';
-import { TrafficSecrets } from './traffic-secrets.js';
+import { type Traffic, TrafficSecrets } from './traffic-secrets.js';
 
 export { Activity, type ConnectionEvent } from '../connection/output.js';
 
@@ -446,6 +446,37 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
     if (!this.secrets || this.phase !== 'established') throw new ClosedError('no keying material: the handshake is not complete');
     return this.secrets.exportKeyingMaterial(length, label, context);
+  }
+
+  // --- saved and restored (src/persist) ----------------------------------------------
+
+  /**
+   * What an established association needs to continue elsewhere, beyond its
+   * records (src/persist): the current traffic secret of each direction, the
+   * message sequence numbers of post-handshake messages and the session
+   * secrets. `undefined` when it cannot be saved: not established, or our
+   * KeyUpdate is under way (its epoch change would be lost).
+   */
+  savedState(): { read: Traffic; write: Traffic; nextSendSeq: number; nextReceiveSeq: number; secrets: SessionSecrets } | undefined {
+    const read = this.traffic.secretOf('read'), write = this.traffic.secretOf('write');
+    if (this.phase !== 'established' || this.keyUpdate !== 'none' || !read || !write || !this.secrets) return undefined;
+    return { read, write, nextSendSeq: this.nextSendSeq, nextReceiveSeq: this.reasm.nextSeq, secrets: this.secrets };
+  }
+
+  /**
+   * Continue an association restored from a saved state (src/persist): the
+   * application epochs from their traffic secrets, epoch 0 retired,
+   * established with no handshake; its idle deadline starts now.
+   */
+  resumeEstablished(machine: HandshakeMachine13, secrets: SessionSecrets, s: { read: Traffic; write: Traffic; nextSendSeq: number; nextReceiveSeq: number }): void {
+    this.machine = machine;
+    this.setReadSecret(s.read.epoch, s.read.suite, s.read.secret);
+    this.setWriteSecret(s.write.epoch, s.write.suite, s.write.secret);
+    this.records.retireRead(0);
+    this.setMessageSeqs(s.nextSendSeq, s.nextReceiveSeq);
+    this.secrets = secrets;
+    this.phase = 'established';
+    this.lastReceived = this.now;
   }
 
   // --- HandshakeDriver13 -------------------------------------------------------------
