@@ -212,8 +212,8 @@ export interface NodeServerOptions extends ServerOptions {
    * continue without a handshake: `blob` and the `key` it was saved with
    * (≥ 32 bytes), and `maxAge` (ms, default 5 minutes). `createServer` throws
    * the `DtlsError` of {@link Server.loadAssociations} when the blob is
-   * refused (nothing is loaded). The restored peers' `connection` and
-   * `secureConnection` events come on the next tick, once listeners are on.
+   * refused (nothing is loaded). The restored peers' `secureConnection`
+   * events come on the next tick, once listeners are on.
    */
   associations?: { readonly blob: Uint8Array; readonly key: Uint8Array } & LoadOptions;
 }
@@ -340,8 +340,9 @@ export class Server extends EventEmitter<ServerEvents> {
   /**
    * Continue the associations of a blob from {@link saveAssociations}: the
    * clients' next records are delivered without a handshake. Each restored
-   * peer is reported by `connection` and `secureConnection` (its `restored`
-   * is true). Returns how many were loaded. All or nothing: throws a
+   * peer is reported by `secureConnection` at once (its `restored` is true;
+   * there is no `connection` event, as no handshake starts): add the
+   * listeners first. Returns how many were loaded. All or nothing: throws a
    * `DtlsError` and loads none when the blob is malformed
    * (`ERR_DTLS_STATE_MALFORMED`), of another format version
    * (`ERR_DTLS_STATE_VERSION`), altered or sealed with another key

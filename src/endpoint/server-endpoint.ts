@@ -500,13 +500,12 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
     return this.byCid.get(cidHex);
   }
 
-  /** An association restored by src/persist: indexed as established, reported as `connection` then `secure`. */
+  /** An association restored by src/persist: indexed as established, reported as `secure` (no handshake started: no `connection`). */
   adopt(assoc: ServerAssociation): void {
     assoc.established = true;
     this.assocs.set(assoc.key, assoc);
     this.index(assoc);
     if (assoc.cidKey) this.byCid.set(assoc.cidKey, assoc);
-    this.queue.event({ type: 'connection', assoc });
     this.queue.event({ type: 'secure', assoc });
     this.schedule(assoc);
   }

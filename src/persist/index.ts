@@ -15,8 +15,8 @@
  *   length, an address or CID already in use, the connection limit).
  *   Restored associations write ahead of the saved sequence numbers
  *   (`SEQUENCE_MARGIN_12`, `SEQUENCE_MARGIN_13`), their replay windows and
- *   idle timers continue, and each is reported as `connection` then `secure`
- *   with `restored` set.
+ *   idle timers continue, and each is reported as `secure` with `restored`
+ *   set (no `connection` event: no handshake started).
  *
  * A blob must be loaded once: two endpoints continuing the same association
  * would seal records with the same keys and sequence numbers.
@@ -74,7 +74,7 @@ export interface LoadOptions {
 
 /**
  * Restore the associations of a blob into the endpoint, all or none. Returns
- * them (already indexed; their `connection` and `secure` events queued).
+ * them (already indexed; their `secure` events queued).
  * Throws a `DtlsError`: `ERR_DTLS_STATE_MALFORMED`, `ERR_DTLS_STATE_VERSION`,
  * `ERR_DTLS_STATE_AUTH`, `ERR_DTLS_STATE_EXPIRED`,
  * `ERR_DTLS_STATE_INCOMPATIBLE` (a CID length or suite this endpoint does not
