@@ -59,8 +59,9 @@ export class Connection extends ConnectionOutput implements HandshakeDriver {
   private readonly suspension: Suspension<DtlsRecord>;
   private readonly handshakeDeadline: number;
   private lastReceived: number;
-  private secrets: SessionSecrets | undefined;
-  private readonly integrity: IntegrityGuard;
+  /** Read by src/persist, which saves what they hold. */
+  secrets: SessionSecrets | undefined;
+  readonly integrity: IntegrityGuard;
   /** Current time (ms) as last given by the owner. */
   now: number;
   /** The error the connection closed with (undefined for a clean close or while open). */
@@ -450,30 +451,6 @@ export class Connection extends ConnectionOutput implements HandshakeDriver {
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
     if (!this.secrets || this.phase !== 'established') throw new ClosedError('no keying material: the handshake is not complete');
     return this.secrets.exportKeyingMaterial(length, label, context);
-  }
-
-  // --- saved and restored (src/persist) --------------------------------------------
-
-  /** The session secrets of an established association (src/persist saves what they hold). */
-  get sessionSecrets(): SessionSecrets | undefined {
-    return this.secrets;
-  }
-
-  /**
-   * Continue an association restored from a saved state (src/persist): epoch
-   * 1 from `keys`, epoch 0 retired, established with no handshake; its idle
-   * deadline starts now.
-   */
-  resumeEstablished(machine: HandshakeMachine, secrets: SessionSecrets, keys: EpochKeys, returnRoutability: boolean): void {
-    this.records.activateRead(keys.read);
-    this.records.activateWrite(keys.write);
-    this.records.retireEpoch(0);
-    this.integrity.setSuiteLimit(keys.integrityLimit);
-    this.machine = machine;
-    this.secrets = secrets;
-    this.path.enabled = returnRoutability;
-    this.phase = 'established';
-    this.lastReceived = this.now;
   }
 
   // --- HandshakeDriver -----------------------------------------------------------

@@ -29,7 +29,7 @@ import { KeyUpdateRequest, encodeKeyUpdate } from './messages/key-update.js';
 import type { PlaintextRecord13, Record13 } from './record.js';
 import { type OpenedRecord13, RecordLayer13 } from './record-layer13.js';
 import type { Suite13 } from './suites.js';
-import { type Traffic, TrafficSecrets } from './traffic-secrets.js';
+import { TrafficSecrets } from './traffic-secrets.js';
 
 export { Activity, type ConnectionEvent } from '../connection/output.js';
 
@@ -47,26 +47,26 @@ function keepRecord13(rec: Record13): Record13 {
 export class Connection13 extends ConnectionOutput implements HandshakeDriver13 {
   readonly records: RecordLayer13;
   readonly flights: FlightSender;
-  private readonly reasm: Reassembler;
+  readonly reasm: Reassembler; // src/persist reads next_receive_seq (as nextSendSeq, traffic, secrets)
   private readonly suspension: Suspension<Record13>;
   private machine!: HandshakeMachine13;
   private phase: Phase = 'handshake';
-  private nextSendSeq = 0;
+  nextSendSeq = 0;
   /** Records of an epoch whose keys are not installed yet (S-07). */
   private futureRecords: Record13[] = [];
   /** Application data that arrived before the handshake completed (S-09). */
   private earlyData: Uint8Array[] = [];
   /** Handshake records received and not yet acknowledged, and when the ACK is due (§7). */
   private readonly acks = new AckSchedule();
-  private readonly traffic = new TrafficSecrets();
+  readonly traffic = new TrafficSecrets();
   /** Our KeyUpdate waiting for its ACK (§8: the new keys are used only then), or one to send once the current flight is acknowledged. */
-  private keyUpdate: 'none' | 'queued' | 'sent' = 'none';
+  keyUpdate: 'none' | 'queued' | 'sent' = 'none';
   private keyUpdateRequested = false;
   /** Read epochs to forget once a record of a newer one authenticated (§8). */
   private retireBelow = 0;
   private readonly handshakeDeadline: number;
   private lastReceived: number;
-  private secrets: SessionSecrets | undefined;
+  secrets: SessionSecrets | undefined;
   now: number;
   closeError: DtlsError | undefined;
   readonly drops: Record<string, number> = {};
@@ -446,37 +446,6 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
     if (!this.secrets || this.phase !== 'established') throw new ClosedError('no keying material: the handshake is not complete');
     return this.secrets.exportKeyingMaterial(length, label, context);
-  }
-
-  // --- saved and restored (src/persist) ----------------------------------------------
-
-  /**
-   * What an established association needs to continue elsewhere, beyond its
-   * records (src/persist): the current traffic secret of each direction, the
-   * message sequence numbers of post-handshake messages and the session
-   * secrets. `undefined` when it cannot be saved: not established, or our
-   * KeyUpdate is under way (its epoch change would be lost).
-   */
-  savedState(): { read: Traffic; write: Traffic; nextSendSeq: number; nextReceiveSeq: number; secrets: SessionSecrets } | undefined {
-    const read = this.traffic.secretOf('read'), write = this.traffic.secretOf('write');
-    if (this.phase !== 'established' || this.keyUpdate !== 'none' || !read || !write || !this.secrets) return undefined;
-    return { read, write, nextSendSeq: this.nextSendSeq, nextReceiveSeq: this.reasm.nextSeq, secrets: this.secrets };
-  }
-
-  /**
-   * Continue an association restored from a saved state (src/persist): the
-   * application epochs from their traffic secrets, epoch 0 retired,
-   * established with no handshake; its idle deadline starts now.
-   */
-  resumeEstablished(machine: HandshakeMachine13, secrets: SessionSecrets, s: { read: Traffic; write: Traffic; nextSendSeq: number; nextReceiveSeq: number }): void {
-    this.machine = machine;
-    this.setReadSecret(s.read.epoch, s.read.suite, s.read.secret);
-    this.setWriteSecret(s.write.epoch, s.write.suite, s.write.secret);
-    this.records.retireRead(0);
-    this.setMessageSeqs(s.nextSendSeq, s.nextReceiveSeq);
-    this.secrets = secrets;
-    this.phase = 'established';
-    this.lastReceived = this.now;
   }
 
   // --- HandshakeDriver13 -------------------------------------------------------------

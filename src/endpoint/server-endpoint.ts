@@ -16,7 +16,7 @@ import { Association, type Endpoint, type VersionRange, type EndpointEvent, Endp
 import { type PeekedHello, helloVerifyRequest, isCookielessHello, peekClientHello } from './front-door.js';
 import { cookieOf, helloRetryRequestRecord, makeRetryCookie, offersDtls13, openRetryCookie, plaintextAlert } from './front-door13.js';
 import { TimerHeap } from './timer-heap.js';
-import type { RestoredMachine } from '../persist/restored-machine.js';
+import type { RestoredMachine } from './restored-machine.js';
 
 /** Limits of the server endpoint (S-65, DOS-07). */
 export interface EndpointLimits {
@@ -500,13 +500,11 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
     return this.byCid.get(cidHex);
   }
 
-  /** An association restored by src/persist: indexed as established, reported as `secure` (no handshake started: no `connection`). */
+  /** An association restored by src/persist (its connection completed, unpolled): indexed, then its `secure` event taken as a handshake's (no `connection`). */
   adopt(assoc: ServerAssociation): void {
-    assoc.established = true;
     this.assocs.set(assoc.key, assoc);
     this.index(assoc);
-    if (assoc.cidKey) this.byCid.set(assoc.cidKey, assoc);
-    this.queue.event({ type: 'secure', assoc });
+    this.queue.collect(assoc);
     this.schedule(assoc);
   }
 

@@ -90,7 +90,13 @@ export function loadAssociations(ep: ServerEndpoint, blob: Uint8Array, key: Uint
     const snapshots = parse(plaintext);
     check(ep, snapshots);
     // Build every association before adopting any: a failure leaves the endpoint as it was.
-    const built = snapshots.map((s) => restoreSnapshot(s, cfg.settings, now));
+    const built: ServerAssociation[] = [];
+    try {
+      for (const s of snapshots) built.push(restoreSnapshot(s, cfg.settings, now));
+    } catch (e) {
+      for (const assoc of built) assoc.conn.destroy(); // their keys wiped; never indexed
+      throw e;
+    }
     for (const assoc of built) ep.adopt(assoc);
     return built;
   } catch (e) {

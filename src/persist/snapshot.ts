@@ -29,7 +29,7 @@ import { type AlertName, CertificateError, DecodeError, DtlsError } from '../err
 import type { Negotiated } from '../handshake/common.js';
 import { Tls12Secrets, deriveEpochKeys } from '../handshake/key-schedule12.js';
 import type { ReplayWindow } from '../record/replay-window.js';
-import { RestoredMachine } from './restored-machine.js';
+import { RestoredMachine } from '../endpoint/restored-machine.js';
 
 /**
  * DTLS 1.2: how far ahead of the saved next write sequence number a restored
@@ -80,27 +80,29 @@ export function writeSnapshot(w: Writer, assoc: ServerAssociation): boolean {
   if (!neg || !assoc.established || assoc.conn.isClosed) return false;
   const conn = assoc.conn;
   if (conn instanceof Connection13) {
-    const st = conn.savedState();
-    if (!st || !(st.secrets instanceof Tls13Secrets) || !('suite13' in neg)) return false;
-    const window = conn.records.readWindow(st.read.epoch);
+    // Not while our KeyUpdate waits to be sent or acknowledged: its epoch change would be lost. (An
+    // unacknowledged NewSessionTicket is: the ticket is not resent, and the client's late ACK is ignored.)
+    const read = conn.traffic.secretOf('read'), write = conn.traffic.secretOf('write');
+    if (!conn.isEstablished || conn.keyUpdate !== 'none' || !read || !write || !(conn.secrets instanceof Tls13Secrets) || !('suite13' in neg)) return false;
+    const window = conn.records.readWindow(read.epoch);
     if (!window) return false;
-    const m = st.secrets.material();
+    const m = conn.secrets.material();
     w.vec24((w) => {
       w.u8(13);
       writeAddress(w, assoc);
       writeNegotiated(w, neg, 13);
       writeCids(w, conn.records.connectionIds);
-      w.u16(st.read.suite.id).u48(st.read.epoch).opaque8(st.read.secret);
+      w.u16(read.suite.id).u48(read.epoch).opaque8(read.secret);
       writeWindow(w, window);
-      w.u16(st.write.suite.id).u48(st.write.epoch).opaque8(st.write.secret).u48(conn.records.nextWriteSeq(st.write.epoch));
+      w.u16(write.suite.id).u48(write.epoch).opaque8(write.secret).u48(conn.records.nextWriteSeq(write.epoch));
       w.u8(['unknown', 'le', 'be'].indexOf(conn.records.maskCounterOrder));
-      w.u48(st.nextSendSeq).u48(st.nextReceiveSeq);
+      w.u48(conn.nextSendSeq).u48(conn.reasm.nextSeq);
       w.opaque8(m.clientRandom);
       w.vec16((w) => m.secrets.forEach((s) => w.opaque8(s)));
     });
     return true;
   }
-  const secrets = conn.sessionSecrets;
+  const secrets = conn.secrets;
   const records = conn.records;
   if (!(secrets instanceof Tls12Secrets) || 'suite13' in neg || records.currentReadEpoch !== 1 || records.currentWriteEpoch !== 1) return false;
   const window = records.readWindow(1);
@@ -164,9 +166,17 @@ export function restoreSnapshot(s: Snapshot, settings: ConnectionSettings, now: 
     r.end('association');
     if (read.epoch < 3 || write.epoch < 3) throw new DecodeError('application epochs start at 3');
     if (!('suite13' in neg)) throw new DecodeError('DTLS 1.3 association without a 1.3 suite');
-    machine = new RestoredMachine<Negotiated13>(neg);
+    const m13 = new RestoredMachine<Negotiated13>(neg);
+    machine = m13;
+    // The end of a handshake, without one: keys, message sequence numbers, secrets, then complete (its `secure` event).
     if (cids) c.setConnectionIds(cids.ours, cids.peers);
-    c.resumeEstablished(machine as RestoredMachine<Negotiated13>, Tls13Secrets.restored(settings.provider, read.suite, clientRandom, secrets), { read, write, nextSendSeq, nextReceiveSeq });
+    c.attach(m13);
+    c.setReadSecret(read.epoch, read.suite, read.secret);
+    c.setWriteSecret(write.epoch, write.suite, write.secret);
+    c.records.retireRead(0);
+    c.setMessageSeqs(nextSendSeq, nextReceiveSeq);
+    c.secretsReady(Tls13Secrets.restored(settings.provider, read.suite, clientRandom, secrets));
+    c.complete();
     read.secret.fill(0);
     write.secret.fill(0);
     c.records.restoreCounterOrder((['unknown', 'le', 'be'] as const)[order]!);
@@ -189,15 +199,19 @@ export function restoreSnapshot(s: Snapshot, settings: ConnectionSettings, now: 
     const c = new Connection('server', settings, now);
     c.traceLabel = label;
     const keys = deriveEpochKeys(settings.provider, 'server', suite, master, clientRandom, serverRandom, neg.encryptThenMac);
+    c.attach(machine);
+    c.records.activateRead(keys.read);
+    c.records.activateWrite(keys.write);
+    c.integrity.setSuiteLimit(keys.integrityLimit);
     if (cids) c.setConnectionIds(cids.ours, cids.peers, rrc);
-    c.resumeEstablished(machine, new Tls12Secrets(settings.provider, suite, master, clientRandom, serverRandom), keys, rrc);
+    c.secretsReady(new Tls12Secrets(settings.provider, suite, master, clientRandom, serverRandom));
+    c.complete(); // established, epoch 0 retired, its `secure` event
     master.fill(0);
     c.records.setNextWriteSeq(nextWrite + SEQUENCE_MARGIN_12);
     restoreWindow(c.records.readWindow(1)!, windowBytes);
     conn = c;
   }
   const assoc = new ServerAssociation(keyOf(s.address, s.port), s.address, s.port, conn, machine, clientRandom, now);
-  if (s.cidKey !== '') assoc.cidKey = s.cidKey;
   assoc.restored = true;
   return assoc;
 }
