@@ -3,31 +3,18 @@ import { nobleProvider } from '../../src/crypto/index.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { SEQUENCE_MARGIN_12, SEQUENCE_MARGIN_13, loadAssociations, saveAssociations } from '../../src/persist/index.js';
 import { DtlsClientNode, DtlsServerNode } from '../../src/testing/dtls.js';
-import type { NetAddress, NetNode, OutgoingDatagram } from '../../src/testing/network.js';
 import { VirtualNetwork } from '../../src/testing/network.js';
 import { nativeProvider } from '../crypto/helpers.js';
 import { CLIENT_ADDR, SERVER_ADDR, serverIdentity } from '../helpers/net.js';
 import { pki } from '../helpers/pki.js';
+import { Rewriting } from '../robustness/helpers/dtls13.js';
 import { expectUnique, serverRecordNumbers } from './wire.js';
 
-/** A node that records every datagram the node inside it sends (the server's side of the wire). */
-class Tap implements NetNode {
-  constructor(readonly inner: NetNode, readonly sent: Uint8Array[]) {}
-  receive(data: Uint8Array, from: NetAddress, now: number): void {
-    this.inner.receive(data, from, now);
-  }
-  onTimeout(now: number): void {
-    this.inner.onTimeout(now);
-  }
-  nextTimeout(): number | undefined {
-    return this.inner.nextTimeout();
-  }
-  takeOutgoing(): OutgoingDatagram[] {
-    const out = this.inner.takeOutgoing();
-    for (const d of out) this.sent.push(Uint8Array.from(d.data));
-    return out;
-  }
-}
+/** A server whose every sent datagram is kept in `wire` (the server's side of the wire). */
+const tap = (node: DtlsServerNode, wire: Uint8Array[]) => new Rewriting(node, (d) => {
+  wire.push(Uint8Array.from(d));
+  return d;
+});
 
 const KEY = new Uint8Array(32).fill(7);
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -56,7 +43,7 @@ function restart(s: Setup) {
     ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: s.provider, minVersion: s.version, maxVersion: s.version,
     ...(s.cid && { connectionId: 4 }),
   }, SERVER_ADDR, net.now);
-  net.attach(SERVER_ADDR, new Tap(server1, wire), { role: 'server' });
+  net.attach(SERVER_ADDR, tap(server1, wire), { role: 'server' });
   const c = net.attach(CLIENT_ADDR, client, { role: 'client' });
   net.run({ until: () => client.established && server1.established > 0, maxTime: 60_000 });
   expect(client.established).toBe(true);
@@ -88,7 +75,7 @@ function restart(s: Setup) {
   const restored = loadAssociations(server2.endpoint, saved.blob, KEY, net.now);
   server2.flush();
   expect(restored).toHaveLength(1);
-  net.attach(SERVER_ADDR, new Tap(server2, wire), { role: 'server' });
+  net.attach(SERVER_ADDR, tap(server2, wire), { role: 'server' });
   for (let i = 0; i < 20; i++) c.act((node, now) => node.send(enc(`after ${i}`), now));
   net.run({ until: () => client.received.some((m) => dec(m) === 'after 19'), maxTime: net.now + 60_000 });
   return { net, client, server1, server2, wire, saved, restored, negotiatedBefore, exporterBefore };
