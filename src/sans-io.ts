@@ -429,7 +429,7 @@ export class SansIoServer extends SansIoCore<ServerAssociation> {
   /**
    * Continue the associations of a blob (as `Server.loadAssociations`): a
    * `secure` event each (its session's `restored` is true), no handshake.
-   * All or nothing: throws the `DtlsError` (`ERR_DTLS_STATE_...`) and loads
+   * All or nothing: throws the `DtlsError` `Server.loadAssociations` names and loads
    * none when the blob is refused. Returns how many were loaded.
    */
   loadAssociations(blob: Uint8Array, key: Uint8Array, now: number, options?: LoadOptions): number {
