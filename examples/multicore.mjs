@@ -3,6 +3,7 @@
 //
 //   npm run build                      # the example imports 'puredtls' (this package's dist/)
 //   node examples/multicore.mjs [--host 127.0.0.1] [--port 4433] [--workers N] [--cert FILE --key FILE | --self-signed]
+//                               [--state-dir DIR --state-key FILE]
 //   openssl s_client -dtls1_2 -connect 127.0.0.1:4433 -CAfile test/fixtures/pki/ca-bundle.pem
 //
 // The primary process makes the secrets every worker must share (the cookie secret,
@@ -20,18 +21,28 @@
 // on SIGTERM or SIGINT the workers close (close_notify to their peers), each
 // worker's counts are printed, and it exits 0.
 //
+// Restarts that keep connections (docs/scaling.md, "Restarts"): with --state-dir, SIGTERM
+// makes every worker save its established associations (encrypted under --state-key, a
+// file of 32+ bytes or 64+ hex digits, or PUREDTLS_STATE_KEY in hex) to DIR/slot-K.bin
+// instead of closing them, K being the worker's place in the kernel's SO_REUSEPORT group;
+// the next start with the same DIR and --workers binds the workers one at a time in that
+// order, so each client's datagrams reach the worker that loaded its association, and
+// prints `restored: N associations`. With another --workers count the saved associations
+// are dropped (the kernel would send their clients elsewhere): they handshake again.
+//
 // Needs a Node whose dgram has `reusePort` (22.12+, 23.1+) on Linux (or another
 // platform with SO_REUSEPORT): elsewhere it says so and exits with status 2.
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isIPv6 } from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createSelfSigned, createServer } from 'puredtls';
 
-const USAGE = 'usage: node examples/multicore.mjs [--host 127.0.0.1] [--port 4433] [--workers N] [--cert FILE --key FILE | --self-signed]';
+const USAGE = 'usage: node examples/multicore.mjs [--host 127.0.0.1] [--port 4433] [--workers N] [--cert FILE --key FILE | --self-signed] [--state-dir DIR --state-key FILE]';
 const pki = (file) => new URL(`../test/fixtures/pki/${file}`, import.meta.url);
 
 if (cluster.isPrimary) await primary();
@@ -48,6 +59,8 @@ async function primary() {
         cert: { type: 'string' },
         key: { type: 'string' },
         'self-signed': { type: 'boolean', default: false },
+        'state-dir': { type: 'string' },
+        'state-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -65,6 +78,27 @@ async function primary() {
   if ((args.key === undefined) !== (args.cert === undefined)) fail(`--key and --cert go together\n${USAGE}`, 64);
   const host = args.host;
   const type = isIPv6(host) ? 'udp6' : 'udp4';
+  const stateDir = args['state-dir'];
+  let stateKey;
+  if (stateDir !== undefined) {
+    const raw = args['state-key'] !== undefined ? readFileSync(args['state-key']) : process.env.PUREDTLS_STATE_KEY !== undefined ? Buffer.from(process.env.PUREDTLS_STATE_KEY) : undefined;
+    if (raw === undefined) fail(`--state-dir needs --state-key FILE or PUREDTLS_STATE_KEY\n${USAGE}`, 64);
+    const text = raw.toString('latin1').trim();
+    stateKey = /^([0-9a-fA-F]{2}){32,}$/.test(text) ? Buffer.from(text, 'hex') : raw;
+    if (stateKey.length < 32) fail('the state key must be at least 32 bytes', 64);
+  }
+  const slotFile = (k) => join(stateDir, `slot-${k}.bin`);
+  // The saved slots, if the last run saved as many workers as this one starts (else the kernel's mapping differs).
+  let savedSlots = 0;
+  if (stateDir !== undefined && existsSync(join(stateDir, 'manifest.json'))) {
+    const manifest = JSON.parse(readFileSync(join(stateDir, 'manifest.json'), 'utf8'));
+    rmSync(join(stateDir, 'manifest.json'));
+    if (manifest.workers === count) savedSlots = count;
+    else {
+      console.error(`state: saved by ${manifest.workers} workers, starting ${count}: its clients will handshake again`);
+      for (let k = 0; k < manifest.workers; k++) rmSync(slotFile(k), { force: true });
+    }
+  }
 
   if (!(await reusePortWorks(type, host))) {
     fail(
@@ -92,7 +126,12 @@ async function primary() {
     socketType: type, host, key, cert,
     cookieSecret: randomBytes(32).toString('base64'),
     ticketKeys: randomBytes(48).toString('base64'),
+    ...(stateKey && { stateKey: stateKey.toString('base64') }),
   };
+  // The workers in the order of the kernel's SO_REUSEPORT group (Linux: a socket joins at the
+  // end; one that leaves is replaced by the last), which picks a client's worker by
+  // hash(4-tuple) mod size: a worker's associations are saved under its place, slot-K.
+  const slots = [];
 
   const workers = new Map(); // id -> { worker, listening, stats }
   let shuttingDown = false;
@@ -105,12 +144,20 @@ async function primary() {
     w.on('message', (m) => {
       if (m?.type === 'listening') {
         entry.listening = true;
+        slots.push(id);
         resolve(m.port);
       } else if (m?.type === 'stats') {
         entry.stats = m;
+      } else if (m?.type === 'restored') {
+        entry.restored = m.count;
       }
     });
     w.on('exit', (code, signal) => {
+      const at = slots.indexOf(id);
+      if (at >= 0 && workers.get(id) === entry) {
+        slots[at] = slots[slots.length - 1];
+        slots.pop();
+      }
       if (!entry.listening) {
         reject(new Error(`worker ${id} exited before listening (${signal ?? `code ${code}`})`));
         return;
@@ -121,30 +168,42 @@ async function primary() {
       console.error(`worker ${id} (pid ${w.process.pid}) died (${signal ?? `code ${code}`}); starting another`);
       start(id).catch((err) => console.error(err.message));
     });
-    w.send({ type: 'config', id, port: boundPort, ...shared });
+    // A worker of the first start, slot K, continues what slot-K.bin holds.
+    const restore = id <= savedSlots ? { stateFile: slotFile(id - 1) } : {};
+    w.send({ type: 'config', id, port: boundPort, ...shared, ...restore });
   });
 
   try {
-    // The first worker binds (port 0: a free one), the others join on its port.
+    // The first worker binds (port 0: a free one), the others join on its port: at once, or
+    // one at a time when the group's order matters (restoring, or saving later).
     boundPort = await start(1);
-    await Promise.all(Array.from({ length: count - 1 }, (_, i) => start(i + 2)));
+    if (stateDir !== undefined) for (let i = 2; i <= count; i++) await start(i);
+    else await Promise.all(Array.from({ length: count - 1 }, (_, i) => start(i + 2)));
   } catch (err) {
     shuttingDown = true;
     for (const { worker: w } of workers.values()) w.process.kill();
     fail(err.message, 1);
   }
   const pids = [...workers.values()].map((e) => e.worker.process.pid).join(', ');
+  if (savedSlots > 0) {
+    const restored = [...workers.values()].reduce((n, e) => n + (e.restored ?? 0), 0);
+    console.log(`restored: ${restored} associations`);
+  }
   console.log(`ready: ${count} workers listening on udp://${type === 'udp6' ? `[${host}]` : host}:${boundPort} (pids ${pids})`);
 
   const shutdown = (signal) => {
     if (shuttingDown) return;
     shuttingDown = true;
     console.log(`${signal}: closing ${workers.size} workers`);
-    const exits = [...workers.values()].map(({ worker: w }) => new Promise((resolve) => {
+    // SIGTERM with --state-dir: each worker saves under its slot, then closes what is left.
+    const save = signal === 'SIGTERM' && stateDir !== undefined;
+    const order = [...slots];
+    const exits = [...workers].map(([id, { worker: w }]) => new Promise((resolve) => {
       if (w.isDead()) return resolve();
       w.once('exit', resolve);
-      w.send({ type: 'shutdown' });
+      w.send({ type: 'shutdown', ...(save && { stateFile: slotFile(order.indexOf(id)) }) });
     }));
+    if (save) void Promise.all(exits).then(() => writeFileSync(join(stateDir, 'manifest.json'), JSON.stringify({ workers: order.length })));
     const force = setTimeout(() => {
       console.error('workers did not exit in 5 s: killing them');
       for (const { worker: w } of workers.values()) w.process.kill('SIGKILL');
@@ -155,10 +214,10 @@ async function primary() {
       let handshakes = 0;
       let messages = 0;
       for (const [id, e] of [...workers].sort((a, b) => a[0] - b[0])) {
-        const s = e.stats ?? { handshakes: 0, resumed: 0, messages: 0 };
+        const s = e.stats ?? { handshakes: 0, resumed: 0, messages: 0, saved: 0 };
         handshakes += s.handshakes;
         messages += s.messages;
-        console.log(`worker ${id} (pid ${e.worker.process.pid}): ${s.handshakes} handshakes (${s.resumed} resumed), ${s.messages} messages`);
+        console.log(`worker ${id} (pid ${e.worker.process.pid}): ${s.handshakes} handshakes (${s.resumed} resumed), ${s.messages} messages${s.saved ? `, ${s.saved} associations saved` : ''}`);
       }
       console.log(`total: ${handshakes} handshakes, ${messages} messages`);
       clearTimeout(force);
@@ -170,14 +229,22 @@ async function primary() {
 }
 
 function worker() {
-  const stats = { type: 'stats', handshakes: 0, resumed: 0, messages: 0 };
+  const stats = { type: 'stats', handshakes: 0, resumed: 0, messages: 0, saved: 0 };
   let server;
   let id = process.env.MULTICORE_WORKER_ID;
   let stopping = false;
 
-  const stop = () => {
+  let stateKey;
+  const stop = (stateFile) => {
     if (stopping) return;
     stopping = true;
+    if (server && stateFile !== undefined) {
+      // Written whole, then renamed into place (readable by this user only).
+      const before = server.connections;
+      writeFileSync(`${stateFile}.tmp`, server.saveAssociations(stateKey), { mode: 0o600 });
+      renameSync(`${stateFile}.tmp`, stateFile);
+      stats.saved = before - server.connections;
+    }
     const done = () => {
       if (process.connected) process.send(stats, () => process.exit(0));
       else process.exit(0);
@@ -187,19 +254,37 @@ function worker() {
   };
 
   process.on('message', (m) => {
-    if (m?.type === 'shutdown') return stop();
+    if (m?.type === 'shutdown') return stop(m.stateFile);
     if (m?.type !== 'config' || server) return;
     id = m.id;
+    if (m.stateKey) stateKey = Buffer.from(m.stateKey, 'base64');
+    // Its slot's saved associations, consumed (renamed first: loaded once), refused ones dropped.
+    let associations;
+    if (m.stateFile !== undefined && existsSync(m.stateFile)) {
+      const taken = `${m.stateFile}.loading`;
+      renameSync(m.stateFile, taken);
+      associations = { blob: readFileSync(taken), key: stateKey };
+      rmSync(taken);
+    }
     const socket = dgram.createSocket({ type: m.socketType, reusePort: true });
-    server = createServer({
+    const options = {
       key: m.key,
       cert: m.cert,
       cookieSecret: Buffer.from(m.cookieSecret, 'base64'),
       ticketKeys: Buffer.from(m.ticketKeys, 'base64'),
       socket,
-    });
+    };
+    try {
+      server = createServer({ ...options, ...(associations && { associations }) });
+    } catch (err) {
+      if (!associations) throw err;
+      console.error(`worker ${id}: saved associations refused (${err.code}): ${err.message}`);
+      server = createServer(options);
+    }
+    let restored = 0;
     server.on('secureConnection', (peer) => {
-      stats.handshakes++;
+      if (peer.restored) restored++;
+      else stats.handshakes++;
       if (peer.isSessionReused()) stats.resumed++;
       peer.on('message', (msg) => {
         stats.messages++;
@@ -215,13 +300,18 @@ function worker() {
     });
     server.bind(m.port, m.host, () => {
       listening = true;
+      // The restored peers were announced on the tick after createServer, before this callback.
+      process.send({ type: 'restored', count: restored });
       process.send({ type: 'listening', port: server.address().port });
     });
   });
   // The primary decides when to stop; a signal to the whole group, or losing the primary, stops too.
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  process.on('disconnect', stop);
+  // With --state-dir the primary decides (it tells each worker where to save): a signal to the whole group does not close first.
+  process.on('SIGTERM', () => {
+    if (stateKey === undefined) stop();
+  });
+  process.on('SIGINT', () => stop());
+  process.on('disconnect', () => stop());
 }
 
 /**

@@ -48,6 +48,7 @@ import type { CryptoProvider } from './crypto/provider.js';
 import { type ClientAssociation, ClientEndpoint } from './endpoint/client-endpoint.js';
 import type { Association, Endpoint, EndpointEvent, EndpointSink } from './endpoint/endpoint.js';
 import { type ServerAssociation, ServerEndpoint } from './endpoint/server-endpoint.js';
+import { type LoadOptions, loadAssociations, saveAssociations } from './persist/index.js';
 import { ClosedError, type DtlsError } from './errors.js';
 import { encodeClientSession } from './handshake/session.js';
 import type { ConnectOptions } from './client.js';
@@ -184,6 +185,10 @@ export class SansIoSession {
   /** Whether the association is closed. */
   get closed(): boolean {
     return this.assoc.conn.isClosed;
+  }
+  /** Whether it was continued from saved associations (`loadAssociations`), with no handshake here. */
+  get restored(): boolean {
+    return this.assoc.restored;
   }
   /** What the handshake settled: suite, group, peer certificates, PSK identity, ALPN, SNI... */
   get negotiated(): Readonly<AnyNegotiated> | undefined {
@@ -407,6 +412,30 @@ export class SansIoServer extends SansIoCore<ServerAssociation> {
   closeAll(now: number): void {
     this.server.closeAll(now);
     this.server.poll(this);
+  }
+
+  /**
+   * Save the established associations for another server to continue (as
+   * `Server.saveAssociations`; docs/scaling.md, "Restarts"): an encrypted,
+   * authenticated blob under `key` (≥ 32 bytes). They leave this server
+   * without a datagram to their peers (a `close` event each).
+   */
+  saveAssociations(key: Uint8Array, now: number): Uint8Array {
+    const { blob } = saveAssociations(this.server, key, now);
+    this.server.poll(this);
+    return blob;
+  }
+
+  /**
+   * Continue the associations of a blob (as `Server.loadAssociations`): a
+   * `secure` event each (its session's `restored` is true), no handshake.
+   * All or nothing: throws the `DtlsError` `Server.loadAssociations` names and loads
+   * none when the blob is refused. Returns how many were loaded.
+   */
+  loadAssociations(blob: Uint8Array, key: Uint8Array, now: number, options?: LoadOptions): number {
+    const n = loadAssociations(this.server, blob, key, now, options).length;
+    this.server.poll(this);
+    return n;
   }
 
   protected owns(assoc: Association): boolean {

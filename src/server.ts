@@ -6,6 +6,7 @@ import { EndpointRunner } from './endpoint/runner.js';
 import { type ServerAssociation, ServerEndpoint, type ServerEndpointEvent } from './endpoint/server-endpoint.js';
 import { ClosedError, DtlsError, resolvingOptions } from './errors.js';
 import { UdpSender, isIcmpSoftError } from './udp-sender.js';
+import { type LoadOptions, loadAssociations, saveAssociations } from './persist/index.js';
 import type { Negotiated } from './handshake/server-handshake.js';
 import { type ServerOptions, checkBoolean, seedCompatible } from './options.js';
 import { resolveServerConfig } from './config.js';
@@ -171,6 +172,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   get closed(): boolean {
     return this.assoc.conn.isClosed;
   }
+
+  /** Whether this peer was restored by `loadAssociations` (no handshake with this process). */
+  get restored(): boolean {
+    return this.assoc.restored;
+  }
 }
 
 /**
@@ -201,6 +207,15 @@ export interface NodeServerOptions extends ServerOptions {
    * Default false.
    */
   reusePort?: boolean;
+  /**
+   * Associations saved by another server's {@link Server.saveAssociations}, to
+   * continue without a handshake: `blob` and the `key` it was saved with
+   * (≥ 32 bytes), and `maxAge` (ms, default 5 minutes). `createServer` throws
+   * the `DtlsError` of {@link Server.loadAssociations} when the blob is
+   * refused (nothing is loaded). The restored peers' `secureConnection`
+   * events come on the next tick, once listeners are on.
+   */
+  associations?: { readonly blob: Uint8Array; readonly key: Uint8Array } & LoadOptions;
 }
 
 /**
@@ -295,6 +310,51 @@ export class Server extends EventEmitter<ServerEvents> {
       if (!isIcmpSoftError(err)) this.emit('error', err);
     });
     this.socket.on('listening', () => this.emit('listening'));
+    const saved = options.associations;
+    if (saved !== undefined) {
+      if (typeof saved !== 'object' || saved === null) throw new TypeError('The "associations" option must be { blob, key }');
+      loadAssociations(this.endpoint, saved.blob, saved.key, now(), saved);
+      process.nextTick(() => {
+        if (!this.closing) this.runner.flush();
+      });
+    }
+  }
+
+  /**
+   * Save every established association into an encrypted, authenticated blob
+   * (AES-256-GCM under a key derived from `key`, ≥ 32 bytes) for a new server
+   * to continue without a handshake ({@link loadAssociations}, or the
+   * `associations` option), e.g. on SIGTERM before a restart. The saved
+   * associations leave this server at once, without a word to their peers
+   * (no close_notify): their `Peer`s emit `close`, and nothing more is sent
+   * under their keys. Handshakes in progress are not saved; neither is a DTLS
+   * 1.3 association whose KeyUpdate awaits its ACK (both stay). Load the blob
+   * once, in one server. See docs/scaling.md, "Restarts".
+   */
+  saveAssociations(key: Uint8Array): Buffer {
+    const { blob } = saveAssociations(this.endpoint, key, now());
+    this.runner.flush();
+    return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  }
+
+  /**
+   * Continue the associations of a blob from {@link saveAssociations}: the
+   * clients' next records are delivered without a handshake. Each restored
+   * peer is reported by `secureConnection` at once (its `restored` is true;
+   * there is no `connection` event, as no handshake starts): add the
+   * listeners first. Returns how many were loaded. All or nothing: throws a
+   * `DtlsError` and loads none when the blob is malformed
+   * (`ERR_DTLS_STATE_MALFORMED`), of another format version
+   * (`ERR_DTLS_STATE_VERSION`), altered or sealed with another key
+   * (`ERR_DTLS_STATE_AUTH`), older than `maxAge` (`ERR_DTLS_STATE_EXPIRED`),
+   * or does not fit this server (`ERR_DTLS_STATE_INCOMPATIBLE`,
+   * `ERR_DTLS_STATE_CONFLICT`).
+   */
+  loadAssociations(blob: Uint8Array, key: Uint8Array, options: LoadOptions = {}): number {
+    if (this.closing) throw new ClosedError('the server is closed');
+    const n = loadAssociations(this.endpoint, blob, key, now(), options).length;
+    this.runner.flush();
+    return n;
   }
 
   /** Proxy of the socket's `bind()`. */

@@ -10,6 +10,7 @@ Usage:
                   [--request-cert] [--reject-unauthorized] [--ciphers LIST] [--mtu N]
                   [--min-version 1.2|1.3] [--max-version 1.2|1.3]
                   [--psk-identity ID --psk HEX] [--psk-hint TEXT] [--crypto node|noble]
+                  [--connection-id N] [--state-file FILE [--state-key FILE] [--state-max-age MS]]
                   [--trace] [--keylog FILE] [--quiet]
   puredtls client HOST PORT [--message TEXT] [--ca FILE] [--crl FILE] [--servername NAME]
                   [--cert FILE --key FILE] [--psk-identity ID --psk HEX] [--ciphers LIST]

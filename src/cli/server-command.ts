@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { loadStateFile, resolveStateArgs, saveStateFile } from './state-file.js';
 import { isIPv6 } from 'node:net';
 import * as dgram from 'node:dgram';
 import { createServer } from '../server.js';
@@ -32,16 +33,26 @@ Options:
   --min-version 1.2|1.3   lowest protocol version accepted (default 1.2)
   --max-version 1.2|1.3   highest protocol version offered or accepted (default 1.3)
   --mtu N                 largest datagram sent (default 1452)
+  --connection-id N       use N-byte Connection IDs (RFC 9146, RFC 9147 §9) with clients
+                          that offer them (default: none)
   --crypto node|noble     crypto provider (default node:crypto when present)
   --trace                 print a ladder of every record, flight, retransmission, alert and drop
   --keylog FILE           append NSS key-log lines (for Wireshark) to FILE; SSLKEYLOGFILE is honoured too
+  --state-file FILE       restarts that keep connections: on SIGTERM save the established
+                          associations to FILE (encrypted, authenticated) instead of
+                          closing them; on start, continue the ones FILE holds without
+                          a handshake (FILE is consumed: renamed, read, deleted)
+  --state-key FILE        the key for --state-file: a file of 32+ bytes (or 64+ hex
+                          digits); or the environment variable PUREDTLS_STATE_KEY (hex)
+  --state-max-age MS      refuse a state file older than this (default 300000, 5 minutes)
   --quiet                 print only the listening line and errors
   --help                  this text
 
-Once bound it prints "listening on udp://HOST:PORT".`;
+Once bound it prints "listening on udp://HOST:PORT". SIGINT closes every
+association (close_notify); SIGTERM does too, unless --state-file saves them.`;
 
 const BOOL = new Set(['request-cert', 'reject-unauthorized', 'quiet', 'help', 'trace']);
-const VALUED = new Set(['host', 'port', 'cert', 'key', 'ca', 'crl', 'ciphers', 'min-version', 'max-version', 'mtu', 'crypto', 'psk', 'psk-identity', 'psk-hint', 'keylog']);
+const VALUED = new Set(['host', 'port', 'cert', 'key', 'ca', 'crl', 'ciphers', 'min-version', 'max-version', 'mtu', 'crypto', 'psk', 'psk-identity', 'psk-hint', 'keylog', 'state-file', 'state-key', 'state-max-age', 'connection-id']);
 
 export async function runServer(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOL, VALUED);
@@ -80,10 +91,12 @@ export async function runServer(argv: string[]): Promise<number> {
   if (v.has('ciphers')) opts.ciphers = v.get('ciphers')!;
   applyVersionArgs(v, opts);
   if (v.has('mtu')) opts.mtu = Number(v.get('mtu'));
+  if (v.has('connection-id')) opts.connectionId = Number(v.get('connection-id'));
   if (v.has('cert')) {
     opts.cert = readFileSync(v.get('cert')!);
     opts.key = readFileSync(v.get('key')!);
   }
+  const state = resolveStateArgs(v);
   resolveSettings(resolveProvider(opts.crypto), opts);
   resolveCiphers(opts.ciphers);
   if (opts.ca !== undefined) resolveCa(opts.ca);
@@ -115,6 +128,7 @@ export async function runServer(argv: string[]): Promise<number> {
     socket.close();
     throw err;
   }
+
   const keylog = keylogWriter(v.get('keylog'));
   if (keylog) server.on('keylog', (line) => keylog(line));
   server.on('connection', (info) => log(`handshake from ${fmt(info.address, info.port)}`));
@@ -123,7 +137,7 @@ export async function runServer(argv: string[]): Promise<number> {
   });
   server.on('secureConnection', (peer) => {
     const { address, port } = peer.address();
-    log(`secure connection from ${fmt(address, port)} ${peer.getProtocol()} ${peer.getCipher()?.name}`);
+    log(`${peer.restored ? 'restored' : 'secure'} connection from ${fmt(address, port)} ${peer.getProtocol()} ${peer.getCipher()?.name}`);
     peer.on('message', (msg) => {
       try {
         peer.send(msg);
@@ -133,6 +147,12 @@ export async function runServer(argv: string[]): Promise<number> {
     });
     peer.on('close', () => log(`closed ${fmt(address, port)}`));
   });
+  if (state) {
+    // With the listeners on: each restored peer is a secureConnection, echoed like the others.
+    const loaded = loadStateFile(server, state);
+    if (loaded.error) console.error(`state file ${state.file} refused (${loaded.error.code}): ${loaded.error.message}; its clients will handshake again`);
+    else if (loaded.count !== undefined) log(`restored ${loaded.count} associations from ${state.file}`);
+  }
   const addr = server.address();
   console.log(`listening on udp://${fmt(addr.address, addr.port)}`);
   if (!v.has('cert') && !v.has('psk') && !quiet) {
@@ -141,7 +161,16 @@ export async function runServer(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = () => server.close(resolve);
     process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.once('SIGTERM', () => {
+      if (state) {
+        try {
+          log(`saved ${saveStateFile(server, state)} associations to ${state.file}`);
+        } catch (err) {
+          console.error(`could not save to ${state.file}: ${(err as Error).message}`);
+        }
+      }
+      stop();
+    });
   });
   return 0;
 }

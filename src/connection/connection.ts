@@ -59,8 +59,9 @@ export class Connection extends ConnectionOutput implements HandshakeDriver {
   private readonly suspension: Suspension<DtlsRecord>;
   private readonly handshakeDeadline: number;
   private lastReceived: number;
-  private secrets: SessionSecrets | undefined;
-  private readonly integrity: IntegrityGuard;
+  /** Read by src/persist, which saves what they hold. */
+  secrets: SessionSecrets | undefined;
+  readonly integrity: IntegrityGuard;
   /** Current time (ms) as last given by the owner. */
   now: number;
   /** The error the connection closed with (undefined for a clean close or while open). */

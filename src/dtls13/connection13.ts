@@ -47,26 +47,26 @@ function keepRecord13(rec: Record13): Record13 {
 export class Connection13 extends ConnectionOutput implements HandshakeDriver13 {
   readonly records: RecordLayer13;
   readonly flights: FlightSender;
-  private readonly reasm: Reassembler;
+  readonly reasm: Reassembler; // src/persist reads next_receive_seq (as nextSendSeq, traffic, secrets)
   private readonly suspension: Suspension<Record13>;
   private machine!: HandshakeMachine13;
   private phase: Phase = 'handshake';
-  private nextSendSeq = 0;
+  nextSendSeq = 0;
   /** Records of an epoch whose keys are not installed yet (S-07). */
   private futureRecords: Record13[] = [];
   /** Application data that arrived before the handshake completed (S-09). */
   private earlyData: Uint8Array[] = [];
   /** Handshake records received and not yet acknowledged, and when the ACK is due (§7). */
   private readonly acks = new AckSchedule();
-  private readonly traffic = new TrafficSecrets();
+  readonly traffic = new TrafficSecrets();
   /** Our KeyUpdate waiting for its ACK (§8: the new keys are used only then), or one to send once the current flight is acknowledged. */
-  private keyUpdate: 'none' | 'queued' | 'sent' = 'none';
+  keyUpdate: 'none' | 'queued' | 'sent' = 'none';
   private keyUpdateRequested = false;
   /** Read epochs to forget once a record of a newer one authenticated (§8). */
   private retireBelow = 0;
   private readonly handshakeDeadline: number;
   private lastReceived: number;
-  private secrets: SessionSecrets | undefined;
+  secrets: SessionSecrets | undefined;
   now: number;
   closeError: DtlsError | undefined;
   readonly drops: Record<string, number> = {};

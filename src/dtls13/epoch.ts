@@ -93,6 +93,15 @@ export class SendEpoch13 {
     return this.next;
   }
 
+  /**
+   * Continue at `seq` (never back): a restored association jumps ahead of every
+   * number the saved one may have used. The numbers skipped count against the
+   * confidentiality limit, as if sealed (a KeyUpdate comes that much sooner).
+   */
+  skipTo(seq: number): void {
+    if (seq > this.next) this.next = seq;
+  }
+
   /** The suite's confidentiality limit (RFC 9147 §4.5.3) on records sealed with this key. */
   get limit(): number {
     return Math.min(this.protection.suite.limits.confidentiality, MAX_SEQ_13 + 1);

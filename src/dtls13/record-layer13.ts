@@ -82,6 +82,31 @@ export class RecordLayer13 {
     this.cid = { ours, peers };
   }
 
+  /** The connection IDs in use (src/persist saves them), if any. */
+  get connectionIds(): { readonly ours: Uint8Array; readonly peers: Uint8Array } | undefined {
+    return this.cid;
+  }
+
+  /** The replay window of a protected read epoch (src/persist saves and restores it). */
+  readWindow(epoch = this.readEpoch): ReplayWindow | undefined {
+    return this.read.get(epoch)?.replay;
+  }
+
+  /** The ChaCha20 mask counter order learnt from the peer (src/persist keeps it). */
+  get maskCounterOrder(): 'unknown' | 'le' | 'be' {
+    return this.counterOrder;
+  }
+
+  /** A restored association (src/persist): the peer's counter order as it was learnt. */
+  restoreCounterOrder(order: 'unknown' | 'le' | 'be'): void {
+    if (order !== 'unknown') this.adoptCounterOrder(order);
+  }
+
+  /** A restored association's write epoch continues at `seq` (src/persist: ahead of any number the saved one used). */
+  skipWriteSeq(seq: number, epoch = this.writeEpoch): void {
+    this.write.get(epoch)?.skipTo(seq);
+  }
+
   /** Next write sequence number of an epoch. */
   nextWriteSeq(epoch = this.writeEpoch): number {
     return epoch === 0 ? this.epoch0Next : this.write.get(epoch)?.nextSeq ?? 0;

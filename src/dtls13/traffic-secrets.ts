@@ -31,6 +31,11 @@ export class TrafficSecrets {
     this.current[direction] = { epoch, suite, secret: Uint8Array.from(secret) };
   }
 
+  /** The current application epoch and secret of a direction (src/persist saves them; the caller must not change the secret). */
+  secretOf(direction: 'read' | 'write'): Traffic | undefined {
+    return this.current[direction];
+  }
+
   /** The current application epoch of a direction, if there is one. */
   epoch(direction: 'read' | 'write'): number | undefined {
     return this.current[direction]?.epoch;

@@ -52,6 +52,8 @@ export type AssociationCore = Connection | Connection13;
 /** One association, as an endpoint tracks it. */
 export class Association<M extends NegotiatingMachine = NegotiatingMachine> {
   established = false;
+  /** Restored from a saved state (`loadAssociations`), not handshaken by this endpoint. */
+  restored = false;
   /** Application-level handle (a `Peer` or a client connection), set by the adapter. */
   handle: unknown;
   constructor(

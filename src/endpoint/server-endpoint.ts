@@ -16,6 +16,7 @@ import { Association, type Endpoint, type VersionRange, type EndpointEvent, Endp
 import { type PeekedHello, helloVerifyRequest, isCookielessHello, peekClientHello } from './front-door.js';
 import { cookieOf, helloRetryRequestRecord, makeRetryCookie, offersDtls13, openRetryCookie, plaintextAlert } from './front-door13.js';
 import { TimerHeap } from './timer-heap.js';
+import type { RestoredMachine } from './restored-machine.js';
 
 /** Limits of the server endpoint (S-65, DOS-07). */
 export interface EndpointLimits {
@@ -55,7 +56,7 @@ export interface ServerEndpointConfig {
 }
 
 /** One association of the server, as the endpoint tracks it. */
-export class ServerAssociation extends Association<ServerHandshake | Server13Handshake> {
+export class ServerAssociation extends Association<ServerHandshake | Server13Handshake | RestoredMachine> {
   /** A new address seen with a newer authenticated record, waiting for its return routability check. */
   pendingPath: { address: string; port: number } | undefined;
   /** Our CID (hex), when CIDs are in use. */
@@ -67,7 +68,7 @@ export class ServerAssociation extends Association<ServerHandshake | Server13Han
     address: string,
     port: number,
     conn: Connection | Connection13,
-    machine: ServerHandshake | Server13Handshake,
+    machine: ServerHandshake | Server13Handshake | RestoredMachine,
     readonly clientRandom: Uint8Array,
     readonly started: number,
   ) {
@@ -488,6 +489,31 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
     this.queue.collect(assoc);
   }
 
+  // --- the hook of src/persist (saveAssociations / loadAssociations) ---------------
+
+  /** The configuration (src/persist restores associations with its settings and checks its CID length). */
+  get config(): ServerEndpointConfig {
+    return this.cfg;
+  }
+  /** The association with our CID (hex), if any. */
+  byConnectionId(cidHex: string): ServerAssociation | undefined {
+    return this.byCid.get(cidHex);
+  }
+
+  /** An association restored by src/persist (its connection completed, unpolled): indexed, then its `secure` event taken as a handshake's (no `connection`). */
+  adopt(assoc: ServerAssociation): void {
+    this.assocs.set(assoc.key, assoc);
+    this.index(assoc);
+    this.queue.collect(assoc);
+    this.schedule(assoc);
+  }
+
+  /** An association src/persist saved: taken out without a word to the peer (no close_notify), its keys wiped, a `close` event. */
+  release(assoc: ServerAssociation): void {
+    assoc.conn.destroy();
+    this.queue.collect(assoc);
+  }
+
   /** Close every association (close_notify to established ones). */
   closeAll(now: number): void {
     for (const a of [...this.assocs.values()]) {
@@ -559,7 +585,7 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
 /** Where the CID starts in a tls12_cid record: after type, version, epoch and sequence number (RFC 9146 §4). */
 const CID_OFFSET = 11;
 
-function keyOf(address: string, port: number): string {
+export function keyOf(address: string, port: number): string {
   return `${address}|${port}`;
 }
 

@@ -113,6 +113,11 @@ export class Tls12Secrets implements SessionSecrets {
     return () => [`CLIENT_RANDOM ${toHex(random)} ${toHex(secret)}\n`];
   }
 
+  /** What a restored association needs to rebuild its keys and exporter (src/persist): the master secret and the randoms (the arrays themselves: copy, never change). */
+  material(): { readonly suite: CipherSuite; readonly master: Uint8Array; readonly clientRandom: Uint8Array; readonly serverRandom: Uint8Array } {
+    return { suite: this.suite, master: this.master, clientRandom: this.clientRandom, serverRandom: this.serverRandom };
+  }
+
   wipe(): void {
     this.master.fill(0);
   }

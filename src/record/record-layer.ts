@@ -97,7 +97,7 @@ export class RecordLayer {
     return this.write.get(epoch)?.nextSeq ?? 0;
   }
 
-  /** Force the next write sequence of the current epoch (tests only: REC-12). */
+  /** Force the next write sequence of the current epoch (REC-12 tests; a restored association's jump ahead, src/persist). */
   setNextWriteSeq(seq: number): void {
     this.write.get(this.writeEpoch)!.nextSeq = seq;
   }
@@ -105,6 +105,16 @@ export class RecordLayer {
   /** Use connection IDs from epoch 1 on. */
   setConnectionIds(ours: Uint8Array, peers: Uint8Array): void {
     this.cid = { ours, peers };
+  }
+
+  /** The connection IDs in use (src/persist saves them), if any. */
+  get connectionIds(): { readonly ours: Uint8Array; readonly peers: Uint8Array } | undefined {
+    return this.cid;
+  }
+
+  /** The replay window of a read epoch (src/persist saves and restores it). */
+  readWindow(epoch = this.readEpoch): ReplayWindow | undefined {
+    return this.read.get(epoch)?.window;
   }
 
   /** Length of the CID the peer puts in its records (to frame them), 0 when none. */

@@ -89,6 +89,38 @@ describe('examples/', () => {
 });
 
 describe.concurrent('examples run', { timeout: 2 * LIMIT }, () => {
+  it('restart.mjs: SIGTERM saves, the next start continues the client without a handshake', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'puredtls-restart-example-'));
+    try {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(join(dir, 'state.key'), Buffer.alloc(32, 5));
+      const args = ['--host', '127.0.0.1', '--state-file', join(dir, 'state.bin'), '--state-key', join(dir, 'state.key')];
+      const first = await startServer('restart.mjs', args);
+      const c = await connectAsync({ host: '127.0.0.1', port: first.port, ca: pki('ca-bundle.pem'), servername: 'localhost' });
+      const say = (text: string) => new Promise<string>((resolve) => {
+        c.once('message', (m) => resolve(m.toString()));
+        c.send(text);
+      });
+      try {
+        expect(await say('before')).toBe('before');
+        await first.stop();
+        expect(first.process.stdout).toMatch(/^saved 1 associations$/m);
+        const p = new PeerProcess(process.execPath, [join(EXAMPLES, 'restart.mjs'), ...args, '--port', String(first.port)], 2 * LIMIT);
+        await p.waitFor('stdout', READY, LIMIT / 2);
+        expect(p.stdout).toMatch(/^restored 1 associations$/m);
+        expect(await say('after')).toBe('after');
+        expect(p.stdout).toMatch(/^restored 127\.0\.0\.1:\d+ DTLSv1\.3 \(no handshake\)$/m);
+        expect(p.stdout).not.toMatch(/handshake from/);
+        p.child.kill('SIGINT');
+        expect(await p.waitExit(10_000)).toEqual({ code: 0, signal: null });
+      } finally {
+        c.end();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('echo-server.mjs echoes to our client and to openssl s_client, and exits on SIGTERM', async () => {
     const srv = await startServer('echo-server.mjs');
     try {

@@ -208,6 +208,70 @@ describe.skipIf(!hasReusePort)(`two workers on one port (${why})`, () => {
   }, 120_000);
 });
 
+describe.skipIf(!hasReusePort)(`a restart of two workers that keeps connections (${why})`, () => {
+  const procs: Proc[] = [];
+  const clients: ClientConnection[] = [];
+  afterAll(async () => {
+    for (const c of clients) c.end();
+    for (const p of procs) {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill('SIGKILL');
+        await p.exited;
+      }
+    }
+  });
+
+  const say = (c: ClientConnection, text: string) => new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no echo of ${text} in 10 s`)), 10_000);
+    c.once('message', (m) => {
+      clearTimeout(timer);
+      resolve(m.toString());
+    });
+    c.send(text);
+  });
+
+  it('SIGTERM saves each worker\'s associations under its place in the group; the next start continues all of them without a handshake', async () => {
+    const state = join(dir!, 'state');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(state);
+    const keyFile = join(dir!, 'state.key');
+    writeFileSync(keyFile, Buffer.alloc(32, 3).toString('hex'));
+    const args = (port: number) => [
+      '--workers', '2', '--port', String(port), '--host', '127.0.0.1', '--state-dir', state, '--state-key', keyFile,
+      '--key', join(PKI, 'server-ecdsa-p256.key.pem'), '--cert', join(PKI, 'server-ecdsa-p256.crt.pem'),
+    ];
+    const ready = /^ready: 2 workers listening on udp:\/\/127\.0\.0\.1:(\d+)/m;
+    const first = startExample(args(0));
+    procs.push(first);
+    const port = Number((await first.waitFor(ready, 30_000))[1]);
+    const n = 20;
+    for (let i = 0; i < n; i++) {
+      const version = i % 2 === 0 ? 'DTLSv1.2' as const : 'DTLSv1.3' as const;
+      clients.push(await connectAsync({ host: '127.0.0.1', port, ca: pki('ca-bundle.pem'), servername: 'localhost', minVersion: version, maxVersion: version }));
+    }
+    for (const [i, c] of clients.entries()) expect(await say(c, `before ${i}`)).toBe(`before ${i}`);
+    let closed = 0;
+    for (const c of clients) c.on('close', () => closed++);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited, `stdout:\n${first.out}\nstderr:\n${first.err}`).toEqual({ code: 0, signal: null });
+    const perWorker = [...first.out.matchAll(/, (\d+) associations saved$/gm)].map((m) => Number(m[1]));
+    expect(perWorker, first.out).toHaveLength(2); // both workers had clients to save
+    expect(perWorker.reduce((t, k) => t + k, 0)).toBe(n);
+
+    const second = startExample(args(port));
+    procs.push(second);
+    await second.waitFor(ready, 30_000);
+    expect(second.out).toMatch(/^restored: 20 associations$/m);
+    for (const [i, c] of clients.entries()) expect(await say(c, `after ${i}`)).toBe(`after ${i}`);
+    expect(closed).toBe(0);
+    second.child.kill('SIGINT');
+    await second.exited;
+    // No handshake in the second run: every client was served by the worker that restored it.
+    expect(second.out, second.out).toMatch(/^total: 0 handshakes, 20 messages$/m);
+  }, 120_000);
+});
+
 describe.runIf(!hasReusePort)(`the example without reusePort (Node ${process.version})`, () => {
   it('says why and exits with status 2', async () => {
     const proc = startExample(['--workers', '2', '--port', '0']);

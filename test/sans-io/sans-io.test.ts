@@ -100,6 +100,27 @@ const VERSIONS = [
 describe.each(VERSIONS)('SansIoServer and SansIoClient, $name', (v) => {
   const clientOptions: SansIoClientOptions = { ...CLIENT_OPTIONS, ...(v.client as SansIoClientOptions) };
 
+  it('saveAssociations / loadAssociations: a new SansIoServer continues the session, no handshake', () => {
+    const p = new Pair(SERVER_OPTIONS, clientOptions);
+    p.settle();
+    const key = new Uint8Array(32).fill(4);
+    const blob = p.server.saveAssociations(key, p.now);
+    expect(p.server.takeDatagrams()).toEqual([]); // no close_notify
+    expect(types(p.server.takeEvents())).toEqual(['close']);
+    const next = new SansIoServer(SERVER_OPTIONS);
+    expect(next.loadAssociations(blob, key, p.now)).toBe(1);
+    const [restored] = next.takeEvents().filter((e) => e.type !== 'keylog');
+    expect(restored).toMatchObject({ type: 'secure', session: { address: CLIENT.address, port: CLIENT.port, restored: true, protocol: v.protocol } });
+    p.client.send(p.client.session, text('after the restart'), p.now);
+    for (const d of p.client.takeDatagrams()) next.receive(d.data, CLIENT.address, CLIENT.port, p.now);
+    const data = next.takeEvents().find((e): e is Extract<SansIoEvent, { type: 'data' }> => e.type === 'data')!;
+    expect(str(data.data)).toBe('after the restart');
+    next.send(data.session, text('echo'), p.now);
+    for (const d of next.takeDatagrams()) p.client.receive(d.data, SERVER.address, SERVER.port, p.now);
+    expect(p.client.takeEvents().filter((e) => e.type === 'data').map((e) => str((e as { data: Uint8Array }).data))).toEqual(['echo']);
+    expect(() => new SansIoServer(SERVER_OPTIONS).loadAssociations(blob, new Uint8Array(32), p.now)).toThrow(expect.objectContaining({ code: 'ERR_DTLS_STATE_AUTH' }));
+  });
+
   it('handshake, a message each way and close_notify, with nothing but datagrams and time', () => {
     const p = new Pair(SERVER_OPTIONS, clientOptions);
     expect(p.client.session.established).toBe(false);

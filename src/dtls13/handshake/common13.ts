@@ -305,9 +305,25 @@ export class Tls13Secrets implements SessionSecrets {
 
   constructor(provider: CryptoProvider, suite: Suite13, clientRandom: Uint8Array, hk: HandshakeKeys, ak: ApplicationKeys) {
     this.k = keyScheduleParams(provider, suite.hash);
-    this.exporter = Uint8Array.from(ak.exporter);
     this.clientRandom = Uint8Array.from(clientRandom);
     this.log = [hk.client, hk.server, ak.client, ak.server, ak.exporter].map((s) => Uint8Array.from(s));
+    this.exporter = this.log[4]!;
+  }
+
+  /**
+   * The secrets of a restored association (src/persist): the exporter master
+   * secret and the key-log secrets as saved (copied).
+   */
+  static restored(provider: CryptoProvider, suite: Suite13, clientRandom: Uint8Array, secrets: readonly Uint8Array[]): Tls13Secrets {
+    const [ch, sh, c0, s0, ex] = secrets;
+    if (!ch || !sh || !c0 || !s0 || !ex) throw new RangeError('five key-log secrets expected');
+    const k = keyScheduleParams(provider, suite.hash);
+    return new Tls13Secrets(provider, suite, clientRandom, { k, suite, hs: new Uint8Array(0), client: ch, server: sh }, { master: new Uint8Array(0), client: c0, server: s0, exporter: ex });
+  }
+
+  /** What src/persist saves: the client random and the five key-log secrets, exporter last (the arrays themselves: copy, never change). */
+  material(): { readonly clientRandom: Uint8Array; readonly secrets: readonly Uint8Array[] } {
+    return { clientRandom: this.clientRandom, secrets: this.log };
   }
 
   /** TLS-Exporter (RFC 8446 §7.5); an absent context is the same as an empty one. */
