@@ -85,11 +85,15 @@ function delta(a, b) {
 }
 
 // ---- 1. server CPU per full handshake -----------------------------------------
-async function handshakeCpu({ impl, suite, crypto = 'node', concurrency, warmupMs, durationMs }) {
+async function handshakeCpu({ impl, suite, crypto = 'node', concurrency, warmupMs, maxWarmupMs, durationMs }) {
   return withWorkers([['server-worker'], ['client-worker']], async (srv, cli) => {
     const { port } = await srv.call('start', { impl, suite, crypto, mode: 'handshake' });
     await cli.call('hsStart', { suite, port, concurrency });
+    // Warm-up: at least warmupMs and WARM_HANDSHAKES handshakes (V8 has compiled the handshake
+    // path by then; see bench/README.md), at most maxWarmupMs.
+    const t0 = Date.now();
     await sleep(warmupMs);
+    while (Date.now() - t0 < maxWarmupMs && (await srv.call('mark')).handshakes < WARM_HANDSHAKES) await sleep(ms(200));
     const a = await srv.call('mark');
     await sleep(durationMs);
     const b = await srv.call('mark');
@@ -106,8 +110,12 @@ async function handshakeCpu({ impl, suite, crypto = 'node', concurrency, warmupM
   });
 }
 
+/** Handshakes the server completes before a handshake measurement starts (bounded by the warm-up's maximum time). */
+const WARM_HANDSHAKES = 2000;
+
 async function phaseHandshake() {
   const warmupMs = ms(1000);
+  const maxWarmupMs = ms(Number(process.env.BENCH_MAX_WARMUP_MS ?? 4000));
   const durationMs = ms(4000);
   const runs = [];
   // Each DTLS 1.3 run right after the 1.2 run it is compared with (same group, key and
@@ -127,7 +135,7 @@ async function phaseHandshake() {
     const key = `${r.impl}/${r.suite}/${r.crypto}`;
     if (FILTER && !key.includes(FILTER)) continue;
     try {
-      R.handshake[key] = await handshakeCpu({ ...r, warmupMs, durationMs });
+      R.handshake[key] = await handshakeCpu({ ...r, warmupMs, maxWarmupMs, durationMs });
       log(`handshake ${key}: ${R.handshake[key].usPerHandshake.toFixed(0)} µs CPU/handshake (${R.handshake[key].handshakes} handshakes, server CPU ${(R.handshake[key].serverCpuUtil * 100).toFixed(0)}%)`);
     } catch (e) {
       R.errors.push(`handshake ${key}: ${e.message}`);

@@ -17,6 +17,17 @@ export class Fifo<T> {
     this.items[this.tail++] = item;
   }
 
+  /** The newest item, kept; `undefined` when empty. */
+  get last(): T | undefined {
+    return this.head === this.tail ? undefined : this.items[this.tail - 1];
+  }
+
+  /** Replace the newest item (the queue must not be empty). */
+  replaceLast(item: T): void {
+    if (this.head === this.tail) throw new RangeError('replaceLast on an empty queue');
+    this.items[this.tail - 1] = item;
+  }
+
   /** The oldest item, removed; `undefined` when empty. */
   shift(): T | undefined {
     if (this.head === this.tail) return undefined;

@@ -389,9 +389,18 @@ export class FlightSender {
     this.next = [];
   }
 
-  /** Encode a flight into datagrams: fragment to the MTU, pack records (S-26, S-27, S-28). */
+  /**
+   * Encode a flight into datagrams: fragment to the MTU, pack records (S-26,
+   * S-27, S-28). DTLS 1.3 (acknowledged flights) also packs consecutive
+   * handshake fragments of one epoch into one record (RFC 9147 §5.5 allows
+   * several handshake messages per record): an encrypted flight of
+   * EncryptedExtensions, Certificate, CertificateVerify and Finished is one
+   * record to seal and open, not four. An ACK names the record, and the
+   * pieces it carried are marked received together.
+   */
   private transmit(flight: readonly FlightEntry[]): void {
     const mtu = this.mtu;
+    const packs = this.acks !== undefined;
     let datagram: Uint8Array[] = [];
     let used = 0;
     const flush = () => {
@@ -400,31 +409,50 @@ export class FlightSender {
       datagram = [];
       used = 0;
     };
+    let pieces: Piece[] = [];
+    // The open record's fragments (1.3), already counted in `used` with the record's overhead.
+    let open: Uint8Array[] = [];
+    let openEpoch = -1;
+    let openBytes = 0;
+    const record = (epoch: number, type: number, data: Uint8Array) => {
+      if (this.acks) this.acks.record({ epoch, seq: this.sealer.nextSeq(epoch) }, pieces);
+      const rec = this.sealer.seal(type, data, epoch);
+      pieces = [];
+      return rec;
+    };
+    const closeRecord = () => {
+      if (open.length === 0) return;
+      const rec = record(openEpoch, ContentType.handshake, open.length === 1 ? open[0]! : concatBytes(...open));
+      used += rec.length - openBytes;
+      datagram.push(rec);
+      open = [];
+      openBytes = 0;
+    };
     const push = (rec: Uint8Array) => {
       if (used + rec.length > mtu) flush();
       datagram.push(rec);
       used += rec.length;
     };
-    let pieces: Piece[] = [];
-    const record = (epoch: number, type: number, data: Uint8Array) => {
-      if (this.acks) this.acks.record({ epoch, seq: this.sealer.nextSeq(epoch) }, pieces);
-      push(this.sealer.seal(type, data, epoch));
-      pieces = [];
-    };
     for (let i = 0; i < flight.length; i++) {
       const e = flight[i]!;
       if (e.kind === 'ccs') {
-        record(e.epoch, ContentType.change_cipher_spec, CCS_BODY);
+        closeRecord();
+        push(record(e.epoch, ContentType.change_cipher_spec, CCS_BODY));
         continue;
       }
-      const overhead = this.sealer.overhead(e.epoch) + HANDSHAKE_HEADER_LENGTH;
+      const recordOverhead = this.sealer.overhead(e.epoch);
       for (const [start, end] of this.acks ? this.acks.missing(i, e.body.length) : [[0, e.body.length]] as const) {
         let offset = start;
         do {
+          if (open.length > 0 && openEpoch !== e.epoch) closeRecord();
+          // A fragment joins the open record (its handshake header only) or opens a record.
+          let overhead = HANDSHAKE_HEADER_LENGTH + (open.length > 0 ? 0 : recordOverhead);
           let room = mtu - used - overhead;
           const left = end - offset;
           if (room < Math.min(left, 32) && used > 0) {
+            closeRecord();
             flush();
+            overhead = HANDSHAKE_HEADER_LENGTH + recordOverhead;
             room = mtu - overhead;
           }
           const n = Math.max(0, Math.min(left, room));
@@ -432,11 +460,24 @@ export class FlightSender {
           const w = new Writer(HANDSHAKE_HEADER_LENGTH + n);
           encodeHandshakeFragment(w, e.msgType, e.body.length, e.messageSeq, offset, e.body.subarray(offset, offset + n));
           pieces.push({ entry: i, offset, length: n });
-          record(e.epoch, ContentType.handshake, w.finish());
+          const fragment = w.finish();
+          if (packs) {
+            if (open.length === 0) {
+              openEpoch = e.epoch;
+              openBytes = recordOverhead;
+              used += recordOverhead;
+            }
+            open.push(fragment);
+            openBytes += fragment.length;
+            used += fragment.length;
+          } else {
+            push(record(e.epoch, ContentType.handshake, fragment));
+          }
           offset += n;
         } while (offset < end);
       }
     }
+    closeRecord();
     flush();
   }
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { concatBytes } from '../codec/bytes.js';
 import { Fifo } from '../codec/fifo.js';
 import type { DtlsError } from '../errors.js';
 
@@ -60,6 +61,18 @@ export class ConnectionOutput {
   protected transmit(d: Uint8Array): void {
     this.transmits.push(d);
     this.activity |= Activity.transmit;
+  }
+
+  /**
+   * Send `record` in the datagram this call queued last when both fit in
+   * `mtu` bytes, else in a datagram of its own: an ACK rides with the flight
+   * sent in the same call (a server's NewSessionTicket after the client's
+   * Finished), one datagram instead of two.
+   */
+  protected transmitWithLast(record: Uint8Array, mtu: number): void {
+    const last = (this.activity & Activity.transmit) !== 0 ? this.transmits.last : undefined;
+    if (last !== undefined && last.length + record.length <= mtu) this.transmits.replaceLast(concatBytes(last, record));
+    else this.transmit(record);
   }
 
   protected emit(ev: ConnectionEvent): void {

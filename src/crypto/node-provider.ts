@@ -41,33 +41,16 @@ const BLOCK: Readonly<Record<HashAlg, number>> = { sha1: 64, sha256: 64, sha384:
 const OUTPUT: Readonly<Record<HashAlg, number>> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
 /**
- * HMAC (RFC 2104) as two one-shot hashes, H((K ^ opad) || H((K ^ ipad) || m)),
- * with the padded keys computed once. `createHmac` builds a stream object per
- * MAC, and a PRF call makes four to six MACs: this is what PRF time went to.
+ * HMAC (RFC 2104) under one key, for several MACs: {@link hmacOnce} with a
+ * copy of the key (on V8's heap: at most a block). Padded keys kept per key
+ * would cost more than they save: buffers of more than 64 bytes live outside
+ * V8's heap and cost microseconds to allocate, while XORing a key into the
+ * shared scratch is a few dozen byte operations, and a key is mostly used for
+ * one to four MACs (HKDF-Expand-Label, a PRF call).
  */
 function hashHmac(hash: NonNullable<NodeCrypto['hash']>, alg: HashAlg, key: Uint8Array): (data: Uint8Array) => Uint8Array {
-  const block = BLOCK[alg];
-  const k = key.length > block ? hash(alg, key, 'buffer') : key;
-  const ipad = new Uint8Array(block).fill(0x36);
-  const outer = new Uint8Array(block + OUTPUT[alg]).fill(0x5c, 0, block);
-  for (let i = 0; i < k.length; i++) {
-    ipad[i]! ^= k[i]!;
-    outer[i]! ^= k[i]!;
-  }
-  // One input buffer per key, reused (a fresh one of more than 64 bytes costs
-  // more than the hash), and wiped after each MAC (it held the key and the data).
-  let scratch = new Uint8Array(block + 192);
-  return (data) => {
-    const n = block + data.length;
-    if (n > scratch.length) scratch = new Uint8Array(n);
-    scratch.set(ipad);
-    scratch.set(data, block);
-    const inner = scratch.subarray(0, n);
-    const ih = hash(alg, inner, 'buffer');
-    inner.fill(0);
-    outer.set(ih, block);
-    return plain(hash(alg, outer, 'buffer'));
-  };
+  const k = key.length > BLOCK[alg] ? hash(alg, key, 'buffer') : key.slice();
+  return (data) => hmacOnce(hash, alg, k, data);
 }
 
 /**

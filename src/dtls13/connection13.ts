@@ -343,7 +343,7 @@ export class Connection13 extends ConnectionOutput implements HandshakeDriver13 
     // not ones re-listing the last 64 records (a 35-byte KeyUpdate answered by a kilobyte).
     if (this.phase !== 'handshake') this.acks.clear();
     const rec = body && this.records.seal(ContentType.ack, body, epoch);
-    if (rec) this.transmit(rec);
+    if (rec) this.transmitWithLast(rec, this.flights.mtu);
   }
 
   // --- KeyUpdate (§8) -------------------------------------------------------------

@@ -112,6 +112,7 @@ function expandLabelWith(mac: (data: Uint8Array) => Uint8Array, n: number, label
   const end = writeHkdfLabel(T1_INPUT, label, context, length, prefix);
   T1_INPUT[end] = 1;
   const t = mac(T1_INPUT.subarray(0, end + 1));
+  if (length === t.length) return t;
   const out = new Uint8Array(length);
   out.set(t.subarray(0, length));
   t.fill(0);

@@ -42,7 +42,9 @@ describe.each(PROVIDERS13)('hostile ACKs and KeyUpdates (%s)', (_name, provider)
     p.net.run({ until: () => tap.from('server').length === 2, maxTime: 100 });
     const flight = tap.from('server')[1]!;
     const numbers = flight.records.filter((r) => r.epoch === 2).map((r) => ({ epoch: r.epoch, seq: r.seq }));
-    expect(numbers.length).toBeGreaterThan(2);
+    // EncryptedExtensions … Finished: one record since flights pack their epoch-2 messages (FlightSender).
+    expect(numbers.length).toBeGreaterThanOrEqual(1);
+    expect(fragmentsIn(flight).length).toBeGreaterThan(3);
     p.net.inject(CLIENT_ADDR, SERVER_ADDR, encodePlaintextRecord13(ContentType.ack, 40, ackBody(numbers)));
     expect(handshake13(p, 5_000)).toBe(true);
     tap.close();
