@@ -57,6 +57,8 @@ export function nodeAead(alg: AeadAlg, key: Uint8Array): Aead {
   let raw: Uint8Array | undefined = Uint8Array.from(key);
   let keyObj: KeyObject | undefined;
   let rawUses = 0;
+  // Stryker disable all: which form of the same key node:crypto gets (raw, or a KeyObject made from it)
+  // changes no output, only the cost; test/crypto/aead.test.ts checks 40 records across the switch.
   const keyArg = (): KeyObject | Uint8Array => {
     if (keyObj !== undefined) return keyObj;
     if (++rawUses <= RAW_KEY_RECORDS) return raw!;
@@ -65,6 +67,7 @@ export function nodeAead(alg: AeadAlg, key: Uint8Array): Aead {
     raw = undefined;
     return keyObj;
   };
+  // Stryker restore all
   const tagLength = s.tagLength;
   const tagOption = tagLength === 16 ? TAG16 : TAG8;
   const ccm = s.family === 'ccm';
