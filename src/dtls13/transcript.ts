@@ -64,6 +64,12 @@ export function messageHashMessage(clientHello1Hash: Uint8Array): Uint8Array {
 export class Transcript13 {
   private buf = new Uint8Array(0);
   private total = 0;
+  /**
+   * The hash of the transcript as it stands, kept until a message is added:
+   * the server hashes the transcript through its Finished for the
+   * application secrets and again to check the client's Finished.
+   */
+  private lastHash: { readonly provider: CryptoProvider; readonly alg: Tls13Hash; readonly value: Uint8Array } | undefined;
 
   /** Append a message given by its type and body (the DTLS header fields are not hashed: RFC 9147 §5.2). */
   add(msgType: number, body: Uint8Array): void {
@@ -80,6 +86,7 @@ export class Transcript13 {
 
   /** Room for `n` more bytes; returns where they go. */
   private reserve(n: number): number {
+    this.lastHash = undefined;
     const at = this.total;
     if (at + n > this.buf.length) {
       const grown = new Uint8Array(Math.max(at + n, 2 * this.buf.length, 1024));
@@ -103,7 +110,11 @@ export class Transcript13 {
 
   /** Transcript-Hash of the messages so far (RFC 8446 §4.4.1). */
   hash(provider: CryptoProvider, hash: Tls13Hash): Uint8Array {
-    return provider.hash(hash, this.bytes());
+    const c = this.lastHash;
+    if (c !== undefined && c.provider === provider && c.alg === hash) return c.value.slice();
+    const value = provider.hash(hash, this.bytes());
+    this.lastHash = { provider, alg: hash, value: value.slice() };
+    return value;
   }
 
   /** Transcript-Hash of the messages so far followed by `more`, without adding it (a truncated ClientHello for a binder). */
@@ -127,6 +138,7 @@ export class Transcript13 {
 
   /** Forget the messages (wiped). */
   clear(): void {
+    this.lastHash = undefined;
     this.buf.fill(0);
     this.buf = new Uint8Array(0);
     this.total = 0;

@@ -415,7 +415,8 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
       case 'secure': {
         assoc.established = true;
         this.leaveHandshaking(assoc);
-        const ids = assoc.negotiated?.connectionIds;
+        // The machine's own facts: `assoc.negotiated` would build DTLS 1.3's view for one field.
+        const ids = assoc.machine.negotiated?.connectionIds;
         if (ids && ids.ours.length > 0) {
           assoc.cidKey = hexOf(ids.ours);
           this.byCid.set(assoc.cidKey, assoc);

@@ -27,6 +27,28 @@ describe('the DTLS 1.3 transcript (RFC 9147 §5.2)', () => {
     expect(t.length).toBe(S3.clientHello.length + S3.serverHello.length);
   });
 
+  it.each(providers)('hashes once per state: again only after a message, a clear or for another hash; each caller gets its own copy ($name)', (p) => {
+    let calls = 0;
+    const counted = { ...p, hash: (alg: 'sha256' | 'sha384', data: Uint8Array) => (calls++, p.hash(alg, data)) } as typeof p;
+    const t = new Transcript13();
+    t.add(1, counting(40));
+    const a = t.hash(counted, 'sha256');
+    a.fill(0); // a caller wiping its copy leaves the kept one alone
+    const b = t.hash(counted, 'sha256');
+    expect(calls).toBe(1);
+    expect(toHex(b)).toBe(toHex(p.hash('sha256', t.bytes())));
+    expect(toHex(t.hash(counted, 'sha384'))).toBe(toHex(p.hash('sha384', t.bytes())));
+    expect(calls).toBe(2);
+    t.add(2, counting(5));
+    expect(toHex(t.hash(counted, 'sha384'))).toBe(toHex(p.hash('sha384', t.bytes())));
+    expect(calls).toBe(3);
+    t.clear();
+    expect(toHex(t.hash(counted, 'sha384'))).toBe(toHex(p.hash('sha384', new Uint8Array(0))));
+    t.addMessage(tls13Message(1, counting(3)));
+    expect(toHex(t.hash(counted, 'sha384'))).toBe(toHex(p.hash('sha384', t.bytes())));
+    expect(calls).toBe(5);
+  });
+
   it('keeps its own copies of the messages', () => {
     const body = counting(4);
     const t = new Transcript13();
