@@ -8,9 +8,11 @@
 //   --dist            measure dist/ (runs `npm run build`) instead of an esbuild bundle of src/
 //   --only=a,b        run only these phases: handshake, latency, echo, rtt, memory, hvr
 //   --scale=F         multiply every measurement window by F (default 1)
-//   --budget=S        hard wall-clock budget in seconds (default 330)
+//   --budget=S        hard wall-clock budget in seconds (default 400)
 //   --out=FILE        results file (default bench/results.md)
 //   --filter=S        handshake phase: only the runs whose key (impl/suite/crypto) contains S
+//   --server-lib=F    the servers run this build instead (e.g. another checkout's bench/.build/puredtls.mjs),
+//                     with this run's clients and harness: a before/after of the server alone
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,9 +31,10 @@ const argv = Object.fromEntries(process.argv.slice(2).map((a) => {
   return [m[1], m[2] ?? true];
 }));
 const SCALE = Number(argv.scale ?? 1);
-const BUDGET_MS = Number(argv.budget ?? 330) * 1000;
+const BUDGET_MS = Number(argv.budget ?? 400) * 1000;
 const ONLY = argv.only ? new Set(String(argv.only).split(',')) : undefined;
 const FILTER = argv.filter ? String(argv.filter) : undefined;
+if (argv['server-lib']) process.env.BENCH_SERVER_LIB = path.resolve(String(argv['server-lib']));
 const OUT = path.resolve(argv.out ?? path.join(here, 'results.md'));
 const ms = (x) => Math.round(x * SCALE);
 
@@ -391,7 +394,7 @@ async function main() {
   log(`machine: ${R.machine.nproc} × ${R.machine.cpu}, node ${R.machine.node}, load ${R.machine.loadStart}`);
   const built = buildLibrary({ dist: Boolean(argv.dist) });
   LIB = built.lib;
-  R.machine.build = built.how;
+  R.machine.build = built.how + (process.env.BENCH_SERVER_LIB ? `; the servers run ${process.env.BENCH_SERVER_LIB}` : '');
   log(`built: ${built.how}`);
   // memory last: its handshake count adapts to the time left in the budget.
   const want = (name) => !ONLY || ONLY.has(name);

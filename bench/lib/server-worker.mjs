@@ -6,7 +6,8 @@ import dgram from 'node:dgram';
 import { serveWorker } from './proc.mjs';
 import { loadPki, serverOptions, SUITES } from './config.mjs';
 
-const lib = await import(process.env.BENCH_LIB);
+// BENCH_SERVER_LIB (run.mjs --server-lib): another build's server, driven by this run's clients.
+const lib = await import(process.env.BENCH_SERVER_LIB ?? process.env.BENCH_LIB);
 const pki = loadPki();
 const counters = { handshakes: 0, echoed: 0, errors: 0, lastError: '', datagramsIn: 0, datagramsOut: 0, closed: 0 };
 let peerCount = () => NaN;
