@@ -19,12 +19,16 @@ import { decodeClientSession13 } from './dtls13/session.js';
 import { type ChainPolicy, checkChain } from './peer-info.js';
 import { parseCertificate } from './x509/certificate.js';
 import { type ClientSession, SessionCache, TICKET_KEY_LENGTH, TicketKeys, decodeClientSession } from './handshake/session.js';
+import { MIN_SESSION_STORE_KEY_LENGTH, type SessionLookup, StoredSessions } from './handshake/session-store.js';
+import { makeClusterCid } from './cluster/layout.js';
+import { resolveCluster } from './cluster/options.js';
+import type { ClusterConfig } from './cluster/router.js';
 
 /**
  * Resolve `createServer` options once into the frozen configuration of the
  * sans-IO server endpoint. Throws `TypeError`/`RangeError` naming the option.
  */
-export function resolveServerConfig(options: ServerOptions): { config: ServerEndpointConfig; provider: CryptoProvider } {
+export function resolveServerConfig(options: ServerOptions): { config: ServerEndpointConfig; provider: CryptoProvider; cluster?: ClusterConfig } {
   return resolvingOptions(() => serverConfig(options));
 }
 
@@ -54,7 +58,9 @@ function serverConfig(options: ServerOptions): { config: ServerEndpointConfig; p
     const have = [identity && `a ${identity.signingKey.kind} key`, psk && 'PSK'].filter(Boolean).join(' and ');
     throw Object.assign(new RangeError(`The "ciphers" option allows no suite usable with ${have}`), { code: 'ERR_DTLS_NO_CIPHERS' });
   }
-  const cid = resolveServerCid(provider, options.connectionId);
+  const cluster = resolveCluster(options.cluster);
+  if (cluster && options.connectionId !== undefined) throw new TypeError('The "connectionId" option is not for a cluster node: "cluster" sets its Connection IDs');
+  const cid = cluster ? { length: cluster.layout.cidLength, make: () => makeClusterCid(provider, cluster.layout, cluster.nodeId) } : resolveServerCid(provider, options.connectionId);
   let cookieSecret = options.cookieSecret;
   if (cookieSecret !== undefined && (!(cookieSecret instanceof Uint8Array) || cookieSecret.length < 16)) {
     throw new TypeError('The "cookieSecret" option must be a Buffer of at least 16 bytes');
@@ -83,7 +89,7 @@ function serverConfig(options: ServerOptions): { config: ServerEndpointConfig; p
     checkClientChain: (chain: readonly Uint8Array[]) => checkChain(provider, chain, { ...chainPolicy, ca, purpose: 'clientAuth' }),
   });
   const config = Object.freeze({ settings, handshake, cookieSecret, cookieExchange, limits: resolveLimits(options), cidLength: cid?.length ?? 0, versions });
-  return { config, provider };
+  return { config, provider, ...(cluster && { cluster }) };
 }
 
 function optional<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } {
@@ -164,7 +170,7 @@ function resolveClientCid(provider: CryptoProvider, v: CommonOptions['connection
   return c;
 }
 
-function resolveSessions(provider: CryptoProvider, o: ServerOptions): { cache?: SessionCache; tickets?: TicketKeys } {
+function resolveSessions(provider: CryptoProvider, o: ServerOptions): { cache?: SessionLookup; tickets?: TicketKeys } {
   const size = checkInt('sessionCacheSize', o.sessionCacheSize, 1024, 0, 10_000_000);
   const timeout = checkInt('sessionTimeout', o.sessionTimeout, 300, 1, 365 * 86_400);
   const useTickets = checkBoolean('sessionTickets', o.sessionTickets, true);
@@ -176,9 +182,26 @@ function resolveSessions(provider: CryptoProvider, o: ServerOptions): { cache?: 
     }
   }
   return {
-    ...(size > 0 && { cache: new SessionCache(size, timeout) }),
+    ...(size > 0 && { cache: resolveSessionStore(provider, o, size, timeout) }),
     ...(useTickets && { tickets: new TicketKeys(provider, keys ?? [provider.randomBytes(TICKET_KEY_LENGTH)], timeout) }),
   };
+}
+
+/** The session-ID cache: in-process, or the `sessionStore` every server shares (sessions sealed under `sessionStoreKey`). */
+function resolveSessionStore(provider: CryptoProvider, o: ServerOptions, size: number, timeout: number): SessionLookup {
+  const store = o.sessionStore;
+  if (store === undefined) {
+    if (o.sessionStoreKey !== undefined) throw new TypeError('The "sessionStoreKey" option is for a "sessionStore"');
+    return new SessionCache(size, timeout);
+  }
+  if (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function') {
+    throw new TypeError('The "sessionStore" option must have get, set and delete methods');
+  }
+  const key = o.sessionStoreKey;
+  if (!(key instanceof Uint8Array) || key.length < MIN_SESSION_STORE_KEY_LENGTH) {
+    throw new TypeError(`The "sessionStoreKey" option (the same on every server sharing the store) must be a Buffer of at least ${MIN_SESSION_STORE_KEY_LENGTH} bytes`);
+  }
+  return new StoredSessions(provider, store, key, timeout);
 }
 
 /** A Buffer of several concatenated 48-byte keys is a rotation list. */

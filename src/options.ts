@@ -15,6 +15,8 @@ import { certificatesFromPem, crlsFromPem } from './x509/pem.js';
 import { loadCrl } from './x509/crl.js';
 import type { ChainPolicy } from './peer-info.js';
 import { SRTP_PROFILES } from './handshake/extensions.js';
+import type { ClusterOptions } from './cluster/options.js';
+import type { SessionStore } from './handshake/session-store.js';
 
 /**
  * PEM text or DER bytes, or a list of them (Node's `tls` shapes): what the
@@ -210,6 +212,21 @@ export interface ServerOptions extends CommonOptions {
    * any accepts the others' tickets. Default random.
    */
   ticketKeys?: Uint8Array | readonly Uint8Array[];
+  /**
+   * A session store every server of a cluster shares (e.g. Redis, `puredtls/redis`),
+   * so that any of them resumes a session ID another one made. The handshake waits
+   * for its `get`. Default: an in-process cache of `sessionCacheSize` sessions.
+   */
+  sessionStore?: SessionStore;
+  /** Key (≥ 32 bytes, the same on every server) sealing the sessions put in `sessionStore`: the store never sees a master secret. Required with `sessionStore`. */
+  sessionStoreKey?: Uint8Array;
+  /**
+   * Make this server one node of a cluster across machines (docs/scaling.md, "A
+   * cluster"): its Connection IDs name it, and a client's record whose CID names
+   * another node is forwarded there over an authenticated node-to-node channel.
+   * Sets the Connection IDs (not with `connectionId`).
+   */
+  cluster?: ClusterOptions;
 }
 
 /**

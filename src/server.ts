@@ -10,6 +10,7 @@ import { type LoadOptions, loadAssociations, saveAssociations } from './persist/
 import type { Negotiated } from './handshake/server-handshake.js';
 import { type ServerOptions, checkBoolean, seedCompatible } from './options.js';
 import { resolveServerConfig } from './config.js';
+import { ClusterRouter, type ClusterStats, parseViaAddress } from './cluster/router.js';
 import { type AnyNegotiated, type CipherInfo, certChainPem, checkChain, cipherInfo, messageBuffer, peerCertificate } from './peer-info.js';
 import type { PeerCertificate } from './x509/certificate.js';
 
@@ -29,6 +30,8 @@ export interface RemoteInfo {
   readonly address: string;
   /** The UDP port. */
   readonly port: number;
+  /** In a cluster: the node the client talks to, when not this one. */
+  readonly via?: number;
 }
 
 /**
@@ -80,8 +83,14 @@ export class Peer extends EventEmitter<PeerEvents> {
     super();
   }
 
-  /** The peer's address and port. */
+  /**
+   * The peer's address and port. In a cluster, a client whose records reach
+   * this server through another node (its CID names this one) has that node's
+   * id as `via`, and the address and port that node sees.
+   */
   address(): RemoteInfo {
+    const via = this.server.cluster !== undefined ? parseViaAddress(this.assoc.address) : undefined;
+    if (via !== undefined) return { address: via.address, port: this.assoc.port, via: via.via };
     return { address: this.assoc.address, port: this.assoc.port };
   }
 
@@ -277,11 +286,15 @@ export class Server extends EventEmitter<ServerEvents> {
   private timer: NodeJS.Timeout | undefined;
   private timerAt: number | undefined;
   private closing = false;
+  /** The cluster node, with the `cluster` option (docs/scaling.md, "A cluster"). @internal */
+  readonly cluster: ClusterRouter | undefined;
+  /** The node-to-node socket, with the `cluster` option. */
+  private channelSender: UdpSender | undefined;
 
   constructor(options: NodeServerOptions) {
     super();
     options = seedCompatible(options, 'server');
-    const { config, provider } = resolveServerConfig(options);
+    const { config, provider, cluster } = resolveServerConfig(options);
     const reusePort = resolvingOptions(() => {
       if (options.socket !== undefined && !(options.socket instanceof dgram.Socket)) {
         throw new TypeError('The "socket" option must be a dgram.Socket');
@@ -296,13 +309,17 @@ export class Server extends EventEmitter<ServerEvents> {
     const socketOptions: dgram.SocketOptions & { reusePort?: boolean } = { type: 'udp6', reusePort };
     this.socket = options.socket ?? dgram.createSocket(socketOptions);
     this.sender = new UdpSender(this.socket);
+    if (cluster !== undefined) this.cluster = this.startCluster(cluster, provider);
+    const router = this.cluster;
     this.runner = new EndpointRunner(this.endpoint, {
-      send: (data, address, port) => this.sender.send(data, port, address),
+      send: router !== undefined ? (data, address, port) => router.transmit(data, address, port, now()) : (data, address, port) => this.sender.send(data, port, address),
     }, {
       deliver: (assoc, data) => (assoc.handle as Peer | undefined)?.emit('message', messageBuffer(data)),
       event: (ev) => this.onEvent(ev),
     }, now, (t) => this.arm(t));
-    this.socket.on('message', (msg, rinfo) => {
+    this.socket.on('message', router !== undefined ? (msg, rinfo) => {
+      if (!this.closing && !router.inbound(msg, rinfo.address, rinfo.port, now())) this.runner.datagram(msg, rinfo.address, rinfo.port);
+    } : (msg, rinfo) => {
       if (!this.closing) this.runner.datagram(msg, rinfo.address, rinfo.port);
     });
     this.socket.on('error', (err) => {
@@ -318,6 +335,35 @@ export class Server extends EventEmitter<ServerEvents> {
         if (!this.closing) this.runner.flush();
       });
     }
+  }
+
+  /**
+   * The cluster node's channel: a UDP socket bound to this node's address in
+   * `cluster.nodes`, taking the other nodes' frames (forwarded client records,
+   * and replies to send to our clients).
+   */
+  private startCluster(cfg: NonNullable<ReturnType<typeof resolveServerConfig>['cluster']>, provider: CryptoProvider): ClusterRouter {
+    const self = cfg.nodes.get(cfg.nodeId)!;
+    const socket = dgram.createSocket({ type: self.address.includes(':') ? 'udp6' : 'udp4' });
+    const channel = new UdpSender(socket);
+    this.channelSender = channel;
+    const router = new ClusterRouter(cfg, provider, {
+      toClient: (data, address, port) => this.sender.send(data, port, address),
+      toNode: (frame, address, port) => channel.send(frame, port, address),
+    }, now());
+    socket.on('message', (msg) => {
+      if (!this.closing) router.frame(msg, now(), (data, address, port) => this.runner.datagram(data, address, port));
+    });
+    socket.on('error', (err) => {
+      if (!isIcmpSoftError(err)) this.emit('error', err);
+    });
+    socket.bind(self.port, self.address);
+    return router;
+  }
+
+  /** Counters of the cluster node (forwarded records, replies, frames dropped); undefined without `cluster`. */
+  get clusterStats(): Readonly<ClusterStats> | undefined {
+    return this.cluster?.stats;
   }
 
   /**
@@ -414,8 +460,9 @@ export class Server extends EventEmitter<ServerEvents> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (cb) this.once('close', cb);
-    // Once the close_notify alerts have left.
-    this.sender.close(() => this.emit('close'));
+    // Once the close_notify alerts have left (some through other nodes of a cluster).
+    const channel = this.channelSender;
+    this.sender.close(() => (channel !== undefined ? channel.close(() => this.emit('close')) : this.emit('close')));
   }
 
   /** An event of the endpoint, as the Server and its Peers report it. */

@@ -21,7 +21,8 @@ import { encodeCertificateRequest } from './messages/certificate-request.js';
 import { type ClientHello, decodeClientHello } from './messages/client-hello.js';
 import { decodeClientKeyExchange } from './messages/client-key-exchange.js';
 import { encodeNewSessionTicket } from './messages/new-session-ticket.js';
-import type { Session, SessionCache, TicketKeys } from './session.js';
+import type { Session, TicketKeys } from './session.js';
+import type { SessionLookup } from './session-store.js';
 import { encodeServerHello } from './messages/server-hello.js';
 import { encodeEcdhParams, encodeServerKeyExchange } from './messages/server-key-exchange.js';
 import {
@@ -56,7 +57,7 @@ export interface ServerHandshakeConfig {
   /** Pre-shared keys (RFC 4279): enables the PSK and ECDHE_PSK suites. */
   readonly psk?: ServerPskConfig;
   /** Session resumption: the session-ID cache and, when enabled, ticket keys (RFC 5077). */
-  readonly sessions?: { readonly cache?: SessionCache; readonly tickets?: TicketKeys };
+  readonly sessions?: { readonly cache?: SessionLookup; readonly tickets?: TicketKeys };
   /** ALPN protocols we accept, in preference order (RFC 7301). */
   readonly alpnProtocols?: readonly Uint8Array[];
   /** DTLS-SRTP protection profiles we accept, in preference order (RFC 5764). */
@@ -199,7 +200,15 @@ export class ServerHandshake extends Tls12Machine<State> {
       sendTicket: ticketExt !== undefined && this.cfg.sessions?.tickets !== undefined,
       extras: this.negotiateExtras(exts),
     };
-    const resumable = this.findSession(hello, ticketExt, ems);
+    const found = this.findSession(hello, ticketExt);
+    // A shared session store may answer later: the handshake waits for it, as for a callback.
+    if (isPromise(found)) this.d.suspend(found, (s) => this.resumeOrFull(hello, s, asks));
+    else this.resumeOrFull(hello, found, asks);
+  }
+
+  /** Resume `found` when this ClientHello may (RFC 7627 §5.3), else the full handshake. */
+  private resumeOrFull(hello: ClientHello, found: Session | undefined, asks: HelloAsks): void {
+    const resumable = found && this.usableSession(hello, found, asks.ems);
     if (resumable) return this.resume(hello, resumable, asks);
     const proceed = (identity: ServerIdentity | undefined) => this.fullHandshake(hello, identity, asks);
     const sni = this.cfg.sni;
@@ -456,15 +465,18 @@ export class ServerHandshake extends Tls12Machine<State> {
     this.finish(p.neg);
   }
 
-  /** A session to resume: from the ticket (preferred) or the cache, usable with this ClientHello (RFC 7627 §5.3). */
-  private findSession(hello: ClientHello, ticketExt: Uint8Array | undefined, ems: boolean): Session | undefined {
+  /** The session the client asks for: from its ticket (preferred) or the session-ID cache, which may answer later. */
+  private findSession(hello: ClientHello, ticketExt: Uint8Array | undefined): Session | undefined | Promise<Session | undefined> {
     const sessions = this.cfg.sessions;
     if (!sessions) return undefined;
     const nowS = Math.floor(this.d.now / 1000);
-    let s: Session | undefined;
-    if (ticketExt && ticketExt.length > 0 && sessions.tickets) s = sessions.tickets.open(ticketExt, nowS);
-    if (!s && hello.sessionId.length > 0) s = sessions.cache?.get(hello.sessionId, nowS);
-    if (!s) return undefined;
+    const s = ticketExt && ticketExt.length > 0 && sessions.tickets ? sessions.tickets.open(ticketExt, nowS) : undefined;
+    if (s) return s;
+    return hello.sessionId.length > 0 ? sessions.cache?.get(hello.sessionId, nowS) : undefined;
+  }
+
+  /** `s`, when this ClientHello may resume it (RFC 7627 §5.3). */
+  private usableSession(hello: ClientHello, s: Session, ems: boolean): Session | undefined {
     // S-46: a resumption that would change the EMS state becomes a full handshake.
     if (s.extendedMasterSecret !== ems) return undefined;
     const suite = suiteById(s.suiteId);
