@@ -362,7 +362,8 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
     if (assoc.address === address && assoc.port === port) return this.feed(assoc, data, now);
     const a = assoc.conn.receive(data, now);
     this.settle(assoc, a);
-    if ((a & Activity.newest) !== 0 && !assoc.conn.isClosed) {
+    // A path_response that validated this very address moved the association here: no new check.
+    if ((a & Activity.newest) !== 0 && !assoc.conn.isClosed && (assoc.address !== address || assoc.port !== port)) {
       if (assoc.conn.returnRoutability) {
         const challenge = assoc.conn.makePathChallenge();
         if (challenge) {
