@@ -12,7 +12,7 @@ const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
 function cluster(seed = 1, version: 'DTLSv1.2' | 'DTLSv1.3' = 'DTLSv1.2') {
   const net = new VirtualNetwork({ seed });
-  const nodes = new Map(NODE_IDS.map((id) => [id, new ClusterNode(id).attach(net)]));
+  const nodes = new Map<number, ClusterNode>(NODE_IDS.map((id) => [id, new ClusterNode(id).attach(net)]));
   const route = new Map<number, number>();
   const balancer = new Balancer(net, (from) => route.get(from.port) ?? 1);
   let at: NetAddress = { address: '10.0.0.2', port: 5000 };

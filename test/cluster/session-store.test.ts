@@ -99,7 +99,7 @@ describe('the session store interface', () => {
     expect(() => resolveServerConfig({ ...base, sessionStore: new MemorySessionStore() })).toThrow(/sessionStoreKey/);
     expect(() => resolveServerConfig({ ...base, sessionStoreKey: STORE_KEY })).toThrow(/sessionStore/);
     expect(() => resolveServerConfig({ ...base, sessionStore: {} as SessionStore, sessionStoreKey: STORE_KEY })).toThrow(/get, set and delete/);
-    expect(resolveServerConfig({ ...base, sessionStore: new MemorySessionStore(), sessionStoreKey: STORE_KEY }).config.handshake.sessions.cache).toBeInstanceOf(StoredSessions);
+    expect(resolveServerConfig({ ...base, sessionStore: new MemorySessionStore(), sessionStoreKey: STORE_KEY }).config.handshake.sessions?.cache).toBeInstanceOf(StoredSessions);
   });
 
   it('a session ID made by one server resumes on another sharing the store: the handshake waits for the store\'s answer', async () => {
