@@ -72,6 +72,8 @@ export interface ChannelDrops {
 }
 
 const LABEL = new TextEncoder().encode('puredtls cluster channel v1');
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Frames sealed and opened by one node. */
 export class Channel {
@@ -95,7 +97,7 @@ export class Channel {
 
   /** Seal a frame. */
   seal(kind: FrameKind, address: string, port: number, datagram: Uint8Array, now: number): Uint8Array {
-    const addr = new TextEncoder().encode(address);
+    const addr = utf8.encode(address);
     const w = new Writer(FRAME_OVERHEAD + addr.length + datagram.length);
     w.u8(FRAME_VERSION).u8(kind).u48(this.self).u48(this.incarnation).u48(this.counter++).u48(Math.max(0, Math.floor(now)));
     w.opaque8(addr).u16(port).opaque16(datagram);
@@ -157,7 +159,7 @@ function parse(data: Uint8Array): { frame: Frame; incarnation: number; counter: 
   const incarnation = r.u48('incarnation');
   const counter = r.u48('counter');
   const time = r.u48('time');
-  const address = new TextDecoder('utf-8', { fatal: true }).decode(r.vec8(1, 255, 'address'));
+  const address = fromUtf8.decode(r.vec8(1, 255, 'address'));
   const port = r.u16('port');
   const datagram = r.vec16(0, 0xffff, 'datagram');
   r.end('frame');

@@ -58,7 +58,7 @@ export interface ServerEndpointConfig {
 /** One association of the server, as the endpoint tracks it. */
 export class ServerAssociation extends Association<ServerHandshake | Server13Handshake | RestoredMachine> {
   /** A new address seen with a newer authenticated record, waiting for its return routability check. */
-  pendingPath: { address: string; port: number } | undefined;
+  pendingPath: { address: string; port: number; at: number } | undefined;
   /** Our CID (hex), when CIDs are in use. */
   cidKey: string | undefined;
   /** When its next deadline is in the timer heap. */
@@ -365,9 +365,14 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
     // A path_response that validated this very address moved the association here: no new check.
     if ((a & Activity.newest) !== 0 && !assoc.conn.isClosed && (assoc.address !== address || assoc.port !== port)) {
       if (assoc.conn.returnRoutability) {
+        // One check per new address at a time: every record from it (a path_response to an
+        // earlier challenge too) making a new challenge would void the one in flight, forever
+        // under steady traffic. Another challenge only after a second without an answer.
+        const p = assoc.pendingPath;
+        if (p !== undefined && p.address === address && p.port === port && now - p.at < PATH_CHALLENGE_INTERVAL) return;
         const challenge = assoc.conn.makePathChallenge();
         if (challenge) {
-          assoc.pendingPath = { address, port };
+          assoc.pendingPath = { address, port, at: now };
           this.queue.transmit(challenge, address, port);
         }
       } else {
@@ -583,6 +588,9 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
     this.queue.transmit(hvr.record, address, port);
   }
 }
+
+/** How long (ms) a return routability check waits for its answer before another challenge to the same address. */
+const PATH_CHALLENGE_INTERVAL = 1000;
 
 /** Where the CID starts in a tls12_cid record: after type, version, epoch and sequence number (RFC 9146 §4). */
 const CID_OFFSET = 11;

@@ -78,6 +78,27 @@ describe('a cluster on the in-memory network: CID records reach their owner thro
     });
   }
 
+  it('steady traffic during the return routability check does not void it: one challenge, then the move', () => {
+    const k = cluster(7);
+    k.net.run({ until: () => k.client.established, maxTime: 30_000 });
+    const owner = k.node(1);
+    const assoc = [...owner.endpoint.associations()][0]!;
+    k.rebind(5001, 2);
+    // Ten records before the path_response can come back, then more while it travels.
+    for (let i = 0; i < 10; i++) k.send(`burst-${i}`);
+    k.net.advance(2);
+    for (let i = 10; i < 20; i++) k.send(`burst-${i}`);
+    k.net.run({ until: () => assoc.address === 'node-2/10.0.0.101', maxTime: k.net.now + 10_000 });
+    expect(assoc.address).toBe('node-2/10.0.0.101');
+    k.net.run({ maxTime: k.net.now + 500 });
+    // Each record was forwarded once, plus the path_response: no challenge-response ping-pong.
+    expect(k.node(2).router.stats.forwarded).toBe(21);
+    expect(owner.count('migrate')).toBe(1);
+    k.send('after');
+    k.net.run({ until: () => k.echoed('after').length > 0, maxTime: k.net.now + 5_000 });
+    expect(k.echoed('after')).toEqual(['1:after']);
+  });
+
   it('associations without CIDs stay with the node the balancer chose', () => {
     const net = new VirtualNetwork({ seed: 2 });
     const nodes = NODE_IDS.map((id) => new ClusterNode(id).attach(net));
