@@ -11,6 +11,7 @@
 // test/slow/restart-scale.test.ts's.
 import * as dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ClusterRouter } from '../dist/cluster/router.js';
 import { resolveCluster } from '../dist/cluster/options.js';
@@ -21,6 +22,8 @@ const { values: opt } = parseArgs({ options: { records: { type: 'string', defaul
 const pki = (f) => readFileSync(new URL(`../test/fixtures/pki/${f}`, import.meta.url));
 const KEY = new Uint8Array(32).fill(1);
 const nodes = [{ id: 1, address: '127.0.0.1', port: 0 }, { id: 2, address: '127.0.0.1', port: 0 }];
+
+console.log(`node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
 // --- 1. CPU per forwarded record ------------------------------------------------------------------
 {
@@ -47,7 +50,8 @@ const nodes = [{ id: 1, address: '127.0.0.1', port: 0 }, { id: 2, address: '127.
     return Number(process.hrtime.bigint() - t0) / 1000 / count;
   };
   run(Math.min(n, 20_000)); // warm-up
-  const us = run(n);
+  // The best of five: on a shared machine the others' load only adds.
+  const us = Math.min(...[1, 2, 3, 4, 5].map(() => run(n)));
   console.log(`forwarding CPU (${provider.name ?? 'default provider'}), a 100-byte record each way: ${us.toFixed(2)} µs per round trip (seal + open at both nodes), ${(us / 2).toFixed(2)} µs per forwarded record; frame overhead ${frame.length - record.length} bytes`);
   console.log(`  drops: ${JSON.stringify(fwd.stats.channelDrops)} ${JSON.stringify(owner.stats.channelDrops)}`);
 }

@@ -98,13 +98,13 @@ export class Channel {
   /** Seal a frame. */
   seal(kind: FrameKind, address: string, port: number, datagram: Uint8Array, now: number): Uint8Array {
     const addr = utf8.encode(address);
-    const w = new Writer(FRAME_OVERHEAD + addr.length + datagram.length);
+    // One buffer: the fields, then the tag over them.
+    const out = new Uint8Array(FRAME_OVERHEAD + addr.length + datagram.length);
+    const w = new Writer(out);
     w.u8(FRAME_VERSION).u8(kind).u48(this.self).u48(this.incarnation).u48(this.counter++).u48(Math.max(0, Math.floor(now)));
     w.opaque8(addr).u16(port).opaque16(datagram);
-    const body = w.finish();
-    const out = new Uint8Array(body.length + TAG_LENGTH);
-    out.set(body, 0);
-    out.set(this.mac(body).subarray(0, TAG_LENGTH), body.length);
+    const n = w.length;
+    out.set(this.mac(out.subarray(0, n)).subarray(0, TAG_LENGTH), n);
     return out;
   }
 
