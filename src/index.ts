@@ -32,6 +32,9 @@ export { CIPHER_SUITES, type CipherSuite } from './crypto/suites.js';
 export { defaultProvider, nodeProvider, nobleProvider, type CryptoProvider } from './crypto/index.js';
 // Types that the declarations above refer to (type-only: no runtime export).
 export type { NodeServerOptions } from './server.js';
+export type { ClusterOptions } from './cluster/options.js';
+export type { ClusterStats } from './cluster/router.js';
+export type { ChannelDrops } from './cluster/channel.js';
 export type { ClientPskOption } from './config.js';
 export type { DistinguishedName } from './x509/certificate.js';
 export type { KeyExchange, Authentication, Protection, AeadProtection, CbcProtection } from './crypto/suites.js';

@@ -14,6 +14,3 @@ export type { CipherInfo } from './peer-info.js';
 export type { PeerCertificate } from './x509/certificate.js';
 export type { Negotiated } from './handshake/common.js';
 export { MemorySessionStore, type SessionStore } from './handshake/session-store.js';
-export type { ClusterOptions } from './cluster/options.js';
-export type { ClusterStats } from './cluster/router.js';
-export type { ChannelDrops } from './cluster/channel.js';

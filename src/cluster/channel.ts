@@ -57,7 +57,18 @@ export interface Frame {
   readonly datagram: Uint8Array;
 }
 
-/** Why frames were dropped. */
+/**
+ * Why frames of the node-to-node channel were dropped: `server.clusterStats.channelDrops`.
+ *
+ * @example
+ * ```ts
+ * import type { ChannelDrops, Server } from 'puredtls';
+ *
+ * declare const server: Server;
+ * const d: ChannelDrops | undefined = server.clusterStats?.channelDrops;
+ * if (d && d.forged + d.replayed > 0) console.warn('someone is sending frames to the cluster port', d);
+ * ```
+ */
 export interface ChannelDrops {
   /** Too short, bad version or kind, bad lengths. */
   malformed: number;

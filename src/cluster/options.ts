@@ -13,6 +13,21 @@ import type { ClusterConfig, NodeAddress } from './router.js';
  * UDP channel, and sends that node's replies to the client from its own
  * socket. Every node has the same `nodes`, `key` and CID layout, and should
  * share `cookieSecret`, `ticketKeys` and a `sessionStore`.
+ *
+ * @example Node 2 of three
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { createServer, type ClusterOptions } from 'puredtls';
+ *
+ * declare const key: Buffer, cert: Buffer;
+ * const cluster: ClusterOptions = {
+ *   nodeId: 2,
+ *   nodes: [1, 2, 3].map((id) => ({ id, address: `10.0.1.${id}`, port: 7440 })),
+ *   key: readFileSync('cluster.key'), // 32+ bytes, the same on every node
+ *   cidLength: 8, nodeIdLength: 1, nodeIdOffset: 0, // the defaults
+ * };
+ * createServer({ key, cert, cluster, cookieSecret: readFileSync('cookie.secret') }).bind(4433);
+ * ```
  */
 export interface ClusterOptions {
   /** This node's id (0 to 256^nodeIdLength - 1), unique in the cluster. */

@@ -51,7 +51,18 @@ export interface ClusterIo {
   toNode(frame: Uint8Array, address: string, port: number): void;
 }
 
-/** Counters of a cluster node. */
+/**
+ * Counters of a cluster node: `server.clusterStats`.
+ *
+ * @example
+ * ```ts
+ * import type { ClusterStats, Server } from 'puredtls';
+ *
+ * declare const server: Server;
+ * const s: Readonly<ClusterStats> | undefined = server.clusterStats;
+ * if (s) console.log(`forwarded ${s.forwarded}, answered through others ${s.repliesSent}, forged frames ${s.channelDrops.forged}`);
+ * ```
+ */
 export interface ClusterStats {
   /** Client datagrams forwarded to their owner. */
   forwarded: number;

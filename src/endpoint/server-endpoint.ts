@@ -362,14 +362,10 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
     if (assoc.address === address && assoc.port === port) return this.feed(assoc, data, now);
     const a = assoc.conn.receive(data, now);
     this.settle(assoc, a);
-    // A path_response that validated this very address moved the association here: no new check.
+    // Not when a path_response just moved it here; one challenge (it voids the last) per address per PATH_CHALLENGE_INTERVAL.
     if ((a & Activity.newest) !== 0 && !assoc.conn.isClosed && (assoc.address !== address || assoc.port !== port)) {
       if (assoc.conn.returnRoutability) {
-        // One check per new address at a time: every record from it (a path_response to an
-        // earlier challenge too) making a new challenge would void the one in flight, forever
-        // under steady traffic. Another challenge only after a second without an answer.
-        const p = assoc.pendingPath;
-        if (p !== undefined && p.address === address && p.port === port && now - p.at < PATH_CHALLENGE_INTERVAL) return;
+        if (assoc.pendingPath?.address === address && assoc.pendingPath.port === port && now - assoc.pendingPath.at < PATH_CHALLENGE_INTERVAL) return;
         const challenge = assoc.conn.makePathChallenge();
         if (challenge) {
           assoc.pendingPath = { address, port, at: now };
@@ -589,9 +585,7 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
   }
 }
 
-/** How long (ms) a return routability check waits for its answer before another challenge to the same address. */
-const PATH_CHALLENGE_INTERVAL = 1000;
-
+const PATH_CHALLENGE_INTERVAL = 1000; // ms a return routability check waits for its answer before challenging the same address again
 /** Where the CID starts in a tls12_cid record: after type, version, epoch and sequence number (RFC 9146 §4). */
 const CID_OFFSET = 11;
 

@@ -22,6 +22,20 @@ import { type Session, decodeSession, encodeSession } from './session.js';
  * not waited for, and their failures are ignored (a lost session costs a
  * full handshake, nothing more). Keys are short ASCII strings; values are
  * sealed bytes.
+ *
+ * @example A store of your own (here over any async key-value client)
+ * ```ts
+ * import { createServer, type SessionStore } from 'puredtls';
+ *
+ * declare const kv: { get(k: string): Promise<Uint8Array | undefined>; put(k: string, v: Uint8Array, ttlSeconds: number): Promise<void>; remove(k: string): Promise<void> };
+ * declare const key: Buffer, cert: Buffer, storeKey: Buffer; // storeKey: 32+ bytes, the same on every server
+ * const sessionStore: SessionStore = {
+ *   get: (k) => kv.get(k),
+ *   set: (k, v, ttl) => kv.put(k, v, ttl),
+ *   delete: (k) => kv.remove(k),
+ * };
+ * createServer({ key, cert, sessionStore, sessionStoreKey: storeKey });
+ * ```
  */
 export interface SessionStore {
   /** The value stored under `key`, or undefined/null when there is none (or it expired). */
@@ -36,6 +50,17 @@ export interface SessionStore {
  * An in-process {@link SessionStore}: bounded (the oldest entry goes first),
  * entries expire after their TTL. What a server uses when given none is the
  * same cache, without the sealing.
+ *
+ * @example Two servers in one process sharing their session IDs
+ * ```ts
+ * import { randomBytes } from 'node:crypto';
+ * import { MemorySessionStore, createServer } from 'puredtls';
+ *
+ * declare const key: Buffer, cert: Buffer;
+ * const shared = { sessionStore: new MemorySessionStore(10_000), sessionStoreKey: randomBytes(32), sessionTickets: false };
+ * createServer({ key, cert, ...shared }).bind(4433);
+ * createServer({ key, cert, ...shared }).bind(4434);
+ * ```
  */
 export class MemorySessionStore implements SessionStore {
   private readonly map = new Map<string, { value: Uint8Array; expires: number }>();
