@@ -8,6 +8,7 @@ import { serverIdentity } from '../helpers/net.js';
 import { pki } from '../helpers/pki.js';
 import { machine12 } from '../helpers/v12.js';
 import { resolveServerConfig } from '../../src/config.js';
+import { redisSessionStore } from '../../src/redis.js';
 
 const STORE_KEY = new Uint8Array(32).fill(3);
 
@@ -151,5 +152,30 @@ describe('the session store interface', () => {
     net.run({ until: () => second.established || second.closed, maxTime: net.now + 30_000 });
     expect(second.established).toBe(true);
     expect(machine12(second).negotiated?.resumed).toBe(false);
+  });
+
+  it('redisSessionStore: base64 values under the prefix with an EX expiry, on the node-redis client calls', async () => {
+    const calls: unknown[][] = [];
+    const data = new Map<string, string>();
+    const client = {
+      get: async (k: string) => (calls.push(['get', k]), data.get(k) ?? null),
+      set: async (k: string, v: string, o: unknown) => (calls.push(['set', k, v, o]), data.set(k, v), 'OK'),
+      del: async (k: string) => (calls.push(['del', k]), Number(data.delete(k))),
+    };
+    const store = redisSessionStore(client, { prefix: 'app:' });
+    await store.set('puredtls:s:ab', Uint8Array.of(0, 1, 254, 255), 299.5);
+    expect(calls[0]).toEqual(['set', 'app:puredtls:s:ab', 'AAH+/w==', { expiration: { type: 'EX', value: 300 } }]);
+    expect(await store.get('puredtls:s:ab')).toEqual(Uint8Array.of(0, 1, 254, 255));
+    expect(await store.get('puredtls:s:cd')).toBeUndefined();
+    data.set('app:puredtls:s:ef', '%%% not base64');
+    expect(await store.get('puredtls:s:ef')).toBeUndefined();
+    await store.delete('puredtls:s:ab');
+    expect(data.size).toBe(1);
+    expect(() => redisSessionStore({} as never)).toThrow(/node-redis/);
+    // Behind StoredSessions, a session goes through it and back.
+    const stored = new StoredSessions(nativeProvider, store, STORE_KEY, 300);
+    stored.set(new Uint8Array(32).fill(1), session);
+    await new Promise((r) => setImmediate(r));
+    expect(await stored.get(new Uint8Array(32).fill(1), 1100)).toEqual(session);
   });
 });
