@@ -386,6 +386,8 @@ export class SansIoServer extends SansIoCore<ServerAssociation> {
 
   constructor(options: SansIoServerOptions) {
     if ((options as ServerOptions | undefined)?.socket != null) throw Object.assign(new TypeError('The "socket" option is not for a sans-IO server'), { code: 'ERR_DTLS_INVALID_OPTION' });
+    // A cluster node needs its node-to-node socket: createServer's.
+    if ((options as ServerOptions | undefined)?.cluster != null) throw Object.assign(new TypeError('The "cluster" option is not for a sans-IO server (createServer runs the node-to-node channel)'), { code: 'ERR_DTLS_INVALID_OPTION' });
     const { config, provider } = resolveServerConfig(options);
     const server = new ServerEndpoint(config);
     super(server, provider);

@@ -10,7 +10,8 @@
 //     --nodes 1=127.0.0.1:7441,2=127.0.0.1:7442,3=127.0.0.1:7443 --redis redis://127.0.0.1:6379 & done
 //   nginx -p /tmp -c "$PWD/examples/cluster/nginx.conf" -e stderr
 //
-// It echoes every message as "<node id>:<message>" (the owner answers), prints "listening
+// It echoes every message as "<node id>/<via>:<message>" (the owner answers; via: the node the
+// client's datagrams reach, which forwards them when it is another), prints "listening
 // node N on udp://HOST:PORT" when ready, and its cluster counters on SIGUSR2 and at exit.
 import * as dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -63,7 +64,8 @@ server.on('secureConnection', (peer) => {
   console.log(`secure ${address}:${port}${via !== undefined ? ` via ${via}` : ''} ${peer.getProtocol()}${peer.isSessionReused() ? ' resumed' : ''}`);
   peer.on('message', (msg) => {
     try {
-      peer.send(`${nodeId}:${msg}`);
+      // "<owner>/<the node the client talks to>:<message>"
+      peer.send(`${nodeId}/${peer.address().via ?? nodeId}:${msg}`);
     } catch {
       // closed meanwhile
     }

@@ -24,9 +24,8 @@ export function clusterOptions(nodeId: number, more: Partial<ClusterOptions> = {
   return { nodeId, key: CLUSTER_KEY, nodes: NODE_IDS.map((id) => ({ id, ...chanAddr(id) })), ...more };
 }
 
-/** One facet of a node: a NetNode at one address. */
+/** One facet of a node: a NetNode at one address (it sends with `net.send`, from whichever address it means). */
 class Facet implements NetNode {
-  out: OutgoingDatagram[] = [];
   constructor(private readonly onReceive: (data: Uint8Array, from: NetAddress, now: number) => void, private readonly timers?: { next(): number | undefined; fire(now: number): void }) {}
   receive(data: Uint8Array, from: NetAddress, now: number): void {
     this.onReceive(data, from, now);
@@ -38,9 +37,7 @@ class Facet implements NetNode {
     return this.timers?.next();
   }
   takeOutgoing(): OutgoingDatagram[] {
-    const o = this.out;
-    this.out = [];
-    return o;
+    return [];
   }
 }
 

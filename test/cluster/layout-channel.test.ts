@@ -5,6 +5,8 @@ import { resolveCluster } from '../../src/cluster/options.js';
 import { parseViaAddress, viaAddress } from '../../src/cluster/router.js';
 import { nativeProvider } from '../crypto/helpers.js';
 import { testProvider } from '../../src/crypto/test-provider.js';
+import { SansIoServer } from '../../src/sans-io.js';
+import { serverIdentity } from '../helpers/net.js';
 
 const KEY = new Uint8Array(32).fill(5);
 
@@ -49,6 +51,14 @@ describe('cluster CID layout', () => {
     expect(() => resolveCluster({ nodeId: 1, nodes, key: KEY.subarray(0, 16) })).toThrow(/key/);
     expect(() => resolveCluster({ nodeId: 1, nodes: [...nodes, nodes[0]!], key: KEY })).toThrow(/twice/);
     expect(() => resolveCluster({ nodeId: 1, nodes: [{ id: 1, address: '', port: 1 }], key: KEY })).toThrow(/address/);
+  });
+
+  it('is refused by the sans-IO server (which has no node-to-node socket), and with connectionId', async () => {
+    const cluster = { nodeId: 1, nodes: [{ id: 1, address: '127.0.0.1', port: 7001 }], key: KEY };
+    expect(() => new SansIoServer({ ...serverIdentity('ecdsa-p256'), cluster })).toThrow(/"cluster" option is not for a sans-IO server/);
+    const { resolveServerConfig } = await import('../../src/config.js');
+    expect(() => resolveServerConfig({ ...serverIdentity('ecdsa-p256'), cluster, connectionId: 8 })).toThrow(/connectionId/);
+    expect(resolveServerConfig({ ...serverIdentity('ecdsa-p256'), cluster }).config.cidLength).toBe(8);
   });
 
   it('names clients behind another node by an address no IP address can be', () => {
