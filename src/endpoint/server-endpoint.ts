@@ -362,10 +362,10 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
     if (assoc.address === address && assoc.port === port) return this.feed(assoc, data, now);
     const a = assoc.conn.receive(data, now);
     this.settle(assoc, a);
-    // Not when a path_response just moved it here; one challenge (it voids the last) per address per PATH_CHALLENGE_INTERVAL.
+    // Not when a path_response just moved it here; one challenge (it voids the last) per new address per second.
     if ((a & Activity.newest) !== 0 && !assoc.conn.isClosed && (assoc.address !== address || assoc.port !== port)) {
       if (assoc.conn.returnRoutability) {
-        if (assoc.pendingPath?.address === address && assoc.pendingPath.port === port && now - assoc.pendingPath.at < PATH_CHALLENGE_INTERVAL) return;
+        if (assoc.pendingPath?.address === address && assoc.pendingPath.port === port && now - assoc.pendingPath.at < 1000) return;
         const challenge = assoc.conn.makePathChallenge();
         if (challenge) {
           assoc.pendingPath = { address, port, at: now };
@@ -585,7 +585,6 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
   }
 }
 
-const PATH_CHALLENGE_INTERVAL = 1000; // ms a return routability check waits for its answer before challenging the same address again
 /** Where the CID starts in a tls12_cid record: after type, version, epoch and sequence number (RFC 9146 §4). */
 const CID_OFFSET = 11;
 
