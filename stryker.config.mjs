@@ -141,6 +141,7 @@ export const groups = {
     ],
     tests: [
       'test/handshake/cookie.test.ts', 'test/endpoint/front-door.test.ts', 'test/endpoint/front-door13.test.ts', 'test/robustness/bad-input.test.ts',
+      'test/endpoint/hello-rate.test.ts', 'test/endpoint/hello-retry-record.test.ts',
       'test/robustness/catalogue-dos.test.ts', 'test/robustness/catalogue-state-machine.test.ts', 'test/handshake/connection-id.test.ts',
       'test/robustness/dtls13-records.test.ts',
     ],

@@ -12,7 +12,7 @@ import { Writer } from '../../src/codec/writer.js';
 import { nodeProvider } from '../../src/crypto/index.js';
 import { helloRetryRequestBody } from '../../src/dtls13/handshake/negotiate13.js';
 import { DtlsVersion } from '../../src/dtls13/messages/supported-versions.js';
-import { SUITES_13, suite13ById } from '../../src/dtls13/suites.js';
+import { SUITES_13, type Suite13, suite13ById } from '../../src/dtls13/suites.js';
 import {
   cookieOf, helloRetryRequestRecord, makeRetryCookie, offersDtls13, openRetryCookie, plaintextAlert,
 } from '../../src/endpoint/front-door13.js';
@@ -160,6 +160,28 @@ describe('the HelloRetryRequest cookie', () => {
     w.u16(suiteId).u16(groupId).opaque8(hash);
     return Uint8Array.from([...w.finish(), ...extra]);
   };
+
+  it('too short to hold a payload (at most COOKIE_LENGTH + 5 bytes) is refused before any MAC is computed', () => {
+    const f = factory();
+    let macs = 0;
+    const verifyFor = f.verifyFor.bind(f);
+    f.verifyFor = (...a: Parameters<CookieFactory['verifyFor']>) => { macs++; return verifyFor(...a); };
+    const cookie = make({ f });
+    for (let n = 0; n <= COOKIE_LENGTH + 5; n++) {
+      expect(openRetryCookie(f, ADDR, PORT, cookie.subarray(0, n), T0, SUITES_13, ECHO), `${n} bytes`).toBeUndefined();
+    }
+    expect(macs).toBe(0);
+    // One byte more is long enough to be checked (and then refused by its MAC).
+    expect(openRetryCookie(f, ADDR, PORT, cookie.subarray(0, COOKIE_LENGTH + 6), T0, SUITES_13, ECHO)).toBeUndefined();
+    expect(macs).toBe(1);
+  });
+
+  it('a failure other than a malformed payload propagates instead of reading as "not a cookie"', () => {
+    const f = factory();
+    const cookie = make({ f });
+    const failing = { includes: () => { throw new Error('not a decoding failure'); } } as unknown as readonly Suite13[];
+    expect(() => openRetryCookie(f, ADDR, PORT, cookie, T0, failing, ECHO)).toThrow('not a decoding failure');
+  });
 
   it('with a valid MAC, is still refused when its fields are not a suite, group and hash we know', () => {
     const f = factory();
