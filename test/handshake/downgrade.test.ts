@@ -65,28 +65,46 @@ describe.each(PROVIDERS)('downgrade protection on the DTLS 1.2 path ($name)', (p
     expect(p.client.error?.code).toBe('ERR_DTLS_ALERT_RECEIVED');
   });
 
-  it.each([
-    ['"DOWNGRD" 00 (the sentinel of a server that spoke only up to 1.1)', 0x00, 'ERR_DTLS_DOWNGRADE'],
-    ['"DOWNGRD" 01', 0x01, 'ERR_DTLS_DOWNGRADE'],
-    ['"DOWNGRD" 02 (no sentinel: the client goes on, and the altered random fails the ServerKeyExchange signature)', 0x02, 'ERR_DTLS_BAD_SKE_SIGNATURE'],
-  ] as const)('a 1.2 ServerHello whose random ends with %s', (_what, last, code) => {
+  /** A 1.2 server whose ServerHello random reaches the client ending with `tail` ‖ `last`; the client offers up to `clientMax`. */
+  function rewrittenRandom(tail: Uint8Array, last: number, clientMax: 'DTLSv1.2' | 'DTLSv1.3' = 'DTLSv1.3') {
     const p = pair({
       provider,
       server: { maxVersion: 'DTLSv1.2' },
-      client: { maxVersion: 'DTLSv1.3' },
-      clientToServer: stripSupportedVersions,
+      client: { maxVersion: clientMax },
+      ...(clientMax === 'DTLSv1.3' && { clientToServer: stripSupportedVersions }),
       serverToClient: {
         filter: (d) => (d.flight === 4
           ? { replace: [rewriteFlight(d.data, (msgs) => msgs.map((m) => {
             if (m.msgType !== HT.server_hello) return m;
             const sh = decodeSH(m.body);
-            return { ...m, body: encodeSH({ ...sh, random: Uint8Array.of(...sh.random.subarray(0, 24), ...DOWNGRADE_SENTINEL_12.subarray(0, 7), last) }) };
+            return { ...m, body: encodeSH({ ...sh, random: Uint8Array.of(...sh.random.subarray(0, 24), ...tail, last) }) };
           }))] }
           : 'pass'),
       },
     });
     p.net.run({ until: () => p.client.closed || p.client.established, maxTime: 10_000 });
     expect(p.client.established).toBe(false);
-    expect(p.client.error?.code).toBe(code);
+    return p.client.error?.code;
+  }
+  const DOWNGRD = DOWNGRADE_SENTINEL_12.subarray(0, 7);
+  /** The client went on past the ServerHello: the rewritten random then fails the ServerKeyExchange signature. */
+  const WENT_ON = 'ERR_DTLS_BAD_SKE_SIGNATURE';
+
+  it.each([
+    ['"DOWNGRD" 00 (the sentinel of a server that spoke only up to 1.1)', 0x00, 'ERR_DTLS_DOWNGRADE'],
+    ['"DOWNGRD" 01', 0x01, 'ERR_DTLS_DOWNGRADE'],
+    ['"DOWNGRD" 02 (no sentinel: the client goes on, and the altered random fails the ServerKeyExchange signature)', 0x02, WENT_ON],
+  ] as const)('a 1.2 ServerHello whose random ends with %s', (_what, last, code) => {
+    expect(rewrittenRandom(DOWNGRD, last)).toBe(code);
+  });
+
+  it.each([0, 1, 2, 3, 4, 5, 6])('"DOWNGRD" with byte %i changed, then 01, is no sentinel: the client goes on', (i) => {
+    const tail = DOWNGRD.slice();
+    tail[i]! ^= 0x20;
+    expect(rewrittenRandom(tail, 0x01)).toBe(WENT_ON);
+  });
+
+  it('a client that offered only 1.2 does not look for the sentinel (RFC 8446 §4.1.3 asks it of 1.3 clients): it goes on', () => {
+    expect(rewrittenRandom(DOWNGRD, 0x01, 'DTLSv1.2')).toBe(WENT_ON);
   });
 });
