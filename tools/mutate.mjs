@@ -6,6 +6,8 @@
  *
  *   npm run mutate                          every group
  *   npm run mutate -- --group record,finished
+ *   npm run mutate -- --group g --unit src/x.ts   only the units of g whose name (file or
+ *                                           file#function) starts with one of the prefixes given
  *   npm run mutate -- --record [--group g]  run, then write the units' scores into
  *                                           docs/mutation-scores.json and the table of
  *                                           docs/mutation.md (groups not run keep their rows)
@@ -159,9 +161,14 @@ function score(mutants) {
 function runGroup(group, targets) {
   const g = groups[group];
   mkdirSync(REPORTS, { recursive: true });
-  // --changed runs as CI does (no incremental cache) and keeps the full runs' reports intact.
+  // --changed runs as CI does (no incremental cache) and keeps the full runs' reports intact;
+  // so does --unit (a part of the group: its own report and incremental file).
   const changed = flag('--changed');
-  const name = changed ? `${group}.changed` : group;
+  const part = !changed && targets.length < g.mutate.length
+    ? `.${targets.map((t) => t.unit.name).join('+').replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80)}` : '';
+  const name = changed ? `${group}.changed` : `${group}${part}`;
+  /** The key of this run's wall time: the group, or the group and its units run. */
+  const label = part ? `${group} (${targets.map((t) => t.unit.name).join(', ')})` : group;
   const configPath = join(ROOT, `.stryker-${name}.config.mjs`);
   const reportJson = join(REPORTS, `${name}.json`);
   const concurrency = option('--concurrency');
@@ -176,7 +183,7 @@ function runGroup(group, targets) {
     // last run keeps its result (killed by the same test, or alive with no new test on it).
     ...(changed ? [] : [
       '  incremental: true,',
-      `  incrementalFile: ${JSON.stringify(relative(ROOT, join(REPORTS, `${group}.incremental.json`)))},`,
+      `  incrementalFile: ${JSON.stringify(relative(ROOT, join(REPORTS, `${name}.incremental.json`)))},`,
     ]),
     ...(flag('--force') ? ['  force: true,'] : []),
     // --changed: a mutant that hangs (an endless loop) counts as detected after 5 s beyond
@@ -194,7 +201,7 @@ function runGroup(group, targets) {
   let seconds;
   if (flag('--reuse')) {
     if (!existsSync(reportJson)) throw new Error(`--reuse: no report ${relative(ROOT, reportJson)}`);
-    seconds = recordedScores.seconds?.[group] ?? 0;
+    seconds = recordedScores.seconds?.[label] ?? 0;
   } else {
     const r = spawnSync(join(ROOT, 'node_modules/.bin/stryker'), ['run', configPath], { stdio: 'inherit', cwd: ROOT });
     seconds = Math.round((Date.now() - started) / 1000);
@@ -211,8 +218,8 @@ function runGroup(group, targets) {
       survivors: inUnit.filter((m) => m.status === 'Survived' || m.status === 'NoCoverage'),
     };
   });
-  console.log(`=== ${group}: ${seconds} s`);
-  return { results, seconds };
+  console.log(`=== ${label}: ${seconds} s`);
+  return { results, seconds, label };
 }
 
 function table(rows) {
@@ -268,7 +275,11 @@ if (flag('--changed')) {
 } else {
   const only = option('--group')?.split(',');
   if (only) for (const n of only) if (!groups[n]) throw new Error(`no group ${n} (groups: ${Object.keys(groups).join(', ')})`);
-  plan = all.filter((u) => !only || only.includes(u.group)).map((u) => ({ unit: u, mutate: [u.entry] }));
+  // --unit a,b: only the units whose name (a file, or file#function) starts with one of these.
+  const units = option('--unit')?.split(',');
+  plan = all.filter((u) => (!only || only.includes(u.group)) && (!units || units.some((p) => u.name.startsWith(p))))
+    .map((u) => ({ unit: u, mutate: [u.entry] }));
+  if (units && plan.length === 0) throw new Error(`--unit ${units.join(',')}: no unit of the chosen groups starts with that`);
 }
 
 const rows = [];
@@ -278,7 +289,7 @@ for (const name of Object.keys(groups)) {
   if (targets.length === 0) continue;
   const r = runGroup(name, targets);
   rows.push(...r.results);
-  seconds[name] = r.seconds;
+  seconds[r.label] = r.seconds;
 }
 const total = Object.values(seconds).reduce((a, b) => a + b, 0);
 console.log(`\n${table(rows)}\n\nMutation run: ${total} s (${Object.entries(seconds).map(([g, s]) => `${g} ${s} s`).join(', ')}).`);
@@ -299,8 +310,13 @@ if (flag('--record')) {
   const groupSeconds = { ...(recordedScores.seconds ?? {}), ...(flag('--reuse') ? {} : seconds) };
   for (const g of Object.keys(seconds)) if (process.env[`MUTATE_SECONDS_${g}`]) groupSeconds[g] = Number(process.env[`MUTATE_SECONDS_${g}`]);
   writeFileSync(SCORES, `${JSON.stringify({ threshold: THRESHOLD, seconds: groupSeconds, units }, null, 2)}\n`);
-  const measured = new Set(units.map((u) => u.group));
-  const notRun = Object.keys(groups).filter((g) => !measured.has(g));
+  const measured = new Set(units.map((u) => `${u.group} ${u.unit}`));
+  // A group none of whose units was measured, or the units of a group measured in part (--unit).
+  const notRun = Object.keys(groups).flatMap((g) => {
+    const missing = all.filter((u) => u.group === g && !measured.has(`${g} ${u.name}`));
+    if (missing.length === 0) return [];
+    return missing.length === groups[g].mutate.length ? [g] : [`${g} (${missing.map((u) => `\`${u.name}\``).join(', ')})`];
+  });
   const doc = readFileSync(DOC, 'utf8');
   // Per file: the units of one file together (a file may be mutated in part, by function).
   const perFile = new Map();
@@ -319,7 +335,7 @@ if (flag('--record')) {
     + `**Per unit:**\n\n${table(units)}\n\n`
     + `Measured at ${[...new Set(units.map((u) => u.commit))].map((c) => `\`${String(c).slice(0, 12)}\``).join(', ')}. `
     + `Wall time of each group's last run (seconds; one test runner under nice 15 on the shared 2-core machine; a run in incremental mode re-tests only the mutants whose code or tests changed): ${Object.entries(groupSeconds).map(([g, t]) => `${g} ${t}`).join(', ')}.`
-    + `${notRun.length > 0 ? `\n\n**Not measured yet:** ${notRun.join(', ')}.` : ''}\n<!-- scores:end -->`;
+    + `${notRun.length > 0 ? `\n\n**Not measured yet:** ${notRun.join('; ')}.` : ''}\n<!-- scores:end -->`;
   if (!/<!-- scores:start[^]*?<!-- scores:end -->/.test(doc)) throw new Error('docs/mutation.md has no scores markers');
   writeFileSync(DOC, doc.replace(/<!-- scores:start[^]*?<!-- scores:end -->/, block));
   console.log(`Scores written: ${relative(ROOT, SCORES)} and docs/mutation.md (${fresh.size} unit(s) at ${commit})`);
