@@ -131,7 +131,7 @@ export const groups = {
       'test/crypto/ecdh.test.ts', 'test/robustness/psk.test.ts', 'test/robustness/catalogue-crypto.test.ts',
       'test/robustness/catalogue-state-machine.test.ts',
       'test/handshake/resumption.test.ts', 'test/handshake/extensions.test.ts', 'test/handshake/downgrade.test.ts',
-      'test/handshake/key-exchange.test.ts',
+      'test/handshake/key-exchange.test.ts', 'test/crypto/key-share-checks.test.ts',
     ],
   },
   frontDoor: {

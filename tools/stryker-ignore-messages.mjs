@@ -12,7 +12,7 @@
  */
 import { PluginKind, declareValuePlugin } from '@stryker-mutator/api/plugin';
 
-/** Error constructors and factories of the code base, and the position of their message argument. */
+/** Error constructors and factories of the code base, and the position(s) of their message argument(s). */
 const MESSAGE_ARGUMENT = new Map([
   // new DtlsError(code, message, alert?), HandshakeError(code, message, alert), CertificateError(code, message, alert?)
   ['DtlsError', 1], ['HandshakeError', 1], ['CertificateError', 1],
@@ -22,6 +22,9 @@ const MESSAGE_ARGUMENT = new Map([
   // fail(what) and badCertificate(message) in src/x509/certificate.ts
   ['DecodeError', 0], ['KeyError', 0], ['Error', 0], ['TypeError', 0], ['RangeError', 0],
   ['cryptoError', 0], ['fail', 0], ['badCertificate', 0], ['Malformed', 0],
+  // badKeyShare(group, reason, cause?) in src/crypto/key-share.ts: the group and the reason only
+  // make the message (the code and alert are fixed)
+  ['badKeyShare', [0, 1]],
 ]);
 
 /**
@@ -52,7 +55,8 @@ export const strykerPlugins = [
         return `the field name a Reader's DecodeError message gives (.${callee.property.name}()): for people, not decisions`;
       }
       const name = callee.type === 'Identifier' ? callee.name : undefined;
-      if (name === undefined || MESSAGE_ARGUMENT.get(name) !== path.key) return undefined;
+      const at = name === undefined ? undefined : MESSAGE_ARGUMENT.get(name);
+      if (at === undefined || !(Array.isArray(at) ? at.includes(path.key) : at === path.key)) return undefined;
       return isLiteralText(path.node) ? `the message of ${name}(): for people, not decisions (tests check the code and the alert)` : undefined;
     },
   }),
