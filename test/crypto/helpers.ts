@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { defaultProvider } from '../../src/crypto/index.js';
@@ -74,4 +74,16 @@ export function pattern(n: number, salt = 0): Uint8Array {
     out[i] = x >>> 24;
   }
   return out;
+}
+
+/** An independent, straightforward TLS 1.2 PRF (RFC 5246 §5) over node:crypto's HMAC: P_hash(secret, label ‖ seed). */
+export function referencePrf(hash: 'sha256' | 'sha384', secret: Uint8Array, label: string, seed: Uint8Array, length: number): string {
+  const s = Buffer.concat([Buffer.from(label, 'latin1'), seed]);
+  let a: Buffer = s;
+  let out = Buffer.alloc(0);
+  while (out.length < length) {
+    a = createHmac(hash, secret).update(a).digest();
+    out = Buffer.concat([out, createHmac(hash, secret).update(Buffer.concat([a, s])).digest()]);
+  }
+  return out.subarray(0, length).toString('hex');
 }

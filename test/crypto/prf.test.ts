@@ -1,8 +1,7 @@
-import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { extendedMasterSecret, keyBlock, masterSecret, pHash, prf, verifyData } from '../../src/crypto/prf.js';
-import { hex, providers, toHex, utf8 } from './helpers.js';
+import { hex, providers, referencePrf, toHex, utf8 } from './helpers.js';
 
 /** The widely circulated TLS 1.2 PRF vectors (IETF TLS WG list, msg03416; also in BearSSL's tests). */
 const VECTORS = [
@@ -12,17 +11,6 @@ const VECTORS = [
     out: '7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cde9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d9184259b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee691c8f3a26854308d5eaa3be85e0990703d73e56f' },
 ];
 
-/** An independent, straightforward TLS 1.2 PRF over node:crypto's HMAC. */
-function referencePrf(hash: 'sha256' | 'sha384', secret: Uint8Array, label: string, seed: Uint8Array, length: number): string {
-  const s = Buffer.concat([Buffer.from(label, 'latin1'), seed]);
-  let a: Buffer = s;
-  let out = Buffer.alloc(0);
-  while (out.length < length) {
-    a = createHmac(hash, secret).update(a).digest();
-    out = Buffer.concat([out, createHmac(hash, secret).update(Buffer.concat([a, s])).digest()]);
-  }
-  return out.subarray(0, length).toString('hex');
-}
 
 describe.each(providers)('TLS 1.2 PRF ($name provider)', (p) => {
   it.each(VECTORS)('$hash test vector', (v) => {

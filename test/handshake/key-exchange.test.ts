@@ -1,13 +1,12 @@
 /**
  * The key exchange's byte-level pieces, checked against the RFCs with a
- * reference computed here (node:crypto's HMAC), for both providers: the PSK
+ * reference PRF over node:crypto's HMAC (test/crypto/helpers.ts), for both providers: the PSK
  * premaster secret (RFC 4279 §2, RFC 5489 §2), the master secret and the
  * extended master secret (RFC 5246 §8.1, RFC 7627 §4), and the hello
  * extensions both roles read (renegotiation_info, extended_master_secret,
  * encrypt_then_mac). A handshake between two puredtls peers cannot show a
  * wrong layout here: both sides would compute the same wrong secret.
  */
-import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { type CipherSuite, suiteById } from '../../src/crypto/suites.js';
@@ -16,7 +15,7 @@ import {
 } from '../../src/handshake/common.js';
 import type { HandshakeDriver } from '../../src/handshake/driver.js';
 import type { Extension } from '../../src/handshake/extensions.js';
-import { nativeProvider } from '../crypto/helpers.js';
+import { nativeProvider, referencePrf } from '../crypto/helpers.js';
 import { counting, hex, toHex } from '../codec/hex.js';
 
 const PROVIDERS = [['node', nativeProvider], ['noble', nobleProvider]] as const;
@@ -27,17 +26,6 @@ function suite(id: number): CipherSuite {
   return s;
 }
 
-/** TLS 1.2 PRF (RFC 5246 §5), written out here: P_hash(secret, label ‖ seed). */
-function referencePrf(hash: 'sha256' | 'sha384', secret: Uint8Array, label: string, seed: Uint8Array, length: number): string {
-  const s = Buffer.concat([Buffer.from(label, 'latin1'), seed]);
-  let a: Buffer = s;
-  let out = Buffer.alloc(0);
-  while (out.length < length) {
-    a = createHmac(hash, secret).update(a).digest();
-    out = Buffer.concat([out, createHmac(hash, secret).update(a).update(s).digest()]);
-  }
-  return out.subarray(0, length).toString('hex');
-}
 
 describe('the PSK premaster secret', () => {
   it('plain PSK (RFC 4279 §2): uint16 N ‖ N zero bytes ‖ uint16 N ‖ psk', () => {
