@@ -93,3 +93,17 @@ describe.each(providers)('ECDSA high-S signatures ($name)', (p) => {
     expect(verifier.verify(S.ecdsa_secp256r1_sha256, MSG, rsToDer(r, (s + 1n) % N))).toBe(false);
   });
 });
+
+describe('public keys that are not points are refused when imported (KeyError), not at the first verify', () => {
+  it.each(providers.map((p) => [p.name, p] as const))('P-256, a point off the curve (%s)', (_n, p) => {
+    const bad = fixtureKey('server-ecdsa-p256').spki.slice();
+    bad[bad.length - 1]! ^= 1; // y no longer matches x
+    expect(() => p.importVerifyingKey(bad)).toThrow(expect.objectContaining({ code: 'ERR_DTLS_INVALID_KEY' }));
+  });
+
+  it('Ed25519, an encoding with no point (y = 2 has no x on the curve; noble provider)', () => {
+    const noble = providers.find((p) => p.name === 'noble')!;
+    const spki = hex(`302a300506032b6570032100${'02'.padEnd(64, '0')}`);
+    expect(() => noble.importVerifyingKey(spki)).toThrow(expect.objectContaining({ code: 'ERR_DTLS_INVALID_KEY' }));
+  });
+});
