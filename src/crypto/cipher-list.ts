@@ -95,7 +95,7 @@ export class CipherListError extends RangeError {
 type Predicate = (s: CipherSuite) => boolean;
 
 const none: Predicate = () => false;
-const any: Predicate = () => true;
+const everySuite: Predicate = () => true;
 const kx = (...k: KeyExchange[]): Predicate => (s) => k.includes(s.kx);
 const auth = (a: Authentication): Predicate => (s) => s.auth === a;
 const enc = (...c: CipherSuite['cipher'][]): Predicate => (s) => c.includes(s.cipher);
@@ -129,7 +129,7 @@ const isDefault: Predicate = and(kx('ECDHE', 'PSK', 'ECDHE_PSK'), enc('AESGCM', 
  * table also documents them.
  */
 const ALIAS_ROWS: ReadonlyArray<readonly [names: readonly string[], select: Predicate]> = [
-  [['ALL', 'HIGH'], any],
+  [['ALL', 'HIGH'], everySuite],
   [['DEFAULT'], isDefault],
   [['COMPLEMENTOFDEFAULT'], (s) => !isDefault(s)],
   // Key exchange. `ECDHE`/`EECDH` are kECDHE minus anonymous; none of ours is
