@@ -15,7 +15,7 @@ import { channels, recordTrace, trace, tracingRecords } from '../trace.js';
 import { Association, type Endpoint, type VersionRange, type EndpointEvent, EndpointQueue, type EndpointSink, commonEndpointEvent } from './endpoint.js';
 import { type PeekedHello, helloVerifyRequest, isCookielessHello, peekClientHello } from './front-door.js';
 import { cookieOf, helloRetryRequestRecord, makeRetryCookie, offersDtls13, openRetryCookie, plaintextAlert } from './front-door13.js';
-import { TimerHeap } from './timer-heap.js';
+import { DeadlineQueue } from './timer-heap.js';
 import type { RestoredMachine } from './restored-machine.js';
 
 /** Limits of the server endpoint (S-65, DOS-07). */
@@ -115,7 +115,7 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
   private readonly byCid = new Map<string, ServerAssociation>();
   private readonly handshaking = new Set<ServerAssociation>();
   private readonly perAddress = new Map<string, number>();
-  private readonly timers = new TimerHeap<ServerAssociation>();
+  private readonly timers = new DeadlineQueue<ServerAssociation>((a) => this.assocs.get(a.key) === a);
   private readonly cookies: CookieFactory;
   private readonly queue: EndpointQueue<ServerAssociation>;
   readonly stats: EndpointStats = { helloVerifyRequests: 0, helloRetryRequests: 0, dropped: 0, helloRateLimited: 0, handshakesStarted: 0, evicted: 0 };
@@ -445,19 +445,12 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
   private schedule(assoc: ServerAssociation): void {
     if (assoc.conn.isClosed) return;
     const t = assoc.conn.nextTimeout();
-    if (t === undefined) return;
-    if (assoc.scheduled === undefined || t < assoc.scheduled) {
-      assoc.scheduled = t;
-      this.timers.push(t, assoc);
-    }
+    if (t !== undefined) this.timers.schedule(assoc, t);
   }
 
   /** Fire every deadline up to `now`. */
   handleTimeout(now: number): void {
-    for (let top = this.timers.peek(); top !== undefined && top <= now; top = this.timers.peek()) {
-      const { time, item: assoc } = this.timers.pop()!;
-      if (assoc.scheduled !== time || this.assocs.get(assoc.key) !== assoc) continue;
-      assoc.scheduled = undefined;
+    for (let assoc = this.timers.takeDue(now); assoc !== undefined; assoc = this.timers.takeDue(now)) {
       try {
         assoc.conn.handleTimeout(now);
       } catch (err) {
@@ -557,6 +550,7 @@ export class ServerEndpoint implements Endpoint<ServerAssociation> {
     this.unindex(assoc);
     if (assoc.cidKey && this.byCid.get(assoc.cidKey) === assoc) this.byCid.delete(assoc.cidKey);
     this.leaveHandshaking(assoc);
+    this.timers.forget(assoc);
   }
 
   private leaveHandshaking(assoc: ServerAssociation): void {
