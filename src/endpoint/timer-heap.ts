@@ -101,7 +101,7 @@ export interface Scheduled {
  * the handshake an association's deadline is its idle timeout: a server that
  * closes connections quickly would keep each closed association (5 to 7 KB)
  * for `connectionTimeout`, ten minutes by default. So stale entries are
- * counted, and when they are more than half of the heap (and more than a few)
+ * counted, and when they are more than half of the heap (and more than 16)
  * it is rebuilt without them: the heap holds at most about twice the live
  * items, at an amortized constant cost per entry.
  */
@@ -168,4 +168,4 @@ export class DeadlineQueue<T extends Scheduled> {
 }
 
 /** Below this many stale entries the heap is left as it is. */
-const COMPACT_MIN = 64;
+const COMPACT_MIN = 16;

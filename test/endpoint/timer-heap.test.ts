@@ -83,7 +83,7 @@ describe('DeadlineQueue', () => {
       q.schedule(gone, 600_000 + n); // a connection's idle deadline, ten minutes away
       gone.alive = false;
       q.forget(gone);
-      expect(q.size).toBeLessThanOrEqual(2 * 100 + 64 + 2);
+      expect(q.size).toBeLessThanOrEqual(2 * 100 + 16 + 2);
     }
     // Every live item is still handed out, in order.
     const out: number[] = [];
@@ -95,7 +95,7 @@ describe('DeadlineQueue', () => {
     const q = new DeadlineQueue<Item>((i) => i.alive);
     const a = item(1);
     for (let t = 1_000_000; t > 0; t -= 10) q.schedule(a, t);
-    expect(q.size).toBeLessThanOrEqual(66);
+    expect(q.size).toBeLessThanOrEqual(18);
     expect(q.takeDue(Infinity)).toBe(a);
     expect(a.scheduled).toBeUndefined();
     expect(q.takeDue(Infinity)).toBeUndefined();
@@ -144,7 +144,7 @@ describe('ServerEndpoint: closed associations are released', () => {
     collectGarbage();
     const reachable = refs.filter((r) => r.deref() !== undefined).length;
     // Without the rebuild every one stays reachable from its entry; with it, at most the
-    // stale entries below the rebuild threshold (64) and the last few.
-    expect(reachable).toBeLessThanOrEqual(70);
+    // stale entries below the rebuild threshold (16) and the last few.
+    expect(reachable).toBeLessThanOrEqual(20);
   });
 });
