@@ -134,8 +134,12 @@ async function phaseHandshake() {
   }
   // 1.3 configurations without a 1.2 counterpart: the node provider only (the run's time budget).
   for (const suite of v13.filter((s) => !SUITES[s].vs12)) runs.push({ impl: 'ours', suite, crypto: 'node', concurrency: 32 });
+  // Sequential (issue 15): one client, one handshake at a time, each from a new port with the
+  // cookie exchange, as a single device or a test harness connects: every datagram wakes an
+  // idle server, and nothing shares its fixed costs. ECDSA P-256, both versions, node provider.
+  for (const suite of ['ecdsa-p256', 'ecdsa-p256-v13']) runs.push({ impl: 'ours', suite, crypto: 'node', concurrency: 1, tag: 'sequential' });
   for (const r of runs) {
-    const key = `${r.impl}/${r.suite}/${r.crypto}`;
+    const key = `${r.impl}/${r.suite}/${r.crypto}${r.tag ? `/${r.tag}` : ''}`;
     if (FILTER && !key.includes(FILTER)) continue;
     try {
       R.handshake[key] = await handshakeCpu({ ...r, warmupMs, maxWarmupMs, durationMs });

@@ -73,6 +73,18 @@ export function renderReport(R) {
   }
   for (const suite of v13.filter((s) => !SUITES[s].vs12)) rows13(suite);
 
+  // --- sequential handshakes (issue 15): server CPU with one client, one handshake at a time
+  for (const suite of ['ecdsa-p256', 'ecdsa-p256-v13']) {
+    const seq = H[`ours/${suite}/node/sequential`];
+    const conc = H[`ours/${suite}/node`];
+    if (!seq && !conc) continue;
+    const x = seq?.usPerHandshake;
+    const c = conc?.usPerHandshake;
+    row(`Server CPU / handshake, sequential (one client, one handshake at a time, new port each), ${SUITES[suite].label}, crypto 'node'`, us(x),
+      `the same, ${conc?.concurrency ?? 32} concurrent clients: ${us(c)}`, fin(x, c) ? `${num(x / c, 2)}× concurrent` : NA, '—', '—',
+      seq ? `${num(seq.handshakes, 0)} handshakes (${num(seq.perSecond, 0)}/s), server CPU ${pct(seq.serverCpuUtil)} (${pct(seq.systemShare)} of it system time); vs OpenSSL's C server: ../shared/bench/vs-openssl.sh` : '');
+  }
+
   // --- latency
   const lo = R.latency.ours;
   const lx = R.latency.openssl;
