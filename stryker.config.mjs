@@ -91,7 +91,7 @@ export const groups = {
     tests: [
       'test/crypto/sign.test.ts', 'test/robustness/certificates.test.ts', 'test/robustness/catalogue-crypto.test.ts',
       'test/handshake/raw-public-keys.test.ts', 'test/x509/keys.test.ts', 'test/crypto/signatures-external.test.ts',
-      'test/handshake/certificate-auth12.test.ts',
+      'test/handshake/certificate-auth12.test.ts', 'test/crypto/sign-edges.test.ts',
     ],
   },
   x509: {

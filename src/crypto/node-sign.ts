@@ -49,6 +49,20 @@ function signOptions(c: NodeCrypto, key: KeyObject, info: SchemeInfo) {
 
 const der = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
+/** The order n of each curve's base point (SEC 2 §2.4.2, §2.5.1, §2.6.1). */
+const ORDER: Readonly<Record<EcCurve, bigint>> = Object.freeze({
+  'P-256': 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  'P-384': 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  'P-521': 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+});
+
+/** Is the ECDSA private scalar `d` in [1, n − 1]? (node:crypto imports and signs with 0 or ≥ n.) */
+function scalarInRange(curve: EcCurve, d: Uint8Array): boolean {
+  let v = 0n;
+  for (const b of d) v = (v << 8n) | BigInt(b);
+  return v > 0n && v < ORDER[curve];
+}
+
 /**
  * A {@link SigningKey} over node:crypto: the PKCS#8 DER is imported once into
  * a KeyObject. Used by the node provider for every kind and by the noble
@@ -56,7 +70,9 @@ const der = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byt
  */
 export function nodeSigningKey(pkcs8: Uint8Array): SigningKey {
   const c = requireNodeCrypto();
-  parsePkcs8(pkcs8); // the same strict structural checks as the noble provider
+  const info = parsePkcs8(pkcs8); // the same strict structural checks as the noble provider
+  // node:crypto accepts a scalar of 0 or ≥ n and signs with it; the noble provider refuses it here too.
+  if (info.kind === 'ecdsa' && !scalarInRange(info.curve, info.scalar)) throw new KeyError(`${info.curve} private scalar out of range`);
   let key: KeyObject;
   try {
     key = c.createPrivateKey({ key: der(pkcs8), format: 'der', type: 'pkcs8' });
