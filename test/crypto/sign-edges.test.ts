@@ -46,6 +46,16 @@ describe.each([nodeProvider, nobleProvider])('ECDSA private scalars ($name provi
   });
 });
 
+describe.each(providers)('what an imported key says of itself ($name provider)', (p) => {
+  it.each([['server-rsa2048', 'rsa', undefined, 2048], ['server-ecdsa-p384', 'ecdsa', 'P-384', undefined], ['server-ed25519', 'ed25519', undefined, undefined]] as const)(
+    '%s: kind, curve and bits, signing and verifying key alike', (file, kind, curve, bits) => {
+      const { pkcs8, spki } = fixtureKey(file);
+      for (const key of [p.importSigningKey(pkcs8), p.importVerifyingKey(spki)]) {
+        expect([key.kind, key.curve, key.bits]).toEqual([kind, curve, bits]);
+      }
+    });
+});
+
 describe.each(providers)('the library\'s refusal is kept as the cause ($name provider)', (p) => {
   it('a P-256 public key off the curve: KeyError with a cause', () => {
     const bad = fixtureKey('server-ecdsa-p256').spki.slice();
@@ -58,6 +68,26 @@ describe.each(providers)('the library\'s refusal is kept as the cause ($name pro
     }
     expect(e).toBeInstanceOf(KeyError);
     expect((e as Error).cause).toBeInstanceOf(Error);
+  });
+
+  it('an RSA key whose inner structure node:crypto refuses (the strict parser only recognises RSA): KeyError with a cause', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const pkcs8 = new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }));
+    const spki = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
+    // The RSAPrivateKey / RSAPublicKey SEQUENCE tag, made a SET.
+    expect([pkcs8[26], spki[22]]).toEqual([0x30, 0x30]);
+    pkcs8[26] = 0x31;
+    spki[22] = 0x31;
+    for (const f of [() => p.importSigningKey(pkcs8), () => p.importVerifyingKey(spki)]) {
+      let e: unknown;
+      try {
+        f();
+      } catch (x) {
+        e = x;
+      }
+      expect(e).toBeInstanceOf(KeyError);
+      expect((e as Error).cause).toBeInstanceOf(Error);
+    }
   });
 
   it('signing fails (a 512-bit RSA key cannot hold a PSS-SHA512 signature): ERR_DTLS_CRYPTO, internal_error, with the cause', () => {
