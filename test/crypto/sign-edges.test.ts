@@ -107,6 +107,17 @@ describe.each(providers)('the library\'s refusal is kept as the cause ($name pro
 });
 
 describe('Ed25519 is verified as RFC 8032 says, not ZIP-215', () => {
+  it('an Ed25519 public key with no point (y = 2): KeyError with the library\'s error as cause (the noble provider checks the point at import)', () => {
+    let e: unknown;
+    try {
+      nobleProvider.importVerifyingKey(hex(`302a300506032b6570032100${'02'.padEnd(64, '0')}`));
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(KeyError);
+    expect((e as Error).cause).toBeInstanceOf(Error);
+  });
+
   // L, the order of the base point.
   const L = 2n ** 252n + 27742317777372353535851937790883648493n;
   const le = (b: Uint8Array): bigint => b.reduceRight((v, x) => (v << 8n) | BigInt(x), 0n);
