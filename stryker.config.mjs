@@ -63,7 +63,7 @@ export const groups = {
     ],
     tests: [
       'test/record/cbc.test.ts', 'test/record/protection-edges.test.ts', 'test/record/record-layer.test.ts', 'test/crypto/aead.test.ts', 'test/crypto/ccm.test.ts',
-      'test/crypto/node-aead-buffering.test.ts',
+      'test/crypto/node-aead-buffering.test.ts', 'test/crypto/node-aead-missing.test.ts',
       'test/suites/all-suites.test.ts', 'test/robustness/catalogue-record.test.ts', 'test/robustness/integrity.test.ts',
     ],
   },
