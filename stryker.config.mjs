@@ -133,7 +133,7 @@ export const groups = {
       'test/robustness/catalogue-state-machine.test.ts',
       'test/handshake/resumption.test.ts', 'test/handshake/extensions.test.ts', 'test/handshake/downgrade.test.ts',
       'test/handshake/key-exchange.test.ts', 'test/crypto/key-share-checks.test.ts',
-      'test/handshake/psk12.test.ts',
+      'test/handshake/psk12.test.ts', 'test/handshake/server-hello12.test.ts',
     ],
   },
   frontDoor: {

@@ -296,7 +296,9 @@ export class ClientHandshake extends Tls12Machine<State> {
     for (const e of exts) {
       if (!offered.has(e.type)) throw new HandshakeError('ERR_DTLS_BAD_SERVER_HELLO', `unsolicited extension ${e.type}`, 'unsupported_extension');
     }
+    // Stryker disable next-line StringLiteral: only the text of an error message
     renegotiationInfoOf(exts, 'in ServerHello');
+    // Stryker disable next-line StringLiteral: only the text of an error message
     const ems = extendedMasterSecretOf(exts, this.cfg.requireExtendedMasterSecret, 'server did not negotiate extended_master_secret');
     const formats = findExtension(exts, ExtensionType.ec_point_formats);
     if (formats !== undefined && !ecPointFormats.decode(formats).includes(0)) {
@@ -306,8 +308,10 @@ export class ClientHandshake extends Tls12Machine<State> {
     this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
     const etm = encryptThenMacOf(exts, suite);
     const ticketAck = findExtension(exts, ExtensionType.session_ticket);
+    // Stryker disable next-line StringLiteral: only the text of an error message
     const ticketExpected = ticketAck !== undefined && isEmptyExtension(ticketAck, 'session_ticket');
     const session = this.cfg.session;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: with a session the hello's session ID is never empty (the session's, or 32 random bytes), so an empty one never equals it; without one, resuming is undefined either way
     const resuming = session && sh.sessionId.length > 0 && equalBytes(sh.sessionId, this.helloSessionId) ? session : undefined;
     if (resuming) {
       if (resuming.suiteId !== suite.id) {
@@ -321,10 +325,12 @@ export class ClientHandshake extends Tls12Machine<State> {
     const { serverCertType, clientCertType } = this.certificateTypes(exts);
     const connectionIds = this.connectionIds(exts, suite);
     const neg: Negotiated = {
+      // Stryker disable next-line BooleanLiteral: every path sets authorized before the handshake completes (Certificate, raw key, resumption, PSK)
       suite, extendedMasterSecret: ems, encryptThenMac: etm, peerCertificates: [], authorized: false, resumed: resuming !== undefined,
       ...this.extras(exts), ...(connectionIds && { connectionIds }),
       ...(resuming && {
         peerCertificates: [...resuming.peerCertificates], authorized: resuming.authorized,
+        // Stryker disable next-line ConditionalExpression: → true adds peerRawPublicKey: undefined, which reads the same
         ...(resuming.peerRawPublicKey !== undefined && { peerRawPublicKey: resuming.peerRawPublicKey }),
         ...(resuming.pskIdentity !== undefined && { pskIdentity: resuming.pskIdentity }),
       }),

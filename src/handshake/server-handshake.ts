@@ -418,6 +418,7 @@ export class ServerHandshake extends Tls12Machine<State> {
 
   private onClientKeyExchange(p: Params, clientKey: VerifyingKey | undefined, r: Reader, msg: HandshakeMessage): void {
     const cke = decodeClientKeyExchange(r, p.suite.kx);
+    // Stryker disable next-line LogicalOperator: the share exists exactly when the suite is ECDHE or ECDHE_PSK, and then decodeClientKeyExchange requires the public key: never one without the other
     const ecdhSecret = p.share && cke.publicKey ? p.share.computeSecret(cke.publicKey) : undefined;
     this.d.transcript.add(msg.msgType, msg.messageSeq, msg.body);
     if (p.suite.kx === 'ECDHE') return this.keysReady(p, clientKey, ecdhSecret!);
@@ -437,6 +438,7 @@ export class ServerHandshake extends Tls12Machine<State> {
 
   private keysReady(p: Params, clientKey: VerifyingKey | undefined, pms: Uint8Array): void {
     const master = masterFromPremaster(this.d, p, pms);
+    // Stryker disable next-line StringLiteral: the role is compared with 'client' only (deriveEpochKeys, Tls12Secrets), so '' acts as 'server'
     useMaster(this.d, 'server', p, master);
     // S-35: CCS only once key exchange input is complete, i.e. after CertificateVerify when the client authenticates.
     this.state = clientKey
