@@ -5,6 +5,8 @@
  * resumes, what `negotiated` then says), with both crypto providers.
  */
 import { describe, expect, it } from 'vitest';
+import { concatBytes } from '../../src/codec/bytes.js';
+import { encodeEcdhParams, encodeServerKeyExchange } from '../../src/handshake/messages/server-key-exchange.js';
 import { Reader } from '../../src/codec/reader.js';
 import { encode } from '../../src/codec/writer.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
@@ -133,5 +135,36 @@ describe.each(PROVIDERS)('which session the DTLS 1.2 client resumes ($name provi
     expect(ids?.peers).toHaveLength(4);
     const plain = connect(net, {}, 5002);
     expect(machine12(plain).negotiated?.connectionIds).toBeUndefined();
+  });
+});
+
+describe.each(PROVIDERS)('the DTLS 1.2 client checks the group of the ServerKeyExchange ($name provider)', (provider) => {
+  /** A server whose ServerKeyExchange offers an X25519 share (the base point), correctly signed, whatever the client offered. */
+  function x25519Server(client: Partial<ConnectOptions>) {
+    const net = new VirtualNetwork({ seed: 4 });
+    let serverRandom: Uint8Array | undefined;
+    const srv = new ScriptedServerNode({ ...serverIdentity('ecdsa-p256'), crypto: provider } as ServerOptions, (d, c) => new ServerHandshake(intercept(d, {
+      message: (type, body, out) => {
+        if (type === HT.server_hello) serverRandom = decodeServerHello(new Reader(body)).random;
+        if (type !== HT.server_key_exchange) return body;
+        const ecdh = { namedGroup: 29, publicKey: Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 9 : 0)) };
+        const signed = concatBytes(out.transcript().subarray(14, 46), serverRandom!, encode((w) => encodeEcdhParams(w, ecdh)));
+        const scheme = 0x0403;
+        return encode((w) => encodeServerKeyExchange(w, { ecdh, signature: { scheme, signature: c.signingKey!.sign(scheme, signed) } }));
+      },
+    }), c));
+    const cli = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: provider, ...client }, SERVER_ADDR);
+    net.attach(SERVER_ADDR, srv, { role: 'server' });
+    net.attach(CLIENT_ADDR, cli, { role: 'client' });
+    net.run({ until: () => cli.closed || cli.established, maxTime: 30_000 });
+    return cli;
+  }
+
+  // (A client that offers only X25519 cannot meet this P-256 ECDSA server at all, RFC 8422 §5.3: the group list covers the certificate's curve too.)
+  it('X25519 when the client offered only P-256: ERR_DTLS_BAD_KEY_EXCHANGE, illegal_parameter', () => {
+    const cli = x25519Server({ ecdhCurve: 'P-256' });
+    expect(cli.established).toBe(false);
+    expect(cli.error?.code).toBe('ERR_DTLS_BAD_KEY_EXCHANGE');
+    expect(cli.error?.alert).toBe('illegal_parameter');
   });
 });
