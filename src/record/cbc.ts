@@ -154,7 +154,6 @@ class CbcRecordProtection implements RecordProtection {
       return this.encryptThenMac
         ? this.openEtm(type, version, epoch, seq, fragment)
         : this.openMte(type, version, epoch, seq, fragment);
-      // Stryker disable next-line all: unreachable: the public length checks keep the block cipher from throwing; kept so open never throws
     } catch {
       return null;
     }
