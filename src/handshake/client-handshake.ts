@@ -311,7 +311,7 @@ export class ClientHandshake extends Tls12Machine<State> {
     // Stryker disable next-line StringLiteral: only the text of an error message
     const ticketExpected = ticketAck !== undefined && isEmptyExtension(ticketAck, 'session_ticket');
     const session = this.cfg.session;
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: with a session the hello's session ID is never empty (the session's, or 32 random bytes), so an empty one never equals it; without one, resuming is undefined either way
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator: with a session the hello's session ID is never empty (the session's, or 32 random bytes), so the length test repeats what equalBytes decides (session || length > 0, then && equalBytes, is the same); without a session, resuming is undefined either way. (The marked LogicalOperator of the outer && is killed by server-hello12.test.ts, an unknown session.)
     const resuming = session && sh.sessionId.length > 0 && equalBytes(sh.sessionId, this.helloSessionId) ? session : undefined;
     if (resuming) {
       if (resuming.suiteId !== suite.id) {

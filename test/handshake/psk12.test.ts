@@ -111,6 +111,19 @@ describe.each(PROVIDERS)('the DTLS 1.2 client\'s PSK key exchange ($name provide
     expect(sent).toBe(0);
   });
 
+  it('a server whose PSK lookup gives an empty key takes the identity as unknown: a client using the empty key does not complete (decrypt_error)', () => {
+    // The client machine refuses an empty key, so this one passes its check with a 1-byte key and computes with an empty one.
+    const lying = () => {
+      let reads = 0;
+      return { identity: new TextEncoder().encode('empty'), get key() { return ++reads <= 2 ? new Uint8Array(1) : new Uint8Array(0); } };
+    };
+    const lookup = (identity: string) => (identity === 'empty' ? Buffer.alloc(0) : knownPsk(identity));
+    const { cli, srv } = run(provider, 'PSK-AES128-GCM-SHA256', { pskCallback: lookup }, {}, withConfig((c) => ({ ...c, psk: () => lying() as never })));
+    expect(cli.established).toBe(false);
+    expect(srv.established).toBe(0);
+    expect(srv.errors[0]?.alert ?? cli.error?.alert).toBe('decrypt_error');
+  });
+
   it('a client machine with no PSK source that meets a PSK suite: ERR_DTLS_NO_PSK, handshake_failure', () => {
     const { cli } = run(provider, 'PSK-AES128-GCM-SHA256', {}, {}, withConfig((c) => {
       const { psk: _psk, ...rest } = c;
