@@ -63,7 +63,7 @@ export const groups = {
     ],
     tests: [
       'test/record/cbc.test.ts', 'test/record/protection-edges.test.ts', 'test/record/record-layer.test.ts', 'test/crypto/aead.test.ts', 'test/crypto/ccm.test.ts',
-      'test/crypto/node-aead-buffering.test.ts',
+      'test/crypto/node-aead-buffering.test.ts', 'test/crypto/node-aead-missing.test.ts',
       'test/suites/all-suites.test.ts', 'test/robustness/catalogue-record.test.ts', 'test/robustness/integrity.test.ts',
     ],
   },
@@ -91,6 +91,7 @@ export const groups = {
     tests: [
       'test/crypto/sign.test.ts', 'test/robustness/certificates.test.ts', 'test/robustness/catalogue-crypto.test.ts',
       'test/handshake/raw-public-keys.test.ts', 'test/x509/keys.test.ts', 'test/crypto/signatures-external.test.ts',
+      'test/handshake/certificate-auth12.test.ts', 'test/crypto/sign-edges.test.ts',
     ],
   },
   x509: {
@@ -132,6 +133,7 @@ export const groups = {
       'test/robustness/catalogue-state-machine.test.ts',
       'test/handshake/resumption.test.ts', 'test/handshake/extensions.test.ts', 'test/handshake/downgrade.test.ts',
       'test/handshake/key-exchange.test.ts', 'test/crypto/key-share-checks.test.ts',
+      'test/handshake/psk12.test.ts', 'test/handshake/server-hello12.test.ts',
     ],
   },
   frontDoor: {

@@ -66,6 +66,7 @@ function copyMacConstantTime(p: Uint8Array, macStart: number, macLength: number)
   let inMac = 0;
   let rotateOffset = 0;
   let j = 0;
+  // Stryker disable next-line EqualityOperator: one step past a typed array's end: the write is ignored, the read is undefined, which ORs/XORs as 0
   for (let i = scanStart; i < n; i++) {
     const started = eqMask(i, macStart);
     inMac = (inMac | started) & ltMask(i, macEnd);
@@ -74,10 +75,12 @@ function copyMacConstantTime(p: Uint8Array, macStart: number, macLength: number)
     j = (j + 1) & ltMask(j + 1, macLength);
   }
   const out = new Uint8Array(macLength);
+  // Stryker disable next-line EqualityOperator: one step past a typed array's end: the write is ignored, the read is undefined, which ORs/XORs as 0
   for (let k = 0; k < macLength; k++) {
     let idx = k + rotateOffset;
     idx -= macLength & ~ltMask(idx, macLength);
     let b = 0;
+    // Stryker disable next-line EqualityOperator: one step past a typed array's end: the write is ignored, the read is undefined, which ORs/XORs as 0
     for (let r = 0; r < macLength; r++) b |= rotated[r]! & eqMask(r, idx);
     out[k] = b;
   }
@@ -166,6 +169,7 @@ class CbcRecordProtection implements RecordProtection {
 
   private freshIv(): Uint8Array {
     const iv = this.provider.randomBytes(BLOCK);
+    // Stryker disable next-line ConditionalExpression: both providers' block ciphers refuse a 15-byte IV with the same ERR_DTLS_CRYPTO (the test of protection-edges.test.ts sees that)
     if (iv.length !== BLOCK) throw cryptoError(`randomBytes(${BLOCK}) returned ${iv.length} bytes`);
     return iv;
   }
@@ -214,6 +218,7 @@ class CbcRecordProtection implements RecordProtection {
     // CRY-02: IV, at least one block, MAC; whole blocks only.
     if (fragment.length < BLOCK + BLOCK + macLength) return null;
     const bodyLength = fragment.length - macLength;
+    // Stryker disable next-line ConditionalExpression: a partial block makes the block cipher throw, which open turns into null (tested: EtM refuses … a partial block)
     if (bodyLength % BLOCK !== 0) return null;
     const macInput = new Uint8Array(HEADER + bodyLength);
     writeMacHeader(macInput, epoch, seq, type, version, bodyLength);
@@ -221,12 +226,14 @@ class CbcRecordProtection implements RecordProtection {
     const expected = this.hmac(macInput);
     const received = fragment.subarray(bodyLength);
     let diff = 0;
+    // Stryker disable next-line EqualityOperator: one step past a typed array's end: the write is ignored, the read is undefined, which ORs/XORs as 0
     for (let i = 0; i < macLength; i++) diff |= expected[i]! ^ received[i]!;
     // MAC first: nothing unauthenticated is decrypted (RFC 7366 §3).
     if (diff !== 0) return null;
     const p = this.cipher.decrypt(fragment.subarray(0, BLOCK), fragment.subarray(BLOCK, bodyLength));
     const n = p.length;
     const padLen = p[n - 1]!;
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: the padding loop then reads p[-1] (undefined ^ padLen ≠ 0) and refuses
     if (padLen + 1 > n) return null;
     let bad = 0;
     for (let i = n - 1 - padLen; i < n; i++) bad |= p[i]! ^ padLen;
@@ -237,18 +244,24 @@ class CbcRecordProtection implements RecordProtection {
   private openMte(type: number, version: number, epoch: number, seq: number, fragment: Uint8Array): Uint8Array | null {
     const macLength = this.macLength;
     // Public checks (CRY-02): IV + MAC + 1, whole blocks, at least one block.
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator,EqualityOperator: a record too short for IV, MAC and a byte fails the block cipher (thrown, so null) or the padding-and-MAC decision (tested: every short or unaligned fragment, 0 to 80 bytes)
     if (fragment.length < BLOCK + macLength + 1) return null;
     const n = fragment.length - BLOCK;
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: a partial or empty body fails the block cipher or the padding-and-MAC decision (tested as above)
     if (n % BLOCK !== 0 || n === 0) return null;
     const p = this.cipher.decrypt(fragment.subarray(0, BLOCK), fragment.subarray(BLOCK));
+    // Stryker disable next-line ConditionalExpression: both block ciphers return exactly n bytes
     if (p.length !== n) return null;
 
     // Padding, in constant time over the whole window (no early exit).
     const padLen = p[n - 1]!;
     // -1 when padLen + 1 + macLength <= n.
+    // Stryker disable next-line ArithmeticOperator: a padding that leaves no room for the MAC makes the data length negative, and the MAC over it (a prefix of the header) cannot match the record's bytes short of an HMAC forgery
     let good = ~ltMask(n, padLen + 1 + macLength);
+    // Stryker disable next-line MethodExpression,ArithmeticOperator: positions past n − macLength are in the padding only when the padding leaves no room for the MAC, which good already refuses
     const window = Math.min(MAX_PAD_RUN, n - macLength);
     let padDiff = 0;
+    // Stryker disable next-line EqualityOperator: the extra position is in the padding only when the padding leaves no room for the MAC, which good already refuses
     for (let i = 0; i < window; i++) {
       const inPad = ~ltMask(padLen, i); // i <= padLen
       padDiff |= inPad & (p[n - 1 - i]! ^ padLen);
@@ -271,6 +284,7 @@ class CbcRecordProtection implements RecordProtection {
     this.sink = (this.sink ^ dummy[0]!) & 0xff;
 
     let macDiff = 0;
+    // Stryker disable next-line EqualityOperator: one step past a typed array's end: the write is ignored, the read is undefined, which ORs/XORs as 0
     for (let i = 0; i < macLength; i++) macDiff |= expected[i]! ^ received[i]!;
     const ok = good & eqMask(macDiff, 0);
     // The single decision.
@@ -296,6 +310,7 @@ export function createCbcProtection(
   encryptThenMac: boolean,
 ): RecordProtection {
   const p = suite.protection;
+  // Stryker disable next-line ConditionalExpression: an AEAD suite has no MAC length, so the MAC key check below throws the same ERR_DTLS_CRYPTO
   if (p.kind !== 'cbc') throw cryptoError(`${suite.openssl} is not a CBC suite`);
   if (keys.macKey.length !== p.macLength) {
     throw cryptoError(`${suite.openssl}: MAC key must be ${p.macLength} bytes, got ${keys.macKey.length}`);

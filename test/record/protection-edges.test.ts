@@ -175,6 +175,39 @@ describe('AEAD wrappers: bounds and nonces', () => {
     }
   });
 
+  it.each([['node', nativeProvider], ['noble', nobleProvider]] as const)('%s AES-CBC: keys of 16 or 32 bytes only (not AES-192); IVs of 16 bytes and whole blocks only, both ways (ERR_DTLS_CRYPTO)', (_n, provider) => {
+    expect(() => provider.createCbc(new Uint8Array(24))).toThrow(expect.objectContaining({ code: 'ERR_DTLS_CRYPTO' }));
+    expect(() => provider.createCbc(new Uint8Array(15))).toThrow(expect.objectContaining({ code: 'ERR_DTLS_CRYPTO' }));
+    const cbc = provider.createCbc(counting(16));
+    for (const f of [cbc.encrypt, cbc.decrypt]) {
+      expect(() => f(new Uint8Array(15), new Uint8Array(16))).toThrow(expect.objectContaining({ code: 'ERR_DTLS_CRYPTO' }));
+      expect(() => f(new Uint8Array(16), new Uint8Array(17))).toThrow(expect.objectContaining({ code: 'ERR_DTLS_CRYPTO' }));
+    }
+  });
+
+  it.each([['node', nativeProvider], ['noble', nobleProvider]] as const)('%s AES-CBC keeps its own copy of the key (the caller may wipe its array)', (_n, provider) => {
+    const key = counting(16, 0x30);
+    const cbc = provider.createCbc(key);
+    const before = cbc.encrypt(counting(16), counting(32, 5));
+    key.fill(0);
+    expect(toHex(cbc.encrypt(counting(16), counting(32, 5)))).toBe(toHex(before));
+    const c = createCipheriv('aes-128-cbc', counting(16, 0x30), counting(16)).setAutoPadding(false);
+    expect(toHex(before)).toBe(toHex(concat(c.update(counting(32, 5)), c.final())));
+  });
+
+  it('the pure AES-CCM seals only with 7- to 13-byte nonces, and only messages its length field can count (L = 15 − nonce length)', () => {
+    const ccm = aesCcm(counting(16), 8);
+    for (const n of [6, 14]) expect(() => ccm.seal(new Uint8Array(n), new Uint8Array(0), counting(3))).toThrow(expect.objectContaining({ code: 'ERR_DTLS_CRYPTO' }));
+    // A 13-byte nonce leaves L = 2 bytes of length: 65535 bytes at most.
+    expect(ccm.seal(new Uint8Array(13), new Uint8Array(0), new Uint8Array(65535)).length).toBe(65535 + 8);
+    expect(() => ccm.seal(new Uint8Array(13), new Uint8Array(0), new Uint8Array(65536))).toThrow(expect.objectContaining({ code: 'ERR_DTLS_CRYPTO' }));
+    expect(ccm.open(new Uint8Array(13), new Uint8Array(0), new Uint8Array(65536 + 8))).toBeNull();
+    // A 12-byte nonce (L = 3) takes it, as node:crypto does.
+    const c = createCipheriv('aes-128-ccm', counting(16), new Uint8Array(12), { authTagLength: 8 });
+    c.setAAD(new Uint8Array(0), { plaintextLength: 65536 });
+    expect(toHex(ccm.seal(new Uint8Array(12), new Uint8Array(0), new Uint8Array(65536)))).toBe(toHex(concat(c.update(new Uint8Array(65536)), c.final(), c.getAuthTag())));
+  });
+
   it('noble AES-CBC refuses an IV that is not 16 bytes when decrypting too (ERR_DTLS_CRYPTO)', () => {
     const cbc = nobleProvider.createCbc(counting(16));
     expect(() => cbc.decrypt(new Uint8Array(15), new Uint8Array(16))).toThrow(expect.objectContaining({ code: 'ERR_DTLS_CRYPTO' }));

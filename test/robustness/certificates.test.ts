@@ -27,7 +27,13 @@ const otherKey = nodeProvider.importSigningKey(loadPrivateKey(pki('client-selfsi
 interface Flight5 {
   /** The Certificate to send instead (and before ClientKeyExchange when the server asked for none). */
   readonly chain?: readonly Uint8Array[];
-  /** A CertificateVerify to send before ChangeCipherSpec, over the transcript so far. */
+  /**
+   * A CertificateVerify to send before ChangeCipherSpec, over the transcript so far. It is
+   * sent after the machine computed its Finished (which therefore does not cover it), so
+   * the server may refuse on the Finished as well: test/handshake/certificate-auth12.test.ts
+   * forges the CertificateVerify of a client with a key, under a correct Finished, and
+   * asserts ERR_DTLS_BAD_CERTIFICATE_VERIFY.
+   */
   readonly verify?: (transcript: Uint8Array) => { scheme: number; signature: Uint8Array };
 }
 
