@@ -7,6 +7,7 @@
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { describe, expect, it } from 'vitest';
 import { nobleProvider, nodeProvider } from '../../src/crypto/index.js';
 import { SignatureScheme as S } from '../../src/crypto/provider.js';
@@ -20,14 +21,26 @@ const ORDER = {
   secp521r1: '01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409',
 } as const;
 
-/** A PKCS#8 EC key of `curve` whose private scalar is replaced by `d` (hex, the curve's length). */
-function withScalar(curve: keyof typeof ORDER, d: string): Uint8Array {
+const CURVE = { prime256v1: p256, secp384r1: p384, secp521r1: p521 } as const;
+
+/**
+ * A PKCS#8 EC key of `curve` whose private scalar is replaced by `d` (hex, the curve's length).
+ * `withPublic`: the embedded public key becomes d·G too (BoringSSL, under Bun and Deno, refuses
+ * a key whose public key does not match its scalar; OpenSSL does not check).
+ */
+function withScalar(curve: keyof typeof ORDER, d: string, withPublic = false): Uint8Array {
   const der = new Uint8Array(generateKeyPairSync('ec', { namedCurve: curve }).privateKey.export({ format: 'der', type: 'pkcs8' }));
   const n = d.length / 2;
   // ECPrivateKey: INTEGER 1, OCTET STRING d.
   const at = Buffer.from(der).indexOf(Buffer.from([0x02, 0x01, 0x01, 0x04, n]));
   expect(at).toBeGreaterThan(0);
   der.set(hex(d), at + 5);
+  if (withPublic) {
+    // [1] BIT STRING (04 ‖ X ‖ Y) ends the structure.
+    const point = CURVE[curve].getPublicKey(hex(d), false);
+    expect(der[der.length - point.length]).toBe(0x04);
+    der.set(point, der.length - point.length);
+  }
   return der;
 }
 
@@ -40,9 +53,10 @@ describe.each([nodeProvider, nobleProvider])('ECDSA private scalars ($name provi
     for (const d of ['00'.repeat(n.length / 2), n, 'ff'.repeat(n.length / 2)]) {
       expect(() => p.importSigningKey(withScalar(curve, d))).toThrow(KeyError);
     }
-    const key = p.importSigningKey(withScalar(curve, minus1(n)));
+    const key = p.importSigningKey(withScalar(curve, minus1(n), true));
     expect(key.kind).toBe('ecdsa');
-    expect(key.sign(S.ecdsa_secp256r1_sha256, utf8('m')).length).toBeGreaterThan(8);
+    const scheme = { prime256v1: S.ecdsa_secp256r1_sha256, secp384r1: S.ecdsa_secp384r1_sha384, secp521r1: S.ecdsa_secp521r1_sha512 }[curve];
+    expect(key.sign(scheme, utf8('m')).length).toBeGreaterThan(8);
   });
 });
 
