@@ -150,6 +150,15 @@ describe('checkNameConstraints: rfc822Name', () => {
       const c = ca(undefined, [bad]);
       expect(reason(withSan(c, ['localhost']), c), bad.uri).toBe(`malformed URI constraint "${bad.uri}"`);
     }
+    for (const bad of [{ dns: '.example.com' }, { dns: '*.example.com' }, { dns: 'a..b' }]) {
+      const c = ca([bad]);
+      expect(check(withSan(c, ['localhost']), c), bad.dns).toEqual({ depth: 1, caDepth: 1, reason: `malformed dNSName constraint "${bad.dns}"` });
+    }
+    const v4 = ca([{ ip: Uint8Array.of(127, 0, 0, 1) }]);
+    expect(reason(withSan(v4, ['127.0.0.1']), v4)).toBe('iPAddress constraint of 4 bytes');
+    // A host constraint whose first character is not a period keeps it.
+    const host = ca([{ email: 'a.b' }, { uri: 'a.b' }]);
+    expect(check(withSan(host, ['localhost', { email: 'x@a.b' }, { uri: 'coap://a.b/' }]), host)).toBeUndefined();
     const good = ca([{ email: '.example.com' }, { email: 'a@example.com' }, { uri: '.example.com' }, { uri: 'Host.Example.com' }]);
     expect(check(withSan(good, ['localhost', { uri: 'https://HOST.example.com/' }]), good)).toBeUndefined();
   });
@@ -166,6 +175,16 @@ describe('checkNameConstraints: uniformResourceIdentifier', () => {
     expect(uriHost('https://a.example.com:80:90/')).toBeUndefined();
     expect(uriHost('https://[::1]/')).toBeUndefined();
     expect(uriHost('https:///path')).toBeUndefined();
+  });
+
+  it('a host constraint is that host only, a domain one the hosts below it; names the host', () => {
+    const exact = ca([{ uri: 'a.example.com' }]);
+    expect(check(withSan(exact, ['localhost', { uri: 'https://a.example.com/' }]), exact)).toBeUndefined();
+    expect(reason(withSan(exact, ['localhost', { uri: 'https://xa.example.com/' }]), exact)).toBe('URI host "xa.example.com" is outside the permitted subtrees');
+    expect(reason(withSan(exact, ['localhost', { uri: 'https://b.a.example.com/' }]), exact)).toMatch(/outside/);
+    const x = ca(undefined, [{ uri: '.Example.com' }]);
+    expect(reason(withSan(x, ['localhost', { uri: 'https://a.example.com/' }]), x)).toBe('URI host "a.example.com" is in an excluded subtree');
+    expect(check(withSan(x, ['localhost', { uri: 'https://example.com/' }]), x)).toBeUndefined();
   });
 
   it('a URI whose host is not one is outside every subtree', () => {

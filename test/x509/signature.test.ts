@@ -11,7 +11,7 @@ import { type CryptoProvider, SignatureScheme, type VerifyingKey } from '../../s
 import { parseCertificate } from '../../src/x509/certificate.js';
 import type { CertificatePublicKey } from '../../src/x509/public-key.js';
 import { SignatureChecks, keyProblem, signatureSchemeFor, verifySignature, weakAlgorithm } from '../../src/x509/signature.js';
-import { ctx, int, nul, oid, seq } from './helpers/der.js';
+import { ctx, ctxPrim, int, nul, oid, seq, tlv } from './helpers/der.js';
 import { makeLeaf, makeRoot, testKey } from './helpers/pki.js';
 
 const RSA_ENC = '1.2.840.113549.1.1.1';
@@ -93,6 +93,12 @@ describe('signatureSchemeFor: RSASSA-PSS parameters', () => {
     expect(scheme(PSS, seq(h, ctx(1, seq(oid(MGF1), hashAlg(H.md5))), s))).toBeUndefined(); // MGF1 with an unknown hash
     expect(scheme(PSS, seq(h, m, ctx(2, nul())))).toBeUndefined(); // salt not an INTEGER
     expect(scheme(PSS, seq(h, m, s, ctx(3, nul())))).toBeUndefined(); // trailer not an INTEGER
+    expect(scheme(PSS, seq(ctx(0, int(5)), m, s))).toBeUndefined(); // hash AlgorithmIdentifier not a SEQUENCE
+    expect(scheme(PSS, seq(tlv(0x60, hashAlg(H.sha256)), m, s))).toBeUndefined(); // [APPLICATION 0], not context-specific
+    expect(scheme(PSS, seq(ctxPrim(0, Uint8Array.of(1)), m, s))).toBeUndefined(); // primitive [0]
+    expect(scheme(PSS, seq(ctx(0, hashAlg(H.sha256, [ctxPrim(5, new Uint8Array(0))])), m, s))).toBeUndefined(); // [5], not NULL
+    expect(scheme(PSS, seq(h, ctx(1, seq(oid(MGF1), hashAlg(H.sha256), nul())), s))).toBeUndefined(); // MGF with three parts
+    expect(scheme(PSS, seq(h, ctx(1, int(5)), s))).toBeUndefined(); // MGF not a SEQUENCE
   });
 });
 
@@ -107,6 +113,8 @@ describe('signatureSchemeFor: the other algorithms', () => {
     expect(scheme('1.2.840.113549.1.1.11', Uint8Array.of(0x04, 0x00))).toBeUndefined();
     expect(scheme('1.2.840.113549.1.1.11', Uint8Array.of(0x05, 0x01, 0x00))).toBeUndefined();
     expect(scheme('1.2.840.113549.1.1.11', Uint8Array.of(0x06, 0x00))).toBeUndefined();
+    expect(scheme('1.2.840.113549.1.1.11', Uint8Array.of(0x05, 0x00, 0x00))).toBeUndefined();
+    expect(scheme('1.2.840.113549.1.1.11', Uint8Array.of(0x05, 0x01))).toBeUndefined();
     expect(scheme('1.2.840.113549.1.1.11', nul(), pssKey)).toBeUndefined();
     expect(scheme('1.2.840.113549.1.1.11', nul(), ecKey)).toBeUndefined();
   });
@@ -117,6 +125,8 @@ describe('signatureSchemeFor: the other algorithms', () => {
     expect(scheme('1.3.101.112', undefined, ecKey)).toBeUndefined();
     expect(scheme('1.3.101.113', undefined, edKey)).toBeUndefined(); // Ed448
     expect(scheme('1.2.3.4', undefined, rsaKey)).toBeUndefined();
+    expect(scheme('1.2.3.4', undefined, edKey)).toBeUndefined();
+    expect(scheme('1.2.3.4', undefined, ecKey)).toBeUndefined();
   });
 });
 
@@ -182,6 +192,7 @@ describe.each([
     expect(verifySignature(p, leaf, issuer, throwing)).toBe(false);
     expect(verifySignature(p, leaf, issuer, null)).toBe(false);
     expect(verifySignature(p, { ...leaf, signatureAlgorithmsMatch: false }, issuer)).toBe(false);
+    expect(verifySignature(p, { ...leaf, signatureAlgorithm: '1.2.3.4' }, issuer)).toBe(false);
   });
 
   it('verifies each (object, issuer) pair once and imports each key once, spending one signature per verification', () => {
