@@ -59,9 +59,12 @@ export function policyFailure(path: readonly ParsedCertificate[]): string | unde
       for (const [from, to] of c.policyMappings) mapped.set(from, (mapped.get(from) ?? new Set()).add(to));
       for (const [from, targets] of mapped) {
         if (policyMapping > 0) {
-          if (tree.has(from)) tree.set(from, targets);
-          // Stryker disable next-line ConditionalExpression,CallExpression: §6.1.4 (b)(1) kept as written, but it never changes the verdict: the anyPolicy node it hangs from stays in the tree and accepts every policy of the next certificate (§6.1.3 (d)(1)(ii))
-          else if (tree.has(ANY_POLICY)) tree.set(from, targets);
+          if (tree.has(from)) {
+            tree.set(from, targets);
+          } else {
+            // Stryker disable next-line ConditionalExpression,CallExpression: §6.1.4 (b)(1) kept as written, but it never changes the verdict: the anyPolicy node it hangs from stays in the tree and accepts every policy of the next certificate (§6.1.3 (d)(1)(ii))
+            if (tree.has(ANY_POLICY)) tree.set(from, targets);
+          }
         } else {
           tree.delete(from);
         }

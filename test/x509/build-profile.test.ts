@@ -12,6 +12,7 @@ import { parseCertificate } from '../../src/x509/certificate.js';
 import { certificateProblem } from '../../src/x509/profile.js';
 import { verifyChain, type VerifyChainOptions } from '../../src/x509/verify.js';
 import { expectError, expectOk } from './helpers/expect.js';
+import { ctx, ctxPrim, seq } from './helpers/der.js';
 import { type CertSpec, type TestCert, issuerOf, makeCert, makeIntermediate, makeLeaf, makeRoot, nameDer, testKey } from './helpers/pki.js';
 
 const NOW = new Date('2030-06-01T00:00:00Z');
@@ -51,6 +52,11 @@ describe.each(PROVIDERS)('path building (%s provider)', (_name, p) => {
     const r = verifyChain(p, [l.der], { ...base, ca: [noSki.der, withSki.der], strictAnchors: false });
     if (!r.ok) throw r.error;
     expect(r.chain[1]!.subjectKeyIdentifier).toBeDefined();
+    // A v1 leaf has no authorityKeyIdentifier: no preference, the anchors' order decides.
+    const v1 = makeLeaf(withSki, { key: testKey('p256', 202), version: 1 });
+    const r1 = verifyChain(p, [v1.der], { ...base, ca: [noSki.der, withSki.der], strictAnchors: false });
+    if (!r1.ok) throw r1.error;
+    expect(r1.chain[1]!.subjectKeyIdentifier).toBeUndefined();
   });
 
   it('spends one step per candidate issuer, signature or not', () => {
@@ -148,8 +154,8 @@ describe('certificateProblem (the profile by role)', () => {
     expect(problem({ basicConstraints: { ca: true, pathLen: 0 }, keyUsage: null }, 'leaf')).toBeUndefined();
     expect(problem({ basicConstraints: null, keyUsage: { value: ['digitalSignature'] }, nameConstraints: { value: { permitted: ['example.com'] } } }, 'leaf')?.message)
       .toBe(`certificate ${at} is not a CA but has nameConstraints (RFC 5280 §4.2.1.10)`);
-    expect(problem({ extra: [{ oid: '1.3.6.1.4.1.55738.666.1', critical: true, value: Uint8Array.of(5, 0) }] }, 'leaf')?.message)
-      .toBe(`certificate ${at} has unsupported critical extension 1.3.6.1.4.1.55738.666.1`);
+    expect(problem({ extra: [{ oid: '1.3.6.1.4.1.55738.666.1', critical: true, value: Uint8Array.of(5, 0) }, { oid: '1.3.6.1.4.1.55738.666.2', critical: true, value: Uint8Array.of(5, 0) }] }, 'leaf')?.message)
+      .toBe(`certificate ${at} has unsupported critical extension 1.3.6.1.4.1.55738.666.1, 1.3.6.1.4.1.55738.666.2`);
     expect(problem({ serial: -5 }, 'leaf')?.message).toBe(`certificate ${at}: negative serial number (RFC 5280 §4.1.2.2)`);
     expect(problem({ key: testKey('p192', 1) }, 'leaf')?.message).toMatch(new RegExp(`^certificate ${at.replace(/[()]/g, '\\$&')} has a refused key: EC key on curve`));
   });
@@ -189,5 +195,12 @@ describe.each(PROVIDERS)('authorityKeyIdentifier issuer and serial (%s provider)
     expect(e.message).toMatch(/: authorityCertSerialNumber differs from its serial number$/);
     e = expectError(verifyChain(p, [leafWith({ issuer: { O: 'x509 tests', CN: 'AKI Intermediate' }, serial: 0x2201 }), inter.der], base), 'ERR_DTLS_CERT_UNTRUSTED');
     expect(e.message).toMatch(/: authorityCertIssuer is not its issuer's name$/);
+    // authorityCertIssuer may hold several names: one of them must be the issuer's issuer.
+    const akiRaw = (...names: Record<string, string>[]) => ({
+      oid: '2.5.29.35', critical: false,
+      value: seq(ctxPrim(0, testKey('p256', 221).keyId), ctx(1, ...names.map((n) => ctx(4, nameDer(n)))), ctxPrim(2, Uint8Array.of(0x22, 0x01))),
+    });
+    const two = makeLeaf(inter, { key: testKey('p256', 222), aki: null, extra: [akiRaw({ CN: 'Elsewhere' }, { O: 'x509 tests', CN: 'AKI Root' })] });
+    expectOk(verifyChain(p, [two.der, inter.der], base), 3);
   });
 });

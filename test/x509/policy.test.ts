@@ -76,6 +76,7 @@ describe('policyFailure', () => {
     expect(run({ policies: [P1], req: 0, inh: 0 }, { policies: [P1], maps: [[P1, P2]] }, { policies: [P2] })).toBe(atCert(3));
     expect(run({ policies: [P1], req: 0, inh: 1 }, { policies: [P1], maps: [[P1, P2]] }, { policies: [P2] })).toBeUndefined();
     expect(run({ policies: [P1], req: 0, inh: 1 }, { policies: [P1] }, { policies: [P1], maps: [[P1, P2]] }, { policies: [P1] })).toBe(atCert(4));
+    expect(run({ policies: [P1], req: 0, inh: 1 }, { policies: [P1] }, { policies: [P1], maps: [[P1, P2]] }, { policies: [P2] })).toBe(atCert(4));
     expect(run({ policies: [P1], req: 0, inh: 1 }, { policies: [P1], self: true }, { policies: [P1], maps: [[P1, P2]] }, { policies: [P2] })).toBeUndefined();
   });
 
