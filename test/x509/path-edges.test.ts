@@ -104,7 +104,8 @@ describe.each(PROVIDERS)('verifyChain edges (%s provider)', (_name, p) => {
   });
 
   it('decodes a DER trust anchor once: two calls return the same anchor object', () => {
-    const opts = { ...base, ca: [root.der] };
+    // A buffer of its own: decoded for the first time in this test.
+    const opts = { ...base, ca: [root.der.slice()] };
     const a = verifyChain(p, [leaf.der, inter.der], opts);
     const b = verifyChain(p, [leaf.der, inter.der], opts);
     if (!a.ok || !b.ok) throw new Error('expected both to verify');
