@@ -74,6 +74,7 @@ describe.each([
   });
 
   it('a CRL without authorityKeyIdentifier is usable; one named for a CA but signed by another key on the path is not', () => {
+    // aki: null leaves the extension out (kid undefined in unusable()).
     expectOk(verifyChain(p, chain, opts([makeCrl({ issuer: inter, aki: null }).der])));
     expectError(verifyChain(p, chain, opts([makeCrl({ issuer: inter, aki: null, entries: [{ serial: 0x1902 }] }).der])), 'ERR_DTLS_CERT_REVOKED');
     // Named like the intermediate, signed by the root's key: the root does not sign for the intermediate.
@@ -87,6 +88,7 @@ describe.each([
     const x = makeIntermediate(rolled, 'Rev X', { key: testKey('p256', 196), serial: 0x1905 });
     const l = makeLeaf(x, { key: testKey('p256', 192), serial: 0x1906 });
     const path = [l.der, x.der, rolled.der];
+    // The CRLs have no authorityKeyIdentifier: only the signature tells the keys apart.
     expectError(verifyChain(p, path, opts([makeCrl({ issuer: root, signer: rolled.key, aki: null }).der])), 'ERR_DTLS_CRL_BAD_SIGNATURE');
     expectOk(verifyChain(p, path, opts([makeCrl({ issuer: root, aki: null }).der])), 4);
   });
