@@ -63,6 +63,7 @@ describe('decodeGeneralName', () => {
     refused(ctx(4), 'malformed SAN: directoryName');
     refused(ctx(4, nameDer({ CN: 'x' }), nameDer({ CN: 'y' })), 'malformed SAN: directoryName');
     refused(ctxPrim(4, ascii('x')), 'malformed SAN: directoryName');
+    expect(() => name(ctx(4, int(1)))).toThrow(/SAN directoryName/);
   });
 
   it('refuses a constructed iPAddress and a registeredID that is no OID', () => {
