@@ -75,7 +75,7 @@ export function decodeGeneralName(node: asn1js.AsnType, what: string): GeneralNa
     default: {
       const b = primitiveBytes(node);
       if (b === undefined) fail(`malformed ${what}: registeredID`);
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: oid() refuses an empty OID, and 128 bytes or more make the one-byte length below invalid DER, which decodeDer refuses
+      // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator: oid() refuses an empty OID, and 128 bytes or more make the one-byte length below invalid DER, which decodeDer refuses
       const id = b.length > 0 && b.length < 128 ? oid(decodeDer(Uint8Array.of(0x06, b.length, ...b))) : undefined;
       if (id === undefined) fail(`malformed ${what}: registeredID`);
       return { type: 'registeredId', id };
