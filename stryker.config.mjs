@@ -103,6 +103,8 @@ export const groups = {
     tests: [
       'test/x509/verify.test.ts', 'test/x509/validation-rules.test.ts', 'test/x509/crl.test.ts',
       'test/x509/certificate.test.ts', 'test/robustness/certificates.test.ts', 'test/handshake/revocation.test.ts',
+      'test/x509/openssl-agreement.test.ts', 'test/x509/path-edges.test.ts', 'test/x509/name-constraints.test.ts',
+      'test/x509/signature.test.ts', 'test/x509/revocation-edges.test.ts', 'test/x509/policy.test.ts', 'test/x509/build-profile.test.ts',
     ],
   },
   x509Decoding: {
@@ -118,6 +120,7 @@ export const groups = {
     tests: [
       'test/x509/certificate.test.ts', 'test/x509/crl.test.ts', 'test/x509/ip.test.ts', 'test/x509/verify.test.ts',
       'test/x509/validation-rules.test.ts', 'test/x509/keys.test.ts', 'test/robustness/certificates.test.ts',
+      'test/x509/openssl-agreement.test.ts', 'test/x509/time.test.ts', 'test/x509/general-names.test.ts',
     ],
   },
   keyExchange: {

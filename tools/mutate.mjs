@@ -18,6 +18,7 @@
  *                                           those lines score below THRESHOLD
  *
  * Options: --plan (with --changed): print the lines it would mutate and stop;
+ * --render: only rebuild docs/mutation.md's scores block from docs/mutation-scores.json;
  * --concurrency N (default from stryker.config.mjs); --reuse: read the
  * groups' last reports in reports/mutation/ instead of running Stryker (to
  * re-record or re-print a run); --force: test every mutant again (each group
@@ -235,6 +236,50 @@ function table(rows) {
 const all = Object.entries(groups).flatMap(([name, g]) => g.mutate.map((e) => unitOf(name, e)));
 const recordedScores = existsSync(SCORES) ? JSON.parse(readFileSync(SCORES, 'utf8')) : { seconds: {}, units: [] };
 
+// --render: rebuild the docs/mutation.md block from docs/mutation-scores.json alone (after a merge of
+// branches that measured different groups: merge the JSON's units, then render).
+if (flag('--render')) {
+  const byKey = new Map(recordedScores.units.map((u) => [`${u.group} ${u.unit}`, u]));
+  writeScoresBlock(all.map((u) => byKey.get(`${u.group} ${u.name}`)).filter(Boolean), recordedScores.seconds ?? {});
+  console.log('Scores block of docs/mutation.md rebuilt from docs/mutation-scores.json');
+  process.exit(0);
+}
+
+/**
+ * Rebuild the scores block of docs/mutation.md (per file, per unit, the commits measured, the
+ * groups' wall times, what is not measured) from the recorded units.
+ */
+function writeScoresBlock(units, groupSeconds) {
+  const measured = new Set(units.map((u) => `${u.group} ${u.unit}`));
+  // A group none of whose units was measured, or the units of a group measured in part (--unit).
+  const notRun = Object.keys(groups).flatMap((g) => {
+    const missing = all.filter((u) => u.group === g && !measured.has(`${g} ${u.name}`));
+    if (missing.length === 0) return [];
+    return missing.length === groups[g].mutate.length ? [g] : [`${g} (${missing.map((u) => `\`${u.name}\``).join(', ')})`];
+  });
+  const doc = readFileSync(DOC, 'utf8');
+  // Per file: the units of one file together (a file may be mutated in part, by function).
+  const perFile = new Map();
+  for (const u of units) {
+    const f = u.unit.split('#')[0];
+    const key = `${u.group} ${f}`;
+    const t = perFile.get(key) ?? { group: u.group, unit: f + (u.unit.includes('#') ? ' (functions)' : ''), killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0 };
+    for (const k of ['killed', 'timeout', 'survived', 'noCoverage', 'ignored']) t[k] += u[k];
+    perFile.set(key, t);
+  }
+  const files = [...perFile.values()].map((t) => {
+    const valid = t.killed + t.timeout + t.survived + t.noCoverage;
+    return { ...t, score: valid === 0 ? 100 : Math.floor((10_000 * (t.killed + t.timeout)) / valid) / 100 };
+  });
+  const block = `<!-- scores:start (npm run mutate -- --record writes this block) -->\n**Per file** (a file marked *functions* is mutated only in the functions of its units):\n\n${table(files)}\n\n`
+    + `**Per unit:**\n\n${table(units)}\n\n`
+    + `Measured at ${[...new Set(units.map((u) => u.commit))].map((c) => `\`${String(c).slice(0, 12)}\``).join(', ')}. `
+    + `Wall time of each group's last run (seconds; one test runner under nice 15 on the shared 2-core machine; a run in incremental mode re-tests only the mutants whose code or tests changed): ${Object.entries(groupSeconds).map(([g, t]) => `${g} ${t}`).join(', ')}.`
+    + `${notRun.length > 0 ? `\n\n**Not measured yet:** ${notRun.join('; ')}.` : ''}\n<!-- scores:end -->`;
+  if (!/<!-- scores:start[^]*?<!-- scores:end -->/.test(doc)) throw new Error('docs/mutation.md has no scores markers');
+  writeFileSync(DOC, doc.replace(/<!-- scores:start[^]*?<!-- scores:end -->/, block));
+}
+
 /** @type {{ unit: Unit, mutate: string[], lines?: [number, number][] }[]} */
 let plan;
 if (flag('--changed')) {
@@ -310,34 +355,7 @@ if (flag('--record')) {
   const groupSeconds = { ...(recordedScores.seconds ?? {}), ...(flag('--reuse') ? {} : seconds) };
   for (const g of Object.keys(seconds)) if (process.env[`MUTATE_SECONDS_${g}`]) groupSeconds[g] = Number(process.env[`MUTATE_SECONDS_${g}`]);
   writeFileSync(SCORES, `${JSON.stringify({ threshold: THRESHOLD, seconds: groupSeconds, units }, null, 2)}\n`);
-  const measured = new Set(units.map((u) => `${u.group} ${u.unit}`));
-  // A group none of whose units was measured, or the units of a group measured in part (--unit).
-  const notRun = Object.keys(groups).flatMap((g) => {
-    const missing = all.filter((u) => u.group === g && !measured.has(`${g} ${u.name}`));
-    if (missing.length === 0) return [];
-    return missing.length === groups[g].mutate.length ? [g] : [`${g} (${missing.map((u) => `\`${u.name}\``).join(', ')})`];
-  });
-  const doc = readFileSync(DOC, 'utf8');
-  // Per file: the units of one file together (a file may be mutated in part, by function).
-  const perFile = new Map();
-  for (const u of units) {
-    const f = u.unit.split('#')[0];
-    const key = `${u.group} ${f}`;
-    const t = perFile.get(key) ?? { group: u.group, unit: f + (u.unit.includes('#') ? ' (functions)' : ''), killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0 };
-    for (const k of ['killed', 'timeout', 'survived', 'noCoverage', 'ignored']) t[k] += u[k];
-    perFile.set(key, t);
-  }
-  const files = [...perFile.values()].map((t) => {
-    const valid = t.killed + t.timeout + t.survived + t.noCoverage;
-    return { ...t, score: valid === 0 ? 100 : Math.floor((10_000 * (t.killed + t.timeout)) / valid) / 100 };
-  });
-  const block = `<!-- scores:start (npm run mutate -- --record writes this block) -->\n**Per file** (a file marked *functions* is mutated only in the functions of its units):\n\n${table(files)}\n\n`
-    + `**Per unit:**\n\n${table(units)}\n\n`
-    + `Measured at ${[...new Set(units.map((u) => u.commit))].map((c) => `\`${String(c).slice(0, 12)}\``).join(', ')}. `
-    + `Wall time of each group's last run (seconds; one test runner under nice 15 on the shared 2-core machine; a run in incremental mode re-tests only the mutants whose code or tests changed): ${Object.entries(groupSeconds).map(([g, t]) => `${g} ${t}`).join(', ')}.`
-    + `${notRun.length > 0 ? `\n\n**Not measured yet:** ${notRun.join('; ')}.` : ''}\n<!-- scores:end -->`;
-  if (!/<!-- scores:start[^]*?<!-- scores:end -->/.test(doc)) throw new Error('docs/mutation.md has no scores markers');
-  writeFileSync(DOC, doc.replace(/<!-- scores:start[^]*?<!-- scores:end -->/, block));
+  writeScoresBlock(units, groupSeconds);
   console.log(`Scores written: ${relative(ROOT, SCORES)} and docs/mutation.md (${fresh.size} unit(s) at ${commit})`);
 }
 

@@ -69,7 +69,8 @@ export function buildPath(leaf: ParsedCertificate, pool: readonly ParsedCertific
       return undefined;
     }
     const candidates = pool.filter(
-      (p) => p.subject.key === cur.issuer.key && !path.some((q) => q === p || (q.subject.key === p.subject.key && constantTimeEqual(q.spki, p.spki))),
+      // The same certificate has the same name and key.
+      (p) => p.subject.key === cur.issuer.key && !path.some((q) => q.subject.key === p.subject.key && constantTimeEqual(q.spki, p.spki)),
     );
     candidates.sort((a, b) => rank(cur, a, isAnchor) - rank(cur, b, isAnchor));
     let wrongKey: ParsedCertificate | undefined;

@@ -20,8 +20,10 @@ const ANY_POLICY = '2.5.29.32.0';
  */
 export function policyFailure(path: readonly ParsedCertificate[]): string | undefined {
   const n = path.length - 1; // certificates 1..n below the anchor; certificate i is path[n - i]
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: with n = 0 the loop does not run and the initial tree (anyPolicy) is never empty
   if (n <= 0) return undefined;
   let explicitPolicy = n + 1;
+  // Stryker disable next-line ArithmeticOperator: policyMapping is only read for certificates 1..n-1 (mappings of the last one are not processed), where n - 1 - (i - 1) is still > 0
   let policyMapping = n + 1;
   let inhibitAnyPolicy = n + 1;
   // valid policy → expected policy set, for the nodes of the current depth; undefined = NULL tree
@@ -38,7 +40,8 @@ export function policyFailure(path: readonly ParsedCertificate[]): string | unde
         if ([...tree.values()].some((expected) => expected.has(p)) || hasAnyNode) next.set(p, new Set([p]));
       }
       if (policies.includes(ANY_POLICY) && (inhibitAnyPolicy > 0 || (!last && c.selfIssued))) {
-        for (const expected of tree.values()) for (const e of expected) if (!next.has(e)) next.set(e, new Set([e]));
+        // A node already there has the same expected set {e}: setting it again changes nothing.
+        for (const expected of tree.values()) for (const e of expected) next.set(e, new Set([e]));
       }
       tree = next.size > 0 ? next : undefined;
     } else {
@@ -47,6 +50,7 @@ export function policyFailure(path: readonly ParsedCertificate[]): string | unde
     if (explicitPolicy <= 0 && tree === undefined) return `no valid policy at certificate ${i} of the path while an explicit policy is required (RFC 5280 §6.1.3 (f))`;
     if (last) break;
     // Preparation for the next certificate (§6.1.4).
+    // Stryker disable next-line ArrayDeclaration: a string's characters are no anyPolicy
     for (const [from, to] of c.policyMappings ?? []) {
       if (from === ANY_POLICY || to === ANY_POLICY) return 'a policy mapping maps from or to anyPolicy (RFC 5280 §6.1.4 (a))';
     }
@@ -55,18 +59,25 @@ export function policyFailure(path: readonly ParsedCertificate[]): string | unde
       for (const [from, to] of c.policyMappings) mapped.set(from, (mapped.get(from) ?? new Set()).add(to));
       for (const [from, targets] of mapped) {
         if (policyMapping > 0) {
-          if (tree.has(from)) tree.set(from, targets);
-          else if (tree.has(ANY_POLICY)) tree.set(from, targets);
+          if (tree.has(from)) {
+            tree.set(from, targets);
+          } else {
+            // Stryker disable next-line ConditionalExpression,CallExpression: §6.1.4 (b)(1) kept as written, but it never changes the verdict: the anyPolicy node it hangs from stays in the tree and accepts every policy of the next certificate (§6.1.3 (d)(1)(ii))
+            if (tree.has(ANY_POLICY)) tree.set(from, targets);
+          }
         } else {
           tree.delete(from);
         }
       }
+      // Stryker disable next-line ConditionalExpression: an empty tree becomes undefined at the next certificate, before anything reads it
       if (tree.size === 0) tree = undefined;
     }
+    // §6.1.4 (h): "if not 0, decrement by 1"; the counters are only ever compared with 0 (and the
+    // minimum taken with a non-negative value), so below 0 they act as 0 and need no floor.
     if (!c.selfIssued) {
-      if (explicitPolicy > 0) explicitPolicy--;
-      if (policyMapping > 0) policyMapping--;
-      if (inhibitAnyPolicy > 0) inhibitAnyPolicy--;
+      explicitPolicy--;
+      policyMapping--;
+      inhibitAnyPolicy--;
     }
     const pc = c.policyConstraints;
     if (pc?.requireExplicitPolicy !== undefined) explicitPolicy = Math.min(explicitPolicy, pc.requireExplicitPolicy);
@@ -74,7 +85,7 @@ export function policyFailure(path: readonly ParsedCertificate[]): string | unde
     if (c.inhibitAnyPolicy !== undefined) inhibitAnyPolicy = Math.min(inhibitAnyPolicy, c.inhibitAnyPolicy);
   }
   // Wrap-up (§6.1.5).
-  if (explicitPolicy > 0) explicitPolicy--;
+  explicitPolicy--; // §6.1.5 (a), as above
   if (path[0]!.policyConstraints?.requireExplicitPolicy === 0) explicitPolicy = 0;
   if (explicitPolicy <= 0 && tree === undefined) return 'the path has no valid policy while an explicit policy is required (RFC 5280 §6.1.5 (g))';
   return undefined;

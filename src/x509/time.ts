@@ -28,7 +28,8 @@ export function decodeTime(node: asn1js.AsnType | undefined, what: string): Deco
   const s = latin1(bytes);
   const m = isUtc
     ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s)
-    : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d+))?Z$/.exec(s);
+    : // Stryker disable next-line Regex: asn1js (decodeDer) already refuses a GeneralizedTime with anything before its digits or after its Z
+      /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d+))?Z$/.exec(s);
   if (m === null) fail(`${what}: malformed time "${s}"`);
   let year = Number(m[1]);
   if (isUtc) year += year >= 50 ? 1900 : 2000;
@@ -40,10 +41,18 @@ export function decodeTime(node: asn1js.AsnType | undefined, what: string): Deco
   if (
     Number.isNaN(t) ||
     d.getUTCFullYear() !== year ||
+    // Date.UTC carries a field out of range (two digits: at most 99) into the next larger
+    // one, whose check then fails too, up to the year: without any single one of the checks
+    // below the same dates are refused (together they say what a valid date is).
+    // Stryker disable next-line ConditionalExpression: see above
     d.getUTCMonth() !== month! - 1 ||
+    // Stryker disable next-line ConditionalExpression: see above
     d.getUTCDate() !== day ||
+    // Stryker disable next-line ConditionalExpression: see above
     d.getUTCHours() !== hour ||
+    // Stryker disable next-line ConditionalExpression: see above
     d.getUTCMinutes() !== minute ||
+    // Stryker disable next-line ConditionalExpression: see above
     d.getUTCSeconds() !== second
   ) {
     fail(`${what}: invalid date "${s}"`);

@@ -53,7 +53,9 @@ function pathLengthProblem(path: readonly ParsedCertificate[]): CertificateError
   let intermediates = 0;
   for (let i = 1; i < path.length; i++) {
     const c = path[i]!;
+    // Stryker disable next-line OptionalChaining: certificateProblem refused every CA (i ≥ 1) without basicConstraints before this runs
     const max = c.basicConstraints?.pathLen;
+    // Stryker disable next-line ConditionalExpression: with max undefined, intermediates > undefined is false anyway
     if (max !== undefined && intermediates > max) {
       return certError(C.PATH_LENGTH, `path length constraint ${max} of certificate ${at(c, i)} exceeded`);
     }

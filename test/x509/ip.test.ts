@@ -23,6 +23,11 @@ describe('parseIpAddress', () => {
       expect(parseIpAddress(bad), bad).toBeUndefined();
     }
     expect(isIpAddress('localhost')).toBe(false);
+    // A dotted IPv4 part only as the last group; brackets only as a pair.
+    for (const bad of ['::1.2.3.4:1', '1.2.3.4:1:2:3:4:5:6', '1:2:3:4:5:1.2.3.4:6', '1::1]', '[1::1', '1.2.3.4]']) {
+      expect(parseIpAddress(bad), bad).toBeUndefined();
+    }
+    expect(parseIpAddress('1:2:3:4:5:6:1.2.3.4')).toEqual(Uint8Array.of(0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 1, 2, 3, 4));
   });
 
   it('agrees with node:net isIP on random inputs', () => {

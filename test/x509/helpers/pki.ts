@@ -404,7 +404,7 @@ export function makeCrl(spec: CrlSpec): TestCrl {
     const n = spec.crlNumber ?? { value: 1 };
     exts.push(ext('2.5.29.20', n.critical ?? false, int(n.value)));
   }
-  const aki = spec.aki ?? 'auto';
+  const aki = spec.aki === undefined ? 'auto' : spec.aki;
   if (aki !== null) exts.push(ext('2.5.29.35', false, seq(ctxPrim(0, aki === 'auto' ? signer.keyId : aki))));
   if (spec.idp !== undefined) {
     const v = spec.idp.value;
