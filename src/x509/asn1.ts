@@ -177,9 +177,9 @@ export function bitString(node: asn1js.AsnType | undefined): { bytes: Uint8Array
   return { bytes, unusedBits };
 }
 
-/** Two's-complement contents of a universal INTEGER. */
+/** Two's-complement contents of a universal INTEGER (not an ENUMERATED, which asn1js derives from Integer). */
 export function integerBytes(node: asn1js.AsnType | undefined): Uint8Array | undefined {
-  if (!(node instanceof asn1js.Integer)) return undefined;
+  if (!(node instanceof asn1js.Integer) || node instanceof asn1js.Enumerated) return undefined;
   const v = node.valueBlock.valueHexView;
   return v.length > 0 ? v : undefined;
 }
