@@ -8,7 +8,7 @@
 import type * as asn1js from 'asn1js';
 import { KeyError } from '../errors.js';
 import { constantTimeEqual } from '../crypto/ct.js';
-import { bitString, booleanValue, children, decodeDer, derProblem, innerTlvs, integerBytes, isContext, oid, primitiveBytes, rawBytes, seq, smallInteger } from './asn1.js';
+import { bitString, booleanValue, children, decodeDer, derProblem, innerTlvs, integerBytes, isContext, octetString, oid, primitiveBytes, rawBytes, seq, smallInteger } from './asn1.js';
 import { type AuthorityKeyIdentifier, type CertificateExtension, type DistributionPointName, decodeDistributionPointName, reasonFlags } from './extensions.js';
 import { decodeExtensions } from './extensions.js';
 import { decodeWith, fail } from './malformed.js';
@@ -111,8 +111,8 @@ function decodeExtensionSequence(node: asn1js.AsnType | undefined, what: string)
     const extOid = oid(parts?.[0]);
     if (parts === undefined || extOid === undefined || parts.length < 2 || parts.length > 3) fail(`malformed ${what}`);
     const critical = parts.length === 3 ? booleanValue(parts[1]) : false;
-    const value = primitiveBytes(parts[parts.length - 1]);
-    if (critical === undefined || value === undefined || parts[parts.length - 1]!.idBlock.tagNumber !== 4) fail(`malformed ${what}`);
+    const value = octetString(parts[parts.length - 1]);
+    if (critical === undefined || value === undefined) fail(`malformed ${what}`);
     if (out.some((e) => e.oid === extOid)) fail(`duplicate ${what} ${extOid}`);
     out.push({ oid: extOid, critical, value: toBytes(value) });
   }
