@@ -36,6 +36,7 @@ export function derProblem(b: Uint8Array, allowMany = false): string | undefined
       if (p >= end) return 'truncated length';
       let len = b[p++]!;
       if (len === 0x80) return 'indefinite length';
+      // Stryker disable next-line EqualityOperator: len === 0x80 returned 'indefinite length' just above
       if (len > 0x80) {
         const n = len & 0x7f;
         if (n > 4) return 'length too large';
@@ -64,11 +65,13 @@ export function derProblem(b: Uint8Array, allowMany = false): string | undefined
  */
 export function tlvLength(b: Uint8Array, offset = 0): number | undefined {
   let p = offset;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: at or past the end the tag reads undefined, no high tag, and the length check below returns undefined
   if (p >= b.length) return undefined;
   const tag = b[p++]!;
   if ((tag & 0x1f) === 0x1f) {
     let n = 0;
     for (;;) {
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: at the end the byte reads undefined and ends the loop, and the length check below returns undefined
       if (p >= b.length || ++n > 4) return undefined;
       if ((b[p++]! & 0x80) === 0) break;
     }
@@ -76,6 +79,7 @@ export function tlvLength(b: Uint8Array, offset = 0): number | undefined {
   if (p >= b.length) return undefined;
   let len = b[p++]!;
   if (len === 0x80) return undefined;
+  // Stryker disable next-line EqualityOperator: len === 0x80 returned just above
   if (len > 0x80) {
     const n = len & 0x7f;
     if (n > 4 || p + n > b.length) return undefined;
@@ -97,6 +101,7 @@ export function innerTlvs(b: Uint8Array): Uint8Array[] | undefined {
   if (total !== b.length || (b[0]! & 0x20) === 0 || (b[0]! & 0x1f) === 0x1f) return undefined;
   let p = 1;
   const first = b[p++]!;
+  // Stryker disable next-line EqualityOperator: tlvLength refused an indefinite length (0x80)
   if (first > 0x80) p += first & 0x7f;
   const out: Uint8Array[] = [];
   while (p < b.length) {
@@ -118,9 +123,15 @@ export function decodeDer(b: Uint8Array): asn1js.AsnType | undefined {
   try {
     // No embedded parsing of OCTET/BIT STRING contents (we decode those
     // explicitly), no input copy (callers own `b` and copy what they keep).
-    const r = asn1js.fromBER(b, { parseEmbedded: false, copyInput: false });
+    const r = asn1js.fromBER(b, {
+      // Stryker disable next-line BooleanLiteral: asn1js keeps what it parses inside a string in valueBlock.value, which nothing here reads (and catches its errors)
+      parseEmbedded: false,
+      copyInput: false,
+    });
+    // Stryker disable next-line ConditionalExpression: derProblem has checked b is exactly one TLV, so asn1js reads all of it or sets result.error
     if (r.offset !== b.length || r.result.error) return undefined;
     return r.result;
+    // Stryker disable next-line BlockStatement: an empty catch returns undefined as well
   } catch {
     return undefined;
   }
@@ -145,6 +156,12 @@ export function set(node: asn1js.AsnType | undefined): asn1js.AsnType[] | undefi
 /** Dotted OID of an OBJECT IDENTIFIER node, else `undefined`. */
 export function oid(node: asn1js.AsnType | undefined): string | undefined {
   if (!(node instanceof asn1js.ObjectIdentifier)) return undefined;
+  // DER (X.690 §8.19.2): each subidentifier in the fewest octets, so none starts with 0x80.
+  // asn1js only warns, and decodes 55 1d 80 13 as 2.5.29.19 like 55 1d 13.
+  const raw = node.valueBeforeDecodeView;
+  const body = raw.subarray(raw[1]! < 0x80 ? 2 : 2 + (raw[1]! & 0x7f));
+  // A subidentifier starts at 0 or after a byte without the 0x80 bit (at 0, body[-1] is undefined, and undefined & 0x80 is 0).
+  for (let i = 0; i < body.length; i++) if (body[i] === 0x80 && (body[i - 1]! & 0x80) === 0) return undefined;
   const s = node.valueBlock.toString();
   return /^\d+(\.\d+)+$/.test(s) ? s : undefined;
 }
@@ -159,6 +176,7 @@ export function primitiveBytes(node: asn1js.AsnType | undefined): Uint8Array | u
   if (node === undefined || node.idBlock.isConstructed) return undefined;
   const vb = (node as asn1js.Primitive).valueBlock as { valueHexView?: Uint8Array } | undefined;
   // BIT STRING keeps the unused-bits octet out of valueHexView; callers use bitString().
+  // Stryker disable next-line OptionalChaining: every decoded primitive has a valueBlock
   return vb?.valueHexView;
 }
 
@@ -173,7 +191,9 @@ export function bitString(node: asn1js.AsnType | undefined): { bytes: Uint8Array
   if (!(node instanceof asn1js.BitString) || node.idBlock.isConstructed) return undefined;
   const unusedBits = node.valueBlock.unusedBits;
   const bytes = node.valueBlock.valueHexView;
-  if (unusedBits > 7 || (bytes.length === 0 && unusedBits !== 0)) return undefined;
+  // Stryker disable next-line ConditionalExpression: asn1js refuses more than 7 unused bits itself
+  if (unusedBits > 7) return undefined;
+  if (bytes.length === 0 && unusedBits !== 0) return undefined;
   return { bytes, unusedBits };
 }
 

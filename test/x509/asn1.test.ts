@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bitString, booleanValue, children, decodeDer, derProblem, innerTlvs, integerBytes, isContext, octetString, oid as oidOf,
-  primitiveBytes, seq as seqOf, set as setOf, smallInteger, tlvLength,
+  primitiveBytes, rawBytes, seq as seqOf, set as setOf, smallInteger, tlvLength,
 } from '../../src/x509/asn1.js';
 import { parseCertificate } from '../../src/x509/certificate.js';
 import { bits, bool, concat, ctx, ctxPrim, int, nul, octets, oid, seq, set, tlv, utf8 } from './helpers/der.js';
@@ -94,6 +94,10 @@ describe('derProblem', () => {
     expect(derProblem(concat(nul(), nul()), true)).toBeUndefined();
     expect(derProblem(concat(nul(), b(0x04)), true)).toBe('truncated length');
     expect(derProblem(seq(nul(), nul()))).toBeUndefined();
+    // After a constructed value the walk goes on: to its siblings, and to trailing data.
+    expect(derProblem(concat(seq(), nul()))).toBe('trailing data');
+    expect(derProblem(concat(seq(nul()), nul()))).toBe('trailing data');
+    expect(derProblem(seq(seq(), b(0x04, 0x81, 0x00)))).toBe('non-minimal length');
   });
 
   it('reports problems of nested values', () => {
@@ -115,6 +119,8 @@ describe('tlvLength', () => {
     expect(tlvLength(b(0x9f, 0x81, 0x81, 0x81, 0x01, 0x00))).toBe(6);
     expect(tlvLength(b(0x1f, 0x1f, 0x01, 0x00))).toBe(4);
     expect(tlvLength(b(0x30, 0x00, 0x05, 0x00))).toBe(2);
+    expect(tlvLength(b(0x04, 0x81, 0x00))).toBe(3); // minimality is derProblem's business
+    expect(tlvLength(b(0x04, 0x82, 0x00, 0x00))).toBe(4);
   });
 
   it('is undefined for a malformed header or an overrun', () => {
@@ -122,6 +128,7 @@ describe('tlvLength', () => {
     expect(tlvLength(nul(), 2)).toBeUndefined();
     expect(tlvLength(b(0x04))).toBeUndefined();
     expect(tlvLength(b(0x04, 0x80, 0x00, 0x00))).toBeUndefined();
+    expect(tlvLength(b(0x04, 0x80, ...new Array<number>(0x80).fill(0)))).toBeUndefined(); // indefinite, not 128
     expect(tlvLength(b(0x04, 0x85, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00))).toBeUndefined();
     expect(tlvLength(b(0x04, 0x82, 0x01))).toBeUndefined();
     expect(tlvLength(b(0x04, 0x81))).toBeUndefined();
@@ -149,6 +156,8 @@ describe('innerTlvs', () => {
     expect(innerTlvs(concat(seq(nul()), nul()))).toBeUndefined();
     expect(innerTlvs(b(0x30, 0x02, 0x05))).toBeUndefined();
     expect(innerTlvs(b(0x3f, 0x21, 0x02, 0x05, 0x00))).toBeUndefined();
+    // A two-byte tag whose second byte would read as a length: still not split.
+    expect(innerTlvs(b(0x3f, 0x05, 0x03, 0x02, 0x00, 0x00))).toBeUndefined();
     expect(innerTlvs(b(0x30, 0x02, 0x04, 0x05))).toBeUndefined();
     expect(innerTlvs(new Uint8Array(0))).toBeUndefined();
   });
@@ -166,6 +175,14 @@ describe('decodeDer', () => {
     expect(decodeDer(b(0x30, 0x80, 0x05, 0x00, 0x00, 0x00))).toBeUndefined();
     expect(decodeDer(new Uint8Array(0))).toBeUndefined();
     expect(decodeDer(b(0x06, 0x01, 0x80))).toBeUndefined(); // OID with an unterminated arc
+  });
+
+  it('does not copy its input: the nodes are views of it', () => {
+    const der = seq(octets(b(1, 2)));
+    const n = node(der);
+    expect(rawBytes(n).buffer).toBe(der.buffer);
+    der[4] = 9;
+    expect(octetString(seqOf(n)![0])).toEqual(b(9, 2));
   });
 });
 
@@ -192,6 +209,18 @@ describe('node accessors', () => {
     expect(oidOf(node(utf8('2.5.4.3')))).toBeUndefined();
     expect(oidOf(undefined)).toBeUndefined();
     expect(oidOf(node(b(0x06, 0x00)))).toBeUndefined(); // empty
+    // Each subidentifier in the fewest octets (X.690 §8.19.2): a leading 0x80 is refused, not read as the same OID.
+    expect(oidOf(node(b(0x06, 0x03, 0x55, 0x1d, 0x13)))).toBe('2.5.29.19');
+    expect(oidOf(node(b(0x06, 0x04, 0x55, 0x1d, 0x80, 0x13)))).toBeUndefined();
+    expect(oidOf(node(b(0x06, 0x04, 0x80, 0x55, 0x1d, 0x13)))).toBeUndefined();
+    expect(oidOf(node(b(0x06, 0x05, 0x55, 0x1d, 0x80, 0x80, 0x13)))).toBeUndefined();
+    expect(oidOf(node(b(0x06, 0x04, 0x2a, 0x81, 0x80, 0x01)))).toBe('1.2.16385'); // 0x80 inside a subidentifier
+    expect(oidOf(node(b(0x06, 0x05, 0x2a, 0x81, 0x00, 0x81, 0x00)))).toBe('1.2.128.128');
+    const long = [0x2a, ...new Array<number>(130).fill(0x01)];
+    expect(oidOf(node(b(0x06, 0x81, long.length, ...long)))).toBe(['1', '2', ...new Array<string>(130).fill('1')].join('.'));
+    expect(oidOf(node(b(0x06, 0x81, long.length + 1, ...long, 0x01)))).toBe(['1', '2', ...new Array<string>(131).fill('1')].join('.'));
+    expect(oidOf(node(b(0x06, 0x81, long.length + 2, ...long, 0x80, 0x01)))).toBeUndefined();
+    expect(oidOf(node(b(0x06, 0x81, long.length + 2, 0x80, ...long, 0x01)))).toBeUndefined();
   });
 
   it('isContext', () => {
@@ -285,3 +314,19 @@ describe('an ENUMERATED where an INTEGER belongs (asn1js decodes it as an Intege
       .toThrow(/inhibitAnyPolicy/);
   });
 });
+
+describe('an OID with a padded subidentifier', () => {
+  it('is refused in a certificate, not read as the OID it pads (here basicConstraints)', () => {
+    const cert = makeCert({ subject: { CN: 'ca' }, key: testKey('p256', 0) });
+    const value = octets(seq(bool(true)));
+    expect(parseCertificate(withExtension(cert.der, seq(b(0x06, 0x03, 0x55, 0x1d, 0x13), bool(true), value))).basicConstraints?.ca).toBe(true);
+    expect(() => parseCertificate(withExtension(cert.der, seq(b(0x06, 0x04, 0x55, 0x1d, 0x80, 0x13), bool(true), value)))).toThrow(/malformed extension/);
+  });
+});
+
+/** `cert` (v3, no extensions) with one raw Extension added to its TBSCertificate (parseCertificate does not check the signature). */
+function withExtension(cert: Uint8Array, extension: Uint8Array): Uint8Array {
+  const top = innerTlvs(cert)!;
+  const tbs = innerTlvs(top[0]!)!;
+  return seq(seq(...tbs, ctx(3, seq(extension))), top[1]!, top[2]!);
+}
