@@ -119,7 +119,7 @@ function decodeBasicConstraints(value: Uint8Array, critical: boolean): BasicCons
   if (parts === undefined || parts.length > 2) fail('malformed basicConstraints');
   let ca = false;
   let k = 0;
-  if (parts.length > 0 && booleanValue(parts[0]) !== undefined) {
+  if (booleanValue(parts[0]) !== undefined) {
     ca = booleanValue(parts[0])!;
     k = 1;
   }

@@ -114,7 +114,9 @@ describe('nameConstraints', () => {
     expect(dec(OIDS.nc, seq(ctx(1, seq(dns('b.example'))))).decoded.nameConstraints).toEqual({
       permitted: [], excluded: [{ type: 'dns', value: 'b.example' }], critical: false,
     });
-    expect(dec(OIDS.nc, seq(ctx(0, seq(dns('a.example'), ctxPrim(0, b(0)))))).decoded.nameConstraints?.permitted).toEqual([{ type: 'dns', value: 'a.example' }]);
+    expect(dec(OIDS.nc, seq(ctx(0, seq(dns('a.example'), ctxPrim(0, b(0)))))).decoded.nameConstraints).toEqual({
+      permitted: [{ type: 'dns', value: 'a.example' }], excluded: [], critical: false,
+    });
   });
 
   it('refuses malformed ones and what is not supported', () => {
@@ -263,8 +265,8 @@ describe('policyConstraints', () => {
     const r = dec(OIDS.pc, seq(ctxPrim(0, b(0)), ctxPrim(1, b(2))), true);
     expect(r.decoded.policyConstraints).toEqual({ requireExplicitPolicy: 0, inhibitPolicyMapping: 2 });
     expect(r.problems).toEqual([]);
-    expect(dec(OIDS.pc, seq(ctxPrim(1, b(1, 2, 3, 4))), true).decoded.policyConstraints).toEqual({ inhibitPolicyMapping: 0x01020304 });
-    expect(dec(OIDS.pc, seq(ctxPrim(0, b(0x7f, 0xff, 0xff, 0xff))), true).decoded.policyConstraints).toEqual({ requireExplicitPolicy: 0x7fffffff });
+    expect(dec(OIDS.pc, seq(ctxPrim(1, b(1, 2, 3, 4))), true).decoded.policyConstraints).toStrictEqual({ inhibitPolicyMapping: 0x01020304 });
+    expect(dec(OIDS.pc, seq(ctxPrim(0, b(0x7f, 0xff, 0xff, 0xff))), true).decoded.policyConstraints).toStrictEqual({ requireExplicitPolicy: 0x7fffffff });
     expect(dec(OIDS.pc, seq(ctxPrim(0, b(3)))).problems).toEqual(['policyConstraints is not critical (RFC 5280 §4.2.1.11: MUST be critical)']);
   });
 
