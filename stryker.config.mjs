@@ -122,6 +122,7 @@ export const groups = {
       'test/x509/validation-rules.test.ts', 'test/x509/keys.test.ts', 'test/robustness/certificates.test.ts',
       'test/x509/openssl-agreement.test.ts', 'test/x509/time.test.ts', 'test/x509/general-names.test.ts', 'test/x509/asn1.test.ts',
       'test/x509/extensions.test.ts', 'test/x509/public-key.test.ts', 'test/x509/crl-decoding.test.ts', 'test/x509/names.test.ts',
+      'test/x509/certificate-decoding.test.ts',
     ],
   },
   keyExchange: {
