@@ -109,6 +109,7 @@ function decodeExtensionSequence(node: asn1js.AsnType | undefined, what: string)
   for (const ext of list) {
     const parts = seq(ext);
     const extOid = oid(parts?.[0]);
+    // Stryker disable next-line ConditionalExpression: without parts there is no OID, and with one part the OID is no OCTET STRING value: refused below
     if (parts === undefined || extOid === undefined || parts.length < 2 || parts.length > 3) fail(`malformed ${what}`);
     const critical = parts.length === 3 ? booleanValue(parts[1]) : false;
     const value = octetString(parts[parts.length - 1]);
@@ -122,6 +123,7 @@ function decodeExtensionSequence(node: asn1js.AsnType | undefined, what: string)
 function decodeEntry(node: asn1js.AsnType, version: number, problems: string[]): RevokedEntry {
   const parts = seq(node);
   const serial = integerBytes(parts?.[0]);
+  // Stryker disable next-line ConditionalExpression: without parts there is no serial
   if (parts === undefined || serial === undefined || parts.length < 2 || parts.length > 3) fail('malformed revokedCertificates entry');
   const date = decodeTime(parts[1], 'revocationDate');
   if (date.problem !== undefined) problems.push(`${date.problem} (RFC 5280 §5.1.2.6)`);
@@ -210,12 +212,14 @@ function parseUnchecked(input: Uint8Array): ParsedCrl {
   let i = 0;
   let version: 1 | 2 = 1;
   if (raw[0]?.[0] === 0x02) {
+    // Stryker disable next-line StringLiteral: a primitive INTEGER that derProblem accepted always decodes
     if (smallInteger(node(raw[0], 'CRL version')) !== 1) fail('unsupported CRL version');
     version = 2;
     i = 1;
   }
   const tbsSigAlg = raw[i];
   const sigAlgOid = oid(seq(node(tbsSigAlg, 'TBSCertList signature algorithm'))?.[0]);
+  // Stryker disable next-line ConditionalExpression: node() refused a missing field with the same message
   if (tbsSigAlg === undefined || sigAlgOid === undefined) fail('malformed TBSCertList signature algorithm');
   const issuer = decodeName(node(raw[i + 1], 'CRL issuer'), 'CRL issuer');
   const problems: string[] = [];
@@ -231,6 +235,7 @@ function parseUnchecked(input: Uint8Array): ParsedCrl {
   const entries = new Map<string, RevokedEntry>();
   if (raw[k]?.[0] === 0x30) {
     const list = innerTlvs(raw[k]!);
+    // Stryker disable next-line ConditionalExpression: innerTlvs of a SEQUENCE derProblem accepted is never undefined
     if (list === undefined || list.length === 0) fail('malformed revokedCertificates');
     for (const e of list) {
       const entry = decodeEntry(node(e, 'revokedCertificates entry'), version, problems);

@@ -35,6 +35,7 @@ function stripLeadingZeros(b: Uint8Array): Uint8Array {
 /** Number of significant bits of a big-endian unsigned integer. */
 export function bitLength(b: Uint8Array): number {
   let i = 0;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: b[b.length] is undefined, not 0, and ends the loop as well
   while (i < b.length && b[i] === 0) i++;
   if (i === b.length) return 0;
   return (b.length - i - 1) * 8 + (32 - Math.clz32(b[i]!));
@@ -55,6 +56,7 @@ export function decodePublicKey(node: asn1js.AsnType | undefined): CertificatePu
   switch (algorithm) {
     case OID.ecPublicKey: {
       const namedCurve = oid(params);
+      // Stryker disable next-line ConditionalExpression: CURVE_BY_OID.get(undefined) is undefined too
       const curve = namedCurve === undefined ? undefined : CURVE_BY_OID.get(namedCurve);
       if (curve === undefined) return { algorithm, kind: 'unknown', raw, ...(namedCurve !== undefined && { namedCurve }) };
       return { algorithm, kind: 'ecdsa', curve, namedCurve: namedCurve!, bits: CURVE_BITS[curve], raw };

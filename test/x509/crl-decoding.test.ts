@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeyError } from '../../src/errors.js';
 import { loadCrl, parseCrl } from '../../src/x509/crl.js';
-import { bits, bool, concat, ctx, ctxPrim, generalizedTime, int, nul, octets, oid, seq, tlv, utcTime, utf8 } from './helpers/der.js';
+import { bits, bool, concat, ctx, ctxPrim, generalizedTime, int, nul, octets, oid, seq, set, tlv, utcTime, utf8 } from './helpers/der.js';
 import { nameDer } from './helpers/pki.js';
 
 const b = (...x: number[]): Uint8Array => Uint8Array.from(x);
@@ -43,7 +43,7 @@ describe('parseCrl: the CertificateList', () => {
     expect(c.nextUpdate).toEqual(new Date('2044-01-01T00:00:00Z'));
     expect([...c.entries.keys()]).toEqual(['05', '1234']);
     expect(c.entries.get('1234')).toEqual({ serial: b(0x12, 0x34), revocationDate: new Date('2024-01-01T00:00:00Z'), reason: 1 });
-    expect(c.entries.get('05')).toEqual({ serial: b(5), revocationDate: new Date('2024-01-01T00:00:00Z') });
+    expect(c.entries.get('05')).toStrictEqual({ serial: b(5), revocationDate: new Date('2024-01-01T00:00:00Z') });
     expect(c.crlNumber).toEqual(b(1));
     expect(c.problems).toEqual([]);
     expect(c.signatureAlgorithm).toBe('1.2.840.10045.4.3.2');
@@ -62,10 +62,13 @@ describe('parseCrl: the CertificateList', () => {
     expect(c.version).toBe(1);
     expect(c.nextUpdate).toBeUndefined();
     expect(c.entries.size).toBe(0);
+    expect(c.extensions).toEqual([]);
     expect(c.problems).toEqual([
       'no nextUpdate (RFC 5280 §5.1.2.5: conforming CRL issuers MUST include it)',
       'no cRLNumber (RFC 5280 §5.2.3: conforming CRL issuers MUST include it)',
     ]);
+    const multi = seq(set(seq(oid('2.5.4.10'), utf8('x')), seq(oid('2.5.4.3'), utf8('y'))), set(seq(oid('2.5.4.3'), utf8('z'))));
+    expect(() => loadCrl(crl([ALG, multi, T1]))).toThrow('the CRL of "O=x+CN=y, CN=z" cannot be used: ');
     expect(() => loadCrl(crl([ALG, ISSUER, T1]))).toThrow('the CRL of "CN=CA" cannot be used: no nextUpdate (RFC 5280 §5.1.2.5: conforming CRL issuers MUST include it)');
     expect(parseCrl(crl([ALG, ISSUER, T1, generalizedTime('20510101000000Z'), list(entry(7))])).entries.has('07')).toBe(true);
     expect(parseCrl(crl([ALG, ISSUER, T1, list(entry(7))])).nextUpdate).toBeUndefined();
@@ -80,7 +83,9 @@ describe('parseCrl: the CertificateList', () => {
   it('notes time encodings the profile forbids', () => {
     expect(problems(crl([int(1), ALG, ISSUER, generalizedTime('20240101000000Z'), T2, exts(CRL_NUMBER)]))[0]).toMatch(/§5\.1\.2\.4\)$/);
     expect(problems(crl([int(1), ALG, ISSUER, T1, generalizedTime('20440101000000Z'), exts(CRL_NUMBER)]))[0]).toMatch(/§5\.1\.2\.4\)$/);
-    expect(problems(v2([seq(int(1), generalizedTime('20240101000000Z'))]))[0]).toMatch(/§5\.1\.2\.6\)$/);
+    expect(problems(v2([seq(int(1), generalizedTime('20240101000000Z'))]))[0]).toMatch(/^revocationDate .*§5\.1\.2\.6\)$/);
+    expect(problems(crl([int(1), ALG, ISSUER, generalizedTime('20240101000000Z'), T2, exts(CRL_NUMBER)]))[0]).toMatch(/^thisUpdate /);
+    expect(problems(crl([int(1), ALG, ISSUER, T1, generalizedTime('20440101000000Z'), exts(CRL_NUMBER)]))[0]).toMatch(/^nextUpdate /);
   });
 
   it('refuses what is not a CertificateList', () => {
@@ -103,6 +108,19 @@ describe('parseCrl: the CertificateList', () => {
     refused(crl([int(1), nul(), ISSUER, T1]), 'malformed TBSCertList signature algorithm');
     refused(crl([int(1), ALG]), 'malformed CRL issuer');
     refused(crl([int(1), ALG, ISSUER]), 'malformed thisUpdate');
+    refused(crl([int(1), ALG, nul(), T1]), 'CRL issuer is not a Name');
+    refused(crl([int(1), ALG, ISSUER, nul()]), 'thisUpdate is not a Time');
+    refused(crl([int(1), ALG, ISSUER, utcTime('991301000000Z')]), 'thisUpdate: invalid date "991301000000Z"');
+    refused(crl([int(1), ALG, ISSUER, T1, utcTime('991301000000Z')]), 'nextUpdate: invalid date "991301000000Z"');
+    refused(crl([int(1), ALG, ISSUER, T1, tlv(0x17, b(0x41))]), 'malformed nextUpdate');
+    refused(crl([]), 'malformed TBSCertList signature algorithm');
+    refused(crl([int(1), ALG, ISSUER, T1, T2, ctxPrim(0, b(1))]), 'malformed crlExtensions');
+    refused(crl([int(1), ALG, ISSUER, T1, T2, ctx(0, b(0x06, 0x01, 0x80))]), 'malformed crlExtensions'); // asn1js refuses the OID
+    refused(crl([int(1), ALG, ISSUER, T1, T2, exts(CRL_NUMBER)], [tlv(0x17, b(0x41)), bits(b(1))]), 'malformed CRL signatureAlgorithm');
+    refused(crl([int(1), ALG, ISSUER, T1, T2, exts(CRL_NUMBER)], [ALG, tlv(0x17, b(0x41))]), 'malformed CRL signatureValue');
+    const e = (() => { try { parseCrl(crl([])); } catch (x) { return x as Error; } })();
+    expect(e?.cause).toBeInstanceOf(Error);
+    expect((e?.cause as Error).message).toBe('malformed TBSCertList signature algorithm');
     refused(crl([ALG, ISSUER, T1, T2, list(entry(1)), exts(CRL_NUMBER)]), 'malformed crlExtensions');
     refused(crl([int(1), ALG, ISSUER, T1, T2, ctx(1, seq(CRL_NUMBER))]), 'malformed crlExtensions');
     refused(crl([int(1), ALG, ISSUER, T1, T2, ctx(0, seq(CRL_NUMBER), seq(CRL_NUMBER))]), 'malformed crlExtensions');
@@ -140,6 +158,10 @@ describe('parseCrl: entries', () => {
     refused(v2([seq(octets(b(5)), T1)]), 'malformed revokedCertificates entry');
     refused(v2([seq(tlv(0x0a, b(5)), T1)]), 'malformed revokedCertificates entry');
     refused(v2([nul()]), 'malformed revokedCertificates entry');
+    refused(v2([seq(int(5), T1, b(0x06, 0x01, 0x80))]), 'malformed revokedCertificates entry'); // asn1js refuses the OID
+    refused(v2([seq(int(5), utcTime('991301000000Z'))]), 'revocationDate: invalid date "991301000000Z"');
+    refused(v2([entry(5, seq(ext('2.5.29.21', b(0x0a, 0x02, 0x01))))]), 'malformed reasonCode'); // not DER
+    refused(v2([entry(5, seq(ext('2.5.29.21', tlv(0x2a, tlv(0x0a, b(1))))))]), 'malformed reasonCode'); // constructed
     refused(crl([ALG, ISSUER, T1, T2, list(entry(5, seq(ext('2.5.29.21', tlv(0x0a, b(1))))))]), 'CRL entry extensions in a v1 CRL');
     refused(v2([entry(5, seq())]), 'malformed crlEntryExtension');
     refused(v2([entry(5, nul())]), 'malformed crlEntryExtension');
@@ -153,6 +175,7 @@ describe('parseCrl: extensions', () => {
   it('refuses malformed Extension encodings', () => {
     refused(v2([], [seq(oid('1.2.3'))]), 'malformed crlExtension');
     refused(v2([], [seq(oid('1.2.3'), bool(true), octets(b(1)), nul())]), 'malformed crlExtension');
+    refused(v2([], [seq(oid('1.2.3'), bool(true), octets(b(1)), octets(b(1)))]), 'malformed crlExtension');
     refused(v2([], [seq(utf8('1.2.3'), octets(b(1)))]), 'malformed crlExtension');
     refused(v2([], [nul()]), 'malformed crlExtension');
     refused(v2([], [seq(oid('1.2.3'), int(1), octets(b(1)))]), 'malformed crlExtension');

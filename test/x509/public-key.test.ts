@@ -25,8 +25,8 @@ describe('decodePublicKey', () => {
     expect(decode(spki(seq(oid(EC), oid('1.3.132.0.34')), point))).toMatchObject({ kind: 'ecdsa', curve: 'P-384', bits: 384 });
     expect(decode(spki(seq(oid(EC), oid('1.3.132.0.35')), point))).toMatchObject({ kind: 'ecdsa', curve: 'P-521', bits: 521 });
     expect(decode(spki(seq(oid(EC), oid('1.3.132.0.10')), point))).toEqual({ algorithm: EC, kind: 'unknown', namedCurve: '1.3.132.0.10', raw: point });
-    expect(decode(spki(seq(oid(EC), seq(int(1))), point))).toEqual({ algorithm: EC, kind: 'unknown', raw: point }); // explicit parameters
-    expect(decode(spki(seq(oid(EC)), point))).toEqual({ algorithm: EC, kind: 'unknown', raw: point });
+    expect(decode(spki(seq(oid(EC), seq(int(1))), point))).toStrictEqual({ algorithm: EC, kind: 'unknown', raw: point }); // explicit parameters
+    expect(decode(spki(seq(oid(EC)), point))).toStrictEqual({ algorithm: EC, kind: 'unknown', raw: point });
   });
 
   it('RSA keys: modulus bits, leading zeros stripped', () => {
