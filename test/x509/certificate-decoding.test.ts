@@ -131,6 +131,8 @@ describe('parseCertificate: what it refuses', () => {
     refused(cert([ctx(0, int(2)), int(5), ALG, nul(), VALIDITY, NAME, SPKI]), 'issuer is not a Name');
     refused(cert([ctx(0, int(2)), int(5), ALG, NAME, seq(utcTime('240101000000Z')), NAME, SPKI]), 'malformed validity');
     refused(cert([ctx(0, int(2)), int(5), ALG, NAME, nul(), NAME, SPKI]), 'malformed validity');
+    refused(cert([ctx(0, int(2)), int(5), ALG, NAME, seq(utcTime('991301000000Z'), utcTime('440101000000Z')), NAME, SPKI]), 'notBefore: invalid date "991301000000Z"');
+    refused(cert([ctx(0, int(2)), int(5), ALG, NAME, seq(utcTime('240101000000Z'), utcTime('991301000000Z')), NAME, SPKI]), 'notAfter: invalid date "991301000000Z"');
     refused(cert([ctx(0, int(2)), int(5), ALG, NAME, VALIDITY, nul(), SPKI]), 'subject is not a Name');
     refused(cert([ctx(0, int(2)), int(5), ALG, NAME, VALIDITY, NAME, nul()]), 'malformed subjectPublicKeyInfo');
     refused(cert(v3(), [seq(utf8('x')), bits(b(1))]), 'malformed signatureAlgorithm');
@@ -158,6 +160,7 @@ describe('parseCertificate: what it refuses', () => {
   it('malformed Extension lists', () => {
     refused(cert(v3(ctx(3, seq()))), 'malformed extensions');
     refused(cert(v3(ctx(3))), 'malformed extensions');
+    refused(cert(v3(ctxPrim(3, b(0)))), 'malformed extensions');
     refused(cert(v3(ctx(3, seq(SKI), seq(SKI)))), 'malformed extensions');
     refused(cert(v3(ctx(3, tlv(0x31, SKI)))), 'malformed extensions');
     refused(cert(v3(ctx(3, seq(nul())))), 'malformed extension');

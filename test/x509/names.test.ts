@@ -64,6 +64,7 @@ describe('decodeName', () => {
     expect(attributeValues(n, O)).toEqual(['Example']);
     expect(attributeValues(n, '2.5.4.6')).toEqual([]);
     expect(dec(seq()).rdns).toEqual([]);
+    expect(dec(name([ava(CN, int(0xab))])).rdns[0]![0]!.value).toBe('#020200AB'); // upper case, as OpenSSL prints it
   });
 
   it('copies the DER', () => {
