@@ -131,10 +131,11 @@ export function decodeDer(b: Uint8Array): asn1js.AsnType | undefined {
     // Stryker disable next-line ConditionalExpression: derProblem has checked b is exactly one TLV, so asn1js reads all of it or sets result.error
     if (r.offset !== b.length || r.result.error) return undefined;
     return r.result;
-    // Stryker disable next-line BlockStatement: an empty catch returns undefined as well
+    // Stryker disable BlockStatement: an empty catch returns undefined as well (a mark before the catch line does not reach the catch block)
   } catch {
     return undefined;
   }
+  // Stryker restore BlockStatement
 }
 
 /** Children of a constructed value, `undefined` for a primitive one. */
@@ -159,8 +160,10 @@ export function oid(node: asn1js.AsnType | undefined): string | undefined {
   // DER (X.690 §8.19.2): each subidentifier in the fewest octets, so none starts with 0x80.
   // asn1js only warns, and decodes 55 1d 80 13 as 2.5.29.19 like 55 1d 13.
   const raw = node.valueBeforeDecodeView;
+  // Stryker disable next-line EqualityOperator: a length byte of 0x80 (indefinite) was refused by derProblem
   const body = raw.subarray(raw[1]! < 0x80 ? 2 : 2 + (raw[1]! & 0x7f));
   // A subidentifier starts at 0 or after a byte without the 0x80 bit (at 0, body[-1] is undefined, and undefined & 0x80 is 0).
+  // Stryker disable next-line EqualityOperator: body[body.length] is undefined, not 0x80
   for (let i = 0; i < body.length; i++) if (body[i] === 0x80 && (body[i - 1]! & 0x80) === 0) return undefined;
   const s = node.valueBlock.toString();
   return /^\d+(\.\d+)+$/.test(s) ? s : undefined;
