@@ -135,9 +135,9 @@ export function decodeDer(b: Uint8Array): asn1js.AsnType | undefined {
   } catch {
     return undefined;
   }
-  // Stryker restore BlockStatement
 }
 
+// Stryker restore BlockStatement
 /** Children of a constructed value, `undefined` for a primitive one. */
 export function children(node: asn1js.AsnType | undefined): asn1js.AsnType[] | undefined {
   if (node instanceof asn1js.Constructed) return node.valueBlock.value as asn1js.AsnType[];

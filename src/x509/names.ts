@@ -140,8 +140,9 @@ export function nameKey(der: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
-  // Stryker restore BlockStatement
 }
+
+// Stryker restore BlockStatement
 
 /** The values of every attribute of type `attrOid` in `name`, in order. */
 export function attributeValues(name: X509Name, attrOid: string): string[] {
