@@ -63,14 +63,22 @@ describe.each(PROVIDERS)('the DTLS 1.2 client\'s PSK key exchange ($name provide
     expect(hints).toEqual([undefined]);
   });
 
-  it('ECDHE_PSK: the client sends its ECDHE share with the identity, and records the group', () => {
-    let publicKey: Uint8Array | undefined;
-    const { cli } = run(provider, 'ECDHE-PSK-CHACHA20-POLY1305', {}, {}, (d, c) => new ClientHandshake(intercept(d, {
+  /** A handshake with `ciphers`, keeping the ClientKeyExchange the client sent (decoded as `kind`). */
+  const withClientKeyExchange = (p: typeof provider, ciphers: string, kind: 'PSK' | 'ECDHE_PSK') => {
+    let sent: ReturnType<typeof decodeClientKeyExchange> | undefined;
+    const { cli } = run(p, ciphers, {}, {}, (d, c) => new ClientHandshake(intercept(d, {
       message: (type, body) => {
-        if (type === HT.client_key_exchange) publicKey = decodeClientKeyExchange(new Reader(body), 'ECDHE_PSK').publicKey;
+        if (type === HT.client_key_exchange) sent = decodeClientKeyExchange(new Reader(body), kind);
         return body;
       },
     }), c));
+    expect(sent, 'a ClientKeyExchange was sent').toBeDefined();
+    return { cli, sent: sent! };
+  };
+
+  it('ECDHE_PSK: the client sends its ECDHE share with the identity, and records the group', () => {
+    const { cli, sent } = withClientKeyExchange(provider, 'ECDHE-PSK-CHACHA20-POLY1305', 'ECDHE_PSK');
+    const publicKey = sent.publicKey;
     expect(cli.established).toBe(true);
     expect(publicKey?.length).toBe(32);
     const n = machine12(cli).negotiated!;
@@ -79,13 +87,8 @@ describe.each(PROVIDERS)('the DTLS 1.2 client\'s PSK key exchange ($name provide
   });
 
   it('plain PSK sends no ECDHE share', () => {
-    let publicKey: Uint8Array | undefined = new Uint8Array(1);
-    const { cli } = run(provider, 'PSK-AES128-GCM-SHA256', {}, {}, (d, c) => new ClientHandshake(intercept(d, {
-      message: (type, body) => {
-        if (type === HT.client_key_exchange) publicKey = decodeClientKeyExchange(new Reader(body), 'PSK').publicKey;
-        return body;
-      },
-    }), c));
+    const { cli, sent } = withClientKeyExchange(provider, 'PSK-AES128-GCM-SHA256', 'PSK');
+    const publicKey = sent.publicKey;
     expect(cli.established).toBe(true);
     expect(publicKey).toBeUndefined();
   });

@@ -31,6 +31,11 @@ function rewritten(provider: CryptoProvider, edit: (sh: ServerHello) => ServerHe
   const srv = new ScriptedServerNode({ ...serverIdentity('ecdsa-p256'), crypto: provider } as ServerOptions, (d, c) => new ServerHandshake(intercept(d, {
     message: (type, body) => (type === HT.server_hello ? encode((w) => encodeServerHello(w, edit(decodeServerHello(new Reader(body))))) : body),
   }), c));
+  return handshakeWith(net, srv, provider, client);
+}
+
+/** A DTLS 1.2 client of `provider` against `srv` on `net`, run until it is established or closed. */
+function handshakeWith(net: VirtualNetwork, srv: ScriptedServerNode, provider: CryptoProvider, client: Partial<ConnectOptions>): DtlsClientNode {
   const cli = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: provider, ...client }, SERVER_ADDR);
   net.attach(SERVER_ADDR, srv, { role: 'server' });
   net.attach(CLIENT_ADDR, cli, { role: 'client' });
@@ -153,11 +158,7 @@ describe.each(PROVIDERS)('the DTLS 1.2 client checks the group of the ServerKeyE
         return encode((w) => encodeServerKeyExchange(w, { ecdh, signature: { scheme, signature: c.signingKey!.sign(scheme, signed) } }));
       },
     }), c));
-    const cli = new DtlsClientNode({ maxVersion: 'DTLSv1.2', ca: pki('ca-bundle.pem'), servername: 'localhost', crypto: provider, ...client }, SERVER_ADDR);
-    net.attach(SERVER_ADDR, srv, { role: 'server' });
-    net.attach(CLIENT_ADDR, cli, { role: 'client' });
-    net.run({ until: () => cli.closed || cli.established, maxTime: 30_000 });
-    return cli;
+    return handshakeWith(net, srv, provider, client);
   }
 
   // (A client that offers only X25519 cannot meet this P-256 ECDSA server at all, RFC 8422 §5.3: the group list covers the certificate's curve too.)
