@@ -91,7 +91,7 @@ function delta(a, b) {
 async function handshakeCpu({ impl, suite, crypto = 'node', concurrency, warmupMs, maxWarmupMs, durationMs }) {
   return withWorkers([['server-worker'], ['client-worker']], async (srv, cli) => {
     const { port } = await srv.call('start', { impl, suite, crypto, mode: 'handshake' });
-    await cli.call('hsStart', { suite, port, concurrency });
+    await cli.call('hsStart', { suite, port, concurrency, impl });
     // Warm-up: at least warmupMs and WARM_HANDSHAKES handshakes (V8 has compiled the handshake
     // path by then; see bench/README.md), at most maxWarmupMs.
     const t0 = Date.now();
@@ -138,6 +138,8 @@ async function phaseHandshake() {
   // cookie exchange, as a single device or a test harness connects: every datagram wakes an
   // idle server, and nothing shares its fixed costs. ECDSA P-256, both versions, node provider.
   for (const suite of ['ecdsa-p256', 'ecdsa-p256-v13']) runs.push({ impl: 'ours', suite, crypto: 'node', concurrency: 1, tag: 'sequential' });
+  // The floor under the sequential P-256 row: node:crypto's and dgram's share of a handshake, no DTLS (bench/lib/floor.mjs).
+  runs.push({ impl: 'floor', suite: 'ecdsa-p256', crypto: 'node', concurrency: 1, tag: 'sequential' });
   for (const r of runs) {
     const key = `${r.impl}/${r.suite}/${r.crypto}${r.tag ? `/${r.tag}` : ''}`;
     if (FILTER && !key.includes(FILTER)) continue;
@@ -227,6 +229,8 @@ async function phaseLatency() {
 // interleave the sessions, each pumping alone while the other pairs sit idle.
 const SESSIONS = {
   raw: { impl: 'raw', suite: 'ecdsa-p256' },
+  // dgram plus node:crypto's AES-128-GCM open and seal per record, nothing else (bench/lib/floor.mjs).
+  floor: { impl: 'floor', suite: 'ecdsa-p256' },
   ours: { impl: 'ours', suite: 'ecdsa-p256' },
   ours13: { impl: 'ours', suite: 'ecdsa-p256-v13' },
   werift: { impl: 'werift', suite: 'ecdsa-p256' },
@@ -273,14 +277,18 @@ async function pumpRun(x, { impl, mode, size, window, warmupMs, durationMs }) {
   };
 }
 
+/** The echo phase's servers, in the order each round runs them (BENCH_ECHO=raw,floor,… for fewer). */
+const ECHO_IMPLS = (process.env.BENCH_ECHO ?? 'raw,floor,ours,ours13,werift').split(',');
+const ECHO_SIZES = (process.env.BENCH_ECHO_SIZES ?? '100,1200').split(',').map(Number);
+
 async function phaseData({ echo, rtt }) {
-  const sessions = await openSessions(echo ? ['raw', 'ours', 'ours13', 'werift'] : ['raw', 'ours', 'ours13']);
+  const sessions = await openSessions(echo ? ECHO_IMPLS : ['raw', 'ours', 'ours13']);
   log(`echo/rtt sessions open: ${Object.entries(sessions).map(([k, x]) => `${k} ${x.error ? 'FAILED' : 'ok'}`).join(', ')}`);
   try {
     if (echo) {
-      for (const size of [100, 1200]) {
+      for (const size of ECHO_SIZES) {
         for (let round = 0; round < 3; round++) {
-          for (const impl of ['raw', 'ours', 'ours13', 'werift']) {
+          for (const impl of ECHO_IMPLS) {
             const x = sessions[impl];
             if (x.error) continue;
             const key = `${impl}/${size}`;

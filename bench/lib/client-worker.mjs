@@ -35,15 +35,27 @@ async function handshakeLane(port, newClient) {
   hs.active--;
 }
 
+async function floorLane(port, handshake) {
+  hs.active++;
+  while (hs.running) {
+    if (await handshake(dgram, port)) hs.done++;
+    else hs.failed++;
+  }
+  hs.active--;
+}
+
 let latencySocket;
 
 // ---- echo / ping-pong ----------------------------------------------------------
 let conn; // { send(buf), onMessage(fn), close() }
+let floorSeal; // set when the server is the floor: payloads go out as one sealed record
 const pump = { running: false, mode: 'echo', window: 1, inflight: 0, received: 0, bytes: 0, lost: 0, lastRx: 0, sentAt: 0, rtts: [] };
 let watchdog;
 
 async function open({ impl, suite, port }) {
-  if (impl === 'raw') {
+  if (impl === 'raw' || impl === 'floor') {
+    // The floor server opens every record: send one sealed record (bench/lib/floor.mjs).
+    if (impl === 'floor') floorSeal = (await import('./floor.mjs')).sealRecord;
     const socket = dgram.createSocket('udp4');
     await new Promise((r) => socket.bind(0, '127.0.0.1', r));
     conn = {
@@ -112,7 +124,14 @@ function summary(samples) {
 // ---- commands -----------------------------------------------------------------
 serveWorker({
   /** The same load generator (our client core) for our server and werift's. */
-  async hsStart({ port, suite, concurrency }) {
+  async hsStart({ port, suite, concurrency, impl = 'ours' }) {
+    if (impl === 'floor') {
+      // The handshake floor's client (bench/lib/floor.mjs): the same datagrams, no DTLS.
+      const { floorHandshakeClient } = await import('./floor.mjs');
+      hs.running = true;
+      for (let i = 0; i < concurrency; i++) void floorLane(port, floorHandshakeClient);
+      return { started: concurrency };
+    }
     // retransmitTimeout 4 s: a server queueing many handshakes must not see
     // retransmitted flights (they would add server work per handshake).
     const newClient = clientFactory(lib, pki, suite, { retransmitTimeout: 4000 });
@@ -151,7 +170,7 @@ serveWorker({
   open,
   /** mode 'echo': keep `window` records in flight; 'ping': one at a time, RTT per record. */
   pump({ mode, size, window = 1 }) {
-    Object.assign(pump, { running: true, mode, window: mode === 'ping' ? 1 : window, payload: Buffer.alloc(size, 0x61), inflight: 0, lastRx: performance.now() });
+    Object.assign(pump, { running: true, mode, window: mode === 'ping' ? 1 : window, payload: floorSeal ? floorSeal(1, Buffer.alloc(size, 0x61)) : Buffer.alloc(size, 0x61), inflight: 0, lastRx: performance.now() });
     // A lost datagram (UDP may drop one when socket buffers fill) would shrink the window for good:
     // after 250 ms without any reply, count what was in flight as lost and refill.
     clearInterval(watchdog);

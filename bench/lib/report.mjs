@@ -84,6 +84,13 @@ export function renderReport(R) {
       `the same, ${conc?.concurrency ?? 32} concurrent clients: ${us(c)}`, fin(x, c) ? `${num(x / c, 2)}× concurrent` : NA, '—', '—',
       seq ? `${num(seq.handshakes, 0)} handshakes (${num(seq.perSecond, 0)}/s), server CPU ${pct(seq.serverCpuUtil)} (${pct(seq.systemShare)} of it system time); vs OpenSSL's C server: ../shared/bench/vs-openssl.sh` : '');
   }
+  const floorHs = H['floor/ecdsa-p256/node/sequential'];
+  if (floorHs) {
+    const x = H['ours/ecdsa-p256/node/sequential']?.usPerHandshake;
+    row("Floor: node:crypto + dgram's share of a sequential ECDHE-ECDSA P-256 handshake (no DTLS: bench/lib/floor.mjs)", us(floorHs.usPerHandshake),
+      `ours, sequential: ${us(x)}`, fin(x, floorHs.usPerHandshake) ? `ours ${num(x / floorHs.usPerHandshake, 2)}× the floor` : NA, '—', '—',
+      `4 datagrams in and 4 out, a P-256 key pair, ECDH, an ECDSA signature, 17 HMACs, 3 hashes, 2 AEAD opens and 2 seals per handshake; ${pct(floorHs.systemShare)} system time`);
+  }
 
   // --- latency
   const lo = R.latency.ours;
@@ -109,6 +116,12 @@ export function renderReport(R) {
       `raw dgram: ${num(r?.perSecond)} rec/s`, Number.isFinite(vr) ? `${num(vr, 2)}× raw` : NA,
       big ? '≥ 0.45× raw dgram' : '—', big && Number.isFinite(vr) ? ok(vr >= 0.45) : '—',
       `server CPU per echoed record (best round): ours ${us(cpuRec(`ours/${size}`))}, raw ${us(cpuRec(`raw/${size}`))}, werift ${us(cpuRec(`werift/${size}`))}`);
+    const f = bestEcho(R.echo[`floor/${size}`]);
+    if (f) {
+      row(`Echo ${num(size)} B, 64 records in flight: floor (dgram + node:crypto AES-128-GCM open and seal per record, no DTLS)`, `${num(f.perSecond)} rec/s`,
+        `ours: ${num(o?.perSecond)} rec/s`, fin(o?.perSecond, f.perSecond) ? `ours ${num(o.perSecond / f.perSecond, 2)}× the floor` : NA, '—', '—',
+        `server CPU per echoed record (best round): floor ${us(cpuRec(`floor/${size}`))}, ours ${us(cpuRec(`ours/${size}`))}, raw ${us(cpuRec(`raw/${size}`))}`);
+    }
     row(`Echo ${num(size)} B, 64 records in flight, vs werift`, `${num(o?.perSecond)} rec/s`,
       `werift-dtls: ${num(w?.perSecond)} rec/s`, Number.isFinite(vw) ? `${num(vw, 2)}× werift` : NA,
       big ? '≥ 1.4× werift' : '—', big && Number.isFinite(vw) ? ok(vw >= 1.4) : '—', '');

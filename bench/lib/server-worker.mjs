@@ -31,12 +31,21 @@ async function bindUdp4() {
   return socket;
 }
 
+function floorHandshakeServer(floor, socket) {
+  return floor.floorHandshakeServer(socket, counters, pki.ecdsa.key);
+}
+
 const handlers = {
   /** impl: 'ours' | 'werift' | 'raw'; mode: 'handshake' | 'echo' */
   async start({ impl, suite = 'ecdsa-p256', crypto = 'node', mode = 'echo', sampleHeap = false, maxHelloRate }) {
     const socket = await bindUdp4();
     if (impl === 'raw') {
       socket.on('message', (m, ri) => { counters.echoed++; socket.send(m, ri.port, ri.address); });
+    } else if (impl === 'floor') {
+      // The node:crypto + dgram floor (bench/lib/floor.mjs): no DTLS, only the calls it cannot avoid.
+      const floor = await import('./floor.mjs');
+      if (mode === 'handshake') peerCount = floorHandshakeServer(floor, socket).peers;
+      else floor.floorEchoServer(socket, counters);
     } else if (impl === 'ours') {
       // No hello rate limit: it would cap the handshake rate the benchmark drives.
       const server = lib.createServer({ ...serverOptions(pki, suite, crypto), socket, maxHelloRate: maxHelloRate ?? 0 });
