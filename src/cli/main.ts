@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { runClient } from './client-command.js';
-import { runServer } from './server-command.js';
+import { tuneJitForServer } from './jit.js';
 import { VERSION } from '../version.js';
 
 const USAGE = `puredtls — DTLS 1.2 and 1.3 in pure TypeScript
@@ -30,8 +29,11 @@ Run "puredtls <command> --help" for details.`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (cmd === 'server') return runServer(rest);
-  if (cmd === 'client') return runClient(rest);
+  if (cmd === 'server') {
+    tuneJitForServer();
+    return (await import('./server-command.js')).runServer(rest);
+  }
+  if (cmd === 'client') return (await import('./client-command.js')).runClient(rest);
   if (cmd === 'proxy') return (await import('./proxy-command.js')).runProxy(rest);
   if (cmd === 'scan') return (await import('./scan-command.js')).runScan(rest);
   if (cmd === 'illustrate') return (await import('./illustrate-command.js')).runIllustrate(rest);
