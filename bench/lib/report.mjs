@@ -116,7 +116,7 @@ export function renderReport(R) {
       `raw dgram: ${num(r?.perSecond)} rec/s`, Number.isFinite(vr) ? `${num(vr, 2)}× raw` : NA,
       big ? '≥ 0.45× raw dgram' : '—', big && Number.isFinite(vr) ? ok(vr >= 0.45) : '—',
       `server CPU per echoed record (best round): ours ${us(cpuRec(`ours/${size}`))}, raw ${us(cpuRec(`raw/${size}`))}, werift ${us(cpuRec(`werift/${size}`))}`);
-    const f = bestEcho(R.echo[`floor/${size}`]);
+    const f = bestEcho(R.echo[`floor/${size}`]); // only with BENCH_ECHO=…,floor,… (bench/README.md)
     if (f) {
       row(`Echo ${num(size)} B, 64 records in flight: floor (dgram + node:crypto AES-128-GCM open and seal per record, no DTLS)`, `${num(f.perSecond)} rec/s`,
         `ours: ${num(o?.perSecond)} rec/s`, fin(o?.perSecond, f.perSecond) ? `ours ${num(o.perSecond / f.perSecond, 2)}× the floor` : NA, '—', '—',
